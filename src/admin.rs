@@ -1,0 +1,287 @@
+//! `sairen admin`: the registry client, over the hub's HTTP API.
+
+use crate::hub::api::registry::{RegisteredRig, RigDetail, RigSummary};
+use crate::hub::auth::Secret;
+use awc::http::StatusCode;
+use clap::Subcommand;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::time::Duration;
+
+/// What the administrator can do.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Register a rig and print its API key (shown once: store it on the rig as SAIREN_RIG_API_KEY).
+    RegisterRig {
+        /// The rig's id, e.g. RIG-ALPHA-7 (letters, digits, '-', '_', '.').
+        #[arg(long)]
+        rig_id: String,
+        /// The well it is drilling.
+        #[arg(long)]
+        well_id: String,
+        /// The field (asset) it is in.
+        #[arg(long)]
+        field: String,
+    },
+    /// Revoke a rig: the hub refuses its key from now on.
+    RevokeRig {
+        /// The rig's id.
+        rig_id: String,
+    },
+    /// List every registered rig.
+    ListRigs,
+    /// Show one rig and its latest events.
+    ShowRig {
+        /// The rig's id.
+        rig_id: String,
+    },
+}
+
+/// How to reach the hub and how to print.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The hub's base URL.
+    pub hub_url: String,
+    /// JSON output instead of tables.
+    pub json: bool,
+    /// Request timeout.
+    pub timeout_secs: u64,
+}
+
+/// Why an admin command failed, in words an IT person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// No admin key in the environment.
+    #[error("SAIREN_ADMIN_KEY is not set: export the hub's admin key first")]
+    NoAdminKey,
+    /// The hub did not answer.
+    #[error("cannot reach the hub at {url}: {reason} (is `sairen hub serve` running there? set --hub-url or SAIREN_HUB_URL)")]
+    Unreachable {
+        /// The URL tried.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The hub refused the admin key.
+    #[error("the hub refused the admin key ({0}): SAIREN_ADMIN_KEY must be the key the hub was started with")]
+    Refused(String),
+    /// The rig is already registered.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// No such rig.
+    #[error("{0}")]
+    NotFound(String),
+    /// Any other refusal, with the hub's reason.
+    #[error("the hub answered {status}: {message}")]
+    Hub {
+        /// HTTP status.
+        status: u16,
+        /// The hub's error message.
+        message: String,
+    },
+    /// The hub's answer could not be read.
+    #[error("unexpected answer from the hub: {0}")]
+    BadResponse(String),
+}
+
+struct Client {
+    http: awc::Client,
+    base: String,
+    key: Secret,
+}
+
+impl Client {
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, AdminError> {
+        let url = format!("{}{path}", self.base);
+        let request = match method {
+            "POST" => self.http.post(&url),
+            _ => self.http.get(&url),
+        }
+        .insert_header(("Authorization", format!("Bearer {}", self.key.expose())));
+        let sent = match body {
+            Some(b) => request.send_json(b).await,
+            None => request.send().await,
+        };
+        let mut response = sent.map_err(|e| AdminError::Unreachable {
+            url: self.base.clone(),
+            reason: e.to_string(),
+        })?;
+        let bytes = response
+            .body()
+            .limit(16 << 20)
+            .await
+            .map_err(|e| AdminError::BadResponse(e.to_string()))?;
+        let status = response.status();
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| AdminError::BadResponse(e.to_string()));
+        }
+        let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+        Err(match status {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => AdminError::Refused(message),
+            StatusCode::CONFLICT => AdminError::AlreadyExists(message),
+            StatusCode::NOT_FOUND => AdminError::NotFound(message),
+            _ => AdminError::Hub {
+                status: status.as_u16(),
+                message,
+            },
+        })
+    }
+}
+
+fn when(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map_or_else(
+        || "never".into(),
+        |t| t.format("%Y-%m-%d %H:%M").to_string(),
+    )
+}
+
+fn rig_table(rigs: &[RigSummary]) -> String {
+    let mut rows = vec![[
+        "RIG",
+        "WELL",
+        "FIELD",
+        "STATUS",
+        "LAST SEEN (UTC)",
+        "EVENTS",
+        "LIBRARY",
+    ]
+    .map(String::from)];
+    for r in rigs {
+        rows.push([
+            r.rig_id.clone(),
+            r.well_id.clone(),
+            r.field.clone(),
+            r.status.clone(),
+            when(r.last_seen),
+            r.event_count.to_string(),
+            r.library_version
+                .map_or_else(|| "-".into(), |v| v.to_string()),
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    rows.iter()
+        .map(|r| {
+            r.iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), AdminError> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| AdminError::BadResponse(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Run one admin command against the hub.
+pub async fn run(
+    options: Options,
+    key: Option<Secret>,
+    command: AdminCommand,
+) -> Result<(), AdminError> {
+    let key = key.ok_or(AdminError::NoAdminKey)?;
+    let http = awc::Client::builder()
+        .timeout(Duration::from_secs(options.timeout_secs))
+        .finish();
+    let client = Client {
+        http,
+        base: options.hub_url.trim_end_matches('/').to_owned(),
+        key,
+    };
+    let none: Option<&()> = None;
+    match command {
+        AdminCommand::RegisterRig {
+            rig_id,
+            well_id,
+            field,
+        } => {
+            let body = serde_json::json!({"rig_id": rig_id, "well_id": well_id, "field": field});
+            let reg: RegisteredRig = client
+                .call("POST", "/api/fleet/rigs/register", Some(&body))
+                .await?;
+            if options.json {
+                return print_json(&reg);
+            }
+            println!("{}\n", rig_table(std::slice::from_ref(&reg.rig)));
+            println!(
+                "API key (shown once — the hub keeps only its hash):\n\n    {}\n",
+                reg.api_key
+            );
+            println!("On the rig, put it in the service's environment file, e.g.:\n    SAIREN_RIG_API_KEY={}", reg.api_key);
+        }
+        AdminCommand::RevokeRig { rig_id } => {
+            let rig: RigSummary = client
+                .call("POST", &format!("/api/fleet/rigs/{rig_id}/revoke"), none)
+                .await?;
+            if options.json {
+                return print_json(&rig);
+            }
+            println!(
+                "rig {} is {} (since {}); its key is refused from now on",
+                rig.rig_id,
+                rig.status,
+                when(rig.revoked_at)
+            );
+        }
+        AdminCommand::ListRigs => {
+            let rigs: Vec<RigSummary> = client.call("GET", "/api/fleet/rigs", none).await?;
+            if options.json {
+                return print_json(&rigs);
+            }
+            if rigs.is_empty() {
+                println!("no rigs registered yet: `sairen admin register-rig --rig-id … --well-id … --field …`");
+            } else {
+                println!("{}", rig_table(&rigs));
+            }
+        }
+        AdminCommand::ShowRig { rig_id } => {
+            let detail: RigDetail = client
+                .call("GET", &format!("/api/fleet/rigs/{rig_id}"), none)
+                .await?;
+            if options.json {
+                return print_json(&detail);
+            }
+            let r = &detail.rig;
+            println!("{}\n", rig_table(std::slice::from_ref(r)));
+            println!("key id:        {}", r.key_id);
+            println!("registered:    {}", when(Some(r.registered_at)));
+            println!("revoked:       {}", when(r.revoked_at));
+            println!("last sync:     {}", when(r.last_sync));
+            if detail.recent_events.is_empty() {
+                println!("\nno events yet");
+            } else {
+                println!("\nlatest events:");
+                for e in &detail.recent_events {
+                    println!(
+                        "  {}  {:<20} {:<9} {:>8.0} ft  {:<15} {}",
+                        when(Some(e.occurred_at)),
+                        e.category,
+                        e.risk_level,
+                        e.depth_ft,
+                        e.outcome,
+                        e.id
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! The domain vocabulary both the rig and the hub speak.
+//!
+//! Nothing here knows about HTTP, PostgreSQL or files: these are the words of drilling.
+
+mod advisory;
+mod campaign;
+mod category;
+mod metrics;
+mod packet;
+mod risk;
+
+pub use advisory::{
+    AdvisorySource, PhysicsEvidence, PrecedentRef, SpecialistVote, StrategicAdvisory,
+};
+pub use campaign::Campaign;
+pub use category::{AnomalyCategory, CategoryGroup};
+pub use metrics::{DrillingMetrics, RigState};
+pub use packet::WitsPacket;
+pub use risk::RiskLevel;

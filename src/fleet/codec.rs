@@ -1,0 +1,318 @@
+//! JSON bodies, optionally zstd-compressed, decoded as a stream that stops at a size limit.
+//!
+//! A compressed body is never inflated into memory whole: a first pass counts the decoded
+//! bytes into a sink and stops one byte past the limit (so a "zstd bomb" costs CPU for at most
+//! `limit` bytes and no memory), and the second pass parses JSON straight from the decoder.
+//! The decoder's window is capped too, so a frame header cannot make it allocate much.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::io::{self, BufReader, Read};
+
+/// The largest zstd window a peer may use: 4 MiB (our encoder uses 2 MiB at level 3).
+pub const MAX_WINDOW_LOG: u32 = 22;
+
+/// The zstd level we compress with: fast, and within [`MAX_WINDOW_LOG`].
+pub const ZSTD_LEVEL: i32 = 3;
+
+/// Why a body could not be encoded or decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    /// A `Content-Encoding` other than identity or zstd.
+    #[error("unsupported content encoding {0:?}: send identity or zstd")]
+    UnsupportedEncoding(String),
+    /// The decoded body would exceed the limit.
+    #[error("decoded body exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// The limit, in decoded bytes.
+        limit: usize,
+    },
+    /// The zstd frame asks for a larger window than we allow.
+    #[error("zstd frame needs a window larger than {} bytes; compress with a level of 9 or less", 1u64 << MAX_WINDOW_LOG)]
+    WindowTooLarge,
+    /// Not a valid zstd stream (truncated, corrupt, or not zstd at all).
+    #[error("body is not valid zstd: {0}")]
+    Corrupt(String),
+    /// Valid bytes, but not the JSON expected.
+    #[error("invalid JSON at {path}: {message}")]
+    Json {
+        /// Where in the document (`advisory.risk_level`; `.` for the top level).
+        path: String,
+        /// What is wrong there, naming the field where serde can.
+        message: String,
+    },
+    /// Writing the body failed (serialisation or compression).
+    #[error("could not encode body: {0}")]
+    Encode(String),
+}
+
+/// How a body is (or is to be) encoded on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Plain JSON.
+    Identity,
+    /// zstd-compressed JSON.
+    Zstd,
+}
+
+impl Encoding {
+    /// The encoding named by a `Content-Encoding` header (absent means identity).
+    pub fn from_content_encoding(header: Option<&str>) -> Result<Self, CodecError> {
+        match header.map(|h| h.trim().to_ascii_lowercase()) {
+            None => Ok(Self::Identity),
+            Some(h) if h.is_empty() || h == "identity" => Ok(Self::Identity),
+            Some(h) if h == "zstd" => Ok(Self::Zstd),
+            Some(other) => Err(CodecError::UnsupportedEncoding(other)),
+        }
+    }
+
+    /// The best encoding an `Accept-Encoding` header allows: zstd unless refused or absent.
+    pub fn from_accept_encoding(header: Option<&str>) -> Self {
+        let accepts_zstd = header.is_some_and(|h| {
+            h.split(',').any(|item| {
+                let mut parts = item.split(';').map(str::trim);
+                let name_ok = parts.next().is_some_and(|n| n.eq_ignore_ascii_case("zstd"));
+                let q_zero = parts.any(|p| {
+                    p.strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                name_ok && !q_zero
+            })
+        });
+        if accepts_zstd {
+            Self::Zstd
+        } else {
+            Self::Identity
+        }
+    }
+
+    /// The `Content-Encoding` header value, or `None` for identity.
+    pub fn header_value(self) -> Option<&'static str> {
+        match self {
+            Self::Identity => None,
+            Self::Zstd => Some("zstd"),
+        }
+    }
+}
+
+fn zstd_reader(body: &[u8]) -> Result<zstd::stream::read::Decoder<'_, &[u8]>, CodecError> {
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(body).map_err(zstd_error)?;
+    decoder.window_log_max(MAX_WINDOW_LOG).map_err(zstd_error)?;
+    Ok(decoder)
+}
+
+fn zstd_error(e: io::Error) -> CodecError {
+    // zstd reports an over-large window as "Frame requires too much memory for decoding".
+    if e.to_string().contains("too much memory") {
+        CodecError::WindowTooLarge
+    } else {
+        CodecError::Corrupt(e.to_string())
+    }
+}
+
+/// Decode a zstd body into a sink, stopping one byte past `limit`; returns its decoded length.
+pub fn zstd_decoded_len(body: &[u8], limit: usize) -> Result<usize, CodecError> {
+    let mut reader = zstd_reader(body)?.take(limit as u64 + 1);
+    let n = io::copy(&mut reader, &mut io::sink()).map_err(zstd_error)?;
+    if n > limit as u64 {
+        return Err(CodecError::TooLarge { limit });
+    }
+    Ok(n as usize)
+}
+
+/// Decode a body of the given encoding into `T`, refusing more than `limit` decoded bytes.
+pub fn decode_json<T: DeserializeOwned>(
+    body: &[u8],
+    encoding: Encoding,
+    limit: usize,
+) -> Result<T, CodecError> {
+    match encoding {
+        Encoding::Identity => {
+            if body.len() > limit {
+                return Err(CodecError::TooLarge { limit });
+            }
+            parse(serde_json::Deserializer::from_slice(body))
+        }
+        Encoding::Zstd => {
+            zstd_decoded_len(body, limit)?;
+            let reader = BufReader::with_capacity(64 * 1024, zstd_reader(body)?);
+            parse(serde_json::Deserializer::from_reader(reader))
+        }
+    }
+}
+
+fn parse<'de, R: serde_json::de::Read<'de>, T: DeserializeOwned>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<T, CodecError> {
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| CodecError::Json {
+        path: e.path().to_string(),
+        message: e.inner().to_string(),
+    })?;
+    de.end().map_err(|e| CodecError::Json {
+        path: ".".into(),
+        message: e.to_string(),
+    })?;
+    Ok(value)
+}
+
+/// Serialise `value` as JSON in the given encoding, streaming into the compressor.
+pub fn encode_json<T: Serialize + ?Sized>(
+    value: &T,
+    encoding: Encoding,
+) -> Result<Vec<u8>, CodecError> {
+    let fail = |e: &dyn std::fmt::Display| CodecError::Encode(e.to_string());
+    match encoding {
+        Encoding::Identity => serde_json::to_vec(value).map_err(|e| fail(&e)),
+        Encoding::Zstd => {
+            let mut encoder =
+                zstd::stream::write::Encoder::new(Vec::new(), ZSTD_LEVEL).map_err(|e| fail(&e))?;
+            serde_json::to_writer(&mut encoder, value).map_err(|e| fail(&e))?;
+            encoder.finish().map_err(|e| fail(&e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Doc {
+        name: String,
+        values: Vec<f64>,
+    }
+
+    fn doc() -> Doc {
+        Doc {
+            name: "pack-off".into(),
+            values: (0..1000).map(f64::from).collect(),
+        }
+    }
+
+    #[test]
+    fn round_trips_in_both_encodings() {
+        for enc in [Encoding::Identity, Encoding::Zstd] {
+            let bytes = encode_json(&doc(), enc).expect("encode");
+            let back: Doc = decode_json(&bytes, enc, 1 << 20).expect("decode");
+            assert_eq!(back, doc());
+        }
+    }
+
+    #[test]
+    fn compression_actually_compresses() {
+        let plain = encode_json(&doc(), Encoding::Identity).expect("encode");
+        let packed = encode_json(&doc(), Encoding::Zstd).expect("encode");
+        assert!(
+            packed.len() * 2 < plain.len(),
+            "{} vs {}",
+            packed.len(),
+            plain.len()
+        );
+    }
+
+    #[test]
+    fn a_zstd_bomb_stops_at_the_limit() {
+        // 256 MiB of zeros packs into a few KiB.
+        let bomb = zstd::stream::encode_all(io::repeat(0).take(256 << 20), 1).expect("compress");
+        assert!(bomb.len() < 64 * 1024, "bomb is {} bytes", bomb.len());
+        let err = decode_json::<Doc>(&bomb, Encoding::Zstd, 10 << 20).expect_err("over the limit");
+        assert!(
+            matches!(err, CodecError::TooLarge { limit } if limit == 10 << 20),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn exactly_the_limit_is_allowed_and_one_more_byte_is_not() {
+        let json = serde_json::to_vec(&doc()).expect("json");
+        let packed = zstd::stream::encode_all(&json[..], 3).expect("compress");
+        assert_eq!(
+            zstd_decoded_len(&packed, json.len()).expect("fits"),
+            json.len()
+        );
+        assert!(matches!(
+            zstd_decoded_len(&packed, json.len() - 1),
+            Err(CodecError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            decode_json::<Doc>(&json, Encoding::Identity, json.len() - 1),
+            Err(CodecError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn a_frame_asking_for_a_huge_window_is_refused() {
+        let json = serde_json::to_vec(&doc()).expect("json");
+        let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), 3).expect("encoder");
+        encoder.window_log(27).expect("window");
+        // Pledge no size so the header keeps the 128 MiB window.
+        io::Write::write_all(&mut encoder, &json).expect("write");
+        let packed = encoder.finish().expect("finish");
+        let err =
+            decode_json::<Doc>(&packed, Encoding::Zstd, 10 << 20).expect_err("window too large");
+        assert!(matches!(err, CodecError::WindowTooLarge), "{err}");
+    }
+
+    #[test]
+    fn truncated_and_garbage_zstd_is_corrupt() {
+        let packed = encode_json(&doc(), Encoding::Zstd).expect("encode");
+        let err = decode_json::<Doc>(&packed[..packed.len() / 2], Encoding::Zstd, 1 << 20)
+            .expect_err("truncated");
+        assert!(matches!(err, CodecError::Corrupt(_)), "{err}");
+        let err =
+            decode_json::<Doc>(b"{\"name\":1}", Encoding::Zstd, 1 << 20).expect_err("not zstd");
+        assert!(matches!(err, CodecError::Corrupt(_)), "{err}");
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let err = decode_json::<Doc>(
+            br#"{"name":"x","values":[1,"two"]}"#,
+            Encoding::Identity,
+            1 << 20,
+        )
+        .expect_err("bad element");
+        match err {
+            CodecError::Json { path, .. } => assert_eq!(path, "values[1]"),
+            other => panic!("unexpected {other}"),
+        }
+        let err = decode_json::<Doc>(br#"{"name":"x"}"#, Encoding::Identity, 1 << 20)
+            .expect_err("missing");
+        assert!(err.to_string().contains("missing field `values`"), "{err}");
+        let err = decode_json::<Doc>(
+            br#"{"name":"x","values":[]} trailing"#,
+            Encoding::Identity,
+            1 << 20,
+        )
+        .expect_err("trailing");
+        assert!(matches!(err, CodecError::Json { .. }), "{err}");
+    }
+
+    #[test]
+    fn accept_encoding_is_read_like_http_says() {
+        assert_eq!(
+            Encoding::from_accept_encoding(Some("gzip, zstd")),
+            Encoding::Zstd
+        );
+        assert_eq!(
+            Encoding::from_accept_encoding(Some("zstd;q=0.5")),
+            Encoding::Zstd
+        );
+        assert_eq!(
+            Encoding::from_accept_encoding(Some("zstd;q=0")),
+            Encoding::Identity
+        );
+        assert_eq!(
+            Encoding::from_accept_encoding(Some("gzip")),
+            Encoding::Identity
+        );
+        assert_eq!(Encoding::from_accept_encoding(None), Encoding::Identity);
+        assert!(Encoding::from_content_encoding(Some("br")).is_err());
+        assert_eq!(
+            Encoding::from_content_encoding(Some("ZSTD")).expect("zstd"),
+            Encoding::Zstd
+        );
+    }
+}

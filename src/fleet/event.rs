@@ -1,0 +1,121 @@
+use super::{EventId, RigId};
+use crate::drilling::{Campaign, DrillingMetrics, StrategicAdvisory, WitsPacket};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A confirmed Elevated-or-higher advisory, with the history that led to it, as a rig uploads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetEvent {
+    /// `{rig_id}-{unix_seconds}` (with `-N` where two fall in one second).
+    pub id: EventId,
+    /// The rig that raised it.
+    pub rig_id: RigId,
+    /// The well being drilled.
+    pub well_id: String,
+    /// The field (asset) the well is in.
+    pub field: String,
+    /// Production or Plug & Abandonment.
+    pub campaign: Campaign,
+    /// The advisory the driller saw.
+    pub advisory: StrategicAdvisory,
+    /// The packets and metrics before the advisory, oldest first; at least one.
+    pub history_window: Vec<HistorySnapshot>,
+    /// What came of it, as far as the rig knows.
+    pub outcome: EventOutcome,
+    /// The crew's notes, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Measured hole depth at the advisory.
+    pub depth_ft: f64,
+    /// When the advisory was raised (rig clock, UTC).
+    pub timestamp: DateTime<Utc>,
+}
+
+/// One entry of an event's history window: a packet and what physics made of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistorySnapshot {
+    /// The packet as acquired (FPS units).
+    pub packet: WitsPacket,
+    /// The metrics computed from it.
+    pub metrics: DrillingMetrics,
+}
+
+/// What came of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EventOutcome {
+    /// Nobody has said yet.
+    Pending,
+    /// The crew dealt with it.
+    Resolved {
+        /// What they did ("reduced WOB 5 klbf and circulated bottoms up").
+        action_taken: String,
+    },
+    /// It got worse and went up the chain.
+    Escalated {
+        /// Why.
+        reason: String,
+    },
+    /// It was not real.
+    FalsePositive,
+}
+
+impl EventOutcome {
+    /// The wire and database name of the outcome's kind (`"resolved"`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Resolved { .. } => "resolved",
+            Self::Escalated { .. } => "escalated",
+            Self::FalsePositive => "false_positive",
+        }
+    }
+
+    /// The action or reason the crew gave, if the outcome carries one.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Self::Resolved { action_taken } => Some(action_taken),
+            Self::Escalated { reason } => Some(reason),
+            Self::Pending | Self::FalsePositive => None,
+        }
+    }
+}
+
+/// The body of `PATCH /api/fleet/events/{id}/outcome`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeUpdate {
+    /// The new outcome; the last write wins.
+    pub outcome: EventOutcome,
+    /// Notes from the crew; replaces the stored notes when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_are_tagged_by_status() {
+        let resolved = EventOutcome::Resolved {
+            action_taken: "reduced WOB".into(),
+        };
+        let json = serde_json::to_value(&resolved).expect("serialize");
+        assert_eq!(
+            json,
+            serde_json::json!({"status": "resolved", "action_taken": "reduced WOB"})
+        );
+        let pending: EventOutcome = serde_json::from_str(r#"{"status":"pending"}"#).expect("parse");
+        assert_eq!(pending, EventOutcome::Pending);
+        assert_eq!(pending.as_str(), "pending");
+        assert_eq!(EventOutcome::FalsePositive.as_str(), "false_positive");
+    }
+
+    #[test]
+    fn a_resolved_outcome_without_its_action_is_refused() {
+        let err = serde_json::from_str::<EventOutcome>(r#"{"status":"resolved"}"#)
+            .expect_err("action missing");
+        assert!(err.to_string().contains("action_taken"), "{err}");
+    }
+}

@@ -1,0 +1,156 @@
+//! `POST /api/fleet/events`, `GET /api/fleet/events/{id}`, `PATCH /api/fleet/events/{id}/outcome`.
+
+use super::body::{json_response, read_json};
+use super::ApiError;
+use crate::fleet::{FleetEvent, OutcomeUpdate};
+use crate::hub::auth::RigAuth;
+use crate::hub::db::events::{InsertOutcome, OutcomeChange};
+use crate::hub::db::models::{EventRow, NewEvent};
+use crate::hub::db::{self, DbError};
+use crate::hub::intake;
+use crate::hub::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The answer to an upload: 201 `accepted` or 409 `already_exists`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UploadReceipt {
+    /// The event id.
+    pub id: String,
+    /// `accepted` or `already_exists`.
+    pub status: String,
+}
+
+/// A stored event as `GET /api/fleet/events/{id}` shows it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// The event as uploaded, with its current outcome and notes.
+    pub event: serde_json::Value,
+    /// When the hub accepted it.
+    pub received_at: DateTime<Utc>,
+    /// When its outcome last changed, if it did.
+    pub outcome_updated_at: Option<DateTime<Utc>>,
+    /// Whether the curator has yet to (re)consider it.
+    pub needs_curation: bool,
+}
+
+impl From<EventRow> for StoredEvent {
+    fn from(row: EventRow) -> Self {
+        Self {
+            event: row.payload,
+            received_at: row.received_at,
+            outcome_updated_at: row.outcome_updated_at,
+            needs_curation: row.needs_curation,
+        }
+    }
+}
+
+fn new_event(event: &FleetEvent) -> Result<NewEvent, ApiError> {
+    Ok(NewEvent {
+        id: event.id.to_string(),
+        rig_id: event.rig_id.to_string(),
+        well_id: event.well_id.clone(),
+        field: event.field.clone(),
+        campaign: event.campaign.as_str().into(),
+        category: event.advisory.category.as_str().into(),
+        risk_level: event.advisory.risk_level.as_str().into(),
+        outcome: event.outcome.as_str().into(),
+        depth_ft: event.depth_ft,
+        occurred_at: event.timestamp,
+        payload: serde_json::to_value(event)
+            .map_err(|e| ApiError::Internal(format!("event to JSON: {e}")))?,
+    })
+}
+
+/// Take an event from a rig: 201 when stored, 409 when it was already.
+pub async fn upload(
+    req: HttpRequest,
+    auth: RigAuth,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let rules = &state.intake;
+    let event: FleetEvent =
+        read_json(&req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
+    intake::check_event(&event, &auth.rig_id, Utc::now(), rules)?;
+    let row = new_event(&event)?;
+    let pool = state.pool.clone();
+    let stored = web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        db::events::insert(&mut conn, &row)
+    })
+    .await??;
+    let (status, word) = match stored {
+        InsertOutcome::Accepted => (StatusCode::CREATED, "accepted"),
+        InsertOutcome::AlreadyExists => (StatusCode::CONFLICT, "already_exists"),
+    };
+    Ok(HttpResponse::build(status).json(UploadReceipt {
+        id: event.id.to_string(),
+        status: word.into(),
+    }))
+}
+
+/// Show one event to any registered rig.
+pub async fn get(
+    req: HttpRequest,
+    _auth: RigAuth,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let pool = state.pool.clone();
+    let lookup = id.clone();
+    let row = web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        db::events::get(&mut conn, &lookup)
+    })
+    .await??
+    .ok_or_else(|| ApiError::NotFound(format!("no event with id {id}")))?;
+    json_response(&req, StatusCode::OK, &StoredEvent::from(row))
+}
+
+/// The answer to an outcome update.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OutcomeReceipt {
+    /// The event id.
+    pub id: String,
+    /// Always `updated`.
+    pub status: String,
+    /// The outcome now stored.
+    pub outcome: serde_json::Value,
+}
+
+/// Set the outcome of one of the calling rig's own events; the last write wins.
+pub async fn update_outcome(
+    req: HttpRequest,
+    auth: RigAuth,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let rules = &state.intake;
+    let update: OutcomeUpdate =
+        read_json(&req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
+    intake::check_outcome_update(&update)?;
+    let pool = state.pool.clone();
+    let (lookup, rig) = (id.clone(), auth.rig_id.to_string());
+    let change = web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        db::events::update_outcome(&mut conn, &lookup, &rig, &update)
+    })
+    .await??;
+    match change {
+        OutcomeChange::Updated(row) => Ok(HttpResponse::Ok().json(OutcomeReceipt {
+            id,
+            status: "updated".into(),
+            outcome: row.payload.get("outcome").cloned().unwrap_or_default(),
+        })),
+        OutcomeChange::NotFound => Err(ApiError::NotFound(format!("no event with id {id}"))),
+        OutcomeChange::NotOwner => Err(ApiError::Forbidden(format!(
+            "event {id} belongs to another rig; a rig may update only its own events"
+        ))),
+    }
+}

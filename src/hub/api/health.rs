@@ -1,0 +1,46 @@
+//! `GET /api/fleet/health`: public, for load balancers and people.
+
+use super::ApiError;
+use crate::hub::db::{self, DbError};
+use crate::hub::state::AppState;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What health reports when the database answers (otherwise: 503).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// `reachable`.
+    pub database: String,
+    /// The library version (highest episode change sequence value).
+    pub library_version: i64,
+    /// Active episodes in the library.
+    pub active_episodes: i64,
+    /// When the last curation pass finished; null before the first.
+    pub last_curation: Option<DateTime<Utc>>,
+    /// Events waiting for the curator.
+    pub events_awaiting_curation: i64,
+    /// The hub's version.
+    pub version: String,
+}
+
+/// Report whether the database answers, and the library's state.
+pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let status = web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        db::status::hub_status(&mut conn)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+        database: "reachable".into(),
+        library_version: status.library_version,
+        active_episodes: status.active_episodes,
+        last_curation: status.last_curation,
+        events_awaiting_curation: status.events_awaiting_curation,
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}

@@ -1,0 +1,60 @@
+//! The hub's HTTP API: every route is registered here; each handler lives in its own file.
+
+mod body;
+mod error;
+pub mod events;
+pub mod health;
+pub mod registry;
+
+pub use body::json_response;
+pub use error::ApiError;
+
+use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    match err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!("request body exceeds {limit} bytes")).into()
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send Content-Type: application/json".into()).into()
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request(format!("invalid JSON: {e}"), "body").into()
+        }
+        other => ApiError::bad_request(format!("could not read body: {other}"), "body").into(),
+    }
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Register every route of the hub API.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(64 * 1024)
+            .error_handler(json_error),
+    )
+    .service(
+        web::scope("/api/fleet")
+            .route("/health", web::get().to(health::health))
+            .route("/events", web::post().to(events::upload))
+            .route("/events/{id}", web::get().to(events::get))
+            .route(
+                "/events/{id}/outcome",
+                web::patch().to(events::update_outcome),
+            )
+            .route("/rigs", web::get().to(registry::list))
+            .route("/rigs/register", web::post().to(registry::register))
+            .route("/rigs/{id}", web::get().to(registry::show))
+            .route("/rigs/{id}/revoke", web::post().to(registry::revoke)),
+    )
+    .default_service(web::to(not_found));
+}

@@ -1,0 +1,246 @@
+//! The rig registry: register, list, show, revoke (admin only).
+
+use super::ApiError;
+use crate::fleet::RigId;
+use crate::hub::auth::{AdminAuth, ApiKey};
+use crate::hub::db::models::{EventRow, NewRig, RigRow};
+use crate::hub::db::{self, DbError};
+use crate::hub::state::AppState;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST /api/fleet/rigs/register`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRig {
+    /// The new rig's id.
+    pub rig_id: RigId,
+    /// The well it is drilling.
+    pub well_id: String,
+    /// The field it is in.
+    pub field: String,
+}
+
+/// A rig as the registry shows it (never its key).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RigSummary {
+    /// Rig id.
+    pub rig_id: String,
+    /// Well id.
+    pub well_id: String,
+    /// Field.
+    pub field: String,
+    /// `active` or `revoked`.
+    pub status: String,
+    /// Public half of its key, to match against rig configuration.
+    pub key_id: String,
+    /// When registered.
+    pub registered_at: DateTime<Utc>,
+    /// When revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Last authenticated request.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Last library sync.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Library version it last synced to.
+    pub library_version: Option<i64>,
+    /// Events accepted from it.
+    pub event_count: i64,
+}
+
+impl From<RigRow> for RigSummary {
+    fn from(r: RigRow) -> Self {
+        Self {
+            rig_id: r.rig_id,
+            well_id: r.well_id,
+            field: r.field,
+            status: r.status,
+            key_id: r.key_id,
+            registered_at: r.registered_at,
+            revoked_at: r.revoked_at,
+            last_seen: r.last_seen,
+            last_sync: r.last_sync,
+            library_version: r.library_version,
+            event_count: r.event_count,
+        }
+    }
+}
+
+/// The answer to a registration: the only time the key is ever shown.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RegisteredRig {
+    /// The rig as stored.
+    pub rig: RigSummary,
+    /// The full API key; the hub keeps only its hash.
+    pub api_key: String,
+    /// What to do with the key.
+    pub note: String,
+}
+
+/// A rig with its latest events.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RigDetail {
+    /// The rig.
+    pub rig: RigSummary,
+    /// Its latest 20 events, newest first.
+    pub recent_events: Vec<EventBrief>,
+}
+
+/// One line about an event.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EventBrief {
+    /// Event id.
+    pub id: String,
+    /// Category.
+    pub category: String,
+    /// Risk level.
+    pub risk_level: String,
+    /// Outcome kind.
+    pub outcome: String,
+    /// Depth at the advisory.
+    pub depth_ft: f64,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl From<EventRow> for EventBrief {
+    fn from(e: EventRow) -> Self {
+        Self {
+            id: e.id,
+            category: e.category,
+            risk_level: e.risk_level,
+            outcome: e.outcome,
+            depth_ft: e.depth_ft,
+            occurred_at: e.occurred_at,
+        }
+    }
+}
+
+fn check_label(field: &str, value: &str) -> Result<(), ApiError> {
+    let len = value.chars().count();
+    if value.trim().is_empty() || len > crate::hub::intake::MAX_LABEL_CHARS {
+        return Err(ApiError::bad_request(
+            format!(
+                "{field} must be 1 to {} characters, not blank",
+                crate::hub::intake::MAX_LABEL_CHARS
+            ),
+            field,
+        ));
+    }
+    Ok(())
+}
+
+/// Register a rig and return its API key, once.
+pub async fn register(
+    _admin: AdminAuth,
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRig>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    check_label("well_id", &body.well_id)?;
+    check_label("field", &body.field)?;
+    let pool = state.pool.clone();
+    let rig_id = body.rig_id.clone();
+    let (row, key) = web::block(move || -> Result<(Option<RigRow>, ApiKey), ApiError> {
+        let key = ApiKey::generate();
+        let key_hash = key.hash()?;
+        let mut conn = pool.get().map_err(DbError::from)?;
+        let new = NewRig {
+            rig_id: body.rig_id.as_str(),
+            well_id: &body.well_id,
+            field: &body.field,
+            key_id: key.key_id(),
+            key_hash: &key_hash,
+        };
+        let row = db::rigs::insert(&mut conn, &new)?;
+        if row.is_some() {
+            let detail = serde_json::json!({"well_id": body.well_id, "field": body.field, "key_id": key.key_id()});
+            db::rigs::audit(&mut conn, "admin", "register", Some(body.rig_id.as_str()), detail)?;
+        }
+        Ok((row, key))
+    })
+    .await??;
+    let row = row.ok_or_else(|| {
+        ApiError::Conflict(format!(
+            "rig {rig_id} is already registered; revoked rigs keep their id"
+        ))
+    })?;
+    log::info!("registered rig {} (key id {})", row.rig_id, row.key_id);
+    Ok(HttpResponse::Created().json(RegisteredRig {
+        rig: row.into(),
+        api_key: key.reveal().expose().to_owned(),
+        note: "Store this key now (SAIREN_RIG_API_KEY on the rig): the hub keeps only its hash and cannot show it again."
+            .into(),
+    }))
+}
+
+/// Every registered rig.
+pub async fn list(_admin: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let rows = web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        db::rigs::list(&mut conn)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(RigSummary::from).collect::<Vec<_>>()))
+}
+
+/// One rig and its latest events.
+pub async fn show(
+    _admin: AdminAuth,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let pool = state.pool.clone();
+    let lookup = id.clone();
+    let found = web::block(
+        move || -> Result<Option<(RigRow, Vec<EventRow>)>, DbError> {
+            let mut conn = pool.get()?;
+            let Some(rig) = db::rigs::find(&mut conn, &lookup)? else {
+                return Ok(None);
+            };
+            let events = db::events::recent_for_rig(&mut conn, &lookup, 20)?;
+            Ok(Some((rig, events)))
+        },
+    )
+    .await??;
+    let (rig, events) = found.ok_or_else(|| ApiError::NotFound(format!("no rig {id}")))?;
+    Ok(HttpResponse::Ok().json(RigDetail {
+        rig: rig.into(),
+        recent_events: events.into_iter().map(EventBrief::from).collect(),
+    }))
+}
+
+/// Revoke a rig: its key is refused from this moment, in every hub process.
+pub async fn revoke(
+    _admin: AdminAuth,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let pool = state.pool.clone();
+    let lookup = id.clone();
+    let result = web::block(move || -> Result<Option<(RigRow, bool)>, DbError> {
+        let mut conn = pool.get()?;
+        let result = db::rigs::revoke(&mut conn, &lookup)?;
+        if let Some((_, true)) = &result {
+            db::rigs::audit(
+                &mut conn,
+                "admin",
+                "revoke",
+                Some(&lookup),
+                serde_json::json!({}),
+            )?;
+        }
+        Ok(result)
+    })
+    .await??;
+    let (row, newly) = result.ok_or_else(|| ApiError::NotFound(format!("no rig {id}")))?;
+    state.keys.forget_rig(&id);
+    if newly {
+        log::info!("revoked rig {id}");
+    }
+    Ok(HttpResponse::Ok().json(RigSummary::from(row)))
+}

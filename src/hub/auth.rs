@@ -1,0 +1,437 @@
+//! Rig API keys and the admin key.
+//!
+//! A rig key is `sk-fleet-<key_id>.<secret>`. The hub stores the key id in clear and only an
+//! argon2 hash of the secret, finds the rig by key id (one indexed lookup and at most one hash
+//! check per request, however many rigs are registered), and remembers a verified key for
+//! `key_cache_secs`. The rig's status row is read on every request, so a revoke holds at once
+//! in every hub process on the database; the cache only spares the argon2 work.
+
+use super::api::ApiError;
+use super::db::{self, DbError};
+use super::state::AppState;
+use crate::fleet::RigId;
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use blake2::{Blake2b, Digest};
+use diesel::PgConnection;
+use futures_util::future::LocalBoxFuture;
+use rand::RngCore;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+
+type Blake2b256 = Blake2b<blake2::digest::consts::U32>;
+
+/// Every rig key starts with this.
+pub const KEY_PREFIX: &str = "sk-fleet-";
+const KEY_ID_BYTES: usize = 8;
+const SECRET_BYTES: usize = 24;
+
+/// Why a request is not authenticated, and which status says so.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization: Bearer …` header (401).
+    #[error("missing credentials: send 'Authorization: Bearer <key>'")]
+    Missing,
+    /// Not a key of our shape (401).
+    #[error("malformed API key: expected {KEY_PREFIX}<key id>.<secret>")]
+    Malformed,
+    /// No rig has this key id (403).
+    #[error("API key not recognised")]
+    UnknownKey,
+    /// The key's secret does not match (403).
+    #[error("API key not recognised")]
+    WrongKey,
+    /// The rig was revoked (403).
+    #[error("rig {0} has been revoked; ask the fleet administrator to register it again")]
+    Revoked(String),
+    /// The request claims to come from a rig other than the key's (403).
+    #[error("X-Rig-ID {claimed} does not match the key's rig {key_rig}")]
+    RigMismatch {
+        /// The rig named in the header.
+        claimed: String,
+        /// The rig the key belongs to.
+        key_rig: String,
+    },
+    /// A rig key on an admin endpoint (403).
+    #[error("this endpoint needs the admin key; a rig key cannot use it")]
+    RigKeyOnAdminEndpoint,
+    /// The admin key is wrong (403).
+    #[error("admin key not recognised")]
+    WrongAdminKey,
+    /// The database could not be asked (503 or 500).
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Hashing failed or a stored hash is unreadable (500).
+    #[error("key hashing failed: {0}")]
+    Internal(String),
+}
+
+/// A string that never shows in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The secret itself, for the one place that must use it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn is_lower_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// A rig API key, parsed: only well-formed keys exist as values.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    key_id: String,
+    secret: Secret,
+}
+
+impl ApiKey {
+    /// A fresh random key (64-bit key id, 192-bit secret) from the OS-seeded CSPRNG.
+    pub fn generate() -> Self {
+        Self {
+            key_id: random_hex(KEY_ID_BYTES),
+            secret: Secret(random_hex(SECRET_BYTES)),
+        }
+    }
+
+    /// Parse `sk-fleet-<16 hex>.<48 hex>`.
+    pub fn parse(text: &str) -> Result<Self, AuthError> {
+        let (key_id, secret) = text
+            .strip_prefix(KEY_PREFIX)
+            .and_then(|rest| rest.split_once('.'))
+            .ok_or(AuthError::Malformed)?;
+        if !is_lower_hex(key_id, KEY_ID_BYTES * 2) || !is_lower_hex(secret, SECRET_BYTES * 2) {
+            return Err(AuthError::Malformed);
+        }
+        Ok(Self {
+            key_id: key_id.to_owned(),
+            secret: Secret(secret.to_owned()),
+        })
+    }
+
+    /// The public half, stored in clear.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The whole key as the rig must present it: shown once at registration, stored nowhere.
+    pub fn reveal(&self) -> Secret {
+        Secret(format!("{KEY_PREFIX}{}.{}", self.key_id, self.secret.0))
+    }
+
+    /// The argon2id PHC hash of the secret, with a fresh salt (default parameters: 19 MiB, t=2).
+    pub fn hash(&self) -> Result<String, AuthError> {
+        Argon2::default()
+            .hash_password(self.secret.0.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| AuthError::Internal(e.to_string()))
+    }
+
+    fn verify(&self, phc: &str) -> Result<bool, AuthError> {
+        let parsed = PasswordHash::new(phc)
+            .map_err(|e| AuthError::Internal(format!("stored key hash: {e}")))?;
+        Ok(Argon2::default()
+            .verify_password(self.secret.0.as_bytes(), &parsed)
+            .is_ok())
+    }
+
+    /// Binds a cache entry to both the secret presented and the hash it was checked against.
+    fn fingerprint(&self, key_hash: &str) -> [u8; 32] {
+        let mut h = Blake2b256::new();
+        h.update(key_hash.as_bytes());
+        h.update([0u8]);
+        h.update(self.secret.0.as_bytes());
+        h.finalize().into()
+    }
+}
+
+struct CachedKey {
+    rig_id: RigId,
+    fingerprint: [u8; 32],
+    verified_at: Instant,
+}
+
+/// Checks rig keys against the registry, remembering verified ones for a while.
+pub struct KeyVerifier {
+    ttl: Duration,
+    cache: Mutex<HashMap<String, CachedKey>>,
+    hash_checks: AtomicU64,
+}
+
+impl KeyVerifier {
+    /// A verifier that trusts a verified key for `ttl` (as long as the rig stays active).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+            hash_checks: AtomicU64::new(0),
+        }
+    }
+
+    /// Which rig this key belongs to, if it is valid and the rig active. Blocking: call it
+    /// from `web::block`.
+    pub fn authenticate(&self, conn: &mut PgConnection, key: &ApiKey) -> Result<RigId, AuthError> {
+        let row = db::rigs::key_for(conn, key.key_id())?.ok_or(AuthError::UnknownKey)?;
+        if row.status != "active" {
+            self.forget_key(key.key_id());
+            return Err(AuthError::Revoked(row.rig_id));
+        }
+        let fingerprint = key.fingerprint(&row.key_hash);
+        if let Some(rig) = self.cached(key.key_id(), &fingerprint) {
+            return Ok(rig);
+        }
+        self.hash_checks.fetch_add(1, Ordering::Relaxed);
+        if !key.verify(&row.key_hash)? {
+            return Err(AuthError::WrongKey);
+        }
+        let rig_id = RigId::parse(&row.rig_id)
+            .map_err(|e| AuthError::Internal(format!("stored rig id: {e}")))?;
+        self.lock().insert(
+            key.key_id().to_owned(),
+            CachedKey {
+                rig_id: rig_id.clone(),
+                fingerprint,
+                verified_at: Instant::now(),
+            },
+        );
+        Ok(rig_id)
+    }
+
+    fn cached(&self, key_id: &str, fingerprint: &[u8; 32]) -> Option<RigId> {
+        let cache = self.lock();
+        let entry = cache.get(key_id)?;
+        let fresh = entry.verified_at.elapsed() < self.ttl;
+        let same: bool = entry.fingerprint.ct_eq(fingerprint).into();
+        (fresh && same).then(|| entry.rig_id.clone())
+    }
+
+    /// Drop every cached key of a rig (on revoke).
+    pub fn forget_rig(&self, rig_id: &str) {
+        self.lock()
+            .retain(|_, entry| entry.rig_id.as_str() != rig_id);
+    }
+
+    fn forget_key(&self, key_id: &str) {
+        self.lock().remove(key_id);
+    }
+
+    /// How many argon2 verifications this verifier has run (a cost counter for tests and benches).
+    pub fn hash_checks(&self) -> u64 {
+        self.hash_checks.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CachedKey>> {
+        // A panic while holding the lock cannot leave the map inconsistent: keep using it.
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The fleet administrator's key, held only as a digest and compared in constant time.
+pub struct AdminKey {
+    digest: [u8; 32],
+}
+
+impl AdminKey {
+    /// Shortest admin key accepted.
+    pub const MIN_LEN: usize = 16;
+
+    /// Accept an admin key of at least [`AdminKey::MIN_LEN`] characters.
+    pub fn new(key: &Secret) -> Result<Self, String> {
+        let len = key.expose().chars().count();
+        if len < Self::MIN_LEN {
+            return Err(format!(
+                "SAIREN_ADMIN_KEY must be at least {} characters (got {len})",
+                Self::MIN_LEN
+            ));
+        }
+        Ok(Self {
+            digest: Blake2b256::digest(key.expose().as_bytes()).into(),
+        })
+    }
+
+    /// Whether `presented` is the admin key. Digests first, so the comparison's time depends
+    /// on neither key's content nor length.
+    pub fn matches(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Blake2b256::digest(presented.as_bytes()).into();
+        digest.ct_eq(&self.digest).into()
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, AuthError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(AuthError::Missing)?;
+    let text = value.to_str().map_err(|_| AuthError::Malformed)?;
+    let (scheme, token) = text.trim().split_once(' ').ok_or(AuthError::Missing)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(AuthError::Missing);
+    }
+    Ok(token.to_owned())
+}
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("hub state not configured".into()))
+}
+
+/// An authenticated rig: a handler that takes one runs only for an active rig's valid key.
+#[derive(Debug, Clone)]
+pub struct RigAuth {
+    /// The rig the key belongs to.
+    pub rig_id: RigId,
+}
+
+impl FromRequest for RigAuth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = app_state(req);
+        let token = bearer_token(req);
+        let claimed = req
+            .headers()
+            .get("X-Rig-ID")
+            .map(|v| v.to_str().unwrap_or("<not text>").to_owned());
+        Box::pin(async move {
+            let state = state?;
+            let key = ApiKey::parse(&token?)?;
+            let rig_id = web::block(move || {
+                let mut conn = state.pool.get().map_err(DbError::from)?;
+                state.keys.authenticate(&mut conn, &key)
+            })
+            .await??;
+            if let Some(claimed) = claimed.filter(|c| c != rig_id.as_str()) {
+                return Err(AuthError::RigMismatch {
+                    claimed,
+                    key_rig: rig_id.to_string(),
+                }
+                .into());
+            }
+            Ok(RigAuth { rig_id })
+        })
+    }
+}
+
+/// The fleet administrator, authenticated by `Authorization: Bearer <SAIREN_ADMIN_KEY>`.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminAuth;
+
+impl FromRequest for AdminAuth {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let check = || -> Result<Self, ApiError> {
+            let state = app_state(req)?;
+            let token = bearer_token(req)?;
+            if state.admin_key.matches(&token) {
+                Ok(AdminAuth)
+            } else if token.starts_with(KEY_PREFIX) {
+                Err(AuthError::RigKeyOnAdminEndpoint.into())
+            } else {
+                Err(AuthError::WrongAdminKey.into())
+            }
+        };
+        std::future::ready(check())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_parse_back_and_keep_their_halves() {
+        let key = ApiKey::generate();
+        let text = key.reveal();
+        assert!(text.expose().starts_with("sk-fleet-"));
+        let parsed = ApiKey::parse(text.expose()).expect("own format");
+        assert_eq!(parsed.key_id(), key.key_id());
+        assert_ne!(
+            ApiKey::generate().key_id(),
+            key.key_id(),
+            "key ids are random"
+        );
+    }
+
+    #[test]
+    fn malformed_keys_are_refused() {
+        let good = ApiKey::generate().reveal().expose().to_owned();
+        let bad = [
+            "",
+            "sk-fleet-",
+            "sk-fleet-abc",
+            &good.replace("sk-fleet-", "sk-other-"),
+            &good.replace('.', ""),
+            &good.to_uppercase(),
+            &format!("{good}0"),
+        ];
+        for b in bad {
+            assert!(
+                matches!(ApiKey::parse(b), Err(AuthError::Malformed)),
+                "{b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn hashes_verify_only_their_own_secret() {
+        let key = ApiKey::generate();
+        let phc = key.hash().expect("hash");
+        assert!(phc.starts_with("$argon2id$"), "{phc}");
+        assert!(
+            !phc.contains(key.secret.expose()),
+            "the hash must not contain the secret"
+        );
+        assert!(key.verify(&phc).expect("verify"));
+        assert!(!ApiKey::generate().verify(&phc).expect("verify"));
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let key = ApiKey::generate();
+        let debug = format!("{key:?} {:?}", key.reveal());
+        assert!(!debug.contains(key.secret.expose()), "{debug}");
+    }
+
+    #[test]
+    fn admin_key_matches_exactly() {
+        let admin =
+            AdminKey::new(&Secret::new("correct horse battery staple")).expect("long enough");
+        assert!(admin.matches("correct horse battery staple"));
+        assert!(!admin.matches("correct horse battery stapl"));
+        assert!(!admin.matches(""));
+        assert!(AdminKey::new(&Secret::new("short")).is_err());
+    }
+}

@@ -1,0 +1,239 @@
+//! `hub.toml`: every key optional, every default documented in `config/hub.toml`.
+
+use super::intake::IntakeRules;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Where the hub looks for its config when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/hub.toml";
+
+/// The hub's configuration. Secrets (`DATABASE_URL`, `SAIREN_ADMIN_KEY`) come from the environment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HubConfig {
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[database]`.
+    pub database: DatabaseConfig,
+    /// `[upload]`.
+    pub upload: UploadConfig,
+    /// `[auth]`.
+    pub auth: AuthConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: String,
+    /// HTTP worker threads; 0 = one per core.
+    pub workers: usize,
+    /// How long in-flight requests may take to finish after SIGTERM / Ctrl-C.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8070".into(),
+            workers: 0,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Most connections open at once.
+    pub pool_size: u32,
+    /// How long a request waits for a connection before answering 503.
+    pub acquire_timeout_ms: u64,
+    /// Longest a statement may run.
+    pub statement_timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            pool_size: 10,
+            acquire_timeout_ms: 2000,
+            statement_timeout_ms: 15_000,
+        }
+    }
+}
+
+/// `[upload]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadConfig {
+    /// Largest request body as sent.
+    pub max_body_bytes: usize,
+    /// Largest body after zstd decompression.
+    pub max_decoded_bytes: usize,
+    /// Oldest event accepted, in days.
+    pub max_event_age_days: i64,
+    /// How far ahead of the hub's clock an event may be, in seconds.
+    pub max_clock_skew_secs: i64,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1 << 20,
+            max_decoded_bytes: 10 << 20,
+            max_event_age_days: 7,
+            max_clock_skew_secs: 300,
+        }
+    }
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// How long a verified rig key is trusted without a new argon2 check.
+    pub key_cache_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            key_cache_secs: 300,
+        }
+    }
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this config.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl HubConfig {
+    /// Load from `path`, or from [`DEFAULT_CONFIG_PATH`] when it exists, or the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
+        };
+        if !required && !path.exists() {
+            log::info!("no {DEFAULT_CONFIG_PATH}; using built-in defaults");
+            return Ok(Self::default());
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let config: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path,
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let u = &self.upload;
+        if u.max_body_bytes == 0 || u.max_decoded_bytes < u.max_body_bytes {
+            return Err(ConfigError::Invalid(
+                "upload.max_decoded_bytes must be at least upload.max_body_bytes > 0".into(),
+            ));
+        }
+        if u.max_event_age_days < 1 || u.max_clock_skew_secs < 0 {
+            return Err(ConfigError::Invalid(
+                "upload.max_event_age_days must be ≥ 1 and upload.max_clock_skew_secs ≥ 0".into(),
+            ));
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "database.pool_size must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The upload rules these settings describe.
+    pub fn intake_rules(&self) -> IntakeRules {
+        IntakeRules {
+            max_body_bytes: self.upload.max_body_bytes,
+            max_decoded_bytes: self.upload.max_decoded_bytes,
+            max_event_age: chrono::Duration::days(self.upload.max_event_age_days),
+            max_clock_skew: chrono::Duration::seconds(self.upload.max_clock_skew_secs),
+        }
+    }
+
+    /// The pool settings these settings describe.
+    pub fn pool_settings(&self) -> super::db::PoolSettings {
+        super::db::PoolSettings {
+            max_size: self.database.pool_size,
+            acquire_timeout: Duration::from_millis(self.database.acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(self.database.statement_timeout_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_parses_and_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/hub.toml");
+        let shipped = HubConfig::load(Some(&path)).expect("config/hub.toml parses");
+        let defaults = HubConfig::default();
+        assert_eq!(shipped.server.bind, defaults.server.bind);
+        assert_eq!(
+            shipped.upload.max_body_bytes,
+            defaults.upload.max_body_bytes
+        );
+        assert_eq!(
+            shipped.upload.max_decoded_bytes,
+            defaults.upload.max_decoded_bytes
+        );
+        assert_eq!(
+            shipped.upload.max_event_age_days,
+            defaults.upload.max_event_age_days
+        );
+        assert_eq!(shipped.auth.key_cache_secs, defaults.auth.key_cache_secs);
+        assert_eq!(
+            shipped.database.acquire_timeout_ms,
+            defaults.database.acquire_timeout_ms
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_name() {
+        let err = toml::from_str::<HubConfig>("[upload]\nmax_body_byte = 5\n").expect_err("typo");
+        assert!(err.to_string().contains("max_body_byte"), "{err}");
+    }
+
+    #[test]
+    fn an_explicit_missing_file_is_an_error() {
+        assert!(matches!(
+            HubConfig::load(Some(Path::new("/nonexistent/hub.toml"))),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+}

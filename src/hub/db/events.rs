@@ -1,0 +1,123 @@
+//! Uploaded events.
+
+use super::models::{EventRow, NewEvent};
+use super::schema::{events, rigs};
+use super::DbError;
+use crate::fleet::OutcomeUpdate;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::PgConnection;
+
+/// What storing an upload did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// Stored now, marked for curation, rig counters updated.
+    Accepted,
+    /// An event with this id was already stored; nothing changed.
+    AlreadyExists,
+}
+
+/// Store an event and update its rig's `last_seen` and `event_count` in one transaction.
+/// Idempotent by id: a retry of a stored event changes nothing but `last_seen`.
+pub fn insert(conn: &mut PgConnection, new: &NewEvent) -> Result<InsertOutcome, DbError> {
+    conn.transaction(|conn| {
+        let now = Utc::now();
+        let inserted = diesel::insert_into(events::table)
+            .values(new)
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        let rig = rigs::table.find(&new.rig_id);
+        if inserted == 0 {
+            diesel::update(rig)
+                .set(rigs::last_seen.eq(Some(now)))
+                .execute(conn)?;
+            return Ok(InsertOutcome::AlreadyExists);
+        }
+        diesel::update(rig)
+            .set((
+                rigs::last_seen.eq(Some(now)),
+                rigs::event_count.eq(rigs::event_count + 1),
+            ))
+            .execute(conn)?;
+        Ok(InsertOutcome::Accepted)
+    })
+}
+
+/// One event by id.
+pub fn get(conn: &mut PgConnection, id: &str) -> Result<Option<EventRow>, DbError> {
+    Ok(events::table
+        .find(id)
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A rig's latest events, newest first.
+pub fn recent_for_rig(
+    conn: &mut PgConnection,
+    rig_id: &str,
+    limit: i64,
+) -> Result<Vec<EventRow>, DbError> {
+    Ok(events::table
+        .filter(events::rig_id.eq(rig_id))
+        .order(events::occurred_at.desc())
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// What an outcome update did.
+#[derive(Debug)]
+pub enum OutcomeChange {
+    /// Stored; the event is marked for curation again.
+    Updated(Box<EventRow>),
+    /// No event has this id.
+    NotFound,
+    /// The event belongs to another rig.
+    NotOwner,
+}
+
+/// Set an event's outcome (last write wins) and mark it for curation, if `rig_id` owns it.
+pub fn update_outcome(
+    conn: &mut PgConnection,
+    id: &str,
+    rig_id: &str,
+    update: &OutcomeUpdate,
+) -> Result<OutcomeChange, DbError> {
+    conn.transaction(|conn| {
+        let current: Option<(String, serde_json::Value)> = events::table
+            .find(id)
+            .select((events::rig_id, events::payload))
+            .for_update()
+            .first(conn)
+            .optional()?;
+        let Some((owner, mut payload)) = current else {
+            return Ok(OutcomeChange::NotFound);
+        };
+        if owner != rig_id {
+            return Ok(OutcomeChange::NotOwner);
+        }
+        let outcome_json =
+            serde_json::to_value(&update.outcome).map_err(|e| DbError::Encode(e.to_string()))?;
+        if let Some(doc) = payload.as_object_mut() {
+            doc.insert("outcome".into(), outcome_json);
+            if let Some(notes) = &update.notes {
+                doc.insert("notes".into(), serde_json::Value::String(notes.clone()));
+            }
+        }
+        let now = Utc::now();
+        let row = diesel::update(events::table.find(id))
+            .set((
+                events::payload.eq(payload),
+                events::outcome.eq(update.outcome.as_str()),
+                events::needs_curation.eq(true),
+                events::outcome_updated_at.eq(Some(now)),
+            ))
+            .returning(EventRow::as_returning())
+            .get_result(conn)?;
+        diesel::update(rigs::table.find(rig_id))
+            .set(rigs::last_seen.eq(Some(now)))
+            .execute(conn)?;
+        Ok(OutcomeChange::Updated(Box::new(row)))
+    })
+}

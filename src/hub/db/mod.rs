@@ -1,0 +1,79 @@
+//! PostgreSQL: the pool, the schema, and the queries. Every query function takes
+//! `&mut PgConnection`, so a pooled connection and an open transaction serve alike.
+
+pub mod events;
+mod migrate;
+pub mod models;
+mod pool;
+pub mod rigs;
+pub mod schema;
+pub mod status;
+
+pub use migrate::{revert_all_migrations, run_migrations};
+pub use pool::{connect, redact_url, DbPool, PoolSettings};
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Why a database call failed, sorted by what the caller can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// PostgreSQL cannot be reached or dropped the connection: retry later (HTTP 503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A query failed for another reason: a bug or a schema mismatch (HTTP 500).
+    #[error("database query failed: {0}")]
+    Query(DieselError),
+    /// A value could not be turned into what the database stores.
+    #[error("could not encode a value for storage: {0}")]
+    Encode(String),
+    /// Running the embedded migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+}
+
+/// Messages libpq and PostgreSQL give when the server went away or is not accepting work.
+const UNAVAILABLE_MARKERS: [&str; 8] = [
+    "server closed the connection",
+    "terminating connection",
+    "connection to server",
+    "could not connect",
+    "database system is shutting down",
+    "database system is starting up",
+    "no connection to the server",
+    "canceling statement due to statement timeout",
+];
+
+impl From<DieselError> for DbError {
+    fn from(e: DieselError) -> Self {
+        match &e {
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().into())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
+                Self::Unavailable(info.message().into())
+            }
+            DieselError::DatabaseError(_, info)
+                if UNAVAILABLE_MARKERS
+                    .iter()
+                    .any(|m| info.message().contains(m)) =>
+            {
+                Self::Unavailable(info.message().into())
+            }
+            _ => Self::Query(e),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for DbError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// Advisory-lock keys, one per kind of cluster-wide exclusive work ("SAIREN" in ASCII, then a number).
+pub mod locks {
+    /// Held while migrations run, so several hub processes starting at once migrate once.
+    pub const MIGRATIONS: i64 = 0x5341_4952_454E_0001;
+    /// Held by the one curator of the cluster.
+    pub const CURATOR: i64 = 0x5341_4952_454E_0002;
+}

@@ -1,0 +1,121 @@
+//! Rows as diesel reads and writes them.
+
+use super::schema::{events, rigs};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// A registered rig, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rigs, check_for_backend(diesel::pg::Pg))]
+pub struct RigRow {
+    /// The rig's id.
+    pub rig_id: String,
+    /// The well it is drilling.
+    pub well_id: String,
+    /// The field it is in.
+    pub field: String,
+    /// The public half of its API key.
+    pub key_id: String,
+    /// argon2 PHC hash of the key's secret.
+    pub key_hash: String,
+    /// `active` or `revoked`.
+    pub status: String,
+    /// When it was registered.
+    pub registered_at: DateTime<Utc>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Last authenticated request.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Last answered library sync.
+    pub last_sync: Option<DateTime<Utc>>,
+    /// Library version it was last brought to.
+    pub library_version: Option<i64>,
+    /// Events accepted from it.
+    pub event_count: i64,
+    /// Last change to the row.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A rig about to be registered.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = rigs)]
+pub struct NewRig<'a> {
+    /// The rig's id.
+    pub rig_id: &'a str,
+    /// The well.
+    pub well_id: &'a str,
+    /// The field.
+    pub field: &'a str,
+    /// The public half of the key.
+    pub key_id: &'a str,
+    /// argon2 PHC hash of the secret half.
+    pub key_hash: &'a str,
+}
+
+/// What authentication needs to know about a key id.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rigs, check_for_backend(diesel::pg::Pg))]
+pub struct RigKey {
+    /// The rig the key belongs to.
+    pub rig_id: String,
+    /// argon2 PHC hash of the secret.
+    pub key_hash: String,
+    /// `active` or `revoked`.
+    pub status: String,
+}
+
+/// An event about to be stored.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEvent {
+    /// Event id.
+    pub id: String,
+    /// The rig.
+    pub rig_id: String,
+    /// The well.
+    pub well_id: String,
+    /// The field.
+    pub field: String,
+    /// Campaign wire name.
+    pub campaign: String,
+    /// Category wire name.
+    pub category: String,
+    /// Risk level wire name.
+    pub risk_level: String,
+    /// Outcome kind wire name.
+    pub outcome: String,
+    /// Measured depth at the advisory.
+    pub depth_ft: f64,
+    /// When the advisory was raised.
+    pub occurred_at: DateTime<Utc>,
+    /// The whole `FleetEvent` as JSON.
+    pub payload: serde_json::Value,
+}
+
+/// A stored event.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
+pub struct EventRow {
+    /// Event id.
+    pub id: String,
+    /// The rig.
+    pub rig_id: String,
+    /// Category wire name.
+    pub category: String,
+    /// Risk level wire name.
+    pub risk_level: String,
+    /// Outcome kind wire name.
+    pub outcome: String,
+    /// Measured depth at the advisory.
+    pub depth_ft: f64,
+    /// When the advisory was raised.
+    pub occurred_at: DateTime<Utc>,
+    /// The whole `FleetEvent` as JSON, with the current outcome.
+    pub payload: serde_json::Value,
+    /// Whether the curator has still to look at it.
+    pub needs_curation: bool,
+    /// When the hub accepted it.
+    pub received_at: DateTime<Utc>,
+    /// When its outcome last changed.
+    pub outcome_updated_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,76 @@
+//! The rig registry.
+
+use super::models::{NewRig, RigKey, RigRow};
+use super::schema::{audit_log, rigs};
+use super::DbError;
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::PgConnection;
+
+/// Register a rig; `None` when its id (or, astronomically unlikely, its key id) is taken.
+pub fn insert(conn: &mut PgConnection, new: &NewRig<'_>) -> Result<Option<RigRow>, DbError> {
+    Ok(diesel::insert_into(rigs::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(RigRow::as_returning())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Every registered rig, revoked ones too, by id.
+pub fn list(conn: &mut PgConnection) -> Result<Vec<RigRow>, DbError> {
+    Ok(rigs::table
+        .order(rigs::rig_id.asc())
+        .select(RigRow::as_select())
+        .load(conn)?)
+}
+
+/// One rig by id.
+pub fn find(conn: &mut PgConnection, rig_id: &str) -> Result<Option<RigRow>, DbError> {
+    Ok(rigs::table
+        .find(rig_id)
+        .select(RigRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The rig a key id belongs to: one indexed lookup, whatever the number of rigs.
+pub fn key_for(conn: &mut PgConnection, key_id: &str) -> Result<Option<RigKey>, DbError> {
+    Ok(rigs::table
+        .filter(rigs::key_id.eq(key_id))
+        .select(RigKey::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Revoke a rig. Returns the row and whether this call revoked it (false: it already was).
+pub fn revoke(conn: &mut PgConnection, rig_id: &str) -> Result<Option<(RigRow, bool)>, DbError> {
+    conn.transaction(|conn| {
+        let changed = diesel::update(rigs::table.find(rig_id).filter(rigs::status.eq("active")))
+            .set((
+                rigs::status.eq("revoked"),
+                rigs::revoked_at.eq(Some(Utc::now())),
+            ))
+            .execute(conn)?;
+        Ok(find(conn, rig_id)?.map(|row| (row, changed == 1)))
+    })
+}
+
+/// Record who did what to the registry.
+pub fn audit(
+    conn: &mut PgConnection,
+    actor: &str,
+    action: &str,
+    rig_id: Option<&str>,
+    detail: serde_json::Value,
+) -> Result<(), DbError> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor.eq(actor),
+            audit_log::action.eq(action),
+            audit_log::rig_id.eq(rig_id),
+            audit_log::detail.eq(detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! Diesel's view of the tables created by `migrations/`; keep the two in step.
+
+diesel::table! {
+    rigs (rig_id) {
+        rig_id -> Text,
+        well_id -> Text,
+        field -> Text,
+        key_id -> Text,
+        key_hash -> Text,
+        status -> Text,
+        registered_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        last_seen -> Nullable<Timestamptz>,
+        last_sync -> Nullable<Timestamptz>,
+        library_version -> Nullable<Int8>,
+        event_count -> Int8,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        rig_id -> Text,
+        well_id -> Text,
+        field -> Text,
+        campaign -> Text,
+        category -> Text,
+        risk_level -> Text,
+        outcome -> Text,
+        depth_ft -> Float8,
+        occurred_at -> Timestamptz,
+        payload -> Jsonb,
+        needs_curation -> Bool,
+        received_at -> Timestamptz,
+        outcome_updated_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    episodes (id) {
+        id -> Text,
+        rig_id -> Text,
+        field -> Text,
+        category -> Text,
+        campaign -> Text,
+        risk_level -> Text,
+        outcome -> Text,
+        depth_from_ft -> Float8,
+        depth_to_ft -> Float8,
+        score -> Float8,
+        occurred_at -> Timestamptz,
+        source_event_ids -> Array<Text>,
+        payload -> Jsonb,
+        change_seq -> Int8,
+        archived -> Bool,
+        archived_at -> Nullable<Timestamptz>,
+        archive_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sync_log (id) {
+        id -> Int8,
+        rig_id -> Text,
+        since_version -> Nullable<Int8>,
+        served_version -> Int8,
+        delta_count -> Int4,
+        pruned_count -> Int4,
+        full_sync -> Bool,
+        not_modified -> Bool,
+        synced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    curation_runs (id) {
+        id -> Int8,
+        started_at -> Timestamptz,
+        finished_at -> Timestamptz,
+        events_curated -> Int4,
+        episodes_merged -> Int4,
+        archived -> Int4,
+        rescored -> Int4,
+        library_version -> Int8,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor -> Text,
+        action -> Text,
+        rig_id -> Nullable<Text>,
+        detail -> Jsonb,
+    }
+}
+
+diesel::joinable!(events -> rigs (rig_id));
+diesel::joinable!(episodes -> rigs (rig_id));
+diesel::joinable!(sync_log -> rigs (rig_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    rigs,
+    events,
+    episodes,
+    sync_log,
+    curation_runs,
+    audit_log
+);

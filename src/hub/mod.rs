@@ -1,0 +1,10 @@
+//! The fleet hub: takes events from registered rigs, curates them into a precedent library,
+//! and serves it back. Shares only `drilling` and `fleet` with the rig.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod intake;
+pub mod server;
+pub mod state;

@@ -1,0 +1,18 @@
+//! What every request handler shares.
+
+use super::auth::{AdminKey, KeyVerifier};
+use super::db::DbPool;
+use super::intake::IntakeRules;
+use std::sync::Arc;
+
+/// The hub's shared state: no state of its own beyond caches (DESIGN §9).
+pub struct AppState {
+    /// PostgreSQL.
+    pub pool: DbPool,
+    /// Rig key checks and their cache.
+    pub keys: Arc<KeyVerifier>,
+    /// The administrator's key.
+    pub admin_key: AdminKey,
+    /// Limits and rules for uploads.
+    pub intake: IntakeRules,
+}

@@ -1,0 +1,10 @@
+//! SAIREN: drilling-rig monitoring at the edge, fleet learning at the hub.
+//!
+//! `drilling` and `fleet` are the vocabulary and wire contract both modes share; `hub` is the
+//! fleet server; `admin` is the registry client. See `DESIGN.md` for the contract.
+
+pub mod admin;
+pub mod cli;
+pub mod drilling;
+pub mod fleet;
+pub mod hub;
