@@ -1,0 +1,663 @@
+//! The hub API in process (actix test service) against a real PostgreSQL database per test:
+//! every upload rule, every auth rule, outcomes, the registry, health and migrations.
+
+mod common;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::{test, web, App};
+use chrono::{Duration as ChronoDuration, Utc};
+use common::{event_for, TestDb, ADMIN_KEY};
+use diesel::prelude::*;
+use diesel::sql_query;
+use sairen::drilling::RiskLevel;
+use sairen::fleet::codec::{decode_json, encode_json, Encoding};
+use sairen::fleet::FleetEvent;
+use sairen::hub::auth::{AdminKey, ApiKey, Secret};
+use sairen::hub::config::HubConfig;
+use sairen::hub::db::{self, PoolSettings};
+use sairen::hub::server::app_state;
+use sairen::hub::state::AppState;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+type Status = u16;
+
+async fn start(
+    db: &TestDb,
+) -> (
+    impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    web::Data<AppState>,
+) {
+    let settings = PoolSettings {
+        max_size: 4,
+        acquire_timeout: Duration::from_secs(5),
+        statement_timeout: Duration::from_secs(10),
+    };
+    let pool = db::connect(db.url(), &settings).expect("pool");
+    let admin = AdminKey::new(&Secret::new(ADMIN_KEY)).expect("admin key");
+    let state = web::Data::new(app_state(&HubConfig::default(), pool, admin));
+    let app = test::init_service(
+        App::new()
+            .app_data(state.clone())
+            .configure(sairen::hub::api::routes),
+    )
+    .await;
+    (app, state)
+}
+
+async fn call<S>(app: &S, req: test::TestRequest) -> (Status, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let resp = test::call_service(app, req.to_request()).await;
+    let status = resp.status().as_u16();
+    let body = test::read_body(resp).await;
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body).unwrap_or(Value::Null)
+    };
+    (status, json)
+}
+
+fn bearer(key: &str) -> (&'static str, String) {
+    ("Authorization", format!("Bearer {key}"))
+}
+
+async fn register<S>(app: &S, rig: &str) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let req = test::TestRequest::post()
+        .uri("/api/fleet/rigs/register")
+        .insert_header(bearer(ADMIN_KEY))
+        .set_json(json!({"rig_id": rig, "well_id": "W-1", "field": "Volve"}));
+    let (status, body) = call(app, req).await;
+    assert_eq!(status, 201, "{body}");
+    body["api_key"].as_str().expect("api_key").to_owned()
+}
+
+fn upload_req(key: &str, body: Vec<u8>, zstd: bool) -> test::TestRequest {
+    let mut req = test::TestRequest::post()
+        .uri("/api/fleet/events")
+        .insert_header(bearer(key))
+        .set_payload(body);
+    if zstd {
+        req = req.insert_header(("Content-Encoding", "zstd"));
+    }
+    req
+}
+
+fn json_bytes(event: &FleetEvent) -> Vec<u8> {
+    serde_json::to_vec(event).expect("json")
+}
+
+#[actix_web::test]
+async fn an_event_is_accepted_once_and_a_repeat_is_a_409_that_changes_nothing() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key = register(&app, "RIG-A").await;
+    let event = event_for("RIG-A", Utc::now());
+    let (status, body) = call(&app, upload_req(&key, json_bytes(&event), false)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body, json!({"id": event.id.as_str(), "status": "accepted"}));
+
+    let mut changed = event.clone();
+    changed.advisory.recommendation = "something else entirely".into();
+    let (status, body) = call(&app, upload_req(&key, json_bytes(&changed), false)).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(
+        body,
+        json!({"id": event.id.as_str(), "status": "already_exists"})
+    );
+
+    let get = test::TestRequest::get()
+        .uri(&format!("/api/fleet/events/{}", event.id))
+        .insert_header(bearer(&key));
+    let (status, body) = call(&app, get).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["event"]["advisory"]["recommendation"],
+        json!(event.advisory.recommendation)
+    );
+    assert_eq!(body["needs_curation"], json!(true));
+
+    let mut conn = db.conn();
+    let (count, seen): (i64, Option<chrono::DateTime<Utc>>) = db::schema::rigs::table
+        .find("RIG-A")
+        .select((db::schema::rigs::event_count, db::schema::rigs::last_seen))
+        .first(&mut conn)
+        .expect("rig row");
+    assert_eq!(count, 1, "the 409 must not count the event twice");
+    assert!(seen.is_some());
+}
+
+#[actix_web::test]
+async fn zstd_goes_both_ways() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key = register(&app, "RIG-Z").await;
+    let event = event_for("RIG-Z", Utc::now());
+    let packed = encode_json(&event, Encoding::Zstd).expect("encode");
+    let (status, body) = call(&app, upload_req(&key, packed, true)).await;
+    assert_eq!(status, 201, "{body}");
+
+    let req = test::TestRequest::get()
+        .uri(&format!("/api/fleet/events/{}", event.id))
+        .insert_header(bearer(&key))
+        .insert_header(("Accept-Encoding", "gzip, zstd"))
+        .to_request();
+    let resp = test::call_service(&app, req).await;
+    assert_eq!(
+        resp.headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("zstd")
+    );
+    let body = test::read_body(resp).await;
+    let stored: Value = decode_json(&body, Encoding::Zstd, 10 << 20).expect("zstd JSON");
+    let back: FleetEvent = serde_json::from_value(stored["event"].clone()).expect("event");
+    assert_eq!(back, event);
+}
+
+#[actix_web::test]
+async fn every_upload_rule_answers_its_status_and_names_the_problem() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key = register(&app, "RIG-V").await;
+    register(&app, "RIG-W").await;
+    let now = Utc::now();
+    let good = event_for("RIG-V", now);
+
+    let mut cases: Vec<(&str, Vec<u8>, bool, Status, &str)> = Vec::new();
+    cases.push((
+        "malformed JSON",
+        b"{\"id\": ".to_vec(),
+        false,
+        400,
+        "invalid JSON",
+    ));
+    let mut missing = serde_json::to_value(&good).expect("json");
+    missing.as_object_mut().expect("object").remove("advisory");
+    cases.push((
+        "missing field",
+        serde_json::to_vec(&missing).expect("json"),
+        false,
+        400,
+        "advisory",
+    ));
+    let mut low = good.clone();
+    low.advisory.risk_level = RiskLevel::Low;
+    cases.push((
+        "low risk",
+        json_bytes(&low),
+        false,
+        400,
+        "advisory.risk_level",
+    ));
+    let mut empty = good.clone();
+    empty.history_window.clear();
+    cases.push((
+        "empty history",
+        json_bytes(&empty),
+        false,
+        400,
+        "history_window",
+    ));
+    let mut bad_id = good.clone();
+    bad_id.id = sairen::fleet::EventId::parse("OTHER-1763640000").expect("chars");
+    cases.push(("id not of the rig", json_bytes(&bad_id), false, 400, "id"));
+    let other_rig = event_for("RIG-W", now);
+    cases.push((
+        "another rig's event",
+        json_bytes(&other_rig),
+        false,
+        403,
+        "belongs to rig RIG-V",
+    ));
+    let future = event_for("RIG-V", now + ChronoDuration::minutes(10));
+    cases.push((
+        "10 minutes ahead",
+        json_bytes(&future),
+        false,
+        422,
+        "ahead of the hub's clock",
+    ));
+    let old = event_for("RIG-V", now - ChronoDuration::days(8));
+    cases.push(("8 days old", json_bytes(&old), false, 422, "days old"));
+    let bomb = zstd::stream::encode_all(std::io::repeat(b' ').take(64 << 20), 1).expect("bomb");
+    assert!(
+        bomb.len() < 1 << 20,
+        "the bomb itself is under the 1 MiB sent limit"
+    );
+    cases.push(("zstd bomb", bomb, true, 413, "exceeds the limit"));
+    cases.push((
+        "body over 1 MiB as sent",
+        vec![b' '; (1 << 20) + 1],
+        false,
+        413,
+        "as sent",
+    ));
+    cases.push((
+        "corrupt zstd",
+        b"not zstd at all".to_vec(),
+        true,
+        400,
+        "not valid zstd",
+    ));
+
+    for (what, body, zstd, expected, mention) in cases {
+        let (status, reply) = call(&app, upload_req(&key, body, zstd)).await;
+        assert_eq!(status, expected, "{what}: {reply}");
+        let text = reply.to_string();
+        assert!(
+            text.contains(mention),
+            "{what}: the error should mention {mention:?}: {text}"
+        );
+        assert!(
+            reply["error"].is_string() && reply["code"].is_string(),
+            "{what}: error shape {reply}"
+        );
+    }
+
+    let req = upload_req(&key, json_bytes(&good), false).insert_header(("Content-Encoding", "br"));
+    let (status, _) = call(&app, req).await;
+    assert_eq!(status, 415, "an encoding we do not speak");
+
+    let (count,): (i64,) = (db::schema::events::table
+        .count()
+        .get_result(&mut db.conn())
+        .expect("count"),);
+    assert_eq!(count, 0, "nothing refused may be stored");
+}
+
+use std::io::Read as _;
+
+#[actix_web::test]
+async fn keys_are_checked_as_design_section_5_says() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key = register(&app, "RIG-K").await;
+    let event = event_for("RIG-K", Utc::now());
+    let up = |auth: Option<String>| {
+        let mut req = test::TestRequest::post()
+            .uri("/api/fleet/events")
+            .set_payload(json_bytes(&event));
+        if let Some(a) = auth {
+            req = req.insert_header(("Authorization", a));
+        }
+        req
+    };
+    let wrong_secret = format!(
+        "{}.{}",
+        key.rsplit_once('.').expect("dot").0,
+        "0".repeat(48)
+    );
+    let unknown_id = ApiKey::generate().reveal().expose().to_owned();
+    let cases: Vec<(&str, Option<String>, Status)> = vec![
+        ("no key", None, 401),
+        ("not bearer", Some(format!("Basic {key}")), 401),
+        ("malformed key", Some("Bearer sk-fleet-nope".into()), 401),
+        ("wrong secret", Some(format!("Bearer {wrong_secret}")), 403),
+        ("unknown key id", Some(format!("Bearer {unknown_id}")), 403),
+        (
+            "admin key on a rig endpoint",
+            Some(format!("Bearer {ADMIN_KEY}")),
+            401,
+        ),
+    ];
+    for (what, auth, expected) in cases {
+        let (status, body) = call(&app, up(auth)).await;
+        assert_eq!(status, expected, "{what}: {body}");
+    }
+    let mismatch = up(Some(format!("Bearer {key}"))).insert_header(("X-Rig-ID", "RIG-OTHER"));
+    assert_eq!(
+        call(&app, mismatch).await.0,
+        403,
+        "X-Rig-ID must match the key's rig"
+    );
+
+    let admin = |auth: Option<String>| {
+        let mut req = test::TestRequest::get().uri("/api/fleet/rigs");
+        if let Some(a) = auth {
+            req = req.insert_header(("Authorization", a));
+        }
+        req
+    };
+    assert_eq!(
+        call(&app, admin(None)).await.0,
+        401,
+        "admin endpoint without a key"
+    );
+    assert_eq!(
+        call(&app, admin(Some(format!("Bearer {key}")))).await.0,
+        403,
+        "rig key on an admin endpoint"
+    );
+    assert_eq!(
+        call(&app, admin(Some("Bearer not-the-admin-key-at-all".into())))
+            .await
+            .0,
+        403,
+        "wrong admin key"
+    );
+    assert_eq!(
+        call(&app, admin(Some(format!("Bearer {ADMIN_KEY}"))))
+            .await
+            .0,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn a_revoke_holds_at_once_in_every_hub_process_cache_or_not() {
+    let db = TestDb::new();
+    // Two independent app states on one database stand for two hub processes.
+    let (hub_a, _) = start(&db).await;
+    let (hub_b, state_b) = start(&db).await;
+    let key = register(&hub_a, "RIG-R").await;
+    let first = event_for("RIG-R", Utc::now() - ChronoDuration::seconds(5));
+    assert_eq!(
+        call(&hub_b, upload_req(&key, json_bytes(&first), false))
+            .await
+            .0,
+        201
+    );
+    let checks = state_b.keys.hash_checks();
+
+    let revoke = test::TestRequest::post()
+        .uri("/api/fleet/rigs/RIG-R/revoke")
+        .insert_header(bearer(ADMIN_KEY));
+    let (status, body) = call(&hub_a, revoke).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], json!("revoked"));
+
+    let second = event_for("RIG-R", Utc::now());
+    let (status, body) = call(&hub_b, upload_req(&key, json_bytes(&second), false)).await;
+    assert_eq!(
+        status, 403,
+        "hub B had the key cached and must still refuse it: {body}"
+    );
+    assert!(
+        body["error"].as_str().unwrap_or("").contains("revoked"),
+        "{body}"
+    );
+    assert_eq!(
+        state_b.keys.hash_checks(),
+        checks,
+        "refused on the status row, before any hash check"
+    );
+}
+
+#[actix_web::test]
+async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
+    let db = TestDb::new();
+    let (app, state) = start(&db).await;
+    let key = register(&app, "RIG-ONE").await;
+    let e1 = event_for("RIG-ONE", Utc::now() - ChronoDuration::seconds(30));
+    let before = state.keys.hash_checks();
+    assert_eq!(
+        call(&app, upload_req(&key, json_bytes(&e1), false)).await.0,
+        201
+    );
+    assert_eq!(
+        state.keys.hash_checks() - before,
+        1,
+        "one rig: one hash check"
+    );
+
+    // 999 more rigs, each with its own key id (one shared hash keeps the setup fast).
+    let shared_hash = ApiKey::generate().hash().expect("hash");
+    let mut conn = db.conn();
+    for i in 0..999 {
+        let id = ApiKey::generate();
+        sql_query("INSERT INTO rigs (rig_id, well_id, field, key_id, key_hash) VALUES ($1, 'W', 'F', $2, $3)")
+            .bind::<diesel::sql_types::Text, _>(format!("BULK-{i:04}"))
+            .bind::<diesel::sql_types::Text, _>(id.key_id())
+            .bind::<diesel::sql_types::Text, _>(&shared_hash)
+            .execute(&mut conn)
+            .expect("insert rig");
+    }
+    state.keys.forget_rig("RIG-ONE");
+    let e2 = event_for("RIG-ONE", Utc::now() - ChronoDuration::seconds(20));
+    let before = state.keys.hash_checks();
+    assert_eq!(
+        call(&app, upload_req(&key, json_bytes(&e2), false)).await.0,
+        201
+    );
+    assert_eq!(
+        state.keys.hash_checks() - before,
+        1,
+        "1,000 rigs: still one hash check"
+    );
+
+    let e3 = event_for("RIG-ONE", Utc::now() - ChronoDuration::seconds(10));
+    let before = state.keys.hash_checks();
+    assert_eq!(
+        call(&app, upload_req(&key, json_bytes(&e3), false)).await.0,
+        201
+    );
+    assert_eq!(
+        state.keys.hash_checks() - before,
+        0,
+        "a verified key is cached"
+    );
+}
+
+#[actix_web::test]
+async fn outcomes_are_the_owners_to_set_and_the_last_write_wins() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key = register(&app, "RIG-O").await;
+    let other = register(&app, "RIG-P").await;
+    let event = event_for("RIG-O", Utc::now());
+    assert_eq!(
+        call(&app, upload_req(&key, json_bytes(&event), false))
+            .await
+            .0,
+        201
+    );
+    sql_query("UPDATE events SET needs_curation = false")
+        .execute(&mut db.conn())
+        .expect("mark curated");
+
+    let patch = |k: &str, id: &str, body: Value| {
+        test::TestRequest::patch()
+            .uri(&format!("/api/fleet/events/{id}/outcome"))
+            .insert_header(bearer(k))
+            .set_json(body)
+    };
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/fixtures/outcome_update.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("fixture"),
+    )
+    .expect("json");
+    let (status, body) = call(&app, patch(&key, event.id.as_str(), fixture.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["outcome"], fixture["outcome"]);
+
+    let (status, _) = call(&app, patch(&other, event.id.as_str(), fixture.clone())).await;
+    assert_eq!(status, 403, "another rig may not set this rig's outcome");
+    let (status, _) = call(&app, patch(&key, "RIG-O-1000000000", fixture.clone())).await;
+    assert_eq!(status, 404);
+    let (status, body) = call(
+        &app,
+        patch(
+            &key,
+            event.id.as_str(),
+            json!({"outcome": {"status": "resolved", "action_taken": " "}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "a resolved outcome needs its action: {body}");
+    let (status, _) = call(
+        &app,
+        patch(
+            &key,
+            event.id.as_str(),
+            json!({"outcome": {"status": "sorted"}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "unknown outcome");
+
+    let last = json!({"outcome": {"status": "escalated", "reason": "torque kept climbing"}});
+    assert_eq!(
+        call(&app, patch(&key, event.id.as_str(), last.clone()))
+            .await
+            .0,
+        200
+    );
+    let row = db::events::get(&mut db.conn(), event.id.as_str())
+        .expect("query")
+        .expect("row");
+    assert_eq!(row.outcome, "escalated");
+    assert_eq!(row.payload["outcome"], last["outcome"], "last write wins");
+    assert_eq!(
+        row.payload["notes"], fixture["notes"],
+        "notes stay when an update brings none"
+    );
+    assert!(
+        row.needs_curation,
+        "an outcome change sends the event back to the curator"
+    );
+    assert!(row.outcome_updated_at.is_some());
+}
+
+#[actix_web::test]
+async fn the_registry_registers_lists_shows_and_revokes() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key = register(&app, "RIG-REG").await;
+    assert!(
+        ApiKey::parse(&key).is_ok(),
+        "the key has the documented shape"
+    );
+
+    let dup = test::TestRequest::post()
+        .uri("/api/fleet/rigs/register")
+        .insert_header(bearer(ADMIN_KEY))
+        .set_json(json!({"rig_id": "RIG-REG", "well_id": "W", "field": "F"}));
+    let (status, body) = call(&app, dup).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]
+        .as_str()
+        .unwrap_or("")
+        .contains("already registered"));
+
+    let bad = test::TestRequest::post()
+        .uri("/api/fleet/rigs/register")
+        .insert_header(bearer(ADMIN_KEY))
+        .set_json(json!({"rig_id": "bad rig", "well_id": "W", "field": "F"}));
+    assert_eq!(call(&app, bad).await.0, 400);
+
+    let (status, list) = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/fleet/rigs")
+            .insert_header(bearer(ADMIN_KEY)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert!(
+        !list
+            .to_string()
+            .contains(key.rsplit_once('.').expect("dot").1),
+        "the secret is never shown again"
+    );
+
+    let show = |id: &str| {
+        test::TestRequest::get()
+            .uri(&format!("/api/fleet/rigs/{id}"))
+            .insert_header(bearer(ADMIN_KEY))
+    };
+    let (status, detail) = call(&app, show("RIG-REG")).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["rig"]["status"], json!("active"));
+    assert_eq!(call(&app, show("NOPE")).await.0, 404);
+
+    let revoke = |id: &str| {
+        test::TestRequest::post()
+            .uri(&format!("/api/fleet/rigs/{id}/revoke"))
+            .insert_header(bearer(ADMIN_KEY))
+    };
+    assert_eq!(call(&app, revoke("NOPE")).await.0, 404);
+    assert_eq!(call(&app, revoke("RIG-REG")).await.0, 200);
+    assert_eq!(
+        call(&app, revoke("RIG-REG")).await.0,
+        200,
+        "revoking twice is harmless"
+    );
+
+    let mut conn = db.conn();
+    let stored: String = db::schema::rigs::table
+        .find("RIG-REG")
+        .select(db::schema::rigs::key_hash)
+        .first(&mut conn)
+        .expect("row");
+    assert!(
+        stored.starts_with("$argon2id$") && !stored.contains(key.rsplit_once('.').expect("dot").1)
+    );
+    let actions: Vec<String> = db::schema::audit_log::table
+        .order(db::schema::audit_log::id)
+        .select(db::schema::audit_log::action)
+        .load(&mut conn)
+        .expect("audit");
+    assert_eq!(
+        actions,
+        vec!["register", "revoke"],
+        "each registry change is audited once"
+    );
+}
+
+#[actix_web::test]
+async fn health_reports_the_database_and_the_curation_backlog() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let (status, body) = call(&app, test::TestRequest::get().uri("/api/fleet/health")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["database"], json!("reachable"));
+    assert_eq!(body["library_version"], json!(0));
+    assert_eq!(body["last_curation"], Value::Null);
+    assert_eq!(body["events_awaiting_curation"], json!(0));
+
+    let key = register(&app, "RIG-H").await;
+    assert_eq!(
+        call(
+            &app,
+            upload_req(&key, json_bytes(&event_for("RIG-H", Utc::now())), false)
+        )
+        .await
+        .0,
+        201
+    );
+    let (_, body) = call(&app, test::TestRequest::get().uri("/api/fleet/health")).await;
+    assert_eq!(body["events_awaiting_curation"], json!(1));
+
+    let (status, body) = call(&app, test::TestRequest::get().uri("/no/such/route")).await;
+    assert_eq!(status, 404);
+    assert!(body["error"].is_string(), "unknown routes answer JSON too");
+}
+
+#[std::prelude::v1::test]
+fn migrations_are_idempotent_and_revert_cleanly() {
+    let db = TestDb::empty();
+    let mut conn = db.conn();
+    assert_eq!(db::run_migrations(&mut conn).expect("up").len(), 1);
+    assert!(
+        db::run_migrations(&mut conn).expect("again").is_empty(),
+        "a second run applies nothing"
+    );
+    assert_eq!(db::revert_all_migrations(&mut conn).expect("down").len(), 1);
+    let leftovers: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename <> '__diesel_schema_migrations')",
+    ))
+    .get_result(&mut conn)
+    .expect("count");
+    assert_eq!(leftovers, 0, "down.sql must remove every table up.sql made");
+    assert_eq!(db::run_migrations(&mut conn).expect("up again").len(), 1);
+}
