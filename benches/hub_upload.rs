@@ -1,0 +1,100 @@
+//! One authenticated upload through the real hub handlers into a real PostgreSQL, with 1 and
+//! with 1,000 registered rigs, with the key's verification cached and not.
+//!
+//! Run: `cargo bench --bench hub_upload` (needs PostgreSQL as the tests do; DATABASE_URL names the server).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use actix_web::{test, web, App};
+use chrono::Utc;
+use common::{event_for, TestDb, ADMIN_KEY};
+use criterion::{criterion_group, criterion_main, Criterion};
+use diesel::prelude::*;
+use sairen::hub::auth::{AdminKey, ApiKey, Secret};
+use sairen::hub::config::HubConfig;
+use sairen::hub::db::{self, PoolSettings};
+use sairen::hub::server::app_state;
+use std::time::Duration;
+
+fn add_bulk_rigs(db: &TestDb, n: usize) {
+    let shared_hash = ApiKey::generate().hash().expect("hash");
+    let mut conn = db.conn();
+    for i in 0..n {
+        diesel::sql_query("INSERT INTO rigs (rig_id, well_id, field, key_id, key_hash) VALUES ($1, 'W', 'F', $2, $3)")
+            .bind::<diesel::sql_types::Text, _>(format!("BULK-{i:05}"))
+            .bind::<diesel::sql_types::Text, _>(ApiKey::generate().key_id())
+            .bind::<diesel::sql_types::Text, _>(&shared_hash)
+            .execute(&mut conn)
+            .expect("insert rig");
+    }
+}
+
+fn bench_uploads(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hub_upload");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(8));
+    for rigs in [1usize, 1000] {
+        let db = TestDb::new();
+        let rt = actix_rt::Runtime::new().expect("runtime");
+        let settings = PoolSettings {
+            max_size: 4,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        };
+        let pool = db::connect(db.url(), &settings).expect("pool");
+        let state = web::Data::new(app_state(
+            &HubConfig::default(),
+            pool,
+            AdminKey::new(&Secret::new(ADMIN_KEY)).expect("admin"),
+        ));
+        let app = rt.block_on(test::init_service(
+            App::new()
+                .app_data(state.clone())
+                .configure(sairen::hub::api::routes),
+        ));
+        let register = test::TestRequest::post()
+            .uri("/api/fleet/rigs/register")
+            .insert_header(("Authorization", format!("Bearer {ADMIN_KEY}")))
+            .set_json(serde_json::json!({"rig_id": "RIG-BENCH", "well_id": "W", "field": "F"}))
+            .to_request();
+        let reg: serde_json::Value = rt.block_on(test::call_and_read_body_json(&app, register));
+        let key = reg["api_key"].as_str().expect("key").to_owned();
+        add_bulk_rigs(&db, rigs - 1);
+
+        // Ids are {rig}-{seconds}: count back from a fixed instant so every upload is new.
+        let base = Utc::now();
+        let mut n: i64 = 0;
+        for cached in [false, true] {
+            let name = format!(
+                "{rigs}_rigs/{}",
+                if cached {
+                    "key_cached"
+                } else {
+                    "key_verified_argon2"
+                }
+            );
+            group.bench_function(&name, |b| {
+                b.iter(|| {
+                    n += 1;
+                    let event = event_for("RIG-BENCH", base - chrono::Duration::seconds(n));
+                    if !cached {
+                        state.keys.forget_rig("RIG-BENCH");
+                    }
+                    let req = test::TestRequest::post()
+                        .uri("/api/fleet/events")
+                        .insert_header(("Authorization", format!("Bearer {key}")))
+                        .set_payload(serde_json::to_vec(&event).expect("json"))
+                        .to_request();
+                    let resp = rt.block_on(test::call_service(&app, req));
+                    assert_eq!(resp.status().as_u16(), 201);
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_uploads);
+criterion_main!(benches);

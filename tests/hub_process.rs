@@ -1,0 +1,309 @@
+//! A real `sairen hub serve` process: memory under a zstd bomb, graceful shutdown with a
+//! request in flight, PostgreSQL stopping and coming back, and the admin CLI against it.
+
+mod common;
+
+use chrono::Utc;
+use common::{
+    event_for, http, read_reply, wait_until, HubProcess, PrivateCluster, TestDb, ADMIN_KEY,
+};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn upload(hub: &HubProcess, key: &str, body: &[u8], zstd: bool) -> common::Reply {
+    let auth = format!("Bearer {key}");
+    let mut headers = vec![
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    if zstd {
+        headers.push(("Content-Encoding", "zstd"));
+    }
+    http(&hub.addr, "POST", "/api/fleet/events", &headers, body).expect("hub answers")
+}
+
+#[test]
+fn a_zstd_bomb_gets_413_and_the_hub_does_not_grow() {
+    let db = TestDb::new();
+    let hub = HubProcess::start(db.url(), "[server]\nworkers = 2\n");
+    let key = hub.register("RIG-BOMB");
+    // 4 GiB of zeros packs into about 130 KiB: under the 1 MiB sent limit.
+    let bomb = zstd::stream::encode_all(std::io::repeat(0).take(4 << 30), 1).expect("bomb");
+    assert!(bomb.len() < 1 << 20, "bomb is {} bytes", bomb.len());
+
+    // Warm every code path once (allocator arenas, worker threads), then measure.
+    for i in 0..3 {
+        let event = event_for("RIG-BOMB", Utc::now() - chrono::Duration::seconds(10 + i));
+        let body = sairen::fleet::codec::encode_json(&event, sairen::fleet::codec::Encoding::Zstd)
+            .expect("encode");
+        assert_eq!(upload(&hub, &key, &body, true).status, 201);
+        assert_eq!(upload(&hub, &key, &bomb, true).status, 413);
+    }
+    let before = hub.rss_kib();
+    for _ in 0..5 {
+        let reply = upload(&hub, &key, &bomb, true);
+        assert_eq!(
+            reply.status,
+            413,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert!(reply.json()["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("exceeds the limit"));
+    }
+    let after = hub.rss_kib();
+    assert!(
+        after <= before + 4 * 1024,
+        "RSS grew from {before} KiB to {after} KiB under 5 bombs"
+    );
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish() {
+    let db = TestDb::new();
+    let mut hub = HubProcess::start(db.url(), "[server]\nshutdown_grace_secs = 20\n");
+    let key = hub.register("RIG-TERM");
+    let body = serde_json::to_vec(&event_for("RIG-TERM", Utc::now())).expect("json");
+    let (first, rest) = body.split_at(body.len() / 2);
+
+    let mut stream = TcpStream::connect(&hub.addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let head = format!(
+        "POST /api/fleet/events HTTP/1.1\r\nHost: hub\r\nConnection: close\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    stream.write_all(first).expect("first half");
+    std::thread::sleep(Duration::from_millis(500));
+    hub.signal("TERM");
+    std::thread::sleep(Duration::from_millis(500));
+    stream.write_all(rest).expect("second half");
+    let reply = read_reply(stream).expect("reply");
+    assert_eq!(
+        reply.status,
+        201,
+        "the request in flight completes: {}",
+        String::from_utf8_lossy(&reply.body)
+    );
+
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = hub.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(25),
+            "hub did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        status.success(),
+        "clean exit after SIGTERM: {status:?}\n{}",
+        hub.log_text()
+    );
+    let id = reply.json()["id"].as_str().expect("id").to_owned();
+    let stored = sairen::hub::db::events::get(&mut db.conn(), &id).expect("query");
+    assert!(stored.is_some(), "the 201 event is stored");
+}
+
+#[test]
+fn postgres_stopping_gives_503_and_the_hub_recovers_by_itself() {
+    let cluster = PrivateCluster::start();
+    let hub = HubProcess::start(&cluster.url(), "[database]\nacquire_timeout_ms = 1000\n");
+    let key = hub.register("RIG-PG");
+    let before = event_for("RIG-PG", Utc::now() - chrono::Duration::seconds(60));
+    let accepted = upload(
+        &hub,
+        &key,
+        &serde_json::to_vec(&before).expect("json"),
+        false,
+    );
+    assert_eq!(accepted.status, 201);
+
+    cluster.down();
+    let health = http(&hub.addr, "GET", "/api/fleet/health", &[], b"")
+        .expect("health answers while the database is down");
+    assert_eq!(
+        health.status,
+        503,
+        "{}",
+        String::from_utf8_lossy(&health.body)
+    );
+    assert_eq!(health.json()["code"], "unavailable");
+    assert!(health.header("retry-after").is_some());
+    assert!(
+        !String::from_utf8_lossy(&health.body).contains("src/"),
+        "no internals in the body"
+    );
+    let during = event_for("RIG-PG", Utc::now() - chrono::Duration::seconds(30));
+    let refused = upload(
+        &hub,
+        &key,
+        &serde_json::to_vec(&during).expect("json"),
+        false,
+    );
+    assert_eq!(
+        refused.status,
+        503,
+        "a write while the database is down: {}",
+        String::from_utf8_lossy(&refused.body)
+    );
+
+    cluster.up();
+    let healthy = wait_until(Duration::from_secs(30), || {
+        http(&hub.addr, "GET", "/api/fleet/health", &[], b"")
+            .map(|r| r.status == 200)
+            .unwrap_or(false)
+    });
+    assert!(
+        healthy,
+        "the hub serves again without a restart\n{}",
+        hub.log_text()
+    );
+    let retried = upload(
+        &hub,
+        &key,
+        &serde_json::to_vec(&during).expect("json"),
+        false,
+    );
+    assert_eq!(
+        retried.status,
+        201,
+        "the rig's retry lands: {}",
+        String::from_utf8_lossy(&retried.body)
+    );
+    let auth = format!("Bearer {key}");
+    let kept = http(
+        &hub.addr,
+        "GET",
+        &format!("/api/fleet/events/{}", before.id),
+        &[("Authorization", auth.as_str())],
+        b"",
+    )
+    .expect("get");
+    assert_eq!(
+        kept.status, 200,
+        "the event that got a 201 before the outage is still there"
+    );
+}
+
+fn admin(hub_url: &str, key: Option<&str>, args: &[&str]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sairen"));
+    cmd.arg("admin")
+        .arg("--hub-url")
+        .arg(hub_url)
+        .args(args)
+        .env_remove("SAIREN_ADMIN_KEY");
+    if let Some(k) = key {
+        cmd.env("SAIREN_ADMIN_KEY", k);
+    }
+    let out = cmd.output().expect("run sairen admin");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_admin_cli_manages_rigs_and_explains_failures() {
+    let db = TestDb::new();
+    let hub = HubProcess::start(db.url(), "");
+    let url = format!("http://{}", hub.addr);
+    let key = Some(ADMIN_KEY);
+
+    let (ok, out, err) = admin(
+        &url,
+        key,
+        &[
+            "register-rig",
+            "--rig-id",
+            "RIG-CLI-1",
+            "--well-id",
+            "NO 15/9-F-9",
+            "--field",
+            "Volve",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("RIG-CLI-1") && out.contains("sk-fleet-") && out.contains("shown once"),
+        "{out}"
+    );
+
+    let (ok, out, err) = admin(
+        &url,
+        key,
+        &[
+            "--json",
+            "register-rig",
+            "--rig-id",
+            "RIG-CLI-2",
+            "--well-id",
+            "W2",
+            "--field",
+            "Volve",
+        ],
+    );
+    assert!(ok, "{err}");
+    let reg: serde_json::Value = serde_json::from_str(&out).expect("--json prints JSON");
+    assert!(reg["api_key"]
+        .as_str()
+        .is_some_and(|k| k.starts_with("sk-fleet-")));
+
+    let (ok, _, err) = admin(
+        &url,
+        key,
+        &[
+            "register-rig",
+            "--rig-id",
+            "RIG-CLI-1",
+            "--well-id",
+            "W",
+            "--field",
+            "F",
+        ],
+    );
+    assert!(!ok && err.contains("already registered"), "{err}");
+
+    let (ok, out, _) = admin(&url, key, &["list-rigs"]);
+    assert!(
+        ok && out.contains("RIG-CLI-1") && out.contains("RIG-CLI-2") && out.contains("LAST SEEN"),
+        "{out}"
+    );
+    let (ok, out, _) = admin(&url, key, &["--json", "list-rigs"]);
+    assert!(ok);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out)
+            .expect("json")
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+
+    let (ok, out, _) = admin(&url, key, &["show-rig", "RIG-CLI-1"]);
+    assert!(
+        ok && out.contains("key id") && out.contains("no events yet"),
+        "{out}"
+    );
+    let (ok, _, err) = admin(&url, key, &["show-rig", "RIG-NOPE"]);
+    assert!(!ok && err.contains("no rig RIG-NOPE"), "{err}");
+
+    let (ok, out, _) = admin(&url, key, &["revoke-rig", "RIG-CLI-2"]);
+    assert!(ok && out.contains("revoked"), "{out}");
+
+    let (ok, _, err) = admin(&url, Some("definitely-the-wrong-key"), &["list-rigs"]);
+    assert!(!ok && err.contains("refused the admin key"), "{err}");
+    let (ok, _, err) = admin(&url, None, &["list-rigs"]);
+    assert!(!ok && err.contains("SAIREN_ADMIN_KEY is not set"), "{err}");
+    let dead = format!("http://127.0.0.1:{}", common::free_port());
+    let (ok, _, err) = admin(&dead, key, &["list-rigs"]);
+    assert!(!ok && err.contains("cannot reach the hub"), "{err}");
+}
