@@ -85,7 +85,8 @@ pub enum IntakeError {
     },
 }
 
-fn check_label(field: &'static str, value: &str) -> Result<(), IntakeError> {
+/// Check a label (well id, field name): not blank, at most [`MAX_LABEL_CHARS`].
+pub fn check_label(field: &'static str, value: &str) -> Result<(), IntakeError> {
     let len = value.chars().count();
     if value.trim().is_empty() || len > MAX_LABEL_CHARS {
         return Err(IntakeError::BadValue {

@@ -451,6 +451,17 @@ fn pg_bin() -> PathBuf {
         .expect("PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin")
 }
 
+/// A PostgreSQL server tool, run as user `postgres` when we are root (initdb and pg_ctl refuse root).
+fn pg_command(exe: &Path) -> Command {
+    if is_root() {
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(exe);
+        cmd
+    } else {
+        Command::new(exe)
+    }
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -494,17 +505,10 @@ impl PrivateCluster {
     }
 
     fn pg(&self, tool: &str, args: &[&str]) {
-        let exe = self.bin.join(tool);
-        let output = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        }
-        .expect("run PostgreSQL tool");
+        let output = pg_command(&self.bin.join(tool))
+            .args(args)
+            .output()
+            .expect("run PostgreSQL tool");
         assert!(
             output.status.success(),
             "{tool} failed: {}{}",
@@ -562,7 +566,6 @@ impl PrivateCluster {
 impl Drop for PrivateCluster {
     fn drop(&mut self) {
         let data = self.dir.path().join("data");
-        let exe = self.bin.join("pg_ctl");
         let args = [
             "-D",
             data.to_str().unwrap_or_default(),
@@ -570,15 +573,7 @@ impl Drop for PrivateCluster {
             "immediate",
             "stop",
         ];
-        let _ = if is_root() {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        };
+        let _ = pg_command(&self.bin.join("pg_ctl")).args(args).output();
     }
 }
 

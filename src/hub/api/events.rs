@@ -1,12 +1,12 @@
 //! `POST /api/fleet/events`, `GET /api/fleet/events/{id}`, `PATCH /api/fleet/events/{id}/outcome`.
 
 use super::body::{json_response, read_json};
-use super::ApiError;
+use super::{with_db, ApiError};
 use crate::fleet::{FleetEvent, OutcomeUpdate};
 use crate::hub::auth::RigAuth;
+use crate::hub::db;
 use crate::hub::db::events::{InsertOutcome, OutcomeChange};
 use crate::hub::db::models::{EventRow, NewEvent};
-use crate::hub::db::{self, DbError};
 use crate::hub::intake;
 use crate::hub::state::AppState;
 use actix_web::http::StatusCode;
@@ -76,12 +76,7 @@ pub async fn upload(
         read_json(&req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
     intake::check_event(&event, &auth.rig_id, Utc::now(), rules)?;
     let row = new_event(&event)?;
-    let pool = state.pool.clone();
-    let stored = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
-        db::events::insert(&mut conn, &row)
-    })
-    .await??;
+    let stored = with_db(&state, move |conn| db::events::insert(conn, &row)).await?;
     let (status, word) = match stored {
         InsertOutcome::Accepted => (StatusCode::CREATED, "accepted"),
         InsertOutcome::AlreadyExists => (StatusCode::CONFLICT, "already_exists"),
@@ -100,14 +95,10 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let pool = state.pool.clone();
     let lookup = id.clone();
-    let row = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
-        db::events::get(&mut conn, &lookup)
-    })
-    .await??
-    .ok_or_else(|| ApiError::NotFound(format!("no event with id {id}")))?;
+    let row = with_db(&state, move |conn| db::events::get(conn, &lookup))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no event with id {id}")))?;
     json_response(&req, StatusCode::OK, &StoredEvent::from(row))
 }
 
@@ -135,13 +126,11 @@ pub async fn update_outcome(
     let update: OutcomeUpdate =
         read_json(&req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
     intake::check_outcome_update(&update)?;
-    let pool = state.pool.clone();
     let (lookup, rig) = (id.clone(), auth.rig_id.to_string());
-    let change = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
-        db::events::update_outcome(&mut conn, &lookup, &rig, &update)
+    let change = with_db(&state, move |conn| {
+        db::events::update_outcome(conn, &lookup, &rig, &update)
     })
-    .await??;
+    .await?;
     match change {
         OutcomeChange::Updated(row) => Ok(HttpResponse::Ok().json(OutcomeReceipt {
             id,

@@ -1,7 +1,7 @@
 //! `GET /api/fleet/health`: public, for load balancers and people.
 
-use super::ApiError;
-use crate::hub::db::{self, DbError};
+use super::{with_db, ApiError};
+use crate::hub::db;
 use crate::hub::state::AppState;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -28,12 +28,7 @@ pub struct Health {
 
 /// Report whether the database answers, and the library's state.
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pool = state.pool.clone();
-    let status = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
-        db::status::hub_status(&mut conn)
-    })
-    .await??;
+    let status = with_db(&state, db::status::hub_status).await?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok".into(),
         database: "reachable".into(),

@@ -9,7 +9,27 @@ pub mod registry;
 pub use body::json_response;
 pub use error::ApiError;
 
+use crate::hub::db::DbError;
+use crate::hub::state::AppState;
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
+use diesel::PgConnection;
+
+/// Run synchronous database work on the blocking pool with a pooled connection
+/// (diesel is synchronous; the async workers never wait on PostgreSQL).
+pub async fn with_db<T, E, F>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+    ApiError: From<E>,
+    F: FnOnce(&mut PgConnection) -> Result<T, E> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    Ok(web::block(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        work(&mut conn)
+    })
+    .await??)
+}
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     match err {

@@ -1,10 +1,11 @@
 //! The rig registry: register, list, show, revoke (admin only).
 
-use super::ApiError;
+use super::{with_db, ApiError};
 use crate::fleet::RigId;
 use crate::hub::auth::{AdminAuth, ApiKey};
 use crate::hub::db::models::{EventRow, NewRig, RigRow};
 use crate::hub::db::{self, DbError};
+use crate::hub::intake;
 use crate::hub::state::AppState;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -117,20 +118,6 @@ impl From<EventRow> for EventBrief {
     }
 }
 
-fn check_label(field: &str, value: &str) -> Result<(), ApiError> {
-    let len = value.chars().count();
-    if value.trim().is_empty() || len > crate::hub::intake::MAX_LABEL_CHARS {
-        return Err(ApiError::bad_request(
-            format!(
-                "{field} must be 1 to {} characters, not blank",
-                crate::hub::intake::MAX_LABEL_CHARS
-            ),
-            field,
-        ));
-    }
-    Ok(())
-}
-
 /// Register a rig and return its API key, once.
 pub async fn register(
     _admin: AdminAuth,
@@ -138,14 +125,12 @@ pub async fn register(
     body: web::Json<RegisterRig>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    check_label("well_id", &body.well_id)?;
-    check_label("field", &body.field)?;
-    let pool = state.pool.clone();
+    intake::check_label("well_id", &body.well_id)?;
+    intake::check_label("field", &body.field)?;
     let rig_id = body.rig_id.clone();
-    let (row, key) = web::block(move || -> Result<(Option<RigRow>, ApiKey), ApiError> {
+    let (row, key) = with_db(&state, move |conn| -> Result<(Option<RigRow>, ApiKey), ApiError> {
         let key = ApiKey::generate();
         let key_hash = key.hash()?;
-        let mut conn = pool.get().map_err(DbError::from)?;
         let new = NewRig {
             rig_id: body.rig_id.as_str(),
             well_id: &body.well_id,
@@ -153,14 +138,14 @@ pub async fn register(
             key_id: key.key_id(),
             key_hash: &key_hash,
         };
-        let row = db::rigs::insert(&mut conn, &new)?;
+        let row = db::rigs::insert(conn, &new)?;
         if row.is_some() {
             let detail = serde_json::json!({"well_id": body.well_id, "field": body.field, "key_id": key.key_id()});
-            db::rigs::audit(&mut conn, "admin", "register", Some(body.rig_id.as_str()), detail)?;
+            db::rigs::audit(conn, "admin", "register", Some(body.rig_id.as_str()), detail)?;
         }
         Ok((row, key))
     })
-    .await??;
+    .await?;
     let row = row.ok_or_else(|| {
         ApiError::Conflict(format!(
             "rig {rig_id} is already registered; revoked rigs keep their id"
@@ -177,12 +162,7 @@ pub async fn register(
 
 /// Every registered rig.
 pub async fn list(_admin: AdminAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let pool = state.pool.clone();
-    let rows = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::from)?;
-        db::rigs::list(&mut conn)
-    })
-    .await??;
+    let rows = with_db(&state, db::rigs::list).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(RigSummary::from).collect::<Vec<_>>()))
 }
 
@@ -193,19 +173,18 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let pool = state.pool.clone();
     let lookup = id.clone();
-    let found = web::block(
-        move || -> Result<Option<(RigRow, Vec<EventRow>)>, DbError> {
-            let mut conn = pool.get()?;
-            let Some(rig) = db::rigs::find(&mut conn, &lookup)? else {
+    let found = with_db(
+        &state,
+        move |conn| -> Result<Option<(RigRow, Vec<EventRow>)>, DbError> {
+            let Some(rig) = db::rigs::find(conn, &lookup)? else {
                 return Ok(None);
             };
-            let events = db::events::recent_for_rig(&mut conn, &lookup, 20)?;
+            let events = db::events::recent_for_rig(conn, &lookup, 20)?;
             Ok(Some((rig, events)))
         },
     )
-    .await??;
+    .await?;
     let (rig, events) = found.ok_or_else(|| ApiError::NotFound(format!("no rig {id}")))?;
     Ok(HttpResponse::Ok().json(RigDetail {
         rig: rig.into(),
@@ -220,23 +199,24 @@ pub async fn revoke(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let pool = state.pool.clone();
     let lookup = id.clone();
-    let result = web::block(move || -> Result<Option<(RigRow, bool)>, DbError> {
-        let mut conn = pool.get()?;
-        let result = db::rigs::revoke(&mut conn, &lookup)?;
-        if let Some((_, true)) = &result {
-            db::rigs::audit(
-                &mut conn,
-                "admin",
-                "revoke",
-                Some(&lookup),
-                serde_json::json!({}),
-            )?;
-        }
-        Ok(result)
-    })
-    .await??;
+    let result = with_db(
+        &state,
+        move |conn| -> Result<Option<(RigRow, bool)>, DbError> {
+            let result = db::rigs::revoke(conn, &lookup)?;
+            if let Some((_, true)) = &result {
+                db::rigs::audit(
+                    conn,
+                    "admin",
+                    "revoke",
+                    Some(&lookup),
+                    serde_json::json!({}),
+                )?;
+            }
+            Ok(result)
+        },
+    )
+    .await?;
     let (row, newly) = result.ok_or_else(|| ApiError::NotFound(format!("no rig {id}")))?;
     state.keys.forget_rig(&id);
     if newly {
