@@ -74,6 +74,22 @@ impl AnomalyCategory {
         }
     }
 
+    /// How a driller says it: `"pack-off"`, `"lost circulation"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Kick => "kick",
+            Self::LostCirculation => "lost circulation",
+            Self::PackOff => "pack-off",
+            Self::Washout => "washout",
+            Self::TwistOff => "twist-off",
+            Self::StuckPipe => "stuck pipe",
+            Self::StickSlip => "stick-slip",
+            Self::Founder => "founder",
+            Self::MseInefficiency => "poor MSE efficiency",
+            Self::PressureTransition => "pressure transition",
+        }
+    }
+
     /// The discipline this category belongs to.
     pub fn group(self) -> CategoryGroup {
         match self {

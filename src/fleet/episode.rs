@@ -29,6 +29,9 @@ pub struct FleetEpisode {
     pub outcome: EventOutcome,
     /// One line a driller can act on: what was seen and what worked.
     pub resolution_summary: String,
+    /// The crews' notes from the merged events, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
     /// The curator's score, 0 to 1 (DESIGN §5).
     pub score: f64,
     /// The metrics at the advisory, the input of the similarity feature vector.

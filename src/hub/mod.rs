@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod curator;
 pub mod db;
 pub mod intake;
 pub mod server;
