@@ -34,6 +34,9 @@ enum HubCommand {
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit. Safe to run again: it applies only what is missing.
     Migrate(MigrateArgs),
+    /// Run one curation and pruning pass, print what it did, and exit. Waits if a running hub
+    /// is curating (one curator at a time across every hub process).
+    Curate(MigrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +96,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Hub(HubCommand::Serve(args)) => run_serve(args),
         Command::Hub(HubCommand::Migrate(args)) => run_migrate(args),
+        Command::Hub(HubCommand::Curate(args)) => run_curate(args),
         Command::Admin(args) => {
             let key = std::env::var("SAIREN_ADMIN_KEY").ok().map(Secret::new);
             let options = admin::Options {
@@ -136,6 +140,20 @@ fn run_migrate(args: MigrateArgs) -> i32 {
     let result = HubConfig::load(args.config.as_deref())
         .map_err(server::ServeError::from)
         .and_then(|config| server::connect_and_migrate(&args.database_url, &config).map(drop));
+    report(result)
+}
+
+fn run_curate(args: MigrateArgs) -> i32 {
+    let result = HubConfig::load(args.config.as_deref())
+        .map_err(server::ServeError::from)
+        .and_then(|config| {
+            let pool = server::connect_and_migrate(&args.database_url, &config)?;
+            let mut conn = pool.get().map_err(crate::hub::db::DbError::from)?;
+            let report =
+                crate::hub::curator::pass::run_pass(&mut conn, &config.curator_settings(), true)?;
+            println!("{report}");
+            Ok(())
+        });
     report(result)
 }
 

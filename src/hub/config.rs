@@ -20,6 +20,49 @@ pub struct HubConfig {
     pub upload: UploadConfig,
     /// `[auth]`.
     pub auth: AuthConfig,
+    /// `[curator]`.
+    pub curator: CuratorConfig,
+}
+
+/// `[curator]`: DESIGN §5's curation rules, every threshold adjustable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CuratorConfig {
+    /// Run a pass at least this often (seconds), besides when events or outcomes arrive.
+    pub curation_interval_secs: u64,
+    /// Same rig and category within this many feet: one episode.
+    pub dedup_depth_ft: f64,
+    /// …and within this many minutes.
+    pub dedup_window_mins: i64,
+    /// Recency term `e^(−age_days / recency_decay_days)`.
+    pub recency_decay_days: f64,
+    /// Archive episodes older than this.
+    pub archive_after_days: i64,
+    /// Archive false positives older than this.
+    pub false_positive_archive_days: i64,
+    /// Pending episodes older than this drop to `stale_pending_score`.
+    pub pending_stale_days: i64,
+    /// Score of a stale pending episode.
+    pub stale_pending_score: f64,
+    /// Above this many active episodes, archive the lowest scores.
+    pub max_active_episodes: i64,
+}
+
+impl Default for CuratorConfig {
+    fn default() -> Self {
+        let d = crate::hub::curator::CuratorSettings::default();
+        Self {
+            curation_interval_secs: 3600,
+            dedup_depth_ft: d.dedup_depth_ft,
+            dedup_window_mins: d.dedup_window.num_minutes(),
+            recency_decay_days: d.recency_decay_days,
+            archive_after_days: d.archive_after.num_days(),
+            false_positive_archive_days: d.false_positive_archive_after.num_days(),
+            pending_stale_days: d.pending_stale_after.num_days(),
+            stale_pending_score: d.stale_pending_score,
+            max_active_episodes: d.max_active_episodes,
+        }
+    }
 }
 
 /// `[server]`.
@@ -166,6 +209,23 @@ impl HubConfig {
                 "upload.max_event_age_days must be ≥ 1 and upload.max_clock_skew_secs ≥ 0".into(),
             ));
         }
+        let c = &self.curator;
+        if c.curation_interval_secs == 0
+            || c.dedup_depth_ft < 0.0
+            || c.dedup_window_mins < 0
+            || c.recency_decay_days <= 0.0
+            || c.archive_after_days < 1
+            || c.false_positive_archive_days < 1
+            || c.pending_stale_days < 1
+            || !(0.0..=1.0).contains(&c.stale_pending_score)
+            || c.max_active_episodes < 1
+        {
+            return Err(ConfigError::Invalid(
+                "[curator]: intervals and day counts must be ≥ 1, distances and windows ≥ 0, \
+                 recency_decay_days > 0, stale_pending_score between 0 and 1"
+                    .into(),
+            ));
+        }
         if self.database.pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database.pool_size must be at least 1".into(),
@@ -181,6 +241,21 @@ impl HubConfig {
             max_decoded_bytes: self.upload.max_decoded_bytes,
             max_event_age: chrono::Duration::days(self.upload.max_event_age_days),
             max_clock_skew: chrono::Duration::seconds(self.upload.max_clock_skew_secs),
+        }
+    }
+
+    /// The curator rules these settings describe.
+    pub fn curator_settings(&self) -> crate::hub::curator::CuratorSettings {
+        let c = &self.curator;
+        crate::hub::curator::CuratorSettings {
+            dedup_depth_ft: c.dedup_depth_ft,
+            dedup_window: chrono::Duration::minutes(c.dedup_window_mins),
+            recency_decay_days: c.recency_decay_days,
+            archive_after: chrono::Duration::days(c.archive_after_days),
+            false_positive_archive_after: chrono::Duration::days(c.false_positive_archive_days),
+            pending_stale_after: chrono::Duration::days(c.pending_stale_days),
+            stale_pending_score: c.stale_pending_score,
+            max_active_episodes: c.max_active_episodes,
         }
     }
 

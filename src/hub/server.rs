@@ -3,6 +3,7 @@
 use super::api;
 use super::auth::{AdminKey, KeyVerifier, Secret};
 use super::config::{ConfigError, HubConfig};
+use super::curator::thread::{self as curator_thread, CuratorWake};
 use super::db::{self, DbError, DbPool};
 use super::state::AppState;
 use actix_web::{middleware, web, App, HttpServer};
@@ -35,6 +36,7 @@ pub fn app_state(config: &HubConfig, pool: DbPool, admin_key: AdminKey) -> AppSt
         ))),
         admin_key,
         intake: config.intake_rules(),
+        curator: CuratorWake::default(),
     }
 }
 
@@ -64,7 +66,13 @@ pub async fn serve(
     })
     .await
     .map_err(|e| ServeError::Setting(format!("startup task failed: {e}")))??;
-    let state = web::Data::new(app_state(&config, pool, admin_key));
+    let state = web::Data::new(app_state(&config, pool.clone(), admin_key));
+    curator_thread::spawn(
+        pool,
+        config.curator_settings(),
+        Duration::from_secs(config.curator.curation_interval_secs),
+        state.curator.clone(),
+    )?;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

@@ -1,6 +1,7 @@
 //! What every request handler shares.
 
 use super::auth::{AdminKey, KeyVerifier};
+use super::curator::thread::CuratorWake;
 use super::db::DbPool;
 use super::intake::IntakeRules;
 use std::sync::Arc;
@@ -15,4 +16,6 @@ pub struct AppState {
     pub admin_key: AdminKey,
     /// Limits and rules for uploads.
     pub intake: IntakeRules,
+    /// Wakes the curator when an event or outcome arrives.
+    pub curator: CuratorWake,
 }

@@ -47,23 +47,6 @@ impl From<EventRow> for StoredEvent {
     }
 }
 
-fn new_event(event: &FleetEvent) -> Result<NewEvent, ApiError> {
-    Ok(NewEvent {
-        id: event.id.to_string(),
-        rig_id: event.rig_id.to_string(),
-        well_id: event.well_id.clone(),
-        field: event.field.clone(),
-        campaign: event.campaign.as_str().into(),
-        category: event.advisory.category.as_str().into(),
-        risk_level: event.advisory.risk_level.as_str().into(),
-        outcome: event.outcome.as_str().into(),
-        depth_ft: event.depth_ft,
-        occurred_at: event.timestamp,
-        payload: serde_json::to_value(event)
-            .map_err(|e| ApiError::Internal(format!("event to JSON: {e}")))?,
-    })
-}
-
 /// Take an event from a rig: 201 when stored, 409 when it was already.
 pub async fn upload(
     req: HttpRequest,
@@ -75,10 +58,14 @@ pub async fn upload(
     let event: FleetEvent =
         read_json(&req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
     intake::check_event(&event, &auth.rig_id, Utc::now(), rules)?;
-    let row = new_event(&event)?;
+    let row = NewEvent::from_event(&event)
+        .map_err(|e| ApiError::Internal(format!("event to JSON: {e}")))?;
     let stored = with_db(&state, move |conn| db::events::insert(conn, &row)).await?;
     let (status, word) = match stored {
-        InsertOutcome::Accepted => (StatusCode::CREATED, "accepted"),
+        InsertOutcome::Accepted => {
+            state.curator.wake();
+            (StatusCode::CREATED, "accepted")
+        }
         InsertOutcome::AlreadyExists => (StatusCode::CONFLICT, "already_exists"),
     };
     Ok(HttpResponse::build(status).json(UploadReceipt {
@@ -132,11 +119,14 @@ pub async fn update_outcome(
     })
     .await?;
     match change {
-        OutcomeChange::Updated(row) => Ok(HttpResponse::Ok().json(OutcomeReceipt {
-            id,
-            status: "updated".into(),
-            outcome: row.payload.get("outcome").cloned().unwrap_or_default(),
-        })),
+        OutcomeChange::Updated(row) => {
+            state.curator.wake();
+            Ok(HttpResponse::Ok().json(OutcomeReceipt {
+                id,
+                status: "updated".into(),
+                outcome: row.payload.get("outcome").cloned().unwrap_or_default(),
+            }))
+        }
         OutcomeChange::NotFound => Err(ApiError::NotFound(format!("no event with id {id}"))),
         OutcomeChange::NotOwner => Err(ApiError::Forbidden(format!(
             "event {id} belongs to another rig; a rig may update only its own events"

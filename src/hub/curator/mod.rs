@@ -4,7 +4,9 @@
 //! episodes) so they can be checked by hand; the database pass applies them.
 
 pub mod episode;
+pub mod pass;
 pub mod scoring;
+pub mod thread;
 
 use chrono::Duration;
 

@@ -92,6 +92,25 @@ pub struct NewEvent {
     pub payload: serde_json::Value,
 }
 
+impl NewEvent {
+    /// The row for an accepted event: its filter columns and the whole event as JSON.
+    pub fn from_event(event: &crate::fleet::FleetEvent) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            id: event.id.to_string(),
+            rig_id: event.rig_id.to_string(),
+            well_id: event.well_id.clone(),
+            field: event.field.clone(),
+            campaign: event.campaign.as_str().into(),
+            category: event.advisory.category.as_str().into(),
+            risk_level: event.advisory.risk_level.as_str().into(),
+            outcome: event.outcome.as_str().into(),
+            depth_ft: event.depth_ft,
+            occurred_at: event.timestamp,
+            payload: serde_json::to_value(event)?,
+        })
+    }
+}
+
 /// A stored event.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]

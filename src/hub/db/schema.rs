@@ -35,6 +35,7 @@ diesel::table! {
         received_at -> Timestamptz,
         outcome_updated_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
+        curation_error -> Nullable<Text>,
     }
 }
 

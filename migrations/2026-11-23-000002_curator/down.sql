@@ -1,0 +1,2 @@
+ALTER TABLE events DROP COLUMN curation_error;
+DROP INDEX episodes_by_source_event;

@@ -1,0 +1,263 @@
+//! One curation pass: curate every event waiting (each in its own transaction), then prune.
+//!
+//! The pass holds the cluster-wide curator lock on its connection from before its first
+//! sequence value until after its last commit, so commit order equals sequence order and a
+//! library reader asking "after N" never misses a change that commits late.
+
+use super::episode::{episode_from_event, is_duplicate, merge_event};
+use super::scoring::{score, ScoreInputs};
+use super::CuratorSettings;
+use crate::fleet::{FleetEpisode, FleetEvent};
+use crate::hub::db::episodes::{self as lib, EpisodeWrite};
+use crate::hub::db::{status, DbError};
+use chrono::Utc;
+use diesel::{Connection, PgConnection};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Events read per round trip.
+const BATCH: i64 = 500;
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// True when another curator held the lock and this pass did nothing.
+    pub busy: bool,
+    /// Events curated (new, merged or re-curated).
+    pub events_curated: usize,
+    /// Episodes created.
+    pub episodes_created: usize,
+    /// Events merged into an existing episode as duplicates.
+    pub events_merged: usize,
+    /// Episodes rebuilt because an event's outcome changed.
+    pub episodes_updated: usize,
+    /// Events that could not be curated (bad payload), with the reason stored on the event.
+    pub events_skipped: usize,
+    /// Episodes archived by pruning.
+    pub archived: usize,
+    /// Episodes whose score pruning lowered (stale pending).
+    pub rescored: usize,
+    /// The library version after the pass.
+    pub library_version: i64,
+}
+
+impl PassReport {
+    /// Whether the pass changed anything.
+    pub fn did_work(&self) -> bool {
+        self.events_curated + self.events_skipped + self.archived + self.rescored > 0
+    }
+}
+
+impl fmt::Display for PassReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.busy {
+            return f.write_str("another curator is running; nothing done");
+        }
+        write!(
+            f,
+            "curated {} events ({} new episodes, {} merged as duplicates, {} episodes updated, {} skipped); \
+             pruning archived {} and rescored {}; library version {}",
+            self.events_curated,
+            self.episodes_created,
+            self.events_merged,
+            self.episodes_updated,
+            self.events_skipped,
+            self.archived,
+            self.rescored,
+            self.library_version
+        )
+    }
+}
+
+enum Curated {
+    New(String),
+    Merged,
+    Updated,
+    Skipped,
+}
+
+/// Run one pass. With `wait_for_lock` false, return at once (`busy`) if another curator runs.
+pub fn run_pass(
+    conn: &mut PgConnection,
+    settings: &CuratorSettings,
+    wait_for_lock: bool,
+) -> Result<PassReport, DbError> {
+    if !lib::lock_curator(conn, wait_for_lock)? {
+        return Ok(PassReport {
+            busy: true,
+            ..PassReport::default()
+        });
+    }
+    let result = curate_and_prune(conn, settings);
+    let unlocked = lib::unlock_curator(conn);
+    let report = result?;
+    unlocked?;
+    Ok(report)
+}
+
+fn curate_and_prune(
+    conn: &mut PgConnection,
+    settings: &CuratorSettings,
+) -> Result<PassReport, DbError> {
+    let started = Utc::now();
+    let mut report = PassReport::default();
+    let mut counts = lib::active_by_category(conn)?;
+    loop {
+        let batch = lib::events_to_curate(conn, BATCH)?;
+        if batch.is_empty() {
+            break;
+        }
+        for (id, payload) in batch {
+            match conn.transaction(|c| curate_event(c, &id, payload, settings, &counts)) {
+                Ok(Curated::New(category)) => {
+                    *counts.entry(category).or_default() += 1;
+                    report.episodes_created += 1;
+                    report.events_curated += 1;
+                }
+                Ok(Curated::Merged) => {
+                    report.events_merged += 1;
+                    report.events_curated += 1;
+                }
+                Ok(Curated::Updated) => {
+                    report.episodes_updated += 1;
+                    report.events_curated += 1;
+                }
+                Ok(Curated::Skipped) => report.events_skipped += 1,
+                Err(e @ DbError::Unavailable(_)) => return Err(e),
+                Err(e) => {
+                    // One bad event must not stop the rest: record why and move on.
+                    log::error!("curator: event {id} could not be curated and is skipped: {e}");
+                    lib::mark_curated(conn, &id, Some(&e.to_string()))?;
+                    report.events_skipped += 1;
+                }
+            }
+        }
+    }
+    let days = |d: chrono::Duration| d.num_days();
+    report.archived += lib::archive_older_than(conn, days(settings.archive_after))?;
+    report.archived +=
+        lib::archive_false_positives_older_than(conn, days(settings.false_positive_archive_after))?;
+    report.rescored += lib::demote_stale_pending(
+        conn,
+        days(settings.pending_stale_after),
+        settings.stale_pending_score,
+    )?;
+    report.archived += lib::archive_beyond(conn, settings.max_active_episodes)?;
+    report.library_version = status::library_version(conn)?;
+    if report.did_work() {
+        let n = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);
+        lib::record_run(
+            conn,
+            started,
+            n(report.events_curated),
+            n(report.events_merged),
+            n(report.archived),
+            n(report.rescored + report.episodes_updated),
+            report.library_version,
+        )?;
+    }
+    Ok(report)
+}
+
+fn parse_event(payload: serde_json::Value) -> Result<FleetEvent, String> {
+    serde_json::from_value(payload).map_err(|e| format!("stored payload is not a FleetEvent: {e}"))
+}
+
+fn curate_event(
+    conn: &mut PgConnection,
+    id: &str,
+    payload: serde_json::Value,
+    settings: &CuratorSettings,
+    counts: &HashMap<String, i64>,
+) -> Result<Curated, DbError> {
+    let event = match parse_event(payload) {
+        Ok(e) => e,
+        Err(reason) => {
+            log::error!("curator: event {id}: {reason}; skipped");
+            lib::mark_curated(conn, id, Some(&reason))?;
+            return Ok(Curated::Skipped);
+        }
+    };
+    let category = event.advisory.category.as_str().to_owned();
+    // Which episode does this event belong to: the one it is already in (its outcome changed),
+    // a duplicate's, or a new one of its own?
+    let (episode_id, sources, kind) = if let Some(row) = lib::episode_with_event(conn, id)? {
+        (row.id, row.source_event_ids, Curated::Updated)
+    } else {
+        let window = settings.dedup_window;
+        let candidates = lib::dedup_candidates(
+            conn,
+            event.rig_id.as_str(),
+            &category,
+            event.timestamp - window,
+            event.timestamp + window,
+        )?;
+        let duplicate = candidates.into_iter().find(|row| {
+            serde_json::from_value::<FleetEpisode>(row.payload.clone())
+                .is_ok_and(|ep| is_duplicate(&ep, &event, settings))
+        });
+        match duplicate {
+            Some(row) => {
+                let mut sources = row.source_event_ids;
+                sources.push(id.to_owned());
+                (row.id, sources, Curated::Merged)
+            }
+            None => (
+                id.to_owned(),
+                vec![id.to_owned()],
+                Curated::New(category.clone()),
+            ),
+        }
+    };
+
+    let mut members: Vec<FleetEvent> = if sources.len() == 1 {
+        vec![event]
+    } else {
+        lib::event_payloads(conn, &sources)?
+            .into_iter()
+            .filter_map(|p| parse_event(p).ok())
+            .collect()
+    };
+    members.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    let Some((first, rest)) = members.split_first() else {
+        return Err(DbError::Encode(format!(
+            "episode {episode_id} has no readable events"
+        )));
+    };
+    let mut episode = episode_from_event(first);
+    for e in rest {
+        merge_event(&mut episode, e);
+    }
+    episode.id = episode_id;
+
+    let is_new = matches!(kind, Curated::New(_));
+    let add = i64::from(is_new);
+    let in_category = counts.get(&category).copied().unwrap_or(0) + add;
+    let total = counts.values().sum::<i64>() + add;
+    let share = if total > 0 {
+        in_category as f64 / total as f64
+    } else {
+        0.0
+    };
+    let age_days = (Utc::now() - episode.timestamp).num_seconds() as f64 / 86_400.0;
+    let inputs = ScoreInputs {
+        outcome: &episode.outcome,
+        notes: episode.notes.as_deref(),
+        metrics: &episode.key_metrics,
+        age_days,
+        category_share: share,
+    };
+    episode.score = score(&inputs, settings).total;
+
+    let payload = serde_json::to_value(&episode).map_err(|e| DbError::Encode(e.to_string()))?;
+    lib::upsert(
+        conn,
+        &EpisodeWrite {
+            episode: &episode,
+            payload,
+            sources: &sources,
+        },
+    )?;
+    lib::mark_curated(conn, id, None)?;
+    Ok(kind)
+}

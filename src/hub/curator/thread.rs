@@ -1,0 +1,61 @@
+//! The curator thread of `hub serve`: woken when an event or outcome arrives, and on an interval.
+
+use super::pass::run_pass;
+use super::CuratorSettings;
+use crate::hub::db::DbPool;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// Wakes the curator; cheap to clone and to call from request handlers.
+#[derive(Clone, Default)]
+pub struct CuratorWake(Arc<(Mutex<bool>, Condvar)>);
+
+impl CuratorWake {
+    /// Ask for a pass soon.
+    pub fn wake(&self) {
+        let (flag, cv) = &*self.0;
+        *flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        cv.notify_one();
+    }
+
+    /// Wait for a wake-up or the timeout, then clear the flag.
+    fn wait(&self, timeout: Duration) {
+        let (flag, cv) = &*self.0;
+        let guard = flag.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut guard, _) = cv
+            .wait_timeout_while(guard, timeout, |woken| !*woken)
+            .unwrap_or_else(|p| p.into_inner());
+        *guard = false;
+    }
+}
+
+/// Start the curator thread. It runs a pass at start, then whenever woken or `interval` passes.
+/// If another hub process holds the curator lock, the pass returns at once and waits for the next.
+pub fn spawn(
+    pool: DbPool,
+    settings: CuratorSettings,
+    interval: Duration,
+    wake: CuratorWake,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("curator".into())
+        .spawn(move || loop {
+            match pool.get() {
+                Ok(mut conn) => match run_pass(&mut conn, &settings, false) {
+                    Ok(report) if report.did_work() => log::info!("curator: {report}"),
+                    Ok(report) if report.busy => log::debug!("curator: {report}"),
+                    Ok(_) => {}
+                    Err(e) => {
+                        log::warn!("curator pass failed, will retry on the next wake-up: {e}")
+                    }
+                },
+                Err(e) => log::warn!(
+                    "curator: no database connection ({e}); will retry on the next wake-up"
+                ),
+            }
+            wake.wait(interval);
+            // Let a burst of uploads land before curating them together.
+            std::thread::sleep(Duration::from_millis(200));
+        })?;
+    Ok(())
+}
