@@ -3,8 +3,7 @@
 
 mod common;
 
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::{test, web, App};
+use actix_web::test;
 use chrono::{Duration as ChronoDuration, Utc};
 use common::{event_for, TestDb, ADMIN_KEY};
 use diesel::prelude::*;
@@ -12,81 +11,11 @@ use diesel::sql_query;
 use sairen::drilling::RiskLevel;
 use sairen::fleet::codec::{decode_json, encode_json, Encoding};
 use sairen::fleet::FleetEvent;
-use sairen::hub::auth::{AdminKey, ApiKey, Secret};
-use sairen::hub::config::HubConfig;
-use sairen::hub::db::{self, PoolSettings};
-use sairen::hub::server::app_state;
-use sairen::hub::state::AppState;
+use sairen::hub::auth::ApiKey;
+use sairen::hub::db;
 use serde_json::{json, Value};
-use std::time::Duration;
 
-type Status = u16;
-
-async fn start(
-    db: &TestDb,
-) -> (
-    impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-    web::Data<AppState>,
-) {
-    let settings = PoolSettings {
-        max_size: 4,
-        acquire_timeout: Duration::from_secs(5),
-        statement_timeout: Duration::from_secs(10),
-    };
-    let pool = db::connect(db.url(), &settings).expect("pool");
-    let admin = AdminKey::new(&Secret::new(ADMIN_KEY)).expect("admin key");
-    let state = web::Data::new(app_state(&HubConfig::default(), pool, admin));
-    let app = test::init_service(
-        App::new()
-            .app_data(state.clone())
-            .configure(sairen::hub::api::routes),
-    )
-    .await;
-    (app, state)
-}
-
-async fn call<S>(app: &S, req: test::TestRequest) -> (Status, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-{
-    let resp = test::call_service(app, req.to_request()).await;
-    let status = resp.status().as_u16();
-    let body = test::read_body(resp).await;
-    let json = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body).unwrap_or(Value::Null)
-    };
-    (status, json)
-}
-
-fn bearer(key: &str) -> (&'static str, String) {
-    ("Authorization", format!("Bearer {key}"))
-}
-
-async fn register<S>(app: &S, rig: &str) -> String
-where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-{
-    let req = test::TestRequest::post()
-        .uri("/api/fleet/rigs/register")
-        .insert_header(bearer(ADMIN_KEY))
-        .set_json(json!({"rig_id": rig, "well_id": "W-1", "field": "Volve"}));
-    let (status, body) = call(app, req).await;
-    assert_eq!(status, 201, "{body}");
-    body["api_key"].as_str().expect("api_key").to_owned()
-}
-
-fn upload_req(key: &str, body: Vec<u8>, zstd: bool) -> test::TestRequest {
-    let mut req = test::TestRequest::post()
-        .uri("/api/fleet/events")
-        .insert_header(bearer(key))
-        .set_payload(body);
-    if zstd {
-        req = req.insert_header(("Content-Encoding", "zstd"));
-    }
-    req
-}
+use common::app::{bearer, call, register, start, upload_req, Status};
 
 fn json_bytes(event: &FleetEvent) -> Vec<u8> {
     serde_json::to_vec(event).expect("json")
@@ -394,7 +323,8 @@ async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
     let db = TestDb::new();
     let (app, state) = start(&db).await;
     let key = register(&app, "RIG-ONE").await;
-    let e1 = event_for("RIG-ONE", Utc::now() - ChronoDuration::seconds(30));
+    let base = Utc::now();
+    let e1 = event_for("RIG-ONE", base - ChronoDuration::seconds(30));
     let before = state.keys.hash_checks();
     assert_eq!(
         call(&app, upload_req(&key, json_bytes(&e1), false)).await.0,
@@ -419,7 +349,7 @@ async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
             .expect("insert rig");
     }
     state.keys.forget_rig("RIG-ONE");
-    let e2 = event_for("RIG-ONE", Utc::now() - ChronoDuration::seconds(20));
+    let e2 = event_for("RIG-ONE", base - ChronoDuration::seconds(20));
     let before = state.keys.hash_checks();
     assert_eq!(
         call(&app, upload_req(&key, json_bytes(&e2), false)).await.0,
@@ -431,7 +361,7 @@ async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
         "1,000 rigs: still one hash check"
     );
 
-    let e3 = event_for("RIG-ONE", Utc::now() - ChronoDuration::seconds(10));
+    let e3 = event_for("RIG-ONE", base - ChronoDuration::seconds(10));
     let before = state.keys.hash_checks();
     assert_eq!(
         call(&app, upload_req(&key, json_bytes(&e3), false)).await.0,

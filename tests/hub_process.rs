@@ -34,11 +34,18 @@ fn a_zstd_bomb_gets_413_and_the_hub_does_not_grow() {
     assert!(bomb.len() < 1 << 20, "bomb is {} bytes", bomb.len());
 
     // Warm every code path once (allocator arenas, worker threads), then measure.
+    let base = Utc::now();
     for i in 0..3 {
-        let event = event_for("RIG-BOMB", Utc::now() - chrono::Duration::seconds(10 + i));
+        let event = event_for("RIG-BOMB", base - chrono::Duration::seconds(10 + i));
         let body = sairen::fleet::codec::encode_json(&event, sairen::fleet::codec::Encoding::Zstd)
             .expect("encode");
-        assert_eq!(upload(&hub, &key, &body, true).status, 201);
+        let reply = upload(&hub, &key, &body, true);
+        assert_eq!(
+            reply.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
         assert_eq!(upload(&hub, &key, &bomb, true).status, 413);
     }
     // The warm-up uploads woke the curator: let its pass finish so it is not measured.

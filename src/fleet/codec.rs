@@ -161,14 +161,29 @@ pub fn encode_json<T: Serialize + ?Sized>(
     value: &T,
     encoding: Encoding,
 ) -> Result<Vec<u8>, CodecError> {
-    let fail = |e: &dyn std::fmt::Display| CodecError::Encode(e.to_string());
+    encode_with(encoding, |w| {
+        serde_json::to_writer(w, value).map_err(io::Error::from)
+    })
+}
+
+/// Encode whatever `write` writes (already JSON) in the given encoding, streaming into the
+/// compressor: for bodies assembled from stored JSON text without parsing it again.
+pub fn encode_with(
+    encoding: Encoding,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> Result<Vec<u8>, CodecError> {
+    let fail = |e: io::Error| CodecError::Encode(e.to_string());
     match encoding {
-        Encoding::Identity => serde_json::to_vec(value).map_err(|e| fail(&e)),
+        Encoding::Identity => {
+            let mut out = Vec::new();
+            write(&mut out).map_err(fail)?;
+            Ok(out)
+        }
         Encoding::Zstd => {
             let mut encoder =
-                zstd::stream::write::Encoder::new(Vec::new(), ZSTD_LEVEL).map_err(|e| fail(&e))?;
-            serde_json::to_writer(&mut encoder, value).map_err(|e| fail(&e))?;
-            encoder.finish().map_err(|e| fail(&e))
+                zstd::stream::write::Encoder::new(Vec::new(), ZSTD_LEVEL).map_err(fail)?;
+            write(&mut encoder).map_err(fail)?;
+            encoder.finish().map_err(fail)
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct CuratorConfig {
     pub stale_pending_score: f64,
     /// Above this many active episodes, archive the lowest scores.
     pub max_active_episodes: i64,
+    /// Keep archived episodes as tombstones this many days; a rig further behind gets a full sync.
+    pub tombstone_retention_days: i64,
 }
 
 impl Default for CuratorConfig {
@@ -61,6 +63,7 @@ impl Default for CuratorConfig {
             pending_stale_days: d.pending_stale_after.num_days(),
             stale_pending_score: d.stale_pending_score,
             max_active_episodes: d.max_active_episodes,
+            tombstone_retention_days: d.tombstone_retention.num_days(),
         }
     }
 }
@@ -219,6 +222,7 @@ impl HubConfig {
             || c.pending_stale_days < 1
             || !(0.0..=1.0).contains(&c.stale_pending_score)
             || c.max_active_episodes < 1
+            || c.tombstone_retention_days < 1
         {
             return Err(ConfigError::Invalid(
                 "[curator]: intervals and day counts must be ≥ 1, distances and windows ≥ 0, \
@@ -256,6 +260,7 @@ impl HubConfig {
             pending_stale_after: chrono::Duration::days(c.pending_stale_days),
             stale_pending_score: c.stale_pending_score,
             max_active_episodes: c.max_active_episodes,
+            tombstone_retention: chrono::Duration::days(c.tombstone_retention_days),
         }
     }
 

@@ -3,6 +3,8 @@
 //! cluster for tests that stop the database.
 #![allow(dead_code)]
 
+pub mod app;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_query;

@@ -53,13 +53,23 @@ pub fn json_response<T: Serialize + ?Sized>(
     status: StatusCode,
     value: &T,
 ) -> Result<HttpResponse, ApiError> {
+    encoded_response(req, HttpResponse::build(status), |w| {
+        serde_json::to_writer(w, value).map_err(Into::into)
+    })
+}
+
+/// A response whose JSON body `write` produces, compressed when the request allows.
+pub fn encoded_response(
+    req: &HttpRequest,
+    mut response: actix_web::HttpResponseBuilder,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<HttpResponse, ApiError> {
     let encoding = Encoding::from_accept_encoding(
         req.headers()
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok()),
     );
-    let bytes = codec::encode_json(value, encoding)?;
-    let mut response = HttpResponse::build(status);
+    let bytes = codec::encode_with(encoding, write)?;
     response
         .content_type("application/json")
         .insert_header((header::VARY, "Accept-Encoding"));

@@ -4,6 +4,7 @@ mod body;
 mod error;
 pub mod events;
 pub mod health;
+pub mod library;
 pub mod registry;
 
 pub use body::json_response;
@@ -71,6 +72,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/events/{id}/outcome",
                 web::patch().to(events::update_outcome),
             )
+            .route("/library", web::get().to(library::sync))
+            .route("/library/stats", web::get().to(library::stats))
             .route("/rigs", web::get().to(registry::list))
             .route("/rigs/register", web::post().to(registry::register))
             .route("/rigs/{id}", web::get().to(registry::show))

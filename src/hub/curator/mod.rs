@@ -29,6 +29,8 @@ pub struct CuratorSettings {
     pub stale_pending_score: f64,
     /// Above this many active episodes, the lowest scores are archived.
     pub max_active_episodes: i64,
+    /// Tombstones (archived episodes) are kept this long for delta syncs, then purged.
+    pub tombstone_retention: Duration,
 }
 
 impl Default for CuratorSettings {
@@ -42,6 +44,7 @@ impl Default for CuratorSettings {
             pending_stale_after: Duration::days(30),
             stale_pending_score: 0.05,
             max_active_episodes: 50_000,
+            tombstone_retention: Duration::days(90),
         }
     }
 }

@@ -37,6 +37,8 @@ pub struct PassReport {
     pub archived: usize,
     /// Episodes whose score pruning lowered (stale pending).
     pub rescored: usize,
+    /// Tombstones older than the retention, deleted.
+    pub purged: usize,
     /// The library version after the pass.
     pub library_version: i64,
 }
@@ -44,7 +46,7 @@ pub struct PassReport {
 impl PassReport {
     /// Whether the pass changed anything.
     pub fn did_work(&self) -> bool {
-        self.events_curated + self.events_skipped + self.archived + self.rescored > 0
+        self.events_curated + self.events_skipped + self.archived + self.rescored + self.purged > 0
     }
 }
 
@@ -56,7 +58,7 @@ impl fmt::Display for PassReport {
         write!(
             f,
             "curated {} events ({} new episodes, {} merged as duplicates, {} episodes updated, {} skipped); \
-             pruning archived {} and rescored {}; library version {}",
+             pruning archived {}, rescored {} and purged {} old tombstones; library version {}",
             self.events_curated,
             self.episodes_created,
             self.events_merged,
@@ -64,6 +66,7 @@ impl fmt::Display for PassReport {
             self.events_skipped,
             self.archived,
             self.rescored,
+            self.purged,
             self.library_version
         )
     }
@@ -143,6 +146,7 @@ fn curate_and_prune(
         settings.stale_pending_score,
     )?;
     report.archived += lib::archive_beyond(conn, settings.max_active_episodes)?;
+    report.purged = lib::purge_tombstones(conn, days(settings.tombstone_retention))?;
     report.library_version = status::library_version(conn)?;
     if report.did_work() {
         let n = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);

@@ -257,6 +257,26 @@ pub fn archive_beyond(conn: &mut PgConnection, max_active: i64) -> Result<usize,
     .execute(conn)?)
 }
 
+/// Delete tombstones archived more than `days` ago, raising the tombstone floor to the
+/// newest purged change. Returns how many were purged.
+pub fn purge_tombstones(conn: &mut PgConnection, days: i64) -> Result<usize, DbError> {
+    #[derive(QueryableByName)]
+    struct Purged {
+        #[diesel(sql_type = BigInt)]
+        purged: i64,
+    }
+    let row: Purged = sql_query(
+        "WITH gone AS (DELETE FROM episodes WHERE archived AND archived_at < now() - make_interval(days => $1::int) \
+         RETURNING change_seq), \
+         floor AS (UPDATE library_meta SET tombstone_floor = GREATEST(tombstone_floor, (SELECT max(change_seq) FROM gone)) \
+         WHERE id = 1 AND EXISTS (SELECT 1 FROM gone)) \
+         SELECT count(*) AS purged FROM gone",
+    )
+    .bind::<BigInt, _>(days)
+    .get_result(conn)?;
+    Ok(usize::try_from(row.purged).unwrap_or(0))
+}
+
 /// Record a finished curation pass.
 #[allow(clippy::too_many_arguments)]
 pub fn record_run(

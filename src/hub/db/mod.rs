@@ -3,6 +3,7 @@
 
 pub mod episodes;
 pub mod events;
+pub mod library;
 mod migrate;
 pub mod models;
 mod pool;

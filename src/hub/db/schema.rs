@@ -101,6 +101,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    library_meta (id) {
+        id -> Int4,
+        tombstone_floor -> Int8,
+    }
+}
+
 diesel::joinable!(events -> rigs (rig_id));
 diesel::joinable!(episodes -> rigs (rig_id));
 diesel::joinable!(sync_log -> rigs (rig_id));

@@ -1,6 +1,6 @@
 //! What the hub reports about itself.
 
-use super::schema::{curation_runs, episodes, events};
+use super::schema::{curation_runs, episodes, events, library_meta};
 use super::DbError;
 use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, max};
@@ -20,11 +20,22 @@ pub struct HubStatus {
     pub events_awaiting_curation: i64,
 }
 
-/// The library version: the highest change sequence value taken by any episode, 0 when empty.
+/// The library version: the highest change sequence value taken by any episode (purged
+/// tombstones included, through the tombstone floor), 0 when empty.
 pub fn library_version(conn: &mut PgConnection) -> Result<i64, DbError> {
-    Ok(episodes::table
+    let newest = episodes::table
         .select(max(episodes::change_seq))
         .first::<Option<i64>>(conn)?
+        .unwrap_or(0);
+    Ok(newest.max(tombstone_floor(conn)?))
+}
+
+/// The newest change whose tombstone has been purged: a rig behind it must take the whole library.
+pub fn tombstone_floor(conn: &mut PgConnection) -> Result<i64, DbError> {
+    Ok(library_meta::table
+        .select(library_meta::tombstone_floor)
+        .first::<i64>(conn)
+        .optional()?
         .unwrap_or(0))
 }
 

@@ -1,0 +1,125 @@
+//! `GET /api/fleet/library?since=N` (delta sync by version) and `GET /api/fleet/library/stats`.
+
+use super::body::encoded_response;
+use super::{json_response, with_db, ApiError};
+use crate::hub::auth::RigAuth;
+use crate::hub::db::library::{self, SyncAnswer, SyncRecord};
+use crate::hub::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+/// The query of a sync.
+#[derive(Debug, Deserialize)]
+pub struct SyncQuery {
+    /// The library version the rig holds (absent or 0: it has none).
+    pub since: Option<String>,
+}
+
+fn parse_since(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
+    let Some(raw) = raw else { return Ok(None) };
+    match raw.trim().parse::<i64>() {
+        Ok(v) if v >= 0 => Ok(Some(v)),
+        _ => Err(ApiError::bad_request(
+            format!(
+                "since must be a whole number ≥ 0 (the library version the rig holds), got {raw:?}"
+            ),
+            "since",
+        )),
+    }
+}
+
+fn counts(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// Answer a rig's sync: other rigs' episodes changed after `since`, tombstones, or the whole
+/// library; 304 when nothing changed.
+pub async fn sync(
+    req: HttpRequest,
+    auth: RigAuth,
+    state: web::Data<AppState>,
+    query: web::Query<SyncQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let since = parse_since(query.since.as_deref())?;
+    let rig = auth.rig_id.to_string();
+    let reader = rig.clone();
+    let answer = with_db(&state, move |conn| {
+        library::read_for_rig(conn, &reader, since)
+    })
+    .await?;
+    let (response, record) = match answer {
+        SyncAnswer::BeyondVersion { version } => {
+            return Err(ApiError::bad_request(
+                format!(
+                    "since {} is beyond the library version {version}; sync again without since",
+                    since.unwrap_or(0)
+                ),
+                "since",
+            ))
+        }
+        SyncAnswer::NotModified { version, total } => {
+            let response = HttpResponse::NotModified()
+                .insert_header(("X-Library-Version", version.to_string()))
+                .insert_header(("X-Total-Episodes", total.to_string()))
+                .insert_header(("X-Delta-Count", "0"))
+                .finish();
+            let record = SyncRecord {
+                rig_id: rig.clone(),
+                since,
+                served_version: version,
+                delta_count: 0,
+                pruned_count: 0,
+                full: false,
+                not_modified: true,
+            };
+            (response, record)
+        }
+        SyncAnswer::Changes(view) => {
+            let mut builder = HttpResponse::build(StatusCode::OK);
+            builder
+                .insert_header(("X-Library-Version", view.version.to_string()))
+                .insert_header(("X-Total-Episodes", view.total.to_string()))
+                .insert_header(("X-Delta-Count", view.episodes.len().to_string()));
+            // The stored episode JSON goes out as it is: one copy of the library per request.
+            let response = encoded_response(&req, builder, |w| {
+                write!(
+                    w,
+                    "{{\"version\":{},\"full\":{},\"episodes\":[",
+                    view.version, view.full
+                )?;
+                for (i, episode) in view.episodes.iter().enumerate() {
+                    if i > 0 {
+                        w.write_all(b",")?;
+                    }
+                    w.write_all(episode.as_bytes())?;
+                }
+                w.write_all(b"],\"pruned_ids\":")?;
+                serde_json::to_writer(&mut *w, &view.pruned_ids)?;
+                write!(w, ",\"total_fleet_episodes\":{}}}", view.total)
+            })?;
+            let record = SyncRecord {
+                rig_id: rig.clone(),
+                since,
+                served_version: view.version,
+                delta_count: counts(view.episodes.len()),
+                pruned_count: counts(view.pruned_ids.len()),
+                full: view.full,
+                not_modified: false,
+            };
+            (response, record)
+        }
+    };
+    with_db(&state, move |conn| library::record_sync(conn, &record)).await?;
+    Ok(response)
+}
+
+/// The library's make-up: by category, outcome and rig, and a score histogram.
+pub async fn stats(
+    req: HttpRequest,
+    _auth: RigAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let stats = with_db(&state, library::stats).await?;
+    json_response(&req, StatusCode::OK, &stats)
+}

@@ -1,0 +1,191 @@
+//! Reading the library for rigs: delta sync by version, and statistics.
+
+use super::schema::{episodes, rigs, sync_log};
+use super::{status, DbError};
+use chrono::Utc;
+use diesel::dsl::{count_star, sql};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel::PgConnection;
+use std::collections::BTreeMap;
+
+/// What a sync request gets.
+#[derive(Debug)]
+pub enum SyncAnswer {
+    /// The rig already holds this version.
+    NotModified {
+        /// The library version.
+        version: i64,
+        /// Active episodes in the fleet.
+        total: i64,
+    },
+    /// The rig claims a version the hub never had.
+    BeyondVersion {
+        /// The hub's current version.
+        version: i64,
+    },
+    /// Changes (or the whole library).
+    Changes(LibraryView),
+}
+
+/// Episodes as their stored JSON text (not parsed again), and tombstones.
+#[derive(Debug)]
+pub struct LibraryView {
+    /// The version this answer brings the rig to.
+    pub version: i64,
+    /// Whether `episodes` is the whole library.
+    pub full: bool,
+    /// `FleetEpisode` JSON documents, best score first.
+    pub episodes: Vec<String>,
+    /// Ids archived since `since`.
+    pub pruned_ids: Vec<String>,
+    /// Active episodes in the fleet.
+    pub total: i64,
+}
+
+/// Read what rig `rig_id` needs after `since`, in one consistent snapshot. The curator commits
+/// in sequence order (under its lock), so nothing with a lower sequence value can appear later.
+pub fn read_for_rig(
+    conn: &mut PgConnection,
+    rig_id: &str,
+    since: Option<i64>,
+) -> Result<SyncAnswer, DbError> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|c| {
+            let version = status::library_version(c)?;
+            let total: i64 = episodes::table
+                .filter(episodes::archived.eq(false))
+                .select(count_star())
+                .first(c)?;
+            match since {
+                Some(s) if s > version => return Ok(SyncAnswer::BeyondVersion { version }),
+                Some(s) if s == version => return Ok(SyncAnswer::NotModified { version, total }),
+                _ => {}
+            }
+            let floor = status::tombstone_floor(c)?;
+            let full = since.is_none_or(|s| s == 0 || s < floor);
+            let mut active = episodes::table
+                .filter(episodes::archived.eq(false))
+                .filter(episodes::rig_id.ne(rig_id))
+                .order((episodes::score.desc(), episodes::id.asc()))
+                .select(sql::<Text>("payload::text"))
+                .into_boxed();
+            let mut pruned_ids = Vec::new();
+            if let (false, Some(since)) = (full, since) {
+                active = active.filter(episodes::change_seq.gt(since));
+                pruned_ids = episodes::table
+                    .filter(episodes::archived.eq(true))
+                    .filter(episodes::rig_id.ne(rig_id))
+                    .filter(episodes::change_seq.gt(since))
+                    .order(episodes::change_seq.asc())
+                    .select(episodes::id)
+                    .load(c)?;
+            }
+            let episodes = active.load(c)?;
+            Ok(SyncAnswer::Changes(LibraryView {
+                version,
+                full,
+                episodes,
+                pruned_ids,
+                total,
+            }))
+        })
+}
+
+/// One answered sync, for `sync_log` and the rig's row.
+pub struct SyncRecord {
+    /// The rig.
+    pub rig_id: String,
+    /// The version it asked after.
+    pub since: Option<i64>,
+    /// The version it was given.
+    pub served_version: i64,
+    /// Episodes sent.
+    pub delta_count: i32,
+    /// Tombstones sent.
+    pub pruned_count: i32,
+    /// Whether the answer was the whole library.
+    pub full: bool,
+    /// Whether it was a 304.
+    pub not_modified: bool,
+}
+
+/// Write the sync to `sync_log` and the rig's `last_sync`, `last_seen` and `library_version`.
+pub fn record_sync(conn: &mut PgConnection, r: &SyncRecord) -> Result<(), DbError> {
+    conn.transaction(|c| {
+        diesel::insert_into(sync_log::table)
+            .values((
+                sync_log::rig_id.eq(&r.rig_id),
+                sync_log::since_version.eq(r.since),
+                sync_log::served_version.eq(r.served_version),
+                sync_log::delta_count.eq(r.delta_count),
+                sync_log::pruned_count.eq(r.pruned_count),
+                sync_log::full_sync.eq(r.full),
+                sync_log::not_modified.eq(r.not_modified),
+            ))
+            .execute(c)?;
+        let now = Utc::now();
+        diesel::update(rigs::table.find(&r.rig_id))
+            .set((
+                rigs::last_sync.eq(Some(now)),
+                rigs::last_seen.eq(Some(now)),
+                rigs::library_version.eq(Some(r.served_version)),
+            ))
+            .execute(c)?;
+        Ok(())
+    })
+}
+
+/// The library's make-up.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct LibraryStats {
+    /// Library version.
+    pub version: i64,
+    /// Active episodes.
+    pub active_episodes: i64,
+    /// Active episodes per category.
+    pub by_category: BTreeMap<String, i64>,
+    /// Active episodes per outcome.
+    pub by_outcome: BTreeMap<String, i64>,
+    /// Active episodes per contributing rig.
+    pub by_rig: BTreeMap<String, i64>,
+    /// Counts of scores in ten buckets of 0.1 (`[0, 0.1)`, …, `[0.9, 1.0]`).
+    pub score_histogram: [i64; 10],
+}
+
+/// Count the active library by category, outcome, rig and score.
+pub fn stats(conn: &mut PgConnection) -> Result<LibraryStats, DbError> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|c| {
+            let active = || episodes::table.filter(episodes::archived.eq(false));
+            let group =
+                |c: &mut PgConnection, col: &str| -> Result<BTreeMap<String, i64>, DbError> {
+                    let rows: Vec<(String, i64)> = active()
+                        .group_by(sql::<Text>(col))
+                        .select((sql::<Text>(col), count_star()))
+                        .load(c)?;
+                    Ok(rows.into_iter().collect())
+                };
+            let by_category = group(c, "category")?;
+            let by_outcome = group(c, "outcome")?;
+            let by_rig = group(c, "rig_id")?;
+            let scores: Vec<f64> = active().select(episodes::score).load(c)?;
+            let mut score_histogram = [0i64; 10];
+            for s in &scores {
+                let bucket = ((s.clamp(0.0, 1.0) * 10.0).floor() as usize).min(9);
+                score_histogram[bucket] += 1;
+            }
+            Ok(LibraryStats {
+                version: status::library_version(c)?,
+                active_episodes: scores.len() as i64,
+                by_category,
+                by_outcome,
+                by_rig,
+                score_histogram,
+            })
+        })
+}

@@ -1,0 +1,298 @@
+//! Library sync by version against a real PostgreSQL: two rigs, deltas, 304, tombstones,
+//! a stale `since`, an outcome change travelling to the other rig, and stats.
+
+mod common;
+
+use actix_web::test;
+use chrono::{Duration, Utc};
+use common::app::{bearer, call, register, start, upload_req};
+use common::{event_for, TestDb};
+use diesel::prelude::*;
+use sairen::fleet::codec::{decode_json, Encoding};
+use sairen::fleet::{FleetEvent, LibraryResponse};
+use sairen::hub::curator::pass::run_pass;
+use sairen::hub::curator::CuratorSettings;
+use serde_json::{json, Value};
+
+struct Sync {
+    status: u16,
+    version: Option<i64>,
+    delta: Option<i64>,
+    body: Option<LibraryResponse>,
+}
+
+async fn sync<S>(app: &S, key: &str, since: Option<i64>) -> Sync
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let uri = since.map_or("/api/fleet/library".to_owned(), |s| {
+        format!("/api/fleet/library?since={s}")
+    });
+    let req = test::TestRequest::get()
+        .uri(&uri)
+        .insert_header(bearer(key))
+        .insert_header(("Accept-Encoding", "zstd"));
+    let resp = test::call_service(app, req.to_request()).await;
+    let status = resp.status().as_u16();
+    let header = |n: &str| {
+        resp.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+    };
+    let (version, delta) = (header("x-library-version"), header("x-delta-count"));
+    let zstd = resp.headers().get("content-encoding").is_some();
+    let bytes = test::read_body(resp).await;
+    let body = (status == 200).then(|| {
+        let enc = if zstd {
+            Encoding::Zstd
+        } else {
+            Encoding::Identity
+        };
+        decode_json::<LibraryResponse>(&bytes, enc, 64 << 20).expect("a LibraryResponse")
+    });
+    Sync {
+        status,
+        version,
+        delta,
+        body,
+    }
+}
+
+fn at_depth(rig: &str, minutes_ago: i64, depth_ft: f64) -> FleetEvent {
+    let mut e = event_for(rig, Utc::now() - Duration::minutes(minutes_ago));
+    e.depth_ft = depth_ft;
+    e
+}
+
+fn ids(r: &LibraryResponse) -> Vec<String> {
+    r.episodes.iter().map(|e| e.id.clone()).collect()
+}
+
+#[actix_web::test]
+async fn two_rigs_learn_only_from_each_other_by_delta() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key_a = register(&app, "RIG-A").await;
+    let key_b = register(&app, "RIG-B").await;
+    let a1 = at_depth("RIG-A", 60, 5_000.0);
+    let a2 = at_depth("RIG-A", 50, 9_000.0);
+    let b1 = at_depth("RIG-B", 40, 7_000.0);
+    for (k, e) in [(&key_a, &a1), (&key_a, &a2), (&key_b, &b1)] {
+        assert_eq!(
+            call(
+                &app,
+                upload_req(k, serde_json::to_vec(e).expect("json"), false)
+            )
+            .await
+            .0,
+            201
+        );
+    }
+    let mut conn = db.conn();
+    let settings = CuratorSettings::default();
+    run_pass(&mut conn, &settings, true).expect("pass");
+
+    // First sync: the whole library, other rigs' episodes only, best score first.
+    let first = sync(&app, &key_b, None).await;
+    assert_eq!(first.status, 200);
+    let lib = first.body.expect("body");
+    assert!(lib.full);
+    let mut got = ids(&lib);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![a1.id.to_string(), a2.id.to_string()],
+        "B gets A's episodes, never its own"
+    );
+    assert!(lib.episodes.windows(2).all(|w| w[0].score >= w[1].score));
+    assert_eq!((first.version, first.delta), (Some(lib.version), Some(2)));
+    assert_eq!(lib.total_fleet_episodes, 3);
+    let of_a = sync(&app, &key_a, Some(0)).await.body.expect("body");
+    assert_eq!(
+        ids(&of_a),
+        vec![b1.id.to_string()],
+        "A gets B's, never its own"
+    );
+
+    // Nothing changed: 304 with the version in the headers.
+    let same = sync(&app, &key_b, Some(lib.version)).await;
+    assert_eq!(
+        (same.status, same.version, same.delta),
+        (304, Some(lib.version), Some(0))
+    );
+
+    // A new event of A's: the next delta holds it alone.
+    let a3 = at_depth("RIG-A", 30, 11_000.0);
+    assert_eq!(
+        call(
+            &app,
+            upload_req(&key_a, serde_json::to_vec(&a3).expect("json"), false)
+        )
+        .await
+        .0,
+        201
+    );
+    run_pass(&mut conn, &settings, true).expect("pass");
+    let delta = sync(&app, &key_b, Some(lib.version))
+        .await
+        .body
+        .expect("body");
+    assert!(!delta.full);
+    assert_eq!(ids(&delta), vec![a3.id.to_string()]);
+    assert!(delta.version > lib.version);
+
+    // A's crew resolves a1: B's next delta carries it, scored higher.
+    let before = lib
+        .episodes
+        .iter()
+        .find(|e| e.id == a1.id.as_str())
+        .expect("a1")
+        .score;
+    let patch = test::TestRequest::patch()
+        .uri(&format!("/api/fleet/events/{}/outcome", a1.id))
+        .insert_header(bearer(&key_a))
+        .set_json(json!({"outcome": {"status": "resolved", "action_taken": "reduced WOB 5 klbf"}}));
+    assert_eq!(call(&app, patch).await.0, 200);
+    run_pass(&mut conn, &settings, true).expect("pass");
+    let changed = sync(&app, &key_b, Some(delta.version))
+        .await
+        .body
+        .expect("body");
+    assert_eq!(ids(&changed), vec![a1.id.to_string()]);
+    assert!(
+        changed.episodes[0].score > before,
+        "{} → {}",
+        before,
+        changed.episodes[0].score
+    );
+    assert!(changed.episodes[0]
+        .resolution_summary
+        .ends_with("resolved: reduced WOB 5 klbf"));
+
+    // An archived episode arrives as a tombstone.
+    sairen::hub::db::episodes::archive(&mut conn, a2.id.as_str(), "test").expect("archive");
+    let pruned = sync(&app, &key_b, Some(changed.version))
+        .await
+        .body
+        .expect("body");
+    assert_eq!(
+        (ids(&pruned), pruned.pruned_ids.clone()),
+        (vec![], vec![a2.id.to_string()])
+    );
+
+    // Once that tombstone is purged, a rig still behind it must take the whole library.
+    diesel::sql_query(
+        "UPDATE episodes SET archived_at = now() - interval '100 days' WHERE archived",
+    )
+    .execute(&mut conn)
+    .expect("age tombstone");
+    let report = run_pass(&mut conn, &settings, true).expect("pass");
+    assert_eq!(report.purged, 1, "{report}");
+    let stale = sync(&app, &key_b, Some(changed.version))
+        .await
+        .body
+        .expect("body");
+    assert!(stale.full, "behind a purged tombstone: full answer");
+    let mut got = ids(&stale);
+    got.sort();
+    assert_eq!(got, vec![a1.id.to_string(), a3.id.to_string()]);
+    let current = sync(&app, &key_b, Some(stale.version)).await;
+    assert_eq!(
+        current.status, 304,
+        "the version survives the purge of its newest row"
+    );
+
+    // Every answered sync is logged and stamped on the rig.
+    let logged: i64 = sairen::hub::db::schema::sync_log::table
+        .filter(sairen::hub::db::schema::sync_log::rig_id.eq("RIG-B"))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(logged, 7);
+    let (last_sync, version): (Option<chrono::DateTime<Utc>>, Option<i64>) =
+        sairen::hub::db::schema::rigs::table
+            .find("RIG-B")
+            .select((
+                sairen::hub::db::schema::rigs::last_sync,
+                sairen::hub::db::schema::rigs::library_version,
+            ))
+            .first(&mut conn)
+            .expect("rig");
+    assert!(last_sync.is_some());
+    assert_eq!(version, Some(stale.version));
+}
+
+#[actix_web::test]
+async fn a_bad_since_is_a_400_that_says_why() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key = register(&app, "RIG-S").await;
+    for (uri, mention) in [
+        ("/api/fleet/library?since=-1", "≥ 0"),
+        ("/api/fleet/library?since=abc", "whole number"),
+        (
+            "/api/fleet/library?since=99",
+            "beyond the library version 0",
+        ),
+    ] {
+        let (status, body) = call(
+            &app,
+            test::TestRequest::get()
+                .uri(uri)
+                .insert_header(bearer(&key)),
+        )
+        .await;
+        assert_eq!(status, 400, "{uri}: {body}");
+        assert!(body.to_string().contains(mention), "{uri}: {body}");
+    }
+    let (status, _) = call(&app, test::TestRequest::get().uri("/api/fleet/library")).await;
+    assert_eq!(status, 401, "the library needs a rig key");
+}
+
+#[actix_web::test]
+async fn stats_count_the_active_library() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key_a = register(&app, "RIG-A").await;
+    let key_b = register(&app, "RIG-B").await;
+    for (k, e) in [
+        (&key_a, at_depth("RIG-A", 30, 1_000.0)),
+        (&key_a, at_depth("RIG-A", 20, 5_000.0)),
+        (&key_b, at_depth("RIG-B", 10, 3_000.0)),
+    ] {
+        assert_eq!(
+            call(
+                &app,
+                upload_req(k, serde_json::to_vec(&e).expect("json"), false)
+            )
+            .await
+            .0,
+            201
+        );
+    }
+    run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("pass");
+    let (status, stats) = call(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/fleet/library/stats")
+            .insert_header(bearer(&key_a)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(stats["active_episodes"], json!(3));
+    assert_eq!(stats["by_rig"], json!({"RIG-A": 2, "RIG-B": 1}));
+    assert_eq!(stats["by_category"], json!({"pack_off": 3}));
+    assert_eq!(stats["by_outcome"], json!({"pending": 3}));
+    let histogram: i64 = stats["score_histogram"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(Value::as_i64)
+        .sum();
+    assert_eq!(histogram, 3);
+}
