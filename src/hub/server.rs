@@ -37,6 +37,7 @@ pub fn app_state(config: &HubConfig, pool: DbPool, admin_key: AdminKey) -> AppSt
         admin_key,
         intake: config.intake_rules(),
         curator: CuratorWake::default(),
+        library_totals: Default::default(),
     }
 }
 

@@ -18,4 +18,6 @@ pub struct AppState {
     pub intake: IntakeRules,
     /// Wakes the curator when an event or outcome arrives.
     pub curator: CuratorWake,
+    /// Active-episode totals remembered by library version.
+    pub library_totals: super::api::library::TotalsByVersion,
 }

@@ -29,6 +29,40 @@ fn parse_since(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     }
 }
 
+/// Active-episode totals by library version. Every change to the active set takes a new version,
+/// so a version's total never changes and can be remembered (DESIGN §9: answers per version are
+/// cacheable). Only the newest version seen is kept.
+#[derive(Default)]
+pub struct TotalsByVersion(std::sync::Mutex<Option<(i64, i64)>>);
+
+impl TotalsByVersion {
+    fn get(&self, version: i64) -> Option<i64> {
+        let slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.filter(|(v, _)| *v == version).map(|(_, total)| total)
+    }
+
+    fn put(&self, version: i64, total: i64) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none_or(|(v, _)| v <= version) {
+            *slot = Some((version, total));
+        }
+    }
+}
+
+async fn not_modified_total(state: &AppState, since: i64) -> Result<Option<(i64, i64)>, ApiError> {
+    let head = with_db(state, library::head).await?;
+    if since != head.version {
+        return Ok(None);
+    }
+    if let Some(total) = state.library_totals.get(head.version) {
+        return Ok(Some((head.version, total)));
+    }
+    let counted = with_db(state, library::head_with_total).await?;
+    let total = counted.total.unwrap_or(0);
+    state.library_totals.put(counted.version, total);
+    Ok((counted.version == since).then_some((since, total)))
+}
+
 fn counts(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
@@ -43,11 +77,21 @@ pub async fn sync(
 ) -> Result<HttpResponse, ApiError> {
     let since = parse_since(query.since.as_deref())?;
     let rig = auth.rig_id.to_string();
-    let reader = rig.clone();
-    let answer = with_db(&state, move |conn| {
-        library::read_for_rig(conn, &reader, since)
-    })
-    .await?;
+    // The common case, a rig that is up to date, costs one index lookup and no transaction.
+    let fast = match since {
+        Some(s) => not_modified_total(&state, s).await?,
+        None => None,
+    };
+    let answer = match fast {
+        Some((version, total)) => SyncAnswer::NotModified { version, total },
+        None => {
+            let reader = rig.clone();
+            with_db(&state, move |conn| {
+                library::read_for_rig(conn, &reader, since)
+            })
+            .await?
+        }
+    };
     let (response, record) = match answer {
         SyncAnswer::BeyondVersion { version } => {
             return Err(ApiError::bad_request(
@@ -76,6 +120,7 @@ pub async fn sync(
             (response, record)
         }
         SyncAnswer::Changes(view) => {
+            state.library_totals.put(view.version, view.total);
             let mut builder = HttpResponse::build(StatusCode::OK);
             builder
                 .insert_header(("X-Library-Version", view.version.to_string()))

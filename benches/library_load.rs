@@ -1,0 +1,201 @@
+//! Load runs for the curator and library sync, with real PostgreSQL and a real hub process:
+//! a curation pass over 10,000 new events, a full sync of 50,000 episodes, and unchanged
+//! deltas (304) under 200 concurrent clients (with `wrk`, if installed).
+//!
+//! Run: `cargo bench --bench library_load` (needs PostgreSQL as the tests do).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{event_for, http, HubProcess, TestDb};
+use diesel::prelude::*;
+use sairen::hub::curator::pass::run_pass;
+use sairen::hub::curator::CuratorSettings;
+use sairen::hub::db::models::{NewEvent, NewRig};
+use std::time::Instant;
+
+const RIGS: usize = 20;
+
+fn add_rigs(conn: &mut PgConnection) {
+    for r in 0..RIGS {
+        let (id, key) = (format!("RIG-{r:02}"), format!("load{r:02}"));
+        let new = NewRig {
+            rig_id: &id,
+            well_id: "W",
+            field: "Volve",
+            key_id: &key,
+            key_hash: "unused",
+        };
+        sairen::hub::db::rigs::insert(conn, &new).expect("rig");
+    }
+}
+
+fn curation_of_10k_events() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    add_rigs(&mut conn);
+    let base = Utc::now() - Duration::days(1);
+    let rows: Vec<NewEvent> = (0..10_000usize)
+        .map(|i| {
+            let (rig, k) = (i % RIGS, (i / RIGS) as i64);
+            let mut e = event_for(&format!("RIG-{rig:02}"), base - Duration::seconds(120 * k));
+            // Every tenth event repeats the one before it 40 ft deeper: a duplicate to merge.
+            let step = if k % 10 == 9 { k - 1 } else { k };
+            e.depth_ft = 1_000.0 + 150.0 * step as f64 + if step != k { 40.0 } else { 0.0 };
+            NewEvent::from_event(&e).expect("row")
+        })
+        .collect();
+    for chunk in rows.chunks(1_000) {
+        diesel::insert_into(sairen::hub::db::schema::events::table)
+            .values(chunk)
+            .execute(&mut conn)
+            .expect("insert");
+    }
+    let start = Instant::now();
+    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    println!(
+        "curation pass over 10,000 new events: {:.1} s — {report}",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+fn seed_50k_episodes(conn: &mut PgConnection) {
+    let fixture = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/fleet_episode.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    diesel::sql_query(
+        "INSERT INTO episodes (id, rig_id, field, category, campaign, risk_level, outcome, depth_from_ft, depth_to_ft, \
+         score, occurred_at, source_event_ids, payload, change_seq) \
+         SELECT 'EP-' || g, 'RIG-' || lpad((g % 20)::text, 2, '0'), 'Volve', 'pack_off', 'production', 'high', 'resolved', \
+         1000 + g, 1000 + g, s, now() - make_interval(mins => g), ARRAY['EP-' || g], \
+         $1::jsonb || jsonb_build_object('id', 'EP-' || g, 'rig_id', 'RIG-' || lpad((g % 20)::text, 2, '0'), \
+         'score', s, 'depth_from_ft', 1000 + g, 'depth_to_ft', 1000 + g), nextval('library_change_seq') \
+         FROM generate_series(1, 50000) AS g, LATERAL (SELECT round(random()::numeric, 4)::float8 AS s) AS r",
+    )
+    .bind::<diesel::sql_types::Text, _>(fixture)
+    .execute(conn)
+    .expect("seed episodes");
+}
+
+fn sync_of_50k_episodes() {
+    let db = TestDb::new();
+    let mut conn = db.conn();
+    add_rigs(&mut conn);
+    seed_50k_episodes(&mut conn);
+    let hub = HubProcess::start(db.url(), "[server]\nworkers = 2\n");
+    let key = hub.register("RIG-READER");
+    let auth = format!("Bearer {key}");
+    for (label, accept) in [("zstd", "zstd"), ("identity", "identity")] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..5 {
+            let start = Instant::now();
+            let reply = http(
+                &hub.addr,
+                "GET",
+                "/api/fleet/library",
+                &[("Authorization", &auth), ("Accept-Encoding", accept)],
+                b"",
+            )
+            .expect("sync");
+            times.push(start.elapsed().as_secs_f64());
+            assert_eq!(reply.status, 200);
+            size = reply.body.len();
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "full sync of 50,000 episodes ({label}): median {:.2} s, best {:.2} s, body {:.1} MB",
+            times[2],
+            times[0],
+            size as f64 / 1e6
+        );
+    }
+    // 200 rigs polling at once, each with its own key (one secret, hashed once, keeps setup fast).
+    let secret = "0123456789abcdef0123456789abcdef0123456789abcdef";
+    let phc = sairen::hub::auth::ApiKey::parse(&format!("sk-fleet-0000000000000000.{secret}"))
+        .expect("key")
+        .hash()
+        .expect("hash");
+    let mut keys = Vec::new();
+    for i in 0..200 {
+        let key_id = format!("{:016x}", 0xfeed_0000_u64 + i);
+        let (id, well) = (format!("POLL-{i:03}"), "W".to_owned());
+        let new = NewRig {
+            rig_id: &id,
+            well_id: &well,
+            field: "Volve",
+            key_id: &key_id,
+            key_hash: &phc,
+        };
+        sairen::hub::db::rigs::insert(&mut conn, &new).expect("rig");
+        keys.push(format!("sk-fleet-{key_id}.{secret}"));
+    }
+    let version = http(&hub.addr, "GET", "/api/fleet/health", &[], b"")
+        .expect("health")
+        .json()["library_version"]
+        .as_i64()
+        .expect("version");
+    let script = std::env::temp_dir().join(format!("sairen-304-{}.lua", std::process::id()));
+    let list = keys
+        .iter()
+        .map(|k| format!("\"{k}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(
+        &script,
+        format!(
+            "local keys = {{{list}}}\n\
+             request = function()\n\
+               local k = keys[math.random(#keys)]\n\
+               return wrk.format(\"GET\", \"/api/fleet/library?since={version}\", {{[\"Authorization\"] = \"Bearer \" .. k}})\n\
+             end\n"
+        ),
+    )
+    .expect("lua");
+    let url = format!("http://{}", hub.addr);
+    let warm = std::process::Command::new("wrk")
+        .args(["-t2", "-c200", "-d5s", "-s"])
+        .arg(&script)
+        .arg(&url)
+        .output();
+    match warm {
+        Ok(_) => {
+            let out = std::process::Command::new("wrk")
+                .args(["-t2", "-c200", "-d10s", "--latency", "-s"])
+                .arg(&script)
+                .arg(&url)
+                .output()
+                .expect("wrk");
+            println!(
+                "unchanged delta (304), 200 rigs, wrk -t2 -c200 -d10s:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        Err(e) => println!(
+            "wrk not available ({e}): apt-get install wrk to measure 304s under 200 clients"
+        ),
+    }
+    let _ = std::fs::remove_file(script);
+}
+
+fn main() {
+    // `cargo bench --bench library_load -- sync` runs only the parts whose name contains "sync".
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted =
+        |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()));
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    if wanted("curation") {
+        curation_of_10k_events();
+    }
+    if wanted("sync") {
+        sync_of_50k_episodes();
+    }
+}
