@@ -6,15 +6,12 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use actix_web::{test, web, App};
+use actix_web::test;
 use chrono::Utc;
-use common::{event_for, TestDb, ADMIN_KEY};
+use common::{event_for, TestDb};
 use criterion::{criterion_group, criterion_main, Criterion};
 use diesel::prelude::*;
-use sairen::hub::auth::{AdminKey, ApiKey, Secret};
-use sairen::hub::config::HubConfig;
-use sairen::hub::db::{self, PoolSettings};
-use sairen::hub::server::app_state;
+use sairen::hub::auth::ApiKey;
 use std::time::Duration;
 
 fn add_bulk_rigs(db: &TestDb, n: usize) {
@@ -38,29 +35,8 @@ fn bench_uploads(c: &mut Criterion) {
     for rigs in [1usize, 1000] {
         let db = TestDb::new();
         let rt = actix_rt::Runtime::new().expect("runtime");
-        let settings = PoolSettings {
-            max_size: 4,
-            acquire_timeout: Duration::from_secs(5),
-            statement_timeout: Duration::from_secs(10),
-        };
-        let pool = db::connect(db.url(), &settings).expect("pool");
-        let state = web::Data::new(app_state(
-            &HubConfig::default(),
-            pool,
-            AdminKey::new(&Secret::new(ADMIN_KEY)).expect("admin"),
-        ));
-        let app = rt.block_on(test::init_service(
-            App::new()
-                .app_data(state.clone())
-                .configure(sairen::hub::api::routes),
-        ));
-        let register = test::TestRequest::post()
-            .uri("/api/fleet/rigs/register")
-            .insert_header(("Authorization", format!("Bearer {ADMIN_KEY}")))
-            .set_json(serde_json::json!({"rig_id": "RIG-BENCH", "well_id": "W", "field": "F"}))
-            .to_request();
-        let reg: serde_json::Value = rt.block_on(test::call_and_read_body_json(&app, register));
-        let key = reg["api_key"].as_str().expect("key").to_owned();
+        let (app, state) = rt.block_on(common::app::start(&db));
+        let key = rt.block_on(common::app::register(&app, "RIG-BENCH"));
         add_bulk_rigs(&db, rigs - 1);
 
         // Ids are {rig}-{seconds}: count back from a fixed instant so every upload is new.
