@@ -13,9 +13,11 @@ use sairen::fleet::codec::{decode_json, encode_json, Encoding};
 use sairen::fleet::FleetEvent;
 use sairen::hub::auth::ApiKey;
 use sairen::hub::db;
+use sairen::hub::watch::HubWatch;
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 
-use common::app::{bearer, call, register, start, upload_req, Status};
+use common::app::{bearer, call, register, start, start_with, upload_req, Status};
 
 fn json_bytes(event: &FleetEvent) -> Vec<u8> {
     serde_json::to_vec(event).expect("json")
@@ -278,19 +280,27 @@ async fn keys_are_checked_as_design_section_5_says() {
     );
 }
 
+/// Two independent app states on one database stand for two hub processes. Hub B has the
+/// key verified and trusted from memory; a revoke through hub A reaches B by PostgreSQL
+/// `NOTIFY` at commit, so B refuses within a poll of its change watch — well inside a second.
 #[actix_web::test]
-async fn a_revoke_holds_at_once_in_every_hub_process_cache_or_not() {
+async fn a_revoke_holds_in_every_hub_process_that_has_the_key_cached() {
     let db = TestDb::new();
-    // Two independent app states on one database stand for two hub processes.
     let (hub_a, _) = start(&db).await;
     let (hub_b, state_b) = start(&db).await;
     let key = register(&hub_a, "RIG-R").await;
-    let first = event_for("RIG-R", Utc::now() - ChronoDuration::seconds(5));
+    let base = Utc::now() - ChronoDuration::seconds(60);
+    let first = event_for("RIG-R", base);
     assert_eq!(
         call(&hub_b, upload_req(&key, json_bytes(&first), false))
             .await
             .0,
         201
+    );
+    let parsed = ApiKey::parse(&key).expect("key");
+    assert!(
+        state_b.keys.trusted(&parsed).is_some(),
+        "hub B trusts the verified key without a database read"
     );
     let checks = state_b.keys.hash_checks();
 
@@ -301,12 +311,17 @@ async fn a_revoke_holds_at_once_in_every_hub_process_cache_or_not() {
     assert_eq!(status, 200);
     assert_eq!(body["status"], json!("revoked"));
 
-    let second = event_for("RIG-R", Utc::now());
+    let revoked_at = Instant::now();
+    while state_b.keys.trusted(&parsed).is_some() {
+        assert!(
+            revoked_at.elapsed() < Duration::from_secs(1),
+            "hub B still trusts a revoked key after a second"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(2)).await;
+    }
+    let second = event_for("RIG-R", base + ChronoDuration::seconds(1));
     let (status, body) = call(&hub_b, upload_req(&key, json_bytes(&second), false)).await;
-    assert_eq!(
-        status, 403,
-        "hub B had the key cached and must still refuse it: {body}"
-    );
+    assert_eq!(status, 403, "hub B must refuse the revoked key: {body}");
     assert!(
         body["error"].as_str().unwrap_or("").contains("revoked"),
         "{body}"
@@ -315,6 +330,37 @@ async fn a_revoke_holds_at_once_in_every_hub_process_cache_or_not() {
         state_b.keys.hash_checks(),
         checks,
         "refused on the status row, before any hash check"
+    );
+}
+
+/// With no change watch (PostgreSQL's notifications unavailable) every request reads the rig's
+/// status row, so a revoke holds on the very next request.
+#[actix_web::test]
+async fn without_the_change_watch_a_revoke_holds_on_the_next_request() {
+    let db = TestDb::new();
+    let (hub_a, _) = start(&db).await;
+    let (hub_b, state_b) = start_with(&db, HubWatch::off()).await;
+    let key = register(&hub_a, "RIG-R").await;
+    let base = Utc::now() - ChronoDuration::seconds(60);
+    let first = event_for("RIG-R", base);
+    assert_eq!(
+        call(&hub_b, upload_req(&key, json_bytes(&first), false))
+            .await
+            .0,
+        201
+    );
+    let parsed = ApiKey::parse(&key).expect("key");
+    assert!(state_b.keys.trusted(&parsed).is_none());
+    let revoke = test::TestRequest::post()
+        .uri("/api/fleet/rigs/RIG-R/revoke")
+        .insert_header(bearer(ADMIN_KEY));
+    assert_eq!(call(&hub_a, revoke).await.0, 200);
+    let second = event_for("RIG-R", base + ChronoDuration::seconds(1));
+    assert_eq!(
+        call(&hub_b, upload_req(&key, json_bytes(&second), false))
+            .await
+            .0,
+        403
     );
 }
 

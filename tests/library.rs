@@ -5,7 +5,7 @@ mod common;
 
 use actix_web::test;
 use chrono::{Duration, Utc};
-use common::app::{bearer, call, register, start, upload_req};
+use common::app::{bearer, call, register, settle, start, upload_req};
 use common::{event_for, TestDb};
 use diesel::prelude::*;
 use sairen::fleet::codec::{decode_json, Encoding};
@@ -76,7 +76,7 @@ fn ids(r: &LibraryResponse) -> Vec<String> {
 #[actix_web::test]
 async fn two_rigs_learn_only_from_each_other_by_delta() {
     let db = TestDb::new();
-    let (app, _) = start(&db).await;
+    let (app, state) = start(&db).await;
     let key_a = register(&app, "RIG-A").await;
     let key_b = register(&app, "RIG-B").await;
     let a1 = at_depth("RIG-A", 60, 5_000.0);
@@ -96,6 +96,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     let mut conn = db.conn();
     let settings = CuratorSettings::default();
     run_pass(&mut conn, &settings, true).expect("pass");
+    settle(&state, &db).await;
 
     // First sync: the whole library, other rigs' episodes only, best score first.
     let first = sync(&app, &key_b, None).await;
@@ -138,6 +139,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
         201
     );
     run_pass(&mut conn, &settings, true).expect("pass");
+    settle(&state, &db).await;
     let delta = sync(&app, &key_b, Some(lib.version))
         .await
         .body
@@ -159,6 +161,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
         .set_json(json!({"outcome": {"status": "resolved", "action_taken": "reduced WOB 5 klbf"}}));
     assert_eq!(call(&app, patch).await.0, 200);
     run_pass(&mut conn, &settings, true).expect("pass");
+    settle(&state, &db).await;
     let changed = sync(&app, &key_b, Some(delta.version))
         .await
         .body
@@ -176,6 +179,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
 
     // An archived episode arrives as a tombstone.
     sairen::hub::db::episodes::archive(&mut conn, a2.id.as_str(), "test").expect("archive");
+    settle(&state, &db).await;
     let pruned = sync(&app, &key_b, Some(changed.version))
         .await
         .body
@@ -191,7 +195,9 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     )
     .execute(&mut conn)
     .expect("age tombstone");
+    settle(&state, &db).await;
     let report = run_pass(&mut conn, &settings, true).expect("pass");
+    settle(&state, &db).await;
     assert_eq!(report.purged, 1, "{report}");
     let stale = sync(&app, &key_b, Some(changed.version))
         .await
@@ -207,7 +213,8 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
         "the version survives the purge of its newest row"
     );
 
-    // Every answered sync is logged and stamped on the rig.
+    // Every answered sync is logged and stamped on the rig (by the writer thread, so flush it).
+    assert!(state.sync_log.flush(std::time::Duration::from_secs(10)));
     let logged: i64 = sairen::hub::db::schema::sync_log::table
         .filter(sairen::hub::db::schema::sync_log::rig_id.eq("RIG-B"))
         .count()
@@ -257,7 +264,7 @@ async fn a_bad_since_is_a_400_that_says_why() {
 #[actix_web::test]
 async fn stats_count_the_active_library() {
     let db = TestDb::new();
-    let (app, _) = start(&db).await;
+    let (app, state) = start(&db).await;
     let key_a = register(&app, "RIG-A").await;
     let key_b = register(&app, "RIG-B").await;
     for (k, e) in [
@@ -276,6 +283,7 @@ async fn stats_count_the_active_library() {
         );
     }
     run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("pass");
+    settle(&state, &db).await;
     let (status, stats) = call(
         &app,
         test::TestRequest::get()
@@ -295,4 +303,61 @@ async fn stats_count_the_active_library() {
         .filter_map(Value::as_i64)
         .sum();
     assert_eq!(histogram, 3);
+}
+
+/// DESIGN §9: the answer for a rig at a library version never changes, so it carries an ETag,
+/// and `If-None-Match` with it is a 304 until the library changes.
+#[actix_web::test]
+async fn a_full_answer_carries_an_etag_that_holds_until_the_library_changes() {
+    let db = TestDb::new();
+    let (app, state) = start(&db).await;
+    let key_a = register(&app, "RIG-A").await;
+    let key_b = register(&app, "RIG-B").await;
+    let upload = |e: FleetEvent| upload_req(&key_a, serde_json::to_vec(&e).expect("json"), false);
+    assert_eq!(
+        call(&app, upload(at_depth("RIG-A", 30, 4_000.0))).await.0,
+        201
+    );
+    run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("pass");
+    settle(&state, &db).await;
+
+    let full = |tag: Option<&str>| {
+        let mut req = test::TestRequest::get()
+            .uri("/api/fleet/library")
+            .insert_header(bearer(&key_b));
+        if let Some(tag) = tag {
+            req = req.insert_header(("If-None-Match", tag.to_owned()));
+        }
+        req.to_request()
+    };
+    let etag_of = |resp: &actix_web::dev::ServiceResponse| {
+        resp.headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let first = test::call_service(&app, full(None)).await;
+    assert_eq!(first.status(), 200);
+    let tag = etag_of(&first).expect("a full answer has an ETag");
+    assert!(tag.starts_with("W/\""), "weak, for either encoding: {tag}");
+
+    let again = test::call_service(&app, full(Some(&tag))).await;
+    assert_eq!(again.status(), 304, "same version, same answer");
+    assert_eq!(etag_of(&again).as_deref(), Some(tag.as_str()));
+    let other = test::call_service(&app, full(Some("W/\"something-else\""))).await;
+    assert_eq!(other.status(), 200, "a tag that is not this answer's");
+
+    assert_eq!(
+        call(&app, upload(at_depth("RIG-A", 10, 8_000.0))).await.0,
+        201
+    );
+    run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("pass");
+    settle(&state, &db).await;
+    let changed = test::call_service(&app, full(Some(&tag))).await;
+    assert_eq!(
+        changed.status(),
+        200,
+        "the library changed: the old tag no longer matches"
+    );
+    assert_ne!(etag_of(&changed), Some(tag));
 }

@@ -3,12 +3,15 @@
 //! A rig key is `sk-fleet-<key_id>.<secret>`. The hub stores the key id in clear and only an
 //! argon2 hash of the secret, finds the rig by key id (one indexed lookup and at most one hash
 //! check per request, however many rigs are registered), and remembers a verified key for
-//! `key_cache_secs`. The rig's status row is read on every request, so a revoke holds at once
-//! in every hub process on the database; the cache only spares the argon2 work.
+//! `key_cache_secs`. A cached key is trusted without reading the database only while the
+//! change watch ([`super::watch`]) vouches that no rig's key or status changed since it was
+//! verified, so a revoke in any hub process on the database holds here within one poll of the
+//! watch; while the watch is down, every request reads the rig's status row.
 
 use super::api::ApiError;
 use super::db::{self, DbError};
 use super::state::AppState;
+use super::watch::HubWatch;
 use crate::fleet::RigId;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
@@ -19,7 +22,7 @@ use rand::RngCore;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 
@@ -173,30 +176,53 @@ impl ApiKey {
 
 struct CachedKey {
     rig_id: RigId,
+    /// The stored hash the key was verified against.
+    key_hash: String,
     fingerprint: [u8; 32],
     verified_at: Instant,
+    /// The watch epoch when the rig's row was read, if the watch was live.
+    stamp: Option<u64>,
 }
 
 /// Checks rig keys against the registry, remembering verified ones for a while.
 pub struct KeyVerifier {
     ttl: Duration,
+    watch: Arc<HubWatch>,
     cache: Mutex<HashMap<String, CachedKey>>,
     hash_checks: AtomicU64,
 }
 
 impl KeyVerifier {
-    /// A verifier that trusts a verified key for `ttl` (as long as the rig stays active).
-    pub fn new(ttl: Duration) -> Self {
+    /// A verifier that trusts a verified key for `ttl` (as long as the rig stays active, which
+    /// `watch` tells without a database read while it is live).
+    pub fn new(ttl: Duration, watch: Arc<HubWatch>) -> Self {
         Self {
             ttl,
+            watch,
             cache: Mutex::new(HashMap::new()),
             hash_checks: AtomicU64::new(0),
         }
     }
 
-    /// Which rig this key belongs to, if it is valid and the rig active. Blocking: call it
-    /// from `web::block`.
+    /// The key's rig from memory alone: a key verified lately, under the watch epoch that is
+    /// still current. `None` means "ask [`KeyVerifier::authenticate`]", not "refused".
+    pub fn trusted(&self, key: &ApiKey) -> Option<RigId> {
+        let cache = self.lock();
+        let entry = cache.get(key.key_id())?;
+        let stamp = entry.stamp?;
+        let fresh = entry.verified_at.elapsed() < self.ttl;
+        let same: bool = key
+            .fingerprint(&entry.key_hash)
+            .ct_eq(&entry.fingerprint)
+            .into();
+        (fresh && same && self.watch.holds(stamp)).then(|| entry.rig_id.clone())
+    }
+
+    /// Which rig this key belongs to, if it is valid and the rig active, reading the rig's row.
+    /// Blocking: call it from `web::block`.
     pub fn authenticate(&self, conn: &mut PgConnection, key: &ApiKey) -> Result<RigId, AuthError> {
+        // Taken before the read: a change committed after it ends this stamp.
+        let stamp = self.watch.stamp();
         let row = db::rigs::key_for(conn, key.key_id())?.ok_or(AuthError::UnknownKey)?;
         if row.status != "active" {
             self.forget_key(key.key_id());
@@ -204,6 +230,7 @@ impl KeyVerifier {
         }
         let fingerprint = key.fingerprint(&row.key_hash);
         if let Some(rig) = self.cached(key.key_id(), &fingerprint) {
+            self.restamp(key.key_id(), stamp);
             return Ok(rig);
         }
         self.hash_checks.fetch_add(1, Ordering::Relaxed);
@@ -216,11 +243,19 @@ impl KeyVerifier {
             key.key_id().to_owned(),
             CachedKey {
                 rig_id: rig_id.clone(),
+                key_hash: row.key_hash,
                 fingerprint,
                 verified_at: Instant::now(),
+                stamp,
             },
         );
         Ok(rig_id)
+    }
+
+    fn restamp(&self, key_id: &str, stamp: Option<u64>) {
+        if let Some(entry) = self.lock().get_mut(key_id) {
+            entry.stamp = stamp;
+        }
     }
 
     fn cached(&self, key_id: &str, fingerprint: &[u8; 32]) -> Option<RigId> {
@@ -326,11 +361,16 @@ impl FromRequest for RigAuth {
         Box::pin(async move {
             let state = state?;
             let key = ApiKey::parse(&token?)?;
-            let rig_id = web::block(move || {
-                let mut conn = state.pool.get().map_err(DbError::from)?;
-                state.keys.authenticate(&mut conn, &key)
-            })
-            .await??;
+            let rig_id = match state.keys.trusted(&key) {
+                Some(rig_id) => rig_id,
+                None => {
+                    web::block(move || {
+                        let mut conn = state.pool.get().map_err(DbError::from)?;
+                        state.keys.authenticate(&mut conn, &key)
+                    })
+                    .await??
+                }
+            };
             if let Some(claimed) = claimed.filter(|c| c != rig_id.as_str()) {
                 return Err(AuthError::RigMismatch {
                     claimed,

@@ -9,3 +9,5 @@ pub mod db;
 pub mod intake;
 pub mod server;
 pub mod state;
+pub mod sync_log;
+pub mod watch;

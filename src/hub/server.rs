@@ -6,6 +6,8 @@ use super::config::{ConfigError, HubConfig};
 use super::curator::thread::{self as curator_thread, CuratorWake};
 use super::db::{self, DbError, DbPool};
 use super::state::AppState;
+use super::sync_log::SyncLog;
+use super::watch::HubWatch;
 use actix_web::{middleware, web, App, HttpServer};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,18 +29,26 @@ pub enum ServeError {
     Http(#[from] std::io::Error),
 }
 
-/// The shared state of a hub on this pool and config.
-pub fn app_state(config: &HubConfig, pool: DbPool, admin_key: AdminKey) -> AppState {
-    AppState {
-        pool,
-        keys: Arc::new(KeyVerifier::new(Duration::from_secs(
-            config.auth.key_cache_secs,
-        ))),
+/// The shared state of a hub on this pool and config; starts the sync-log writer.
+pub fn app_state(
+    config: &HubConfig,
+    pool: DbPool,
+    admin_key: AdminKey,
+    watch: Arc<HubWatch>,
+) -> std::io::Result<AppState> {
+    Ok(AppState {
+        keys: Arc::new(KeyVerifier::new(
+            Duration::from_secs(config.auth.key_cache_secs),
+            watch.clone(),
+        )),
         admin_key,
         intake: config.intake_rules(),
         curator: CuratorWake::default(),
         library_totals: Default::default(),
-    }
+        watch,
+        sync_log: SyncLog::spawn(pool.clone())?,
+        pool,
+    })
 }
 
 /// Connect and bring the schema up to date (under the migration lock), logging what was applied.
@@ -67,7 +77,9 @@ pub async fn serve(
     })
     .await
     .map_err(|e| ServeError::Setting(format!("startup task failed: {e}")))??;
-    let state = web::Data::new(app_state(&config, pool.clone(), admin_key));
+    let watch = HubWatch::spawn(database_url)?;
+    let state = web::Data::new(app_state(&config, pool.clone(), admin_key, watch)?);
+    let shared = state.clone();
     curator_thread::spawn(
         pool,
         config.curator_settings(),
@@ -93,6 +105,7 @@ pub async fn serve(
         log::info!("sairen hub listening on http://{addr}");
     }
     server.run().await?;
+    shared.sync_log.close(Duration::from_secs(5));
     log::info!("sairen hub stopped");
     Ok(())
 }

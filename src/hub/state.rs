@@ -4,6 +4,8 @@ use super::auth::{AdminKey, KeyVerifier};
 use super::curator::thread::CuratorWake;
 use super::db::DbPool;
 use super::intake::IntakeRules;
+use super::sync_log::SyncLog;
+use super::watch::HubWatch;
 use std::sync::Arc;
 
 /// The hub's shared state: no state of its own beyond caches (DESIGN §9).
@@ -20,4 +22,8 @@ pub struct AppState {
     pub curator: CuratorWake,
     /// Active-episode totals remembered by library version.
     pub library_totals: super::api::library::TotalsByVersion,
+    /// What other hub processes changed: decides which caches still hold.
+    pub watch: Arc<HubWatch>,
+    /// Answered syncs, written off the request path.
+    pub sync_log: SyncLog,
 }

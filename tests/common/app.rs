@@ -8,13 +8,36 @@ use sairen::hub::config::HubConfig;
 use sairen::hub::db::{self, PoolSettings};
 use sairen::hub::server::app_state;
 use sairen::hub::state::AppState;
+use sairen::hub::watch::HubWatch;
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub type Status = u16;
 
+/// The hub's app on `db` with its change watch running and live, as `hub serve` has it.
 pub async fn start(
     db: &TestDb,
+) -> (
+    impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    web::Data<AppState>,
+) {
+    let watch = HubWatch::spawn(db.url()).expect("watch thread");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !watch.is_live() {
+        assert!(
+            Instant::now() < deadline,
+            "the change watch never connected"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    start_with(db, watch).await
+}
+
+/// The hub's app on `db` with the given change watch (`HubWatch::off()`: no caches trusted).
+pub async fn start_with(
+    db: &TestDb,
+    watch: Arc<HubWatch>,
 ) -> (
     impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
     web::Data<AppState>,
@@ -26,7 +49,8 @@ pub async fn start(
     };
     let pool = db::connect(db.url(), &settings).expect("pool");
     let admin = AdminKey::new(&Secret::new(ADMIN_KEY)).expect("admin key");
-    let state = web::Data::new(app_state(&HubConfig::default(), pool, admin));
+    let state =
+        web::Data::new(app_state(&HubConfig::default(), pool, admin, watch).expect("state"));
     let app = test::init_service(
         App::new()
             .app_data(state.clone())
@@ -77,4 +101,22 @@ pub fn upload_req(key: &str, body: Vec<u8>, zstd: bool) -> test::TestRequest {
         req = req.insert_header(("Content-Encoding", "zstd"));
     }
     req
+}
+
+/// Wait until the change watch has seen the library version the database holds now: the
+/// watch follows commits within one poll, and a test that just ran a curator pass on its own
+/// connection must not race it.
+pub async fn settle(state: &AppState, db: &TestDb) {
+    let version = sairen::hub::db::library::head(&mut db.conn())
+        .expect("head")
+        .version;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while state.watch.library_version() != Some(version) {
+        assert!(
+            Instant::now() < deadline,
+            "the change watch never saw library version {version} (it has {:?})",
+            state.watch.library_version()
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
 }

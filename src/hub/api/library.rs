@@ -5,8 +5,10 @@ use super::{json_response, with_db, ApiError};
 use crate::hub::auth::RigAuth;
 use crate::hub::db::library::{self, SyncAnswer, SyncRecord};
 use crate::hub::state::AppState;
+use actix_web::http::header::{ETag, EntityTag, IfNoneMatch};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use chrono::Utc;
 use serde::Deserialize;
 
 /// The query of a sync.
@@ -49,18 +51,38 @@ impl TotalsByVersion {
     }
 }
 
-async fn not_modified_total(state: &AppState, since: i64) -> Result<Option<(i64, i64)>, ApiError> {
-    let head = with_db(state, library::head).await?;
-    if since != head.version {
-        return Ok(None);
+/// The library version now: from the change watch while it is live, else one index lookup.
+async fn current_version(state: &AppState) -> Result<i64, ApiError> {
+    match state.watch.library_version() {
+        Some(version) => Ok(version),
+        None => Ok(with_db(state, library::head).await?.version),
     }
-    if let Some(total) = state.library_totals.get(head.version) {
-        return Ok(Some((head.version, total)));
+}
+
+/// Active episodes at `version`, if that is still the version when counted.
+async fn total_at(state: &AppState, version: i64) -> Result<Option<i64>, ApiError> {
+    if let Some(total) = state.library_totals.get(version) {
+        return Ok(Some(total));
     }
     let counted = with_db(state, library::head_with_total).await?;
     let total = counted.total.unwrap_or(0);
     state.library_totals.put(counted.version, total);
-    Ok((counted.version == since).then_some((since, total)))
+    Ok((counted.version == version).then_some(total))
+}
+
+/// The answer to (rig, since) at a library version is always the same (DESIGN §9), so this
+/// names it. Weak: the same answer may go out zstd-compressed or not.
+fn etag(rig: &str, since: Option<i64>, version: i64) -> EntityTag {
+    let asked = since.map_or_else(|| "full".to_owned(), |s| format!("since-{s}"));
+    EntityTag::new_weak(format!("{rig}.{asked}.v{version}"))
+}
+
+fn none_match(req: &HttpRequest, tag: &EntityTag) -> bool {
+    match req.get_header::<IfNoneMatch>() {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(items)) => items.iter().any(|t| t.weak_eq(tag)),
+        None => false,
+    }
 }
 
 fn counts(n: usize) -> i32 {
@@ -68,7 +90,7 @@ fn counts(n: usize) -> i32 {
 }
 
 /// Answer a rig's sync: other rigs' episodes changed after `since`, tombstones, or the whole
-/// library; 304 when nothing changed.
+/// library; 304 when nothing changed (or the rig's `If-None-Match` names the answer).
 pub async fn sync(
     req: HttpRequest,
     auth: RigAuth,
@@ -77,13 +99,17 @@ pub async fn sync(
 ) -> Result<HttpResponse, ApiError> {
     let since = parse_since(query.since.as_deref())?;
     let rig = auth.rig_id.to_string();
-    // The common case, a rig that is up to date, costs one index lookup and no transaction.
-    let fast = match since {
-        Some(s) => not_modified_total(&state, s).await?,
-        None => None,
+    // The common case, a rig that is up to date, is answered from memory: no database work
+    // while the change watch is live (the sync log is written off the request path).
+    let version = current_version(&state).await?;
+    let unchanged = since == Some(version) || none_match(&req, &etag(&rig, since, version));
+    let total = if unchanged {
+        total_at(&state, version).await?
+    } else {
+        None
     };
-    let answer = match fast {
-        Some((version, total)) => SyncAnswer::NotModified { version, total },
+    let answer = match total {
+        Some(total) => SyncAnswer::NotModified { version, total },
         None => {
             let reader = rig.clone();
             with_db(&state, move |conn| {
@@ -92,6 +118,7 @@ pub async fn sync(
             .await?
         }
     };
+    let at = Utc::now();
     let (response, record) = match answer {
         SyncAnswer::BeyondVersion { version } => {
             return Err(ApiError::bad_request(
@@ -104,18 +131,20 @@ pub async fn sync(
         }
         SyncAnswer::NotModified { version, total } => {
             let response = HttpResponse::NotModified()
+                .insert_header(ETag(etag(&rig, since, version)))
                 .insert_header(("X-Library-Version", version.to_string()))
                 .insert_header(("X-Total-Episodes", total.to_string()))
                 .insert_header(("X-Delta-Count", "0"))
                 .finish();
             let record = SyncRecord {
-                rig_id: rig.clone(),
+                rig_id: rig,
                 since,
                 served_version: version,
                 delta_count: 0,
                 pruned_count: 0,
                 full: false,
                 not_modified: true,
+                at,
             };
             (response, record)
         }
@@ -123,6 +152,7 @@ pub async fn sync(
             state.library_totals.put(view.version, view.total);
             let mut builder = HttpResponse::build(StatusCode::OK);
             builder
+                .insert_header(ETag(etag(&rig, since, view.version)))
                 .insert_header(("X-Library-Version", view.version.to_string()))
                 .insert_header(("X-Total-Episodes", view.total.to_string()))
                 .insert_header(("X-Delta-Count", view.episodes.len().to_string()));
@@ -144,18 +174,19 @@ pub async fn sync(
                 write!(w, ",\"total_fleet_episodes\":{}}}", view.total)
             })?;
             let record = SyncRecord {
-                rig_id: rig.clone(),
+                rig_id: rig,
                 since,
                 served_version: view.version,
                 delta_count: counts(view.episodes.len()),
                 pruned_count: counts(view.pruned_ids.len()),
                 full: view.full,
                 not_modified: false,
+                at,
             };
             (response, record)
         }
     };
-    with_db(&state, move |conn| library::record_sync(conn, &record)).await?;
+    state.sync_log.record(record);
     Ok(response)
 }
 

@@ -1,8 +1,8 @@
 //! Reading the library for rigs: delta sync by version, and statistics.
 
-use super::schema::{episodes, rigs, sync_log};
+use super::schema::{episodes, sync_log};
 use super::{status, DbError};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -122,6 +122,7 @@ pub fn read_for_rig(
 }
 
 /// One answered sync, for `sync_log` and the rig's row.
+#[derive(Debug, Clone)]
 pub struct SyncRecord {
     /// The rig.
     pub rig_id: String,
@@ -137,17 +138,23 @@ pub struct SyncRecord {
     pub full: bool,
     /// Whether it was a 304.
     pub not_modified: bool,
+    /// When it was answered (the row may be written a moment later).
+    pub at: DateTime<Utc>,
 }
 
-/// Write the sync to `sync_log` and the rig's `last_sync`, `last_seen` and `library_version`.
+/// Write a batch of answered syncs to `sync_log`, and each rig's latest to its `last_sync`,
+/// `last_seen` and `library_version`, in one transaction.
 ///
 /// This is bookkeeping, not library data: it commits without waiting for the WAL flush, so a
-/// crash can lose the last few milliseconds of sync log but a sync never waits on a disk write.
-pub fn record_sync(conn: &mut PgConnection, r: &SyncRecord) -> Result<(), DbError> {
-    conn.transaction(|c| {
-        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
-        diesel::insert_into(sync_log::table)
-            .values((
+/// crash can lose the last moments of sync log but never library data.
+pub fn record_syncs(conn: &mut PgConnection, records: &[SyncRecord]) -> Result<(), DbError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = records
+        .iter()
+        .map(|r| {
+            (
                 sync_log::rig_id.eq(&r.rig_id),
                 sync_log::since_version.eq(r.since),
                 sync_log::served_version.eq(r.served_version),
@@ -155,16 +162,37 @@ pub fn record_sync(conn: &mut PgConnection, r: &SyncRecord) -> Result<(), DbErro
                 sync_log::pruned_count.eq(r.pruned_count),
                 sync_log::full_sync.eq(r.full),
                 sync_log::not_modified.eq(r.not_modified),
-            ))
+                sync_log::synced_at.eq(r.at),
+            )
+        })
+        .collect();
+    let mut latest: BTreeMap<&str, &SyncRecord> = BTreeMap::new();
+    for r in records {
+        let slot = latest.entry(r.rig_id.as_str()).or_insert(r);
+        if r.at >= slot.at {
+            *slot = r;
+        }
+    }
+    conn.transaction(|c| {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+        // 8 parameters a row; PostgreSQL takes at most 65,535 in one statement.
+        for chunk in rows.chunks(4_000) {
+            diesel::insert_into(sync_log::table)
+                .values(chunk)
+                .execute(c)?;
+        }
+        // In rig-id order, so two writers on one database always lock rows in the same order.
+        for r in latest.values() {
+            diesel::sql_query(
+                "UPDATE rigs SET last_sync = $2, last_seen = GREATEST(last_seen, $2), \
+                 library_version = $3 \
+                 WHERE rig_id = $1 AND (last_sync IS NULL OR last_sync <= $2)",
+            )
+            .bind::<Text, _>(&r.rig_id)
+            .bind::<diesel::sql_types::Timestamptz, _>(r.at)
+            .bind::<diesel::sql_types::BigInt, _>(r.served_version)
             .execute(c)?;
-        let now = Utc::now();
-        diesel::update(rigs::table.find(&r.rig_id))
-            .set((
-                rigs::last_sync.eq(Some(now)),
-                rigs::last_seen.eq(Some(now)),
-                rigs::library_version.eq(Some(r.served_version)),
-            ))
-            .execute(c)?;
+        }
         Ok(())
     })
 }
