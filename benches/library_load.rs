@@ -88,6 +88,7 @@ fn sync_of_50k_episodes() {
     let hub = HubProcess::start(db.url(), "[server]\nworkers = 2\n");
     let key = hub.register("RIG-READER");
     let auth = format!("Bearer {key}");
+    let peak_before = hub.peak_rss_kib();
     for (label, accept) in [("zstd", "zstd"), ("identity", "identity")] {
         let mut times = Vec::new();
         let mut size = 0;
@@ -113,6 +114,12 @@ fn sync_of_50k_episodes() {
             size as f64 / 1e6
         );
     }
+    println!(
+        "hub peak memory: {:.1} MB before the full syncs, {:.1} MB after (growth {:.1} MB)",
+        peak_before as f64 / 1024.0,
+        hub.peak_rss_kib() as f64 / 1024.0,
+        (hub.peak_rss_kib() - peak_before) as f64 / 1024.0
+    );
     // 200 rigs polling at once, each with its own key (one secret, hashed once, keeps setup fast).
     let secret = "0123456789abcdef0123456789abcdef0123456789abcdef";
     let phc = sairen::hub::auth::ApiKey::parse(&format!("sk-fleet-0000000000000000.{secret}"))
@@ -138,6 +145,18 @@ fn sync_of_50k_episodes() {
         .json()["library_version"]
         .as_i64()
         .expect("version");
+    // Every rig has synced once (its key verified and cached): the steady state being measured.
+    for key in &keys {
+        let reply = http(
+            &hub.addr,
+            "GET",
+            &format!("/api/fleet/library?since={version}"),
+            &[("Authorization", &format!("Bearer {key}"))],
+            b"",
+        )
+        .expect("first sync");
+        assert_eq!(reply.status, 304);
+    }
     let script = std::env::temp_dir().join(format!("sairen-304-{}.lua", std::process::id()));
     let list = keys
         .iter()
@@ -173,12 +192,114 @@ fn sync_of_50k_episodes() {
                 "unchanged delta (304), 200 rigs, wrk -t2 -c200 -d10s:\n{}",
                 String::from_utf8_lossy(&out.stdout)
             );
+            // What the hub answered, from its request log ("… STATUS BYTES TIMEms …").
+            let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+            let log = hub.log_text();
+            for line in log.lines().filter(|l| l.contains("/api/fleet/library?")) {
+                if let Some(status) = line
+                    .split("HTTP/1.1\" ")
+                    .nth(1)
+                    .and_then(|r| r.split(' ').next())
+                {
+                    *statuses.entry(status.to_owned()).or_default() += 1;
+                }
+            }
+            println!("hub answers by status (warm-up included): {statuses:?}");
+            for line in log
+                .lines()
+                .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+                .take(10)
+            {
+                println!("  hub: {line}");
+            }
         }
         Err(e) => println!(
             "wrk not available ({e}): apt-get install wrk to measure 304s under 200 clients"
         ),
     }
     let _ = std::fs::remove_file(script);
+    // The same 200 rigs at a fixed rate, as rigs really poll (each every `sync_interval_secs`),
+    // but 10 and 50 times a second each: 3,000 and 15,000 times the rate of a 5-minute interval.
+    let path = format!("/api/fleet/library?since={version}");
+    for hz in [10.0, 50.0] {
+        let latencies = open_loop(&hub.addr, &keys, &path, hz, 10.0);
+        println!(
+            "unchanged delta (304), 200 rigs × {hz} req/s open loop for 10 s ({} requests): \
+             p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms",
+            latencies.len(),
+            percentile(&latencies, 0.50),
+            percentile(&latencies, 0.90),
+            percentile(&latencies, 0.99),
+            percentile(&latencies, 0.999),
+            latencies.last().copied().unwrap_or(0.0)
+        );
+    }
+}
+
+fn open_loop(
+    addr: &str,
+    keys: &[String],
+    path: &str,
+    per_client_hz: f64,
+    seconds: f64,
+) -> Vec<f64> {
+    use std::io::{BufRead, BufReader, Write};
+    let period = std::time::Duration::from_secs_f64(1.0 / per_client_hz);
+    let start = Instant::now() + std::time::Duration::from_millis(500);
+    let end = start + std::time::Duration::from_secs_f64(seconds);
+    let threads: Vec<_> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let request = format!(
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\r\n"
+            );
+            let addr = addr.to_owned();
+            let phase = period.mul_f64(i as f64 / keys.len() as f64);
+            std::thread::spawn(move || {
+                let stream = std::net::TcpStream::connect(&addr).expect("connect");
+                stream.set_nodelay(true).expect("nodelay");
+                let mut writer = stream.try_clone().expect("clone");
+                let mut reader = BufReader::new(stream);
+                let mut latencies = Vec::new();
+                let mut due = start + phase;
+                let mut line = String::new();
+                while due < end {
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    writer.write_all(request.as_bytes()).expect("send");
+                    // Status line and headers; a 304 has no body.
+                    let mut status_ok = false;
+                    loop {
+                        line.clear();
+                        reader.read_line(&mut line).expect("read");
+                        if line.starts_with("HTTP/1.1 ") {
+                            status_ok = line.starts_with("HTTP/1.1 304");
+                        }
+                        if line == "\r\n" || line.is_empty() {
+                            break;
+                        }
+                    }
+                    assert!(status_ok, "every answer must be a 304");
+                    latencies.push(due.elapsed().as_secs_f64() * 1e3);
+                    due += period;
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all: Vec<f64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("client"))
+        .collect();
+    all.sort_by(f64::total_cmp);
+    all
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
 }
 
 fn main() {

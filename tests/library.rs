@@ -361,3 +361,52 @@ async fn a_full_answer_carries_an_etag_that_holds_until_the_library_changes() {
     );
     assert_ne!(etag_of(&changed), Some(tag));
 }
+
+/// The sync-log writer batches records; a batch that holds an older sync after a newer one
+/// (two hub processes, or a retry after an outage) must not move `last_sync` backwards.
+#[actix_web::test]
+async fn batched_sync_records_never_move_last_sync_backwards() {
+    use sairen::hub::db::library::{record_syncs, SyncRecord};
+    use sairen::hub::db::schema::{rigs, sync_log};
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    register(&app, "RIG-L").await;
+    let newer = Utc::now();
+    let record = |at, version| SyncRecord {
+        rig_id: "RIG-L".into(),
+        since: Some(1),
+        served_version: version,
+        delta_count: 0,
+        pruned_count: 0,
+        full: false,
+        not_modified: true,
+        at,
+    };
+    let mut conn = db.conn();
+    record_syncs(
+        &mut conn,
+        &[record(newer, 9), record(newer - Duration::minutes(5), 4)],
+    )
+    .expect("batch");
+    record_syncs(&mut conn, &[record(newer - Duration::minutes(1), 7)]).expect("late batch");
+    let (last_sync, version): (Option<chrono::DateTime<Utc>>, Option<i64>) = rigs::table
+        .find("RIG-L")
+        .select((rigs::last_sync, rigs::library_version))
+        .first(&mut conn)
+        .expect("rig");
+    let kept = last_sync.expect("last_sync set");
+    assert!(
+        (kept - newer).num_milliseconds().abs() < 1,
+        "{kept} vs {newer}"
+    );
+    assert_eq!(version, Some(9), "the newest sync's version");
+    let logged: i64 = sync_log::table
+        .filter(sync_log::rig_id.eq("RIG-L"))
+        .count()
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(
+        logged, 3,
+        "every record is logged, in whatever order it came"
+    );
+}

@@ -188,6 +188,84 @@ pub fn encode_with(
     }
 }
 
+/// A body produced piece by piece: the pieces (already JSON text) go out in chunks of about
+/// [`Chunks::TARGET`] bytes, compressed when asked, so a large answer is never held whole —
+/// each piece is dropped once it has been encoded.
+pub struct Chunks<I> {
+    pieces: I,
+    zstd: Option<zstd::stream::write::Encoder<'static, Vec<u8>>>,
+    plain: Vec<u8>,
+    finished: bool,
+}
+
+impl<I: Iterator<Item = Vec<u8>>> Chunks<I> {
+    /// About how many bytes each chunk holds.
+    pub const TARGET: usize = 64 * 1024;
+
+    /// Chunks of `pieces` in `encoding`.
+    pub fn new(encoding: Encoding, pieces: I) -> Result<Self, CodecError> {
+        let zstd = match encoding {
+            Encoding::Identity => None,
+            Encoding::Zstd => Some(
+                zstd::stream::write::Encoder::new(Vec::new(), ZSTD_LEVEL)
+                    .map_err(|e| CodecError::Encode(e.to_string()))?,
+            ),
+        };
+        Ok(Self {
+            pieces,
+            zstd,
+            plain: Vec::new(),
+            finished: false,
+        })
+    }
+
+    fn buffered(&self) -> usize {
+        match &self.zstd {
+            Some(encoder) => encoder.get_ref().len(),
+            None => self.plain.len(),
+        }
+    }
+
+    fn take(&mut self) -> Vec<u8> {
+        match &mut self.zstd {
+            Some(encoder) => std::mem::take(encoder.get_mut()),
+            None => std::mem::take(&mut self.plain),
+        }
+    }
+}
+
+impl<I: Iterator<Item = Vec<u8>>> Iterator for Chunks<I> {
+    type Item = io::Result<Vec<u8>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        while self.buffered() < Self::TARGET {
+            let Some(piece) = self.pieces.next() else {
+                self.finished = true;
+                if let Some(encoder) = self.zstd.take() {
+                    return Some(encoder.finish());
+                }
+                let last = self.take();
+                return (!last.is_empty()).then_some(Ok(last));
+            };
+            let written = match &mut self.zstd {
+                Some(encoder) => io::Write::write_all(encoder, &piece),
+                None => {
+                    self.plain.extend_from_slice(&piece);
+                    Ok(())
+                }
+            };
+            if let Err(e) = written {
+                self.finished = true;
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(self.take()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,5 +407,32 @@ mod tests {
             Encoding::from_content_encoding(Some("ZSTD")).expect("zstd"),
             Encoding::Zstd
         );
+    }
+
+    #[test]
+    fn chunks_reassemble_to_the_pieces_in_either_encoding() {
+        let pieces: Vec<Vec<u8>> = (0..5_000)
+            .map(|i| format!("{{\"n\":{i},\"pad\":\"{}\"}},", "x".repeat(i % 97)).into_bytes())
+            .collect();
+        let whole: Vec<u8> = pieces.concat();
+        let plain: Vec<Vec<u8>> = Chunks::new(Encoding::Identity, pieces.clone().into_iter())
+            .expect("chunks")
+            .collect::<io::Result<_>>()
+            .expect("encode");
+        assert!(plain.len() > 1, "a large body goes out in several chunks");
+        assert!(plain
+            .iter()
+            .all(|c| c.len() < Chunks::<std::vec::IntoIter<Vec<u8>>>::TARGET + 200));
+        assert_eq!(plain.concat(), whole);
+        let packed: Vec<u8> = Chunks::new(Encoding::Zstd, pieces.into_iter())
+            .expect("chunks")
+            .collect::<io::Result<Vec<_>>>()
+            .expect("encode")
+            .concat();
+        assert_eq!(zstd::decode_all(&packed[..]).expect("zstd"), whole);
+        let empty: Vec<_> = Chunks::new(Encoding::Identity, std::iter::empty())
+            .expect("chunks")
+            .collect();
+        assert!(empty.is_empty());
     }
 }

@@ -9,14 +9,13 @@
 //! watch; while the watch is down, every request reads the rig's status row.
 
 use super::api::ApiError;
-use super::db::{self, DbError};
+use super::db::{self, DbError, DbPool};
 use super::state::AppState;
 use super::watch::HubWatch;
 use crate::fleet::RigId;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use blake2::{Blake2b, Digest};
-use diesel::PgConnection;
 use futures_util::future::LocalBoxFuture;
 use rand::RngCore;
 use std::collections::HashMap;
@@ -219,11 +218,16 @@ impl KeyVerifier {
     }
 
     /// Which rig this key belongs to, if it is valid and the rig active, reading the rig's row.
-    /// Blocking: call it from `web::block`.
-    pub fn authenticate(&self, conn: &mut PgConnection, key: &ApiKey) -> Result<RigId, AuthError> {
+    /// Blocking: call it from `web::block`. The connection goes back to the pool before the
+    /// (deliberately slow) hash check, so a burst of new keys cannot starve other requests.
+    pub fn authenticate(&self, pool: &DbPool, key: &ApiKey) -> Result<RigId, AuthError> {
         // Taken before the read: a change committed after it ends this stamp.
         let stamp = self.watch.stamp();
-        let row = db::rigs::key_for(conn, key.key_id())?.ok_or(AuthError::UnknownKey)?;
+        let row = {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            db::rigs::key_for(&mut conn, key.key_id())?
+        };
+        let row = row.ok_or(AuthError::UnknownKey)?;
         if row.status != "active" {
             self.forget_key(key.key_id());
             return Err(AuthError::Revoked(row.rig_id));
@@ -363,13 +367,7 @@ impl FromRequest for RigAuth {
             let key = ApiKey::parse(&token?)?;
             let rig_id = match state.keys.trusted(&key) {
                 Some(rig_id) => rig_id,
-                None => {
-                    web::block(move || {
-                        let mut conn = state.pool.get().map_err(DbError::from)?;
-                        state.keys.authenticate(&mut conn, &key)
-                    })
-                    .await??
-                }
+                None => web::block(move || state.keys.authenticate(&state.pool, &key)).await??,
             };
             if let Some(claimed) = claimed.filter(|c| c != rig_id.as_str()) {
                 return Err(AuthError::RigMismatch {

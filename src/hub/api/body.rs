@@ -58,8 +58,35 @@ pub fn json_response<T: Serialize + ?Sized>(
     })
 }
 
+/// A response whose JSON body is `pieces` in order, streamed in chunks and compressed when the
+/// request allows: for large answers assembled from stored JSON, never held whole.
+pub fn streamed_response<I>(
+    req: &HttpRequest,
+    mut response: actix_web::HttpResponseBuilder,
+    pieces: I,
+) -> Result<HttpResponse, ApiError>
+where
+    I: Iterator<Item = Vec<u8>> + 'static,
+{
+    let encoding = Encoding::from_accept_encoding(
+        req.headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let chunks = codec::Chunks::new(encoding, pieces)?;
+    response
+        .content_type("application/json")
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if let Some(name) = encoding.header_value() {
+        response.insert_header((header::CONTENT_ENCODING, name));
+    }
+    Ok(response.streaming(futures_util::stream::iter(
+        chunks.map(|chunk| chunk.map(actix_web::web::Bytes::from)),
+    )))
+}
+
 /// A response whose JSON body `write` produces, compressed when the request allows.
-pub fn encoded_response(
+fn encoded_response(
     req: &HttpRequest,
     mut response: actix_web::HttpResponseBuilder,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,

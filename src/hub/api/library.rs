@@ -1,6 +1,6 @@
 //! `GET /api/fleet/library?since=N` (delta sync by version) and `GET /api/fleet/library/stats`.
 
-use super::body::encoded_response;
+use super::body::streamed_response;
 use super::{json_response, with_db, ApiError};
 use crate::hub::auth::RigAuth;
 use crate::hub::db::library::{self, SyncAnswer, SyncRecord};
@@ -156,30 +156,33 @@ pub async fn sync(
                 .insert_header(("X-Library-Version", view.version.to_string()))
                 .insert_header(("X-Total-Episodes", view.total.to_string()))
                 .insert_header(("X-Delta-Count", view.episodes.len().to_string()));
-            // The stored episode JSON goes out as it is: one copy of the library per request.
-            let response = encoded_response(&req, builder, |w| {
-                write!(
-                    w,
-                    "{{\"version\":{},\"full\":{},\"episodes\":[",
-                    view.version, view.full
-                )?;
-                for (i, episode) in view.episodes.iter().enumerate() {
-                    if i > 0 {
-                        w.write_all(b",")?;
-                    }
-                    w.write_all(episode.as_bytes())?;
-                }
-                w.write_all(b"],\"pruned_ids\":")?;
-                serde_json::to_writer(&mut *w, &view.pruned_ids)?;
-                write!(w, ",\"total_fleet_episodes\":{}}}", view.total)
-            })?;
+            let (delta_count, pruned_count) =
+                (counts(view.episodes.len()), counts(view.pruned_ids.len()));
+            let (version, full) = (view.version, view.full);
+            // The stored episode JSON goes out as it is, streamed: each episode's text is
+            // dropped once sent, so a request never holds more than one copy of the library.
+            let head = format!("{{\"version\":{version},\"full\":{full},\"episodes\":[");
+            let mut tail = b"],\"pruned_ids\":".to_vec();
+            serde_json::to_writer(&mut tail, &view.pruned_ids)
+                .map_err(|e| ApiError::Internal(format!("encoding tombstones: {e}")))?;
+            tail.extend_from_slice(
+                format!(",\"total_fleet_episodes\":{}}}", view.total).as_bytes(),
+            );
+            let episodes = view.episodes.into_iter().enumerate().flat_map(|(i, text)| {
+                let comma = (i > 0).then(|| b",".to_vec());
+                comma.into_iter().chain(std::iter::once(text.into_bytes()))
+            });
+            let pieces = std::iter::once(head.into_bytes())
+                .chain(episodes)
+                .chain(std::iter::once(tail));
+            let response = streamed_response(&req, builder, pieces)?;
             let record = SyncRecord {
                 rig_id: rig,
                 since,
-                served_version: view.version,
-                delta_count: counts(view.episodes.len()),
-                pruned_count: counts(view.pruned_ids.len()),
-                full: view.full,
+                served_version: version,
+                delta_count,
+                pruned_count,
+                full,
                 not_modified: false,
                 at,
             };

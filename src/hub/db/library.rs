@@ -4,6 +4,7 @@ use super::schema::{episodes, sync_log};
 use super::{status, DbError};
 use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, sql};
+use diesel::pg::PgRowByRowLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel::PgConnection;
@@ -110,7 +111,11 @@ pub fn read_for_rig(
                     .select(episodes::id)
                     .load(c)?;
             }
-            let episodes = active.load(c)?;
+            // Row by row (libpq single-row mode): otherwise libpq would hold the whole answer
+            // as one result while it is copied out, two copies of the library at once.
+            let episodes = active
+                .load_iter::<String, PgRowByRowLoadingMode>(c)?
+                .collect::<QueryResult<Vec<String>>>()?;
             Ok(SyncAnswer::Changes(LibraryView {
                 version,
                 full,
