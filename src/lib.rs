@@ -8,3 +8,4 @@ pub mod cli;
 pub mod drilling;
 pub mod fleet;
 pub mod hub;
+pub mod rig;

@@ -1,0 +1,501 @@
+//! WITS Level 0 (DESIGN §3.1): a frame is a line `&&`, one `RRII<value>` line per item, a line
+//! `!!`. Record 01 (General Time-Based) items become a [`WitsPacket`] in oilfield units.
+//!
+//! Nothing in a stream is fatal: garbage lines, unknown items, other records, truncated frames and
+//! unreadable values are counted by kind ([`Issues`]) and the first of each kind is logged.
+
+use super::units::{Quantity, UnitSystem};
+use crate::drilling::WitsPacket;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+/// Longest line a WITS0 item can need; anything longer is garbage (and bounded memory).
+pub const MAX_LINE: usize = 128;
+/// Most items one frame may hold; a frame with more never ended properly.
+pub const MAX_ITEMS: usize = 256;
+/// Absent-value markers most WITS senders use.
+pub const DEFAULT_NULLS: [f64; 3] = [9999.0, -9999.0, -999.25];
+
+/// A kind of problem in the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Issue {
+    /// A line that is neither a frame mark nor an item.
+    GarbageLine,
+    /// An item line, or `!!`, outside a frame.
+    OutsideFrame,
+    /// A frame that was not closed before the next began, or grew past [`MAX_ITEMS`].
+    TruncatedFrame,
+    /// A record other than 01 (ignored).
+    OtherRecord,
+    /// A record-01 item this decoder does not map (spares 41–45 included).
+    UnknownItem,
+    /// An item whose value is not a finite number.
+    BadValue,
+    /// Date and time items that do not make a valid instant.
+    BadTimestamp,
+}
+
+impl Issue {
+    /// What a person reading the log should understand.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::GarbageLine => "a line that is not WITS0",
+            Self::OutsideFrame => "an item outside a && … !! frame",
+            Self::TruncatedFrame => "a frame that never ended (dropped)",
+            Self::OtherRecord => "an item of a record other than 01 (ignored)",
+            Self::UnknownItem => "a record-01 item with no channel mapped (ignored)",
+            Self::BadValue => "an item whose value is not a number (channel left empty)",
+            Self::BadTimestamp => {
+                "date/time items that are not a valid instant (receive time used)"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// Counts of stream problems by kind; logs the first of each kind only, so a bad stream cannot
+/// flood the log.
+#[derive(Debug, Default, Clone)]
+pub struct Issues {
+    counts: BTreeMap<Issue, u64>,
+}
+
+impl Issues {
+    /// Count one; log it if it is the first of its kind.
+    pub fn note(&mut self, issue: Issue, detail: &str) {
+        let count = self.counts.entry(issue).or_default();
+        *count += 1;
+        if *count == 1 {
+            log::warn!(
+                "WITS input: {issue}: {detail:?} (further ones are counted, not logged; \
+                 see the health endpoint)"
+            );
+        }
+    }
+
+    /// How many of a kind so far.
+    pub fn count(&self, issue: Issue) -> u64 {
+        self.counts.get(&issue).copied().unwrap_or(0)
+    }
+
+    /// Every kind seen, with its count.
+    pub fn all(&self) -> &BTreeMap<Issue, u64> {
+        &self.counts
+    }
+}
+
+/// One item line: record, item and the value text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Record number (01 = General Time-Based).
+    pub record: u8,
+    /// Item number within the record.
+    pub item: u8,
+    /// The value as sent.
+    pub value: String,
+}
+
+/// The items between one `&&` and its `!!`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Frame {
+    /// Items in the order received.
+    pub items: Vec<Item>,
+}
+
+/// Splits a WITS0 stream, line by line, into frames.
+#[derive(Debug, Default)]
+pub struct Framer {
+    current: Option<Frame>,
+}
+
+impl Framer {
+    /// Take one line (without or with its CR/LF); a complete frame when this line closed one.
+    pub fn push_line(&mut self, line: &str, issues: &mut Issues) -> Option<Frame> {
+        let line = line.trim();
+        if line.is_empty() {
+            return None;
+        }
+        if line.len() > MAX_LINE {
+            let start: String = line.chars().take(40).collect();
+            issues.note(Issue::GarbageLine, &start);
+            return None;
+        }
+        match line {
+            "&&" => {
+                if self.current.replace(Frame::default()).is_some() {
+                    issues.note(Issue::TruncatedFrame, "&& before !!");
+                }
+                None
+            }
+            "!!" => {
+                let frame = self.current.take();
+                if frame.is_none() {
+                    issues.note(Issue::OutsideFrame, line);
+                }
+                frame
+            }
+            _ => {
+                let Some(item) = parse_item(line) else {
+                    issues.note(Issue::GarbageLine, line);
+                    return None;
+                };
+                match &mut self.current {
+                    None => issues.note(Issue::OutsideFrame, line),
+                    Some(frame) if frame.items.len() >= MAX_ITEMS => {
+                        self.current = None;
+                        issues.note(Issue::TruncatedFrame, "too many items");
+                    }
+                    Some(frame) => frame.items.push(item),
+                }
+                None
+            }
+        }
+    }
+}
+
+fn parse_item(line: &str) -> Option<Item> {
+    let code = line.get(..4)?;
+    if !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(Item {
+        record: code[..2].parse().ok()?,
+        item: code[2..].parse().ok()?,
+        value: line[4..].trim().to_owned(),
+    })
+}
+
+/// A record-01 channel: where it goes in a packet and what it measures.
+struct Channel {
+    field: fn(&mut WitsPacket) -> &mut Option<f64>,
+    quantity: Quantity,
+}
+
+fn channel(item: u8) -> Option<Channel> {
+    use Quantity::*;
+    let (field, quantity): (fn(&mut WitsPacket) -> &mut Option<f64>, Quantity) = match item {
+        8 => (|p| &mut p.bit_depth_ft, Length),
+        10 => (|p| &mut p.hole_depth_ft, Length),
+        11 => (|p| &mut p.hole_depth_tvd_ft, Length),
+        12 => (|p| &mut p.block_position_ft, Length),
+        13 => (|p| &mut p.rop_ft_h, Speed),
+        14 => (|p| &mut p.hookload_klb, Force),
+        16 => (|p| &mut p.wob_klb, Force),
+        18 => (|p| &mut p.torque_kftlbf, Torque),
+        20 => (|p| &mut p.rpm, Unitless),
+        21 => (|p| &mut p.spp_psi, Pressure),
+        22 => (|p| &mut p.casing_pressure_psi, Pressure),
+        23 => (|p| &mut p.pump1_spm, Unitless),
+        24 => (|p| &mut p.pump2_spm, Unitless),
+        25 => (|p| &mut p.pump3_spm, Unitless),
+        26 => (|p| &mut p.pit_volume_bbl, Volume),
+        27 => (|p| &mut p.pit_volume_change_bbl, Volume),
+        28 => (|p| &mut p.flow_out_pct, Unitless),
+        29 => (|p| &mut p.flow_out_gpm, Flow),
+        30 => (|p| &mut p.flow_in_gpm, Flow),
+        31 => (|p| &mut p.mud_density_out_ppg, Density),
+        32 => (|p| &mut p.mud_density_in_ppg, Density),
+        40 => (|p| &mut p.gas_pct, Unitless),
+        _ => return None,
+    };
+    Some(Channel { field, quantity })
+}
+
+const DATE_ITEM: u8 = 5;
+const TIME_ITEM: u8 = 6;
+const TVD_ITEM: u8 = 11;
+
+/// What a frame turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decoded {
+    /// A sample.
+    Packet(Box<WitsPacket>),
+    /// A keep-alive (a lone null `0111`): the link is up, there is no data.
+    KeepAlive,
+}
+
+/// Turns frames into packets in oilfield units.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    units: UnitSystem,
+    nulls: Vec<f64>,
+}
+
+impl Decoder {
+    /// A decoder for streams in `units` that mark absent values with any of `nulls`.
+    pub fn new(units: UnitSystem, nulls: &[f64]) -> Self {
+        Self {
+            units,
+            nulls: nulls.to_vec(),
+        }
+    }
+
+    fn is_null(&self, v: f64) -> bool {
+        self.nulls.iter().any(|n| (v - n).abs() < 1e-9)
+    }
+
+    /// Decode a frame; `received_at` stands in when the frame carries no valid date and time.
+    pub fn decode(
+        &self,
+        frame: &Frame,
+        received_at: DateTime<Utc>,
+        issues: &mut Issues,
+    ) -> Decoded {
+        let mut packet = WitsPacket {
+            timestamp: received_at,
+            ..WitsPacket::default()
+        };
+        let (mut date, mut time) = (None, None);
+        let mut data_items = 0usize;
+        let mut lone_null_tvd = false;
+        for item in &frame.items {
+            if item.record != 1 {
+                issues.note(
+                    Issue::OtherRecord,
+                    &format!("{:02}{:02}", item.record, item.item),
+                );
+                continue;
+            }
+            let Ok(value) = item.value.parse::<f64>() else {
+                issues.note(Issue::BadValue, &item.value);
+                continue;
+            };
+            if !value.is_finite() {
+                issues.note(Issue::BadValue, &item.value);
+                continue;
+            }
+            match item.item {
+                DATE_ITEM => date = (!self.is_null(value)).then_some(value),
+                TIME_ITEM => time = (!self.is_null(value)).then_some(value),
+                code => match channel(code) {
+                    Some(ch) => {
+                        data_items += 1;
+                        lone_null_tvd = code == TVD_ITEM && self.is_null(value);
+                        if !self.is_null(value) {
+                            *(ch.field)(&mut packet) = Some(self.units.to_fps(ch.quantity, value));
+                        }
+                    }
+                    None => issues.note(Issue::UnknownItem, &format!("01{code:02}")),
+                },
+            }
+        }
+        if data_items == 1 && lone_null_tvd && date.is_none() && time.is_none() {
+            return Decoded::KeepAlive;
+        }
+        match (date, time) {
+            (Some(d), Some(t)) => match wits_instant(d, t) {
+                Some(at) => packet.timestamp = at,
+                None => issues.note(Issue::BadTimestamp, &format!("{d} {t}")),
+            },
+            (None, None) => {}
+            _ => issues.note(Issue::BadTimestamp, "date or time item missing"),
+        }
+        Decoded::Packet(Box::new(packet))
+    }
+}
+
+/// `YYMMDD` and `HHMMSS` as numbers (WITS sends them as plain values), UTC.
+fn wits_instant(date: f64, time: f64) -> Option<DateTime<Utc>> {
+    let (date, time) = (date.round() as i64, time.round() as i64);
+    if !(0..=999_999).contains(&date) || !(0..=235_959).contains(&time) {
+        return None;
+    }
+    let year = 2000 + (date / 10_000) as i32;
+    let day = NaiveDate::from_ymd_opt(year, ((date / 100) % 100) as u32, (date % 100) as u32)?;
+    let clock = NaiveTime::from_hms_opt(
+        (time / 10_000) as u32,
+        ((time / 100) % 100) as u32,
+        (time % 100) as u32,
+    )?;
+    Some(NaiveDateTime::new(day, clock).and_utc())
+}
+
+/// Write `packet` as one WITS0 frame in `units` (the simulator's output; absent channels are
+/// left out). Lines end in CRLF, as most senders do.
+pub fn write_frame(packet: &WitsPacket, units: UnitSystem, out: &mut String) {
+    out.push_str("&&\r\n");
+    let ts = packet.timestamp;
+    let _ = write!(
+        out,
+        "0105{}\r\n0106{}\r\n",
+        ts.format("%y%m%d"),
+        ts.format("%H%M%S")
+    );
+    let mut probe = packet.clone();
+    for code in 0..100u8 {
+        let Some(ch) = channel(code) else { continue };
+        if let Some(v) = *(ch.field)(&mut probe) {
+            let sent = v / units.to_fps(ch.quantity, 1.0);
+            let _ = write!(out, "01{code:02}{sent:.4}\r\n");
+        }
+    }
+    out.push_str("!!\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn frames(text: &str, issues: &mut Issues) -> Vec<Frame> {
+        let mut framer = Framer::default();
+        text.split(['\n', '\r'])
+            .filter_map(|l| framer.push_line(l, issues))
+            .collect()
+    }
+
+    fn received() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("instant")
+    }
+
+    #[test]
+    fn a_frame_becomes_a_packet_with_line_ends_of_any_kind() {
+        for eol in ["\n", "\r\n", "\r"] {
+            let text = [
+                "&&",
+                "0105261123",
+                "0106143005",
+                "01088500.5",
+                "0110 8501.0",
+                "0120120",
+                "0121 3150",
+                "!!",
+            ]
+            .join(eol);
+            let mut issues = Issues::default();
+            let got = frames(&text, &mut issues);
+            assert_eq!(got.len(), 1, "{eol:?}");
+            let Decoded::Packet(p) = Decoder::new(UnitSystem::Fps, &DEFAULT_NULLS).decode(
+                &got[0],
+                received(),
+                &mut issues,
+            ) else {
+                panic!("a packet")
+            };
+            assert_eq!(p.bit_depth_ft, Some(8500.5));
+            assert_eq!(p.hole_depth_ft, Some(8501.0));
+            assert_eq!(p.rpm, Some(120.0));
+            assert_eq!(p.spp_psi, Some(3150.0));
+            assert_eq!(
+                p.timestamp,
+                Utc.with_ymd_and_hms(2026, 11, 23, 14, 30, 5)
+                    .single()
+                    .expect("instant")
+            );
+            assert!(issues.all().is_empty(), "{:?}", issues.all());
+        }
+    }
+
+    #[test]
+    fn bad_input_is_counted_by_kind_and_never_fatal() {
+        let text = "noise\n0108100\n!!\n&&\n0108100\n&&\n0108200\n02011\n0199 7\n0116abc\n\
+                    0141 5\n0105261399\n0106250000\n!!\n";
+        let mut issues = Issues::default();
+        let got = frames(text, &mut issues);
+        assert_eq!(
+            got.len(),
+            1,
+            "the frame cut short is dropped, the next kept"
+        );
+        let decoded =
+            Decoder::new(UnitSystem::Fps, &DEFAULT_NULLS).decode(&got[0], received(), &mut issues);
+        let Decoded::Packet(p) = decoded else {
+            panic!("a packet")
+        };
+        assert_eq!(p.bit_depth_ft, Some(200.0));
+        assert_eq!(
+            p.wob_klb, None,
+            "an unreadable value leaves the channel empty"
+        );
+        assert_eq!(p.timestamp, received(), "month 13 is no date: receive time");
+        assert_eq!(issues.count(Issue::GarbageLine), 1);
+        assert_eq!(
+            issues.count(Issue::OutsideFrame),
+            2,
+            "0108100 and !! outside a frame"
+        );
+        assert_eq!(issues.count(Issue::TruncatedFrame), 1);
+        assert_eq!(issues.count(Issue::OtherRecord), 1);
+        assert_eq!(
+            issues.count(Issue::UnknownItem),
+            2,
+            "0199 and the spare 0141"
+        );
+        assert_eq!(issues.count(Issue::BadValue), 1);
+        assert_eq!(issues.count(Issue::BadTimestamp), 1);
+    }
+
+    #[test]
+    fn nulls_are_absent_and_a_lone_null_tvd_is_a_keep_alive() {
+        let decoder = Decoder::new(UnitSystem::Fps, &DEFAULT_NULLS);
+        let mut issues = Issues::default();
+        let got = frames(
+            "&&\n0111-9999\n!!\n&&\n0108-999.25\n01109999\n0120 80\n!!\n",
+            &mut issues,
+        );
+        assert_eq!(
+            decoder.decode(&got[0], received(), &mut issues),
+            Decoded::KeepAlive
+        );
+        let Decoded::Packet(p) = decoder.decode(&got[1], received(), &mut issues) else {
+            panic!("a packet")
+        };
+        assert_eq!(
+            (p.bit_depth_ft, p.hole_depth_ft, p.rpm),
+            (None, None, Some(80.0))
+        );
+    }
+
+    #[test]
+    fn oversized_lines_and_frames_are_bounded() {
+        let mut issues = Issues::default();
+        let mut framer = Framer::default();
+        assert!(framer.push_line(&"0".repeat(10_000), &mut issues).is_none());
+        assert_eq!(issues.count(Issue::GarbageLine), 1);
+        framer.push_line("&&", &mut issues);
+        for _ in 0..=MAX_ITEMS {
+            framer.push_line("0108100", &mut issues);
+        }
+        assert!(framer.push_line("!!", &mut issues).is_none());
+        assert_eq!(issues.count(Issue::TruncatedFrame), 1);
+    }
+
+    #[test]
+    fn metric_items_arrive_in_oilfield_units_and_frames_round_trip() {
+        let mut issues = Issues::default();
+        let got = frames("&&\n01083000\n0116 10\n0121 20000\n!!\n", &mut issues);
+        let decoder = Decoder::new(UnitSystem::Metric, &DEFAULT_NULLS);
+        let Decoded::Packet(p) = decoder.decode(&got[0], received(), &mut issues) else {
+            panic!("a packet")
+        };
+        let depth = p.bit_depth_ft.expect("depth");
+        assert!((depth - 9842.52).abs() < 0.01, "{depth}");
+        let wob = p.wob_klb.expect("wob");
+        assert!(
+            (wob - 22.4809).abs() < 1e-3,
+            "10 KDN = 100 kN = 22.48 klb: {wob}"
+        );
+        for units in [UnitSystem::Fps, UnitSystem::Metric] {
+            let mut text = String::new();
+            write_frame(&p, units, &mut text);
+            let again = frames(&text, &mut issues);
+            let Decoded::Packet(back) =
+                Decoder::new(units, &DEFAULT_NULLS).decode(&again[0], received(), &mut issues)
+            else {
+                panic!("a packet")
+            };
+            assert!((back.bit_depth_ft.expect("depth") - depth).abs() < 1e-3);
+            assert!((back.wob_klb.expect("wob") - wob).abs() < 1e-3);
+            assert_eq!(back.timestamp, received());
+        }
+        assert!(issues.all().is_empty(), "{:?}", issues.all());
+    }
+}

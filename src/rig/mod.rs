@@ -1,0 +1,4 @@
+//! The rig's edge box: reads the WITS stream, computes the drilling physics, recognises trouble
+//! and advises the driller. Shares only `drilling` and `fleet` with the hub.
+
+pub mod acquisition;
