@@ -2,3 +2,4 @@
 //! and advises the driller. Shares only `drilling` and `fleet` with the hub.
 
 pub mod acquisition;
+pub mod physics;
