@@ -68,18 +68,8 @@ pub fn streamed_response<I>(
 where
     I: Iterator<Item = Vec<u8>> + 'static,
 {
-    let encoding = Encoding::from_accept_encoding(
-        req.headers()
-            .get(header::ACCEPT_ENCODING)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let encoding = negotiate(req, &mut response);
     let chunks = codec::Chunks::new(encoding, pieces)?;
-    response
-        .content_type("application/json")
-        .insert_header((header::VARY, "Accept-Encoding"));
-    if let Some(name) = encoding.header_value() {
-        response.insert_header((header::CONTENT_ENCODING, name));
-    }
     Ok(response.streaming(futures_util::stream::iter(
         chunks.map(|chunk| chunk.map(actix_web::web::Bytes::from)),
     )))
@@ -91,17 +81,23 @@ fn encoded_response(
     mut response: actix_web::HttpResponseBuilder,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<HttpResponse, ApiError> {
+    let encoding = negotiate(req, &mut response);
+    let bytes = codec::encode_with(encoding, write)?;
+    Ok(response.body(bytes))
+}
+
+/// The encoding the request accepts, with the JSON response headers that go with it.
+fn negotiate(req: &HttpRequest, response: &mut actix_web::HttpResponseBuilder) -> Encoding {
     let encoding = Encoding::from_accept_encoding(
         req.headers()
             .get(header::ACCEPT_ENCODING)
             .and_then(|v| v.to_str().ok()),
     );
-    let bytes = codec::encode_with(encoding, write)?;
     response
         .content_type("application/json")
         .insert_header((header::VARY, "Accept-Encoding"));
     if let Some(name) = encoding.header_value() {
         response.insert_header((header::CONTENT_ENCODING, name));
     }
-    Ok(response.body(bytes))
+    encoding
 }
