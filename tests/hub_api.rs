@@ -280,6 +280,12 @@ async fn keys_are_checked_as_design_section_5_says() {
     );
 }
 
+fn revoke_req(rig: &str) -> test::TestRequest {
+    test::TestRequest::post()
+        .uri(&format!("/api/fleet/rigs/{rig}/revoke"))
+        .insert_header(bearer(ADMIN_KEY))
+}
+
 /// Two independent app states on one database stand for two hub processes. Hub B has the
 /// key verified and trusted from memory; a revoke through hub A reaches B by PostgreSQL
 /// `NOTIFY` at commit, so B refuses within a poll of its change watch — well inside a second.
@@ -290,13 +296,8 @@ async fn a_revoke_holds_in_every_hub_process_that_has_the_key_cached() {
     let (hub_b, state_b) = start(&db).await;
     let key = register(&hub_a, "RIG-R").await;
     let base = Utc::now() - ChronoDuration::seconds(60);
-    let first = event_for("RIG-R", base);
-    assert_eq!(
-        call(&hub_b, upload_req(&key, json_bytes(&first), false))
-            .await
-            .0,
-        201
-    );
+    let upload = |at| upload_req(&key, json_bytes(&event_for("RIG-R", at)), false);
+    assert_eq!(call(&hub_b, upload(base)).await.0, 201);
     let parsed = ApiKey::parse(&key).expect("key");
     assert!(
         state_b.keys.trusted(&parsed).is_some(),
@@ -304,10 +305,7 @@ async fn a_revoke_holds_in_every_hub_process_that_has_the_key_cached() {
     );
     let checks = state_b.keys.hash_checks();
 
-    let revoke = test::TestRequest::post()
-        .uri("/api/fleet/rigs/RIG-R/revoke")
-        .insert_header(bearer(ADMIN_KEY));
-    let (status, body) = call(&hub_a, revoke).await;
+    let (status, body) = call(&hub_a, revoke_req("RIG-R")).await;
     assert_eq!(status, 200);
     assert_eq!(body["status"], json!("revoked"));
 
@@ -319,8 +317,7 @@ async fn a_revoke_holds_in_every_hub_process_that_has_the_key_cached() {
         );
         actix_web::rt::time::sleep(Duration::from_millis(2)).await;
     }
-    let second = event_for("RIG-R", base + ChronoDuration::seconds(1));
-    let (status, body) = call(&hub_b, upload_req(&key, json_bytes(&second), false)).await;
+    let (status, body) = call(&hub_b, upload(base + ChronoDuration::seconds(1))).await;
     assert_eq!(status, 403, "hub B must refuse the revoked key: {body}");
     assert!(
         body["error"].as_str().unwrap_or("").contains("revoked"),
@@ -342,22 +339,15 @@ async fn without_the_change_watch_a_revoke_holds_on_the_next_request() {
     let (hub_b, state_b) = start_with(&db, HubWatch::off()).await;
     let key = register(&hub_a, "RIG-R").await;
     let base = Utc::now() - ChronoDuration::seconds(60);
-    let first = event_for("RIG-R", base);
+    let upload = |at| upload_req(&key, json_bytes(&event_for("RIG-R", at)), false);
+    assert_eq!(call(&hub_b, upload(base)).await.0, 201);
+    assert!(state_b
+        .keys
+        .trusted(&ApiKey::parse(&key).expect("key"))
+        .is_none());
+    assert_eq!(call(&hub_a, revoke_req("RIG-R")).await.0, 200);
     assert_eq!(
-        call(&hub_b, upload_req(&key, json_bytes(&first), false))
-            .await
-            .0,
-        201
-    );
-    let parsed = ApiKey::parse(&key).expect("key");
-    assert!(state_b.keys.trusted(&parsed).is_none());
-    let revoke = test::TestRequest::post()
-        .uri("/api/fleet/rigs/RIG-R/revoke")
-        .insert_header(bearer(ADMIN_KEY));
-    assert_eq!(call(&hub_a, revoke).await.0, 200);
-    let second = event_for("RIG-R", base + ChronoDuration::seconds(1));
-    assert_eq!(
-        call(&hub_b, upload_req(&key, json_bytes(&second), false))
+        call(&hub_b, upload(base + ChronoDuration::seconds(1)))
             .await
             .0,
         403
@@ -556,11 +546,7 @@ async fn the_registry_registers_lists_shows_and_revokes() {
     assert_eq!(detail["rig"]["status"], json!("active"));
     assert_eq!(call(&app, show("NOPE")).await.0, 404);
 
-    let revoke = |id: &str| {
-        test::TestRequest::post()
-            .uri(&format!("/api/fleet/rigs/{id}/revoke"))
-            .insert_header(bearer(ADMIN_KEY))
-    };
+    let revoke = revoke_req;
     assert_eq!(call(&app, revoke("NOPE")).await.0, 404);
     assert_eq!(call(&app, revoke("RIG-REG")).await.0, 200);
     assert_eq!(

@@ -183,6 +183,14 @@ struct CachedKey {
     stamp: Option<u64>,
 }
 
+impl CachedKey {
+    /// Whether this entry was verified within `ttl` for the key and hash `fingerprint` binds.
+    fn holds(&self, fingerprint: &[u8; 32], ttl: Duration) -> bool {
+        let same: bool = self.fingerprint.ct_eq(fingerprint).into();
+        same && self.verified_at.elapsed() < ttl
+    }
+}
+
 /// Checks rig keys against the registry, remembering verified ones for a while.
 pub struct KeyVerifier {
     ttl: Duration,
@@ -209,12 +217,9 @@ impl KeyVerifier {
         let cache = self.lock();
         let entry = cache.get(key.key_id())?;
         let stamp = entry.stamp?;
-        let fresh = entry.verified_at.elapsed() < self.ttl;
-        let same: bool = key
-            .fingerprint(&entry.key_hash)
-            .ct_eq(&entry.fingerprint)
-            .into();
-        (fresh && same && self.watch.holds(stamp)).then(|| entry.rig_id.clone())
+        let fingerprint = key.fingerprint(&entry.key_hash);
+        (entry.holds(&fingerprint, self.ttl) && self.watch.holds(stamp))
+            .then(|| entry.rig_id.clone())
     }
 
     /// Which rig this key belongs to, if it is valid and the rig active, reading the rig's row.
@@ -233,8 +238,7 @@ impl KeyVerifier {
             return Err(AuthError::Revoked(row.rig_id));
         }
         let fingerprint = key.fingerprint(&row.key_hash);
-        if let Some(rig) = self.cached(key.key_id(), &fingerprint) {
-            self.restamp(key.key_id(), stamp);
+        if let Some(rig) = self.reuse(key.key_id(), &fingerprint, stamp) {
             return Ok(rig);
         }
         self.hash_checks.fetch_add(1, Ordering::Relaxed);
@@ -256,18 +260,16 @@ impl KeyVerifier {
         Ok(rig_id)
     }
 
-    fn restamp(&self, key_id: &str, stamp: Option<u64>) {
-        if let Some(entry) = self.lock().get_mut(key_id) {
-            entry.stamp = stamp;
+    /// A cached verification of this key against the row just read, stamped with the epoch
+    /// of that read so later requests may trust it from memory.
+    fn reuse(&self, key_id: &str, fingerprint: &[u8; 32], stamp: Option<u64>) -> Option<RigId> {
+        let mut cache = self.lock();
+        let entry = cache.get_mut(key_id)?;
+        if !entry.holds(fingerprint, self.ttl) {
+            return None;
         }
-    }
-
-    fn cached(&self, key_id: &str, fingerprint: &[u8; 32]) -> Option<RigId> {
-        let cache = self.lock();
-        let entry = cache.get(key_id)?;
-        let fresh = entry.verified_at.elapsed() < self.ttl;
-        let same: bool = entry.fingerprint.ct_eq(fingerprint).into();
-        (fresh && same).then(|| entry.rig_id.clone())
+        entry.stamp = stamp;
+        Some(entry.rig_id.clone())
     }
 
     /// Drop every cached key of a rig (on revoke).

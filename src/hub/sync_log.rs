@@ -9,7 +9,7 @@
 use super::db::library::{self, SyncRecord};
 use super::db::DbPool;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -50,15 +50,12 @@ impl SyncLog {
     /// Queue one answered sync. Never blocks: when the writer is that far behind, the record
     /// is dropped and counted.
     pub fn record(&self, record: SyncRecord) {
-        let full = match self.sender().as_ref() {
-            Some(sender) => match sender.try_send(Message::Record(record)) {
-                Ok(()) => false,
-                Err(TrySendError::Full(_)) => true,
-                Err(TrySendError::Disconnected(_)) => true,
-            },
-            None => true,
-        };
-        if full {
+        // Full (the writer is that far behind) or closed: either way the record is dropped.
+        let sent = self
+            .sender()
+            .as_ref()
+            .is_some_and(|s| s.try_send(Message::Record(record)).is_ok());
+        if !sent {
             let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
             if dropped.is_power_of_two() {
                 log::warn!(

@@ -142,6 +142,7 @@ enum Ended {
 
 fn run(weak: &Weak<HubWatch>, url: &str) {
     const FIRST_RETRY: Duration = Duration::from_secs(1);
+    const LAST_RETRY: Duration = Duration::from_secs(30);
     let mut backoff = FIRST_RETRY;
     let mut failures = 0u32;
     loop {
@@ -161,13 +162,13 @@ fn run(weak: &Weak<HubWatch>, url: &str) {
             log::warn!(
                 "change watch: {error}; until it reconnects every request reads the database \
                  (retrying every {}s at most)",
-                Duration::from_secs(30).as_secs()
+                LAST_RETRY.as_secs()
             );
         } else {
             log::debug!("change watch: still down ({error})");
         }
         std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(Duration::from_secs(30));
+        backoff = (backoff * 2).min(LAST_RETRY);
     }
 }
 
