@@ -5,6 +5,7 @@
 mod advisory;
 mod campaign;
 mod category;
+mod channel;
 mod metrics;
 mod packet;
 mod risk;
@@ -14,6 +15,7 @@ pub use advisory::{
 };
 pub use campaign::Campaign;
 pub use category::{AnomalyCategory, CategoryGroup};
+pub use channel::Channel;
 pub use metrics::{DrillingMetrics, RigState};
 pub use packet::WitsPacket;
 pub use risk::RiskLevel;

@@ -75,4 +75,8 @@ pub struct WitsPacket {
     /// Item 0140: total gas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gas_pct: Option<f64>,
+    /// Bit diameter, where the source sends it (drilling logs do; WITS record 01 does not).
+    /// Without it, physics uses the bit size in the rig's config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bit_diameter_in: Option<f64>,
 }

@@ -33,6 +33,8 @@ pub enum Quantity {
     Flow,
     /// Mud density: ppg / kg/m³.
     Density,
+    /// Bit or hole diameter: in / mm.
+    Diameter,
     /// rpm, spm, %: the same in both systems.
     Unitless,
 }
@@ -62,6 +64,52 @@ impl UnitSystem {
     }
 }
 
+/// Newtons per pound-force (NIST SP 811).
+const N_PER_LBF: f64 = 4.448_221_615_260_5;
+/// Newtons per kilogram-force (standard gravity, 9.806 65 m/s²).
+const N_PER_KGF: f64 = 9.806_65;
+
+/// A unit as written in a CSV channel map (case-insensitive: `"kN.m"`, `"L/min"`, `"kkgf"`), with
+/// what it measures and the factor that takes it to the FPS unit of that quantity.
+pub fn parse_unit(name: &str) -> Option<(Quantity, f64)> {
+    use Quantity::*;
+    let unit = name
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['·', '*', '-', ' '], ".");
+    Some(match unit.as_str() {
+        "ft" => (Length, 1.0),
+        "m" => (Length, FT_PER_M),
+        "ft/h" | "ft/hr" => (Speed, 1.0),
+        "m/h" | "m/hr" => (Speed, FT_PER_M),
+        "klb" | "klbf" | "kip" => (Force, 1.0),
+        "lb" | "lbf" => (Force, 1e-3),
+        "kn" => (Force, 1_000.0 / N_PER_LBF / 1_000.0),
+        "kdn" => (Force, KLB_PER_KDN),
+        "kkgf" | "tf" | "tonne.force" => (Force, 1_000.0 * N_PER_KGF / N_PER_LBF / 1_000.0),
+        "kft.lbf" | "kft.lb" => (Torque, 1.0),
+        "ft.lbf" | "ft.lb" => (Torque, 1e-3),
+        "kn.m" => (Torque, KFTLBF_PER_KNM),
+        "n.m" => (Torque, KFTLBF_PER_KNM / 1_000.0),
+        "psi" => (Pressure, 1.0),
+        "kpa" => (Pressure, PSI_PER_KPA),
+        "bar" => (Pressure, 100.0 * PSI_PER_KPA),
+        "mpa" => (Pressure, 1_000.0 * PSI_PER_KPA),
+        "bbl" => (Volume, 1.0),
+        "m3" | "m³" => (Volume, BBL_PER_M3),
+        "gpm" | "gal/min" => (Flow, 1.0),
+        "l/min" | "lpm" => (Flow, GAL_PER_L),
+        "m3/min" | "m³/min" => (Flow, 1_000.0 * GAL_PER_L),
+        "ppg" | "lb/gal" => (Density, 1.0),
+        "kg/m3" | "kg/m³" => (Density, PPG_PER_KG_M3),
+        "g/cm3" | "g/cm³" | "sg" => (Density, 1_000.0 * PPG_PER_KG_M3),
+        "in" => (Diameter, 1.0),
+        "mm" => (Diameter, 1.0 / 25.4),
+        "rpm" | "spm" | "%" | "1" => (Unitless, 1.0),
+        _ => return None,
+    })
+}
+
 fn metric_factor(quantity: Quantity) -> f64 {
     match quantity {
         Quantity::Length | Quantity::Speed => FT_PER_M,
@@ -71,6 +119,7 @@ fn metric_factor(quantity: Quantity) -> f64 {
         Quantity::Volume => BBL_PER_M3,
         Quantity::Flow => GAL_PER_L,
         Quantity::Density => PPG_PER_KG_M3,
+        Quantity::Diameter => 1.0 / 25.4,
         Quantity::Unitless => 1.0,
     }
 }
@@ -107,5 +156,20 @@ mod tests {
         assert!(close(m.to_fps(Quantity::Density, 1_000.0), 8.345_404, 1e-6));
         assert_eq!(m.to_fps(Quantity::Unitless, 120.0), 120.0);
         assert_eq!(UnitSystem::Fps.to_fps(Quantity::Pressure, 3_000.0), 3_000.0);
+    }
+
+    /// The Volve log's units (its README): 1 kkgf = 9,806.65 N = 2,204.62 lbf; 1 g/cm³ is
+    /// 8.345 404 ppg; 311.15 mm is a 12¼ in bit; 1 bar = 14.503 77 psi (NIST SP 811).
+    #[test]
+    fn csv_unit_names_parse_to_factors() {
+        let f = |u: &str| parse_unit(u).expect(u);
+        assert_eq!(f("kkgf").0, Quantity::Force);
+        assert!(close(f("kkgf").1, 2.204_62, 5e-6), "rounded in the README");
+        assert!(close(f("g/cm3").1 * 1.21, 10.098, 1e-4));
+        assert!(close(f("mm").1 * 311.15, 12.25, 1e-12));
+        assert!(close(f("bar").1, 14.503_77, 1e-6));
+        assert!(close(f("kN.m").1, f("KN·M").1, 0.0));
+        assert_eq!(f("L/min"), f("lpm"));
+        assert_eq!(parse_unit("furlongs"), None);
     }
 }

@@ -5,7 +5,7 @@
 //! unreadable values are counted by kind ([`Issues`]) and the first of each kind is logged.
 
 use super::units::{Quantity, UnitSystem};
-use crate::drilling::WitsPacket;
+use crate::drilling::{Channel, WitsPacket};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
@@ -172,39 +172,28 @@ fn parse_item(line: &str) -> Option<Item> {
 }
 
 /// A record-01 channel: where it goes in a packet and what it measures.
-struct Channel {
-    field: fn(&mut WitsPacket) -> &mut Option<f64>,
-    quantity: Quantity,
-}
-
-fn channel(item: u8) -> Option<Channel> {
+/// The unit conversion a channel's WITS value needs.
+pub fn quantity(channel: Channel) -> Quantity {
     use Quantity::*;
-    let (field, quantity): (fn(&mut WitsPacket) -> &mut Option<f64>, Quantity) = match item {
-        8 => (|p| &mut p.bit_depth_ft, Length),
-        10 => (|p| &mut p.hole_depth_ft, Length),
-        11 => (|p| &mut p.hole_depth_tvd_ft, Length),
-        12 => (|p| &mut p.block_position_ft, Length),
-        13 => (|p| &mut p.rop_ft_h, Speed),
-        14 => (|p| &mut p.hookload_klb, Force),
-        16 => (|p| &mut p.wob_klb, Force),
-        18 => (|p| &mut p.torque_kftlbf, Torque),
-        20 => (|p| &mut p.rpm, Unitless),
-        21 => (|p| &mut p.spp_psi, Pressure),
-        22 => (|p| &mut p.casing_pressure_psi, Pressure),
-        23 => (|p| &mut p.pump1_spm, Unitless),
-        24 => (|p| &mut p.pump2_spm, Unitless),
-        25 => (|p| &mut p.pump3_spm, Unitless),
-        26 => (|p| &mut p.pit_volume_bbl, Volume),
-        27 => (|p| &mut p.pit_volume_change_bbl, Volume),
-        28 => (|p| &mut p.flow_out_pct, Unitless),
-        29 => (|p| &mut p.flow_out_gpm, Flow),
-        30 => (|p| &mut p.flow_in_gpm, Flow),
-        31 => (|p| &mut p.mud_density_out_ppg, Density),
-        32 => (|p| &mut p.mud_density_in_ppg, Density),
-        40 => (|p| &mut p.gas_pct, Unitless),
-        _ => return None,
-    };
-    Some(Channel { field, quantity })
+    match channel {
+        Channel::BitDepth | Channel::HoleDepth | Channel::HoleDepthTvd | Channel::BlockPosition => {
+            Length
+        }
+        Channel::Rop => Speed,
+        Channel::Hookload | Channel::Wob => Force,
+        Channel::Torque => Torque,
+        Channel::Spp | Channel::CasingPressure => Pressure,
+        Channel::PitVolume | Channel::PitVolumeChange => Volume,
+        Channel::FlowOut | Channel::FlowIn => Flow,
+        Channel::MudDensityOut | Channel::MudDensityIn => Density,
+        Channel::BitDiameter => Diameter,
+        Channel::Rpm
+        | Channel::Pump1
+        | Channel::Pump2
+        | Channel::Pump3
+        | Channel::FlowOutPct
+        | Channel::Gas => Unitless,
+    }
 }
 
 const DATE_ITEM: u8 = 5;
@@ -273,12 +262,12 @@ impl Decoder {
             match item.item {
                 DATE_ITEM => date = (!self.is_null(value)).then_some(value),
                 TIME_ITEM => time = (!self.is_null(value)).then_some(value),
-                code => match channel(code) {
+                code => match Channel::from_wits_item(code) {
                     Some(ch) => {
                         data_items += 1;
                         lone_null_tvd = code == TVD_ITEM && self.is_null(value);
                         if !self.is_null(value) {
-                            *(ch.field)(&mut packet) = Some(self.units.to_fps(ch.quantity, value));
+                            *ch.slot(&mut packet) = Some(self.units.to_fps(quantity(ch), value));
                         }
                     }
                     None => issues.note(Issue::UnknownItem, &format!("01{code:02}")),
@@ -327,11 +316,9 @@ pub fn write_frame(packet: &WitsPacket, units: UnitSystem, out: &mut String) {
         ts.format("%y%m%d"),
         ts.format("%H%M%S")
     );
-    let mut probe = packet.clone();
-    for code in 0..100u8 {
-        let Some(ch) = channel(code) else { continue };
-        if let Some(v) = *(ch.field)(&mut probe) {
-            let sent = v / units.to_fps(ch.quantity, 1.0);
+    for &ch in Channel::ALL {
+        if let (Some(code), Some(v)) = (ch.wits_item(), ch.get(packet)) {
+            let sent = v / units.to_fps(quantity(ch), 1.0);
             let _ = write!(out, "01{code:02}{sent:.4}\r\n");
         }
     }

@@ -1,0 +1,207 @@
+//! Rig-state classification (DESIGN §3.2): what the crew is doing, from bit vs hole depth,
+//! rotation, flow, hookload and block movement.
+
+use crate::drilling::{RigState, WitsPacket};
+use serde::{Deserialize, Serialize};
+
+/// Thresholds that separate the states; defaults suit a land or offshore rotary rig.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateThresholds {
+    /// The bit is on bottom within this distance of the hole depth, ft.
+    pub on_bottom_ft: f64,
+    /// Pumps count as on above this flow in, gpm (or above 5 spm total where only strokes are sent).
+    pub pumping_gpm: f64,
+    /// The string counts as rotating above this, rpm.
+    pub rotating_rpm: f64,
+    /// The string counts as moving when the bit moves faster than this, ft/min.
+    pub moving_ft_min: f64,
+    /// Within this distance of bottom, pumps off and still means a connection rather than a trip, ft.
+    pub connection_zone_ft: f64,
+}
+
+impl Default for StateThresholds {
+    fn default() -> Self {
+        Self {
+            on_bottom_ft: 1.0,
+            pumping_gpm: 50.0,
+            rotating_rpm: 5.0,
+            moving_ft_min: 5.0,
+            connection_zone_ft: 150.0,
+        }
+    }
+}
+
+/// Classifies each packet against the previous one (block movement needs two).
+#[derive(Debug, Clone, Default)]
+pub struct StateClassifier {
+    thresholds: StateThresholds,
+    previous: Option<(chrono::DateTime<chrono::Utc>, f64)>,
+}
+
+impl StateClassifier {
+    /// A classifier with these thresholds.
+    pub fn new(thresholds: StateThresholds) -> Self {
+        Self {
+            thresholds,
+            previous: None,
+        }
+    }
+
+    /// The rig state for `packet`, with `flow_in_gpm` already derived (from pump strokes where the
+    /// rig sends no flow meter).
+    pub fn classify(&mut self, packet: &WitsPacket, flow_in_gpm: Option<f64>) -> RigState {
+        let bit_speed = self.bit_speed_ft_min(packet);
+        let th = self.thresholds;
+        let pumping = match flow_in_gpm {
+            Some(q) => q > th.pumping_gpm,
+            None => {
+                let spm: f64 = [packet.pump1_spm, packet.pump2_spm, packet.pump3_spm]
+                    .iter()
+                    .flatten()
+                    .sum();
+                spm > 5.0
+            }
+        };
+        let rotating = packet.rpm.is_some_and(|r| r > th.rotating_rpm);
+        let off_bottom = match (packet.bit_depth_ft, packet.hole_depth_ft) {
+            (Some(bit), Some(hole)) => Some(hole - bit),
+            _ => None,
+        };
+        let Some(off_bottom) = off_bottom else {
+            // Depth-indexed logs carry no bit depth: they are recorded while drilling, and a
+            // positive ROP with the pumps on is the only thing that makes hole.
+            return match (packet.rop_ft_h, pumping || rotating) {
+                (Some(rop), true) if rop > 0.0 => RigState::Drilling,
+                (_, true) if pumping => RigState::Circulating,
+                _ if flow_in_gpm.is_none() && packet.rpm.is_none() => RigState::Unknown,
+                _ => RigState::Idle,
+            };
+        };
+        let moving = bit_speed.map(|v| v.abs() > th.moving_ft_min);
+        if off_bottom <= th.on_bottom_ft && (pumping || rotating) {
+            return RigState::Drilling;
+        }
+        if pumping {
+            return if rotating && moving == Some(true) {
+                RigState::Reaming
+            } else {
+                RigState::Circulating
+            };
+        }
+        match (moving, bit_speed) {
+            (Some(true), Some(v)) if off_bottom > th.connection_zone_ft => {
+                if v > 0.0 {
+                    RigState::TrippingIn
+                } else {
+                    RigState::TrippingOut
+                }
+            }
+            _ if off_bottom <= th.connection_zone_ft => RigState::Connection,
+            _ if rotating => RigState::Reaming,
+            _ => RigState::Idle,
+        }
+    }
+
+    fn bit_speed_ft_min(&mut self, packet: &WitsPacket) -> Option<f64> {
+        let bit = packet.bit_depth_ft.filter(|d| d.is_finite())?;
+        let speed = self.previous.and_then(|(t, d)| {
+            let secs = (packet.timestamp - t).num_milliseconds() as f64 / 1_000.0;
+            (secs > 0.0).then(|| (bit - d) / secs * 60.0)
+        });
+        if self.previous.is_none_or(|(t, _)| packet.timestamp > t) {
+            self.previous = Some((packet.timestamp, bit));
+        }
+        speed.or(Some(0.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn packet(s: i64, bit: f64, hole: f64, rpm: f64) -> WitsPacket {
+        WitsPacket {
+            timestamp: Utc
+                .timestamp_opt(1_700_000_000 + s, 0)
+                .single()
+                .expect("valid"),
+            bit_depth_ft: Some(bit),
+            hole_depth_ft: Some(hole),
+            rpm: Some(rpm),
+            ..WitsPacket::default()
+        }
+    }
+
+    /// One stand's cycle as a mud logger sees it: drilling, picking up off bottom while
+    /// circulating, in slips for the connection, back down reaming, and a trip out.
+    #[test]
+    fn classifies_a_drilling_and_connection_cycle() {
+        let mut c = StateClassifier::default();
+        assert_eq!(
+            c.classify(&packet(0, 10_000.0, 10_000.0, 120.0), Some(600.0)),
+            RigState::Drilling
+        );
+        assert_eq!(
+            c.classify(&packet(1, 10_000.0, 10_000.0, 120.0), Some(600.0)),
+            RigState::Drilling
+        );
+        // Picked up 30 ft in 60 s with pumps on and no rotation: circulating.
+        assert_eq!(
+            c.classify(&packet(61, 9_970.0, 10_000.0, 0.0), Some(600.0)),
+            RigState::Circulating
+        );
+        // Pumps off, in slips 30 ft off bottom.
+        assert_eq!(
+            c.classify(&packet(62, 9_970.0, 10_000.0, 0.0), Some(0.0)),
+            RigState::Connection
+        );
+        assert_eq!(
+            c.classify(&packet(180, 9_970.0, 10_000.0, 0.0), Some(0.0)),
+            RigState::Connection
+        );
+        // Washing down, rotating and pumping, 20 ft/min.
+        assert_eq!(
+            c.classify(&packet(240, 9_990.0, 10_000.0, 60.0), Some(600.0)),
+            RigState::Reaming
+        );
+        // Pulling out of hole far from bottom, pumps off: 90 ft per 60 s.
+        assert_eq!(
+            c.classify(&packet(300, 9_500.0, 10_000.0, 0.0), Some(0.0)),
+            RigState::TrippingOut
+        );
+        assert_eq!(
+            c.classify(&packet(360, 9_410.0, 10_000.0, 0.0), Some(0.0)),
+            RigState::TrippingOut
+        );
+        assert_eq!(
+            c.classify(&packet(420, 9_500.0, 10_000.0, 0.0), Some(0.0)),
+            RigState::TrippingIn
+        );
+        assert_eq!(
+            c.classify(&packet(480, 9_500.0, 10_000.0, 0.0), Some(0.0)),
+            RigState::Idle
+        );
+    }
+
+    #[test]
+    fn depth_indexed_logs_without_bit_depth_are_drilling_when_making_hole() {
+        let mut c = StateClassifier::default();
+        let p = WitsPacket {
+            rop_ft_h: Some(40.0),
+            rpm: Some(120.0),
+            ..WitsPacket::default()
+        };
+        assert_eq!(c.classify(&p, Some(700.0)), RigState::Drilling);
+        assert_eq!(c.classify(&WitsPacket::default(), None), RigState::Unknown);
+    }
+
+    #[test]
+    fn strokes_stand_in_for_a_missing_flow_meter() {
+        let mut c = StateClassifier::default();
+        let mut p = packet(0, 9_950.0, 10_000.0, 0.0);
+        p.pump1_spm = Some(80.0);
+        assert_eq!(c.classify(&p, None), RigState::Circulating);
+    }
+}
