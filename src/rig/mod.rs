@@ -2,4 +2,6 @@
 //! and advises the driller. Shares only `drilling` and `fleet` with the hub.
 
 pub mod acquisition;
+pub mod durable;
 pub mod physics;
+pub mod pipeline;

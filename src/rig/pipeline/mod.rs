@@ -1,0 +1,342 @@
+//! The ten phases of DESIGN §3 on every packet: validate and classify, physics, baseline,
+//! history, tactical gate, strategic verification, knowledge, specialists, composition.
+//! [`Pipeline::process`] is the coordinator; each phase lives in its own module and is timed.
+
+pub mod baseline;
+pub mod composer;
+pub mod history;
+pub mod knowledge;
+pub mod latency;
+pub mod quality;
+pub mod signature;
+pub mod specialists;
+pub mod strategic;
+pub mod thresholds;
+
+use crate::drilling::{
+    AnomalyCategory, Campaign, DrillingMetrics, RigState, StrategicAdvisory, WitsPacket,
+};
+use crate::fleet::{EpisodeMetrics, HistorySnapshot};
+use crate::rig::physics::state::StateThresholds;
+use crate::rig::physics::{Physics, WellConfig};
+use baseline::{Baseline, BaselineConfig};
+use chrono::{DateTime, Utc};
+use history::History;
+use knowledge::{KnowledgeStore, PrecedentQuery};
+use latency::{Latency, Phase};
+use quality::SensorCheck;
+use serde::{Deserialize, Serialize};
+use specialists::Specialist;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+use thresholds::Thresholds;
+
+/// Seconds a state (and the pump rate) must hold before detectors trust the packets: flow out
+/// lags a pump change by the annulus' transit, and torque and pressure settle after a connection.
+pub const SETTLE_SECS: f64 = 60.0;
+/// A pump-rate change larger than this fraction restarts the settling clock.
+const PUMP_CHANGE: f64 = 0.05;
+/// Packets identical in a row before a channel is called stuck.
+pub const STUCK_AFTER_PACKETS: u64 = 30;
+
+/// What the pipeline needs to know about the well and how to judge it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PipelineConfig {
+    /// Well geometry and mud for the physics.
+    pub well: WellConfig,
+    /// Rig-state thresholds.
+    pub states: StateThresholds,
+    /// Baseline learning.
+    pub baseline: BaselineConfig,
+    /// Detection thresholds.
+    pub thresholds: Thresholds,
+}
+
+/// A ticket the gate raised and the strategic check has not yet confirmed or dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Ticket {
+    /// The trouble suspected.
+    pub category: AnomalyCategory,
+    /// When the gate raised it.
+    pub opened_at: DateTime<Utc>,
+    /// Whether it has been confirmed at least once.
+    pub confirmed: bool,
+}
+
+/// What one packet produced.
+#[derive(Debug, Clone)]
+pub struct Processed {
+    /// The metrics computed.
+    pub metrics: DrillingMetrics,
+    /// An advisory, when one was confirmed and not suppressed.
+    pub advisory: Option<StrategicAdvisory>,
+}
+
+/// The coordinator: owns every phase's state.
+pub struct Pipeline {
+    config: PipelineConfig,
+    campaign: Campaign,
+    sensors: SensorCheck,
+    physics: Physics,
+    baseline: Baseline,
+    baseline_dirty: u64,
+    history: History,
+    tickets: BTreeMap<AnomalyCategory, Ticket>,
+    store: Arc<dyn KnowledgeStore>,
+    panel: Vec<Box<dyn Specialist>>,
+    cooldowns: composer::Cooldowns,
+    latency: Latency,
+    state_since: Option<(RigState, DateTime<Utc>)>,
+    pumps_since: Option<(f64, DateTime<Utc>)>,
+    last_time: Option<DateTime<Utc>>,
+    packets: u64,
+}
+
+impl Pipeline {
+    /// A pipeline with this configuration, a (possibly reloaded) baseline and a knowledge store.
+    pub fn new(
+        config: PipelineConfig,
+        campaign: Campaign,
+        baseline: Baseline,
+        store: Arc<dyn KnowledgeStore>,
+    ) -> Self {
+        Self {
+            physics: Physics::new(config.well, config.states),
+            config,
+            campaign,
+            sensors: SensorCheck::new(STUCK_AFTER_PACKETS),
+            baseline,
+            baseline_dirty: 0,
+            history: History::default(),
+            tickets: BTreeMap::new(),
+            store,
+            panel: specialists::panel(),
+            cooldowns: composer::Cooldowns::default(),
+            latency: Latency::default(),
+            state_since: None,
+            pumps_since: None,
+            last_time: None,
+            packets: 0,
+        }
+    }
+
+    /// Run every phase on one packet.
+    pub fn process(&mut self, mut packet: WitsPacket) -> Processed {
+        let start = Instant::now();
+        let mut lap = start;
+        let mut time = |latency: &mut Latency, phase: Phase| {
+            let now = Instant::now();
+            latency.record(phase, now - lap);
+            lap = now;
+        };
+
+        // 2. Validate and classify.
+        self.physics.complete(&mut packet);
+        self.sensors.clean(&mut packet);
+        self.packets += 1;
+        time(&mut self.latency, Phase::Validate);
+
+        // 3. Physics.
+        let metrics = self.physics.compute(&packet);
+        let steady = self.steady(&packet, metrics.rig_state);
+        time(&mut self.latency, Phase::Physics);
+
+        // 4. Baseline: learn from steady drilling while nothing is suspected.
+        if steady && metrics.rig_state == RigState::Drilling && self.tickets.is_empty() {
+            self.baseline.learn(&packet, &metrics);
+            self.baseline_dirty += 1;
+        }
+        time(&mut self.latency, Phase::Baseline);
+
+        // 6. History (before the gate, which reads the newest entry).
+        self.history.push(packet, metrics.clone(), steady);
+        time(&mut self.latency, Phase::History);
+
+        // 5. Tactical gate: open tickets; drop those whose pattern has gone.
+        self.gate();
+        time(&mut self.latency, Phase::Tactical);
+
+        // 7. Strategic verification of every open ticket; the most severe confirmed one speaks.
+        let th = self.config.thresholds;
+        let mut confirmed: Vec<strategic::Verified> = self
+            .tickets
+            .keys()
+            .filter_map(|&c| strategic::verify(c, &self.history, &self.baseline, &th))
+            .collect();
+        for v in &confirmed {
+            if let Some(t) = self.tickets.get_mut(&v.category) {
+                t.confirmed = true;
+            }
+        }
+        time(&mut self.latency, Phase::Strategic);
+        confirmed.sort_by(|a, b| b.severity.total_cmp(&a.severity));
+
+        let mut advisory = None;
+        for v in confirmed {
+            let Some(latest) = self.history.latest() else {
+                break;
+            };
+            let snapshot = &latest.snapshot;
+            // 8. Knowledge.
+            let precedents = self.store.query(&PrecedentQuery {
+                category: v.category,
+                campaign: self.campaign,
+                depth_ft: snapshot
+                    .packet
+                    .hole_depth_ft
+                    .or(snapshot.packet.bit_depth_ft),
+                metrics: EpisodeMetrics::from_snapshot(snapshot),
+                limit: 3,
+            });
+            time(&mut self.latency, Phase::Knowledge);
+            // 9. Specialists.
+            let (risk_level, votes) = specialists::deliberate(&self.panel, &v, self.campaign);
+            time(&mut self.latency, Phase::Specialists);
+            // 10. Compose, unless the cooldown holds it back.
+            if self
+                .cooldowns
+                .admit(v.category, risk_level, snapshot.packet.timestamp, &th)
+            {
+                advisory = Some(composer::compose(composer::Draft {
+                    verified: &v,
+                    packet: &snapshot.packet,
+                    rig_state: snapshot.metrics.rig_state,
+                    risk_level,
+                    votes,
+                    precedents,
+                }));
+            }
+            time(&mut self.latency, Phase::Compose);
+            if advisory.is_some() {
+                break;
+            }
+        }
+        self.latency.record(Phase::Total, start.elapsed());
+        Processed { metrics, advisory }
+    }
+
+    /// Whether the rig has held its state and pump rate long enough for detectors to trust it.
+    fn steady(&mut self, p: &WitsPacket, state: RigState) -> bool {
+        let now = p.timestamp;
+        let since = match self.state_since {
+            Some((s, t)) if s == state && now >= t => t,
+            _ => {
+                self.state_since = Some((state, now));
+                now
+            }
+        };
+        let pumps_since = match (p.flow_in_gpm, self.pumps_since) {
+            (Some(q), Some((q0, t)))
+                if (q - q0).abs() <= PUMP_CHANGE * q0.abs().max(50.0) && now >= t =>
+            {
+                t
+            }
+            (Some(q), _) => {
+                self.pumps_since = Some((q, now));
+                now
+            }
+            (None, _) => since,
+        };
+        let secs = |t: DateTime<Utc>| (now - t).num_milliseconds() as f64 / 1_000.0;
+        self.last_time = Some(now);
+        secs(since) >= SETTLE_SECS && secs(pumps_since) >= SETTLE_SECS
+    }
+
+    fn gate(&mut self) {
+        let Some(latest) = self.history.latest() else {
+            return;
+        };
+        let th = &self.config.thresholds;
+        let at = latest.snapshot.packet.timestamp;
+        for category in AnomalyCategory::ALL {
+            let reading = signature::read(category, latest, &self.baseline, th);
+            let agrees = reading.as_ref().is_some_and(|r| r.agrees);
+            match self.tickets.get(&category) {
+                None if agrees => {
+                    self.tickets.insert(
+                        category,
+                        Ticket {
+                            category,
+                            opened_at: at,
+                            confirmed: false,
+                        },
+                    );
+                }
+                Some(t) if !agrees => {
+                    // Keep it while the pattern shows anywhere in the last window; then drop it.
+                    let recent = self.history.entries().iter().rev().take(30).any(|e| {
+                        signature::read(category, e, &self.baseline, th).is_some_and(|r| r.agrees)
+                    });
+                    if !recent {
+                        if !t.confirmed {
+                            log::debug!("{category} ticket dropped as noise");
+                        }
+                        self.tickets.remove(&category);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The last 60 packets, oldest first: an event's history window.
+    pub fn history_window(&self) -> Vec<HistorySnapshot> {
+        self.history.window()
+    }
+
+    /// The newest packet and its metrics.
+    pub fn latest(&self) -> Option<&HistorySnapshot> {
+        self.history.latest().map(|e| &e.snapshot)
+    }
+
+    /// The baseline.
+    pub fn baseline(&self) -> &Baseline {
+        &self.baseline
+    }
+
+    /// Packets learned by the baseline since the last call; resets the count (for periodic saves).
+    pub fn take_baseline_changes(&mut self) -> u64 {
+        std::mem::take(&mut self.baseline_dirty)
+    }
+
+    /// Open tickets.
+    pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
+        self.tickets.values()
+    }
+
+    /// The sensor check (faults, frozen feed).
+    pub fn sensors(&self) -> &SensorCheck {
+        &self.sensors
+    }
+
+    /// Per-phase latency.
+    pub fn latency(&self) -> &Latency {
+        &self.latency
+    }
+
+    /// Packets processed.
+    pub fn packets(&self) -> u64 {
+        self.packets
+    }
+
+    /// The thresholds in force.
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.config.thresholds
+    }
+
+    /// Replace the thresholds (already validated by the caller).
+    pub fn set_thresholds(&mut self, thresholds: Thresholds) {
+        self.config.thresholds = thresholds;
+    }
+
+    /// The campaign the specialists weigh for.
+    pub fn campaign(&self) -> Campaign {
+        self.campaign
+    }
+
+    /// Change campaign.
+    pub fn set_campaign(&mut self, campaign: Campaign) {
+        self.campaign = campaign;
+    }
+}

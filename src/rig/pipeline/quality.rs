@@ -1,0 +1,246 @@
+//! The sensor check before physics: a value no sensor of its kind can read (wrong units, a broken
+//! transmitter) is dropped, and a channel that has stopped moving while it should move (a dead
+//! sensor stuck at zero or at its last value, a frozen stream) is taken out of detection until it
+//! moves again. What is wrong is kept for the health endpoint.
+
+use crate::drilling::{Channel, WitsPacket};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What is wrong with a channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum Fault {
+    /// Its last value was outside what such a sensor can read (often: wrong units configured).
+    OutOfRange {
+        /// The value received, in the unit the channel is read in.
+        value: f64,
+        /// The plausible range.
+        min: f64,
+        /// The plausible range.
+        max: f64,
+    },
+    /// It has read exactly the same value for this many packets while it should move.
+    Flatline {
+        /// The value it is stuck at.
+        value: f64,
+        /// Packets in a row.
+        packets: u64,
+    },
+}
+
+impl Fault {
+    /// One line for a person.
+    pub fn describe(&self, channel: Channel) -> String {
+        match self {
+            Self::OutOfRange { value, min, max } => format!(
+                "{channel} read {value}, outside the plausible {min}…{max} {}: check the channel's units in the config",
+                channel.unit()
+            ),
+            Self::Flatline { value, packets } => format!(
+                "{channel} has read exactly {value} for {packets} packets while it should move: dead sensor or frozen feed; its detectors are off"
+            ),
+        }
+    }
+}
+
+/// The range a sensor of this kind can read, in oilfield units; `None` where anything goes.
+fn plausible(channel: Channel) -> Option<(f64, f64)> {
+    use Channel::*;
+    Some(match channel {
+        BitDepth | HoleDepth | HoleDepthTvd => (-100.0, 60_000.0),
+        BlockPosition => (-50.0, 250.0),
+        Rop => (-50.0, 2_000.0),
+        Hookload => (-50.0, 3_000.0),
+        Wob => (-100.0, 1_000.0),
+        Torque => (-20.0, 200.0),
+        Rpm => (-10.0, 1_000.0),
+        Spp | CasingPressure => (-100.0, 15_000.0),
+        Pump1 | Pump2 | Pump3 => (0.0, 400.0),
+        PitVolume => (0.0, 10_000.0),
+        PitVolumeChange => (-1_000.0, 1_000.0),
+        FlowOutPct => (0.0, 200.0),
+        FlowOut | FlowIn => (0.0, 5_000.0),
+        MudDensityOut | MudDensityIn => (5.0, 25.0),
+        Gas => (0.0, 100.0),
+        BitDiameter => (2.0, 40.0),
+    })
+}
+
+/// Whether a channel should be moving in this packet, and after how many identical packets it is
+/// called stuck. Channels a rig legitimately holds constant (rpm set-points, pump strokes, depths)
+/// are never called stuck.
+fn should_move(channel: Channel, p: &WitsPacket, stuck_after: u64) -> Option<u64> {
+    let pumping = p.flow_in_gpm.is_some_and(|q| q > 50.0)
+        || [p.pump1_spm, p.pump2_spm, p.pump3_spm]
+            .iter()
+            .flatten()
+            .sum::<f64>()
+            > 5.0;
+    let rotating = p.rpm.is_some_and(|r| r > 5.0);
+    match channel {
+        Channel::Torque if rotating => Some(stuck_after),
+        Channel::Spp | Channel::FlowOut | Channel::FlowOutPct if pumping => Some(stuck_after),
+        Channel::Hookload => Some(stuck_after),
+        // Pit sensors are coarse and the pit can rest: only a long flatline while pumping counts.
+        Channel::PitVolume if pumping => Some(stuck_after * 10),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    value: f64,
+    packets: u64,
+}
+
+/// The channels' state and faults.
+#[derive(Debug, Clone)]
+pub struct SensorCheck {
+    stuck_after: u64,
+    runs: BTreeMap<Channel, Run>,
+    faults: BTreeMap<Channel, Fault>,
+    identical_packets: u64,
+    previous: Option<WitsPacket>,
+}
+
+impl SensorCheck {
+    /// A check that calls a channel stuck after `stuck_after` identical packets while it should move.
+    pub fn new(stuck_after: u64) -> Self {
+        Self {
+            stuck_after: stuck_after.max(2),
+            runs: BTreeMap::new(),
+            faults: BTreeMap::new(),
+            identical_packets: 0,
+            previous: None,
+        }
+    }
+
+    /// Clean `packet` in place: out-of-range values and stuck channels become absent.
+    pub fn clean(&mut self, packet: &mut WitsPacket) {
+        let frozen = self.previous.as_ref().is_some_and(|prev| {
+            Channel::ALL
+                .iter()
+                .all(|&c| c.get(prev).map(f64::to_bits) == c.get(packet).map(f64::to_bits))
+        });
+        self.identical_packets = if frozen {
+            self.identical_packets + 1
+        } else {
+            0
+        };
+        self.previous = Some(packet.clone());
+        let reference = packet.clone();
+        for &channel in Channel::ALL {
+            let slot = channel.slot(packet);
+            let Some(value) = *slot else {
+                self.runs.remove(&channel);
+                continue;
+            };
+            if let Some((min, max)) = plausible(channel) {
+                if !(min..=max).contains(&value) {
+                    *slot = None;
+                    self.faults
+                        .insert(channel, Fault::OutOfRange { value, min, max });
+                    self.runs.remove(&channel);
+                    continue;
+                }
+            }
+            let run = self.runs.entry(channel).or_default();
+            if run.packets > 0 && run.value.to_bits() == value.to_bits() {
+                run.packets += 1;
+            } else {
+                *run = Run { value, packets: 1 };
+            }
+            let run = *run;
+            match should_move(channel, &reference, self.stuck_after) {
+                Some(limit) if run.packets >= limit => {
+                    *slot = None;
+                    self.faults.insert(
+                        channel,
+                        Fault::Flatline {
+                            value,
+                            packets: run.packets,
+                        },
+                    );
+                }
+                _ => {
+                    self.faults.remove(&channel);
+                }
+            }
+        }
+    }
+
+    /// Every channel at fault now.
+    pub fn faults(&self) -> &BTreeMap<Channel, Fault> {
+        &self.faults
+    }
+
+    /// Packets in a row identical to the one before in every channel (a frozen feed repeats itself).
+    pub fn identical_packets(&self) -> u64 {
+        self.identical_packets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(spp: f64, flow_in: f64) -> WitsPacket {
+        WitsPacket {
+            spp_psi: Some(spp),
+            flow_in_gpm: Some(flow_in),
+            rpm: Some(120.0),
+            ..WitsPacket::default()
+        }
+    }
+
+    #[test]
+    fn a_value_in_the_wrong_units_is_dropped_and_named() {
+        let mut check = SensorCheck::new(30);
+        // 1,200 kg/m³ read as ppg.
+        let mut p = WitsPacket {
+            mud_density_in_ppg: Some(1_200.0),
+            ..packet(3_000.0, 600.0)
+        };
+        check.clean(&mut p);
+        assert_eq!(p.mud_density_in_ppg, None);
+        let fault = &check.faults()[&Channel::MudDensityIn];
+        assert!(fault.describe(Channel::MudDensityIn).contains("units"));
+        assert_eq!(p.spp_psi, Some(3_000.0));
+    }
+
+    #[test]
+    fn a_stuck_pressure_while_pumping_is_taken_out_and_returns_when_it_moves() {
+        let mut check = SensorCheck::new(30);
+        for i in 0..29 {
+            let mut p = packet(0.0, 600.0 + i as f64);
+            check.clean(&mut p);
+            assert_eq!(p.spp_psi, Some(0.0), "packet {i}");
+        }
+        let mut p = packet(0.0, 650.0);
+        check.clean(&mut p);
+        assert_eq!(p.spp_psi, None);
+        assert!(matches!(
+            check.faults()[&Channel::Spp],
+            Fault::Flatline { packets: 30, .. }
+        ));
+        let mut p = packet(2_950.0, 600.0);
+        check.clean(&mut p);
+        assert_eq!(p.spp_psi, Some(2_950.0));
+        assert!(!check.faults().contains_key(&Channel::Spp));
+    }
+
+    #[test]
+    fn a_constant_pressure_with_pumps_off_is_normal_and_identical_packets_are_counted() {
+        let mut check = SensorCheck::new(30);
+        for _ in 0..100 {
+            let mut p = packet(0.0, 0.0);
+            p.rpm = Some(0.0);
+            p.hookload_klb = None;
+            check.clean(&mut p);
+            assert_eq!(p.spp_psi, Some(0.0));
+        }
+        assert!(check.faults().is_empty(), "{:?}", check.faults());
+        assert_eq!(check.identical_packets(), 99);
+    }
+}
