@@ -9,3 +9,4 @@ pub mod drilling;
 pub mod fleet;
 pub mod hub;
 pub mod rig;
+pub mod simulate;

@@ -1,0 +1,317 @@
+//! A physically plausible 1 Hz drilling stream for demos and scenario tests (`sairen simulate`).
+//!
+//! The model: a rotary rig drilling 8½-in hole from 10,000 ft with 5-in pipe and 10 ppg mud. ROP
+//! follows WOB and RPM through the formation's drillability; torque follows WOB and depth;
+//! standpipe pressure follows flow (Δp ∝ Q^1.86) plus the bit's share; hookload is the buoyed
+//! string less WOB. Every 93-ft stand ends in a connection: pick up, pumps off (the flowline
+//! drains back into the pits), slips, pumps on (the flowline fills again), ream down, weight on
+//! bit. The mud engineer's additions keep the active pit level while drilling. Sensors carry
+//! Gaussian noise. A scenario changes the physics from its onset on; the seed makes a run repeatable.
+
+pub mod scenario;
+pub mod serve;
+
+use crate::drilling::WitsPacket;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+pub use scenario::Scenario;
+
+const STAND_FT: f64 = 93.0;
+const START_DEPTH_FT: f64 = 10_000.0;
+const WOB_KLB: f64 = 25.0;
+const RPM: f64 = 120.0;
+const SPM_PER_PUMP: f64 = 100.0;
+const GAL_PER_STROKE: f64 = 3.0;
+const FLOW_GPM: f64 = 2.0 * SPM_PER_PUMP * GAL_PER_STROKE;
+const ROP_FT_H: f64 = 120.0;
+const BLOCK_KLB: f64 = 40.0;
+/// 19.5 lb/ft pipe in 10 ppg mud (buoyancy factor 0.847).
+const STRING_KLB_PER_FT: f64 = 0.0165;
+const PIT_BBL: f64 = 520.0;
+const FLOWBACK_BBL: f64 = 6.0;
+const CONNECTION_SECS: u64 = 250;
+
+/// What the crew is doing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Activity {
+    /// On bottom, making hole; `drilled` feet of the current stand so far.
+    Drilling { drilled: f64 },
+    /// `secs` into a connection.
+    Connection { secs: u64 },
+}
+
+/// The simulator: an endless iterator of packets, one per simulated second.
+pub struct Simulator {
+    scenario: Scenario,
+    rng: StdRng,
+    start: DateTime<Utc>,
+    t: u64,
+    activity: Activity,
+    hole_ft: f64,
+    bit_ft: f64,
+    pit_bbl: f64,
+    flowline_bbl: f64,
+    flow_in: f64,
+    rpm: f64,
+    wob: f64,
+}
+
+/// The start of every simulated run (fixed, so a seed fully determines a run).
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 6, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+impl Simulator {
+    /// A run of `scenario`; the same seed gives the same packets.
+    pub fn new(scenario: Scenario, seed: u64) -> Self {
+        Self {
+            scenario,
+            rng: StdRng::seed_from_u64(seed),
+            start: start_time(),
+            t: 0,
+            // Part-way into a stand, so the first connection comes after ~17 minutes.
+            activity: Activity::Drilling { drilled: 60.0 },
+            hole_ft: START_DEPTH_FT,
+            bit_ft: START_DEPTH_FT,
+            pit_bbl: PIT_BBL,
+            flowline_bbl: FLOWBACK_BBL,
+            flow_in: FLOW_GPM,
+            rpm: RPM,
+            wob: WOB_KLB,
+        }
+    }
+
+    /// Seconds since the scenario's onset, when it has begun.
+    fn since_onset(&self) -> Option<f64> {
+        let onset = self.scenario.onset_secs()?;
+        (self.t >= onset).then(|| (self.t - onset) as f64)
+    }
+
+    fn noise(&mut self, sigma: f64) -> f64 {
+        // Box–Muller: one standard normal from two uniforms.
+        let u1: f64 = self.rng.random_range(f64::EPSILON..1.0);
+        let u2: f64 = self.rng.random();
+        sigma * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+
+    /// How easily the formation drills, 1.0 on average, varying with depth.
+    fn drillability(&self) -> f64 {
+        1.0 + 0.12 * (self.hole_ft / 180.0).sin()
+    }
+
+    fn step(&mut self) -> WitsPacket {
+        let s = self.since_onset();
+        let ramp = |secs: f64| s.map_or(0.0, |s| (s / secs).min(1.0));
+        let scenario = if s.is_some() {
+            self.scenario
+        } else {
+            Scenario::Normal
+        };
+        let mut rop = 0.0;
+        let mut off_bottom = 0.0;
+        let mut pumps = 1.0;
+        let mut in_slips = false;
+        match self.activity {
+            Activity::Drilling { drilled } => {
+                let mut wob_target = WOB_KLB;
+                let mut rpm_target = RPM;
+                let mut k = self.drillability();
+                match scenario {
+                    Scenario::Founder => wob_target *= 1.0 + 0.5 * ramp(600.0),
+                    Scenario::PressureTransition => k *= 1.0 + ramp(900.0),
+                    Scenario::Kick => k *= 1.3,
+                    Scenario::StuckPipe => rpm_target *= 1.0 - 0.85 * ramp(60.0),
+                    _ => {}
+                }
+                // Back on bottom after a connection the driller eases weight on over ~20 s.
+                self.wob += (wob_target - self.wob) * 0.15;
+                self.rpm += (rpm_target - self.rpm) * 0.3;
+                self.flow_in = FLOW_GPM;
+                let mut wob_effect = (self.wob / WOB_KLB).max(0.0);
+                if scenario == Scenario::Founder {
+                    // Past the founder point extra weight buries the cutters.
+                    wob_effect = wob_effect.min(1.0) * (1.0 - 0.3 * ramp(600.0));
+                }
+                rop = ROP_FT_H * k * wob_effect * (self.rpm / RPM).max(0.0).powf(0.6);
+                match scenario {
+                    Scenario::TwistOff | Scenario::StuckPipe => {
+                        let stop = if scenario == Scenario::TwistOff {
+                            1.0
+                        } else {
+                            ramp(20.0)
+                        };
+                        rop *= 1.0 - stop;
+                    }
+                    Scenario::PackOff => rop *= 1.0 - 0.3 * ramp(400.0),
+                    _ => {}
+                }
+                let advance = rop / 3_600.0;
+                self.hole_ft += advance;
+                self.bit_ft = self.hole_ft;
+                let drilled = drilled + advance;
+                // The crew keeps drilling through trouble rather than stopping for a connection
+                // inside a scenario's detection window.
+                let busy = s.is_some_and(|s| {
+                    s <= self.scenario.detect_within_secs().unwrap_or(0) as f64 + 300.0
+                });
+                self.activity = if drilled >= STAND_FT && !busy {
+                    Activity::Connection { secs: 0 }
+                } else {
+                    Activity::Drilling { drilled }
+                };
+            }
+            Activity::Connection { secs } => {
+                let c = secs as f64;
+                self.wob *= 0.5;
+                // 0–20 s pick up 30 ft; 20–40 pumps down; slips; 160–190 pumps up; ream down.
+                off_bottom = match secs {
+                    0..=19 => 1.5 * (c + 1.0),
+                    20..=189 => 30.0,
+                    190..=229 => 30.0 - 0.75 * (c - 189.0),
+                    _ => 0.0,
+                };
+                self.rpm = match secs {
+                    0..=9 => RPM * (1.0 - (c + 1.0) / 10.0),
+                    10..=189 => 0.0,
+                    _ => RPM * ((c - 189.0) / 10.0).min(1.0),
+                };
+                pumps = match secs {
+                    0..=19 => 1.0,
+                    20..=39 => 1.0 - (c - 19.0) / 20.0,
+                    40..=159 => 0.0,
+                    160..=179 => (c - 159.0) / 20.0,
+                    _ => 1.0,
+                };
+                in_slips = (45..150).contains(&secs);
+                self.flow_in = FLOW_GPM * pumps;
+                self.bit_ft = self.hole_ft - off_bottom.max(0.0);
+                self.activity = if secs + 1 >= CONNECTION_SECS {
+                    Activity::Drilling { drilled: 0.0 }
+                } else {
+                    Activity::Connection { secs: secs + 1 }
+                };
+            }
+        }
+
+        // Flowline: holds ~6 bbl while circulating; drains to the pits when the pumps stop and
+        // refills from them when they start, with a ~15 s time constant.
+        let target_line = FLOWBACK_BBL * pumps;
+        let moved = (self.flowline_bbl - target_line) / 15.0;
+        self.flowline_bbl -= moved;
+        self.pit_bbl += moved;
+        let mut flow_out = self.flow_in + moved * 42.0 * 60.0;
+
+        let mut spp_factor = 1.0;
+        let mut torque_factor = 1.0;
+        let mut hook_delta = 0.0;
+        let mut gas = 0.5;
+        match scenario {
+            Scenario::Kick => {
+                let influx = s.map_or(0.0, |s| (1.0 * s).min(150.0));
+                flow_out += influx;
+                self.pit_bbl += influx / 42.0 / 60.0;
+                spp_factor -= influx / FLOW_GPM * 0.1;
+                gas += 6.0 * ramp(240.0);
+            }
+            Scenario::LostCirculation => {
+                let loss = s.map_or(0.0, |s| (1.5 * s).min(0.3 * FLOW_GPM));
+                flow_out -= loss;
+                self.pit_bbl -= loss / 42.0 / 60.0;
+                spp_factor -= loss / FLOW_GPM * 0.15;
+            }
+            Scenario::PackOff => {
+                spp_factor += 0.25 * ramp(400.0);
+                torque_factor += 0.3 * ramp(400.0) * (1.0 + 0.3 * self.rng.random::<f64>());
+                flow_out -= 0.05 * FLOW_GPM * ramp(400.0);
+            }
+            Scenario::Washout => spp_factor -= 0.3 * ramp(1_200.0),
+            Scenario::TwistOff => {
+                spp_factor -= 0.15;
+                torque_factor = 0.35;
+                hook_delta = -30.0;
+                self.wob = 0.0;
+            }
+            Scenario::StuckPipe => torque_factor += 0.8 * ramp(40.0),
+            Scenario::PressureTransition => gas += 2.5 * ramp(900.0),
+            _ => {}
+        }
+
+        let rotating = self.rpm > 5.0;
+        let wob = if off_bottom > 0.5 { 0.0 } else { self.wob };
+        let torque = if rotating {
+            (2.0 + self.hole_ft / 5_000.0 + 0.25 * wob) * torque_factor
+        } else {
+            0.0
+        };
+        let q = self.flow_in / FLOW_GPM;
+        let spp = if self.flow_in > 0.0 {
+            (2_600.0 + 0.02 * self.hole_ft + 8.0 * wob) * q.powf(1.86) * spp_factor
+        } else {
+            0.0
+        };
+        let string = STRING_KLB_PER_FT * self.bit_ft;
+        let hookload = if in_slips {
+            BLOCK_KLB
+        } else {
+            BLOCK_KLB + string - wob + hook_delta
+        };
+
+        let timestamp = self.start + Duration::seconds(self.t as i64);
+        let spm = SPM_PER_PUMP * pumps;
+        let packet = WitsPacket {
+            timestamp,
+            bit_depth_ft: Some(self.bit_ft),
+            hole_depth_ft: Some(self.hole_ft),
+            hole_depth_tvd_ft: Some(self.hole_ft),
+            block_position_ft: Some(60.0 + off_bottom),
+            rop_ft_h: Some((rop * (1.0 + self.noise(0.05))).max(0.0)),
+            hookload_klb: Some(hookload + self.noise(1.0)),
+            wob_klb: Some((wob + self.noise(0.4)).max(0.0)),
+            torque_kftlbf: Some(if rotating {
+                (torque * (1.0 + self.noise(0.03))).max(0.0)
+            } else {
+                0.0
+            }),
+            rpm: Some(if rotating {
+                self.rpm + self.noise(1.0)
+            } else {
+                0.0
+            }),
+            spp_psi: Some(if spp > 0.0 {
+                spp + self.noise(12.0)
+            } else {
+                0.0
+            }),
+            casing_pressure_psi: Some(0.0),
+            pump1_spm: Some(spm),
+            pump2_spm: Some(spm),
+            pump3_spm: Some(0.0),
+            pit_volume_bbl: Some(self.pit_bbl + self.noise(0.02)),
+            flow_out_gpm: Some((flow_out * (1.0 + self.noise(0.015))).max(0.0)),
+            flow_in_gpm: Some(self.flow_in),
+            mud_density_in_ppg: Some(10.0),
+            mud_density_out_ppg: Some(
+                10.0 - if scenario == Scenario::Kick {
+                    0.2 * ramp(240.0)
+                } else {
+                    0.0
+                },
+            ),
+            gas_pct: Some((gas + self.noise(0.05)).max(0.0)),
+            ..WitsPacket::default()
+        };
+        self.t += 1;
+        packet
+    }
+}
+
+impl Iterator for Simulator {
+    type Item = WitsPacket;
+
+    fn next(&mut self) -> Option<WitsPacket> {
+        Some(self.step())
+    }
+}

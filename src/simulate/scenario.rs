@@ -1,0 +1,114 @@
+//! The simulator's scenarios: what goes wrong, when, and how soon SAIREN must say so.
+
+use crate::drilling::AnomalyCategory;
+use std::fmt;
+
+/// A drilling run, normal or with one kind of trouble starting at [`Scenario::onset_secs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scenario {
+    /// Drilling stands with connections, nothing wrong.
+    Normal,
+    /// Formation fluid enters the well: flow out and pits rise, gas follows.
+    Kick,
+    /// Mud goes into the formation: returns and pits fall.
+    LostCirculation,
+    /// Cuttings pack around the string: standpipe pressure and torque climb.
+    PackOff,
+    /// A hole in the string: standpipe pressure falls slowly at the same pump rate.
+    Washout,
+    /// The string parts: torque collapses, pressure and hookload fall.
+    TwistOff,
+    /// The string sticks: torque climbs, the bit stops, the rotary stalls.
+    StuckPipe,
+    /// More weight no longer drills faster: MSE climbs with WOB.
+    Founder,
+    /// Entering overpressure: the formation drills faster, the dc-exponent falls.
+    PressureTransition,
+}
+
+impl Scenario {
+    /// Every scenario.
+    pub const ALL: [Scenario; 9] = [
+        Self::Normal,
+        Self::Kick,
+        Self::LostCirculation,
+        Self::PackOff,
+        Self::Washout,
+        Self::TwistOff,
+        Self::StuckPipe,
+        Self::Founder,
+        Self::PressureTransition,
+    ];
+
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Kick => "kick",
+            Self::LostCirculation => "lost_circulation",
+            Self::PackOff => "pack_off",
+            Self::Washout => "washout",
+            Self::TwistOff => "twist_off",
+            Self::StuckPipe => "stuck_pipe",
+            Self::Founder => "founder",
+            Self::PressureTransition => "pressure_transition",
+        }
+    }
+
+    /// The scenario of a name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The category SAIREN must raise.
+    pub fn category(self) -> Option<AnomalyCategory> {
+        use AnomalyCategory as C;
+        Some(match self {
+            Self::Normal => return None,
+            Self::Kick => C::Kick,
+            Self::LostCirculation => C::LostCirculation,
+            Self::PackOff => C::PackOff,
+            Self::Washout => C::Washout,
+            Self::TwistOff => C::TwistOff,
+            Self::StuckPipe => C::StuckPipe,
+            Self::Founder => C::Founder,
+            Self::PressureTransition => C::PressureTransition,
+        })
+    }
+
+    /// Seconds from the start of the run to the trouble: after the baseline has locked and a
+    /// connection has passed, mid-stand.
+    pub fn onset_secs(self) -> Option<u64> {
+        (self != Self::Normal).then_some(1_800)
+    }
+
+    /// How soon after onset SAIREN must raise the category at Elevated or above. Sudden trouble
+    /// must be caught in seconds; slow trends need minutes of data to be told from noise.
+    pub fn detect_within_secs(self) -> Option<u64> {
+        Some(match self {
+            Self::Normal => return None,
+            Self::Kick => 90,
+            Self::LostCirculation => 120,
+            Self::PackOff => 300,
+            Self::Washout => 600,
+            Self::TwistOff => 30,
+            Self::StuckPipe => 120,
+            Self::Founder => 600,
+            Self::PressureTransition => 900,
+        })
+    }
+
+    /// A sensible run length: past the detection window, or an hour of normal drilling.
+    pub fn default_seconds(self) -> u64 {
+        match (self.onset_secs(), self.detect_within_secs()) {
+            (Some(onset), Some(window)) => onset + window + 300,
+            _ => 3_600,
+        }
+    }
+}
+
+impl fmt::Display for Scenario {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

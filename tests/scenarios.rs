@@ -1,0 +1,249 @@
+//! Scenario tests (DESIGN §8): the simulator drives the real pipeline. Each anomaly scenario must
+//! raise its category at Elevated or above within the window the scenario states; normal drilling
+//! with connections for twelve hours must raise nothing at Elevated or above; broken sensors and
+//! wrong units must never raise a false CRITICAL.
+
+use sairen::drilling::{AnomalyCategory, Campaign, RiskLevel, StrategicAdvisory, WitsPacket};
+use sairen::rig::pipeline::baseline::Baseline;
+use sairen::rig::pipeline::knowledge::NoopStore;
+use sairen::rig::pipeline::{Pipeline, PipelineConfig};
+use sairen::simulate::{Scenario, Simulator};
+use std::sync::Arc;
+
+fn pipeline() -> Pipeline {
+    let config = PipelineConfig::default();
+    let baseline = Baseline::new(config.baseline);
+    Pipeline::new(config, Campaign::Production, baseline, Arc::new(NoopStore))
+}
+
+/// Every advisory of a run, with the second it came at.
+fn run(packets: impl Iterator<Item = WitsPacket>) -> (Pipeline, Vec<(u64, StrategicAdvisory)>) {
+    let mut p = pipeline();
+    let mut out = Vec::new();
+    for (t, packet) in packets.enumerate() {
+        if let Some(a) = p.process(packet).advisory {
+            out.push((t as u64, a));
+        }
+    }
+    (p, out)
+}
+
+fn first_raise(advisories: &[(u64, StrategicAdvisory)], category: AnomalyCategory) -> Option<u64> {
+    advisories
+        .iter()
+        .find(|(_, a)| a.category == category && a.risk_level >= RiskLevel::Elevated)
+        .map(|(t, _)| *t)
+}
+
+fn check_scenario(scenario: Scenario) {
+    let category = scenario.category().expect("an anomaly scenario");
+    let onset = scenario.onset_secs().expect("onset");
+    let window = scenario.detect_within_secs().expect("window");
+    for seed in [1, 2, 3] {
+        let sim = Simulator::new(scenario, seed).take(scenario.default_seconds() as usize);
+        let (_, advisories) = run(sim);
+        let before: Vec<_> = advisories
+            .iter()
+            .filter(|(t, a)| *t < onset && a.risk_level >= RiskLevel::Elevated)
+            .collect();
+        assert!(
+            before.is_empty(),
+            "{scenario} seed {seed}: raised before onset: {before:#?}"
+        );
+        let at = first_raise(&advisories, category).unwrap_or_else(|| {
+            panic!("{scenario} seed {seed}: {category} never raised; got {advisories:#?}")
+        });
+        let after = at - onset;
+        eprintln!("{scenario} seed {seed}: {category} raised {after} s after onset");
+        assert!(
+            after <= window,
+            "{scenario} seed {seed}: {category} raised {after} s after onset, window {window} s"
+        );
+    }
+}
+
+#[test]
+fn kick_is_raised_within_90_s_and_before_10_bbl_of_gain() {
+    check_scenario(Scenario::Kick);
+    let (_, advisories) = run(Simulator::new(Scenario::Kick, 7).take(2_000));
+    let (_, first) = advisories
+        .iter()
+        .find(|(_, a)| a.category == AnomalyCategory::Kick)
+        .expect("raised");
+    let gain = first
+        .physics
+        .iter()
+        .find(|e| e.channel == "pit_gain_bbl")
+        .map(|e| e.value)
+        .expect("pit gain quoted");
+    assert!(gain < 10.0, "raised only at {gain} bbl");
+    assert!(
+        first.recommendation.contains("gpm"),
+        "{}",
+        first.recommendation
+    );
+}
+
+#[test]
+fn lost_circulation_is_raised_within_its_window() {
+    check_scenario(Scenario::LostCirculation);
+}
+
+#[test]
+fn pack_off_is_raised_within_its_window() {
+    check_scenario(Scenario::PackOff);
+}
+
+#[test]
+fn washout_is_raised_within_its_window() {
+    check_scenario(Scenario::Washout);
+}
+
+#[test]
+fn twist_off_is_raised_within_30_s() {
+    check_scenario(Scenario::TwistOff);
+}
+
+#[test]
+fn stuck_pipe_is_raised_within_its_window() {
+    check_scenario(Scenario::StuckPipe);
+}
+
+#[test]
+fn founder_is_raised_within_its_window() {
+    check_scenario(Scenario::Founder);
+}
+
+#[test]
+fn pressure_transition_is_raised_within_its_window() {
+    check_scenario(Scenario::PressureTransition);
+}
+
+#[test]
+fn twelve_hours_of_normal_drilling_raise_nothing() {
+    for seed in [11, 12, 13] {
+        let (p, advisories) = run(Simulator::new(Scenario::Normal, seed).take(12 * 3_600));
+        let loud: Vec<_> = advisories
+            .iter()
+            .filter(|(_, a)| a.risk_level >= RiskLevel::Elevated)
+            .collect();
+        assert!(loud.is_empty(), "seed {seed}: {loud:#?}");
+        // And the run really exercised the detectors: the baseline locked.
+        assert!(p.baseline().progress() >= 1.0);
+    }
+}
+
+#[test]
+fn a_twist_off_is_critical_and_quotes_the_torque() {
+    let (_, advisories) = run(Simulator::new(Scenario::TwistOff, 5).take(1_900));
+    let (_, a) = advisories
+        .iter()
+        .find(|(_, a)| a.category == AnomalyCategory::TwistOff)
+        .expect("raised");
+    assert_eq!(a.risk_level, RiskLevel::Critical, "{a:#?}");
+    assert!(a.recommendation.contains("kft·lbf"), "{}", a.recommendation);
+    assert!(a.votes.len() >= 2, "{:?}", a.votes);
+}
+
+fn no_false_critical(name: &str, packets: impl Iterator<Item = WitsPacket>) -> Pipeline {
+    let (p, advisories) = run(packets);
+    let critical: Vec<_> = advisories
+        .iter()
+        .filter(|(_, a)| a.risk_level == RiskLevel::Critical)
+        .collect();
+    assert!(critical.is_empty(), "{name}: {critical:#?}");
+    p
+}
+
+const BREAK_AT: usize = 2_000;
+
+#[test]
+fn a_dead_flow_out_sensor_reading_zero_raises_no_critical_and_is_named() {
+    let packets = Simulator::new(Scenario::Normal, 21)
+        .take(4_000)
+        .enumerate()
+        .map(|(t, mut p)| {
+            if t >= BREAK_AT {
+                p.flow_out_gpm = Some(0.0);
+            }
+            p
+        });
+    let p = no_false_critical("dead flow out", packets);
+    assert!(
+        p.sensors()
+            .faults()
+            .contains_key(&sairen::drilling::Channel::FlowOut),
+        "{:?}",
+        p.sensors().faults()
+    );
+}
+
+#[test]
+fn a_pressure_sensor_stuck_at_its_last_value_raises_no_critical_and_is_named() {
+    let mut stuck = None;
+    let packets = Simulator::new(Scenario::Normal, 22)
+        .take(4_000)
+        .enumerate()
+        .map(move |(t, mut p)| {
+            if t >= BREAK_AT {
+                p.spp_psi = *stuck.get_or_insert(p.spp_psi);
+            }
+            p
+        });
+    let p = no_false_critical("stuck SPP", packets);
+    assert!(p
+        .sensors()
+        .faults()
+        .contains_key(&sairen::drilling::Channel::Spp));
+}
+
+#[test]
+fn a_frozen_stream_raises_no_critical_and_is_seen() {
+    let mut frozen: Option<WitsPacket> = None;
+    let packets = Simulator::new(Scenario::Normal, 23)
+        .take(4_000)
+        .enumerate()
+        .map(move |(t, p)| {
+            if t < BREAK_AT {
+                return p;
+            }
+            let f = frozen.get_or_insert_with(|| p.clone());
+            WitsPacket {
+                timestamp: p.timestamp,
+                ..f.clone()
+            }
+        });
+    let p = no_false_critical("frozen stream", packets);
+    assert!(p.sensors().identical_packets() > 1_000);
+    assert!(!p.sensors().faults().is_empty());
+}
+
+#[test]
+fn a_metric_stream_read_as_oilfield_units_raises_no_critical_and_is_named() {
+    use sairen::rig::acquisition::units::UnitSystem;
+    use sairen::rig::acquisition::wits::{Decoded, Decoder, Framer, Issues, DEFAULT_NULLS};
+    let decoder = Decoder::new(UnitSystem::Fps, &DEFAULT_NULLS);
+    let mut framer = Framer::default();
+    let mut issues = Issues::default();
+    let mut text = String::new();
+    let mut packets = Vec::new();
+    for p in Simulator::new(Scenario::Normal, 24).take(4_000) {
+        text.clear();
+        sairen::rig::acquisition::wits::write_frame(&p, UnitSystem::Metric, &mut text);
+        for line in text.lines() {
+            if let Some(frame) = framer.push_line(line, &mut issues) {
+                if let Decoded::Packet(p) = decoder.decode(&frame, p.timestamp, &mut issues) {
+                    packets.push(*p);
+                }
+            }
+        }
+    }
+    assert_eq!(packets.len(), 4_000);
+    let p = no_false_critical("wrong units", packets.into_iter());
+    let faults = p.sensors().faults();
+    assert!(
+        faults.contains_key(&sairen::drilling::Channel::Spp),
+        "{faults:?}"
+    );
+    assert!(faults.contains_key(&sairen::drilling::Channel::MudDensityIn));
+}
