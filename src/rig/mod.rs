@@ -2,6 +2,7 @@
 //! and advises the driller. Shares only `drilling` and `fleet` with the hub.
 
 pub mod acquisition;
+pub mod config;
 pub mod durable;
 pub mod physics;
 pub mod pipeline;

@@ -1,4 +1,5 @@
 //! Getting packets in: WITS Level 0 framing and record-01 items (DESIGN §3.1), unit conversion.
 
+pub mod csv;
 pub mod units;
 pub mod wits;

@@ -155,7 +155,8 @@ impl Physics {
                 mud_ppg,
                 length,
                 flow,
-                self.well.hole_diameter_in,
+                // Open hole is at least the bit's size (a bit-size channel outranks the config).
+                self.well.hole_diameter_in.max(bit_in),
                 self.well.pipe_od_in,
             );
             m.ecd_ppg = loss.and_then(|l| ecd::ecd_ppg(mud_ppg, l, tvd));

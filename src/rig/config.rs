@@ -1,0 +1,269 @@
+//! `rig.toml`: every key optional, every default documented in `config/rig.toml`.
+
+use super::acquisition::units::UnitSystem;
+use super::acquisition::wits::DEFAULT_NULLS;
+use super::physics::state::StateThresholds;
+use super::physics::WellConfig;
+use super::pipeline::baseline::BaselineConfig;
+use super::pipeline::thresholds::Thresholds;
+use super::pipeline::PipelineConfig;
+use crate::drilling::Campaign;
+use crate::fleet::RigId;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Where the rig looks for its config when `--config` is not given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/rig.toml";
+
+/// The rig's configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RigConfig {
+    /// `[rig]`.
+    pub rig: RigSection,
+    /// `[input]`.
+    pub input: InputSection,
+    /// `[api]`.
+    pub api: ApiSection,
+    /// `[advisories]`.
+    pub advisories: AdvisoriesSection,
+    /// `[well]`.
+    pub well: WellConfig,
+    /// `[states]`.
+    pub states: StateThresholds,
+    /// `[baseline]`.
+    pub baseline: BaselineConfig,
+    /// `[thresholds]`.
+    pub thresholds: Thresholds,
+}
+
+/// `[rig]`: who this rig is and where it keeps its state.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RigSection {
+    /// The rig's id, as registered on the hub.
+    pub rig_id: String,
+    /// The well being drilled.
+    pub well_id: String,
+    /// The field (asset).
+    pub field: String,
+    /// Production or plug_and_abandonment.
+    pub campaign: Campaign,
+    /// Where the rig keeps baseline, advisories and (later) its upload queue.
+    pub data_dir: PathBuf,
+}
+
+impl Default for RigSection {
+    fn default() -> Self {
+        Self {
+            rig_id: "RIG-LOCAL".into(),
+            well_id: "WELL-LOCAL".into(),
+            field: "UNSPECIFIED".into(),
+            campaign: Campaign::Production,
+            data_dir: PathBuf::from("data/rig"),
+        }
+    }
+}
+
+/// `[input]`: how the stream is read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InputSection {
+    /// Units the WITS sender uses: "fps" or "metric".
+    pub units: UnitSystem,
+    /// Values that mean "no reading".
+    pub nulls: Vec<f64>,
+    /// Seconds without a packet before the stream is reported stale.
+    pub stale_after_secs: u64,
+    /// Longest wait between reconnection attempts to a WITS TCP source, s.
+    pub reconnect_max_secs: u64,
+    /// The channel map for `--csv` (source column → channel, with units).
+    pub csv_channel_map: PathBuf,
+}
+
+impl Default for InputSection {
+    fn default() -> Self {
+        Self {
+            units: UnitSystem::Fps,
+            nulls: DEFAULT_NULLS.to_vec(),
+            stale_after_secs: 10,
+            reconnect_max_secs: 30,
+            csv_channel_map: PathBuf::from("config/channel-maps/volve-usrop.toml"),
+        }
+    }
+}
+
+/// `[api]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSection {
+    /// Address the rig's HTTP API listens on.
+    pub bind: String,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// `[advisories]`: the advisory log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdvisoriesSection {
+    /// Rotate `advisories.jsonl` when it grows past this many bytes.
+    pub max_file_bytes: u64,
+    /// Rotated files kept (`advisories.jsonl.1` … `.N`).
+    pub keep_files: u32,
+    /// Advisories the API keeps in memory (newest).
+    pub keep_in_memory: usize,
+}
+
+impl Default for AdvisoriesSection {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 10 * 1024 * 1024,
+            keep_files: 5,
+            keep_in_memory: 1_000,
+        }
+    }
+}
+
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this config.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
+    /// Values are out of range: every problem, one per line.
+    #[error("invalid configuration:\n  {}", .0.join("\n  "))]
+    Invalid(Vec<String>),
+}
+
+impl RigConfig {
+    /// Load from `path`, or from [`DEFAULT_CONFIG_PATH`] when it exists, or the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
+        };
+        if !required && !path.exists() {
+            log::info!("no {DEFAULT_CONFIG_PATH}; using built-in defaults");
+            return Ok(Self::default());
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let config: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path,
+            message: e.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Every problem with the values, or `Ok`.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if let Err(e) = RigId::parse(&self.rig.rig_id) {
+            problems.push(format!("rig.rig_id: {e}"));
+        }
+        for (name, v) in [
+            ("rig.well_id", &self.rig.well_id),
+            ("rig.field", &self.rig.field),
+        ] {
+            if v.trim().is_empty() || v.len() > 128 {
+                problems.push(format!("{name} must be 1 to 128 characters"));
+            }
+        }
+        if self.input.nulls.iter().any(|v| !v.is_finite()) {
+            problems.push("input.nulls must be finite numbers".into());
+        }
+        if self.input.stale_after_secs == 0 || self.input.reconnect_max_secs == 0 {
+            problems.push(
+                "input.stale_after_secs and input.reconnect_max_secs must be at least 1".into(),
+            );
+        }
+        if self.advisories.max_file_bytes < 4_096 || self.advisories.keep_in_memory == 0 {
+            problems.push(
+                "advisories.max_file_bytes must be at least 4096 and advisories.keep_in_memory at least 1"
+                    .into(),
+            );
+        }
+        problems.extend(self.well.problems());
+        problems.extend(self.baseline.problems());
+        problems.extend(
+            self.thresholds
+                .problems()
+                .into_iter()
+                .map(|p| format!("thresholds.{p}")),
+        );
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(problems))
+        }
+    }
+
+    /// The rig id (validated by [`RigConfig::validate`]).
+    pub fn rig_id(&self) -> Result<RigId, ConfigError> {
+        RigId::parse(&self.rig.rig_id)
+            .map_err(|e| ConfigError::Invalid(vec![format!("rig.rig_id: {e}")]))
+    }
+
+    /// What the pipeline needs.
+    pub fn pipeline(&self) -> PipelineConfig {
+        PipelineConfig {
+            well: self.well,
+            states: self.states,
+            baseline: self.baseline,
+            thresholds: self.thresholds,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_config_is_the_defaults_and_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_CONFIG_PATH);
+        let shipped = RigConfig::load(Some(&path)).expect("config/rig.toml loads");
+        let defaults = RigConfig::default();
+        assert_eq!(shipped.rig.rig_id, defaults.rig.rig_id);
+        assert_eq!(shipped.pipeline(), defaults.pipeline());
+        assert_eq!(shipped.input.nulls, defaults.input.nulls);
+        assert_eq!(shipped.api.bind, defaults.api.bind);
+    }
+
+    #[test]
+    fn every_problem_is_listed_and_unknown_keys_refused() {
+        let bad: RigConfig = toml::from_str(
+            "[rig]\nrig_id = \"bad id!\"\n[well]\npipe_od_in = 9.0\n[thresholds]\nkick_flow_pct = 0\n",
+        )
+        .expect("parses");
+        let err = bad.validate().expect_err("invalid").to_string();
+        assert!(err.contains("rig.rig_id"), "{err}");
+        assert!(err.contains("well.pipe_od_in"), "{err}");
+        assert!(err.contains("thresholds.kick_flow_pct"), "{err}");
+        let unknown = toml::from_str::<RigConfig>("[thresholds]\nkick_flow = 5\n");
+        assert!(unknown.is_err());
+    }
+}
