@@ -4,6 +4,11 @@ use crate::admin::{self, AdminCommand};
 use crate::hub::auth::Secret;
 use crate::hub::config::HubConfig;
 use crate::hub::server;
+use crate::rig::acquisition::source::SourceSpec;
+use crate::rig::acquisition::units::UnitSystem;
+use crate::rig::start::{self as rig_start, RigError, RigOptions};
+use crate::simulate::serve::{self as sim_serve, Run};
+use crate::simulate::Scenario;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -22,6 +27,103 @@ enum Command {
     Hub(HubCommand),
     /// Register, list, show and revoke rigs on a running hub (needs SAIREN_ADMIN_KEY).
     Admin(AdminArgs),
+    /// Watch a rig's WITS stream (or a CSV log, or the simulator) and advise the driller.
+    ///
+    /// Exactly one input: --wits-tcp, --stdin, --csv or --simulate. Advisories go to the log,
+    /// to <data-dir>/advisories.jsonl and to the HTTP API (GET /api/v1/health, /status,
+    /// /advisories). Replays (--csv, --simulate) run at --speed and exit at the end of input;
+    /// live inputs run until SIGTERM or Ctrl-C.
+    Rig(RigArgs),
+    /// Generate a physically plausible 1 Hz drilling stream as WITS0, normal or with trouble.
+    ///
+    /// Scenarios: normal, kick, lost_circulation, pack_off, washout, twist_off, stuck_pipe,
+    /// founder, pressure_transition. Each anomaly starts 1,800 s into the run (after the rig's
+    /// baseline has locked). Serve it over TCP (--listen; every client gets the run from its
+    /// start) or write it to a file (--out FILE, or - for stdout).
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["wits_tcp", "stdin", "csv", "simulate"])))]
+struct RigArgs {
+    /// Rig config file (every key commented in the shipped example) [default: config/rig.toml if present].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Read WITS0 from the rig's WITS server at HOST:PORT; reconnects with backoff when the link drops.
+    #[arg(long, value_name = "HOST:PORT")]
+    wits_tcp: Option<String>,
+    /// Read WITS0 from standard input.
+    #[arg(long)]
+    stdin: bool,
+    /// Replay a CSV log with a header row through the channel map ([input] csv_channel_map or --csv-map).
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    /// Channel map for --csv; overrides [input] csv_channel_map.
+    #[arg(long, value_name = "FILE", requires = "csv")]
+    csv_map: Option<PathBuf>,
+    /// Run the built-in simulator with this scenario (see `sairen simulate --help`).
+    #[arg(long, value_name = "SCENARIO", value_parser = parse_scenario)]
+    simulate: Option<Scenario>,
+    /// Simulator seed (with --simulate).
+    #[arg(long, default_value_t = 1, requires = "simulate")]
+    seed: u64,
+    /// Simulated seconds to run (with --simulate; 0 = endless) [default: the scenario's length].
+    #[arg(long, value_name = "N", requires = "simulate")]
+    seconds: Option<u64>,
+    /// Where the rig keeps baseline and advisories; overrides [rig] data_dir.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address of the rig API; overrides [api] bind. Not loopback: needs SAIREN_RIG_OPERATOR_TOKEN.
+    #[arg(long, value_name = "ADDR")]
+    api_bind: Option<String>,
+    /// Replay speed for --csv and --simulate: simulated seconds per second (0 = as fast as possible).
+    #[arg(long, default_value_t = 1.0, value_name = "N")]
+    speed: f64,
+    /// Check the configuration (and the CSV channel map) and exit.
+    #[arg(long)]
+    check_config: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("output").required(true).args(["listen", "out"])))]
+struct SimulateArgs {
+    /// The scenario: normal, kick, lost_circulation, pack_off, washout, twist_off, stuck_pipe,
+    /// founder or pressure_transition.
+    #[arg(long, value_parser = parse_scenario)]
+    scenario: Scenario,
+    /// Serve WITS0 on this address (e.g. 127.0.0.1:7001); runs until stopped.
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Write the run to this file (- for stdout), as fast as possible, and exit.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Simulated seconds (one packet each) [default: onset + detection window + 300, or 3600 for normal].
+    #[arg(long, value_name = "N")]
+    seconds: Option<u64>,
+    /// Random seed: the same seed gives the same run.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// With --listen: simulated seconds per second (1 = real time; 0 = as fast as the client reads).
+    #[arg(long, default_value_t = 1.0, value_name = "N")]
+    speed: f64,
+    /// Units to send: fps (oilfield) or metric.
+    #[arg(long, default_value = "fps", value_parser = parse_units)]
+    units: UnitSystem,
+}
+
+fn parse_scenario(s: &str) -> Result<Scenario, String> {
+    Scenario::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Scenario::ALL.iter().map(|s| s.name()).collect();
+        format!("unknown scenario {s:?}; one of: {}", names.join(", "))
+    })
+}
+
+fn parse_units(s: &str) -> Result<UnitSystem, String> {
+    match s {
+        "fps" => Ok(UnitSystem::Fps),
+        "metric" => Ok(UnitSystem::Metric),
+        _ => Err(format!("unknown units {s:?}: fps or metric")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +199,8 @@ pub fn main() -> i32 {
         Command::Hub(HubCommand::Serve(args)) => run_serve(args),
         Command::Hub(HubCommand::Migrate(args)) => run_migrate(args),
         Command::Hub(HubCommand::Curate(args)) => run_curate(args),
+        Command::Rig(args) => report(run_rig(args)),
+        Command::Simulate(args) => report(run_simulate(args)),
         Command::Admin(args) => {
             let key = std::env::var("SAIREN_ADMIN_KEY").ok().map(Secret::new);
             let options = admin::Options {
@@ -155,6 +259,79 @@ fn run_curate(args: MigrateArgs) -> i32 {
             Ok(())
         });
     report(result)
+}
+
+fn run_rig(args: RigArgs) -> Result<(), RigError> {
+    let source = if let Some(addr) = args.wits_tcp {
+        SourceSpec::WitsTcp(addr)
+    } else if args.stdin {
+        SourceSpec::Stdin
+    } else if let Some(path) = args.csv {
+        // The map is resolved against the config in `rig::start`.
+        SourceSpec::Csv {
+            path,
+            map: PathBuf::new(),
+        }
+    } else if let Some(scenario) = args.simulate {
+        SourceSpec::Simulate {
+            scenario,
+            seed: args.seed,
+            seconds: args.seconds.unwrap_or_else(|| scenario.default_seconds()),
+        }
+    } else {
+        return Err(RigError::Setting(
+            "give one input: --wits-tcp, --stdin, --csv or --simulate".into(),
+        ));
+    };
+    rig_start::run(RigOptions {
+        config: args.config,
+        source,
+        data_dir: args.data_dir,
+        api_bind: args.api_bind,
+        csv_map: args.csv_map,
+        speed: args.speed,
+        check_config: args.check_config,
+    })
+}
+
+fn run_simulate(args: SimulateArgs) -> Result<(), std::io::Error> {
+    if !(args.speed.is_finite() && args.speed >= 0.0) {
+        return Err(std::io::Error::other(
+            "--speed must be 0 or a positive factor",
+        ));
+    }
+    let run = Run {
+        scenario: args.scenario,
+        seed: args.seed,
+        seconds: args
+            .seconds
+            .unwrap_or_else(|| args.scenario.default_seconds()),
+        speed: args.speed,
+        units: args.units,
+    };
+    if let Some(onset) = args.scenario.onset_secs() {
+        log::info!(
+            "scenario {}: trouble starts {onset} s into the run; SAIREN must raise {} within {} s",
+            args.scenario,
+            args.scenario.category().map(|c| c.as_str()).unwrap_or("-"),
+            args.scenario.detect_within_secs().unwrap_or(0)
+        );
+    }
+    match (args.listen, args.out) {
+        (Some(addr), _) => sim_serve::listen(run, &addr),
+        (None, Some(out)) => {
+            let n = sim_serve::write_file(run, &out)?;
+            if out.as_os_str() != "-" {
+                eprintln!(
+                    "wrote {n} packets of scenario {} to {}",
+                    args.scenario,
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        (None, None) => Err(std::io::Error::other("give --listen ADDR or --out FILE")),
+    }
 }
 
 #[cfg(test)]

@@ -10,3 +10,4 @@ pub mod fleet;
 pub mod hub;
 pub mod rig;
 pub mod simulate;
+pub mod web;

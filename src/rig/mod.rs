@@ -2,7 +2,11 @@
 //! and advises the driller. Shares only `drilling` and `fleet` with the hub.
 
 pub mod acquisition;
+pub mod advisories;
+pub mod api;
 pub mod config;
 pub mod durable;
 pub mod physics;
 pub mod pipeline;
+pub mod runner;
+pub mod start;

@@ -231,7 +231,8 @@ impl Simulator {
             Scenario::TwistOff => {
                 spp_factor -= 0.15;
                 torque_factor = 0.35;
-                hook_delta = -30.0;
+                // The BHA below the break: ~600 ft of collars, 46 klb buoyed.
+                hook_delta = -46.0;
                 self.wob = 0.0;
             }
             Scenario::StuckPipe => torque_factor += 0.8 * ramp(40.0),

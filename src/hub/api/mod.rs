@@ -12,7 +12,8 @@ pub use error::ApiError;
 
 use crate::hub::db::DbError;
 use crate::hub::state::AppState;
-use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse};
+use crate::web::{json_error, not_found};
+use actix_web::web;
 use diesel::PgConnection;
 
 /// Run synchronous database work on the blocking pool with a pooled connection
@@ -30,30 +31,6 @@ where
         work(&mut conn)
     })
     .await??)
-}
-
-fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    match err {
-        JsonPayloadError::Overflow { limit }
-        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-            ApiError::PayloadTooLarge(format!("request body exceeds {limit} bytes")).into()
-        }
-        JsonPayloadError::ContentType => {
-            ApiError::UnsupportedMediaType("send Content-Type: application/json".into()).into()
-        }
-        JsonPayloadError::Deserialize(e) => {
-            ApiError::bad_request(format!("invalid JSON: {e}"), "body").into()
-        }
-        other => ApiError::bad_request(format!("could not read body: {other}"), "body").into(),
-    }
-}
-
-async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
 }
 
 /// Register every route of the hub API.

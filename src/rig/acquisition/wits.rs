@@ -34,6 +34,8 @@ pub enum Issue {
     BadValue,
     /// Date and time items that do not make a valid instant.
     BadTimestamp,
+    /// A packet whose time is not after the previous packet's (repeated or out of order).
+    TimeNotAdvancing,
 }
 
 impl Issue {
@@ -48,6 +50,9 @@ impl Issue {
             Self::BadValue => "an item whose value is not a number (channel left empty)",
             Self::BadTimestamp => {
                 "date/time items that are not a valid instant (receive time used)"
+            }
+            Self::TimeNotAdvancing => {
+                "a packet whose time is not after the previous one's (dropped)"
             }
         }
     }

@@ -17,6 +17,9 @@ pub enum Signal {
     Torque,
     /// Standpipe pressure, psi.
     Spp,
+    /// Standpipe pressure scaled to 1,000 gpm by the turbulent-flow law Δp ∝ Q^1.86: a pump-rate
+    /// change moves the pressure but not this, so pack-offs and washouts are judged at equal flow.
+    SppAtFlow,
     /// Hookload, klb.
     Hookload,
     /// Weight on bit, klb.
@@ -35,9 +38,10 @@ pub enum Signal {
 
 impl Signal {
     /// Every signal, in a fixed order.
-    pub const ALL: [Signal; 9] = [
+    pub const ALL: [Signal; 10] = [
         Self::Torque,
         Self::Spp,
+        Self::SppAtFlow,
         Self::Hookload,
         Self::Wob,
         Self::Rpm,
@@ -52,6 +56,12 @@ impl Signal {
         match self {
             Self::Torque => p.torque_kftlbf,
             Self::Spp => p.spp_psi,
+            Self::SppAtFlow => match (p.spp_psi, p.flow_in_gpm) {
+                (Some(spp), Some(q)) if q > 1.0 => {
+                    crate::rig::physics::finite(spp * (1_000.0 / q).powf(1.86))
+                }
+                _ => None,
+            },
             Self::Hookload => p.hookload_klb,
             Self::Wob => p.wob_klb,
             Self::Rpm => p.rpm,
@@ -67,6 +77,7 @@ impl Signal {
         match self {
             Self::Torque => "torque_kftlbf",
             Self::Spp => "spp_psi",
+            Self::SppAtFlow => "spp_at_1000_gpm_psi",
             Self::Hookload => "hookload_klb",
             Self::Wob => "wob_klb",
             Self::Rpm => "rpm",
@@ -81,7 +92,7 @@ impl Signal {
     pub fn unit(self) -> &'static str {
         match self {
             Self::Torque => "kft·lbf",
-            Self::Spp | Self::Mse => "psi",
+            Self::Spp | Self::SppAtFlow | Self::Mse => "psi",
             Self::Hookload | Self::Wob => "klb",
             Self::Rpm => "rpm",
             Self::Rop => "ft/h",
@@ -100,6 +111,9 @@ pub struct BaselineConfig {
     /// After locking, the baseline follows the well with an exponential window this many samples
     /// long (0 = never adapt).
     pub adapt_window_samples: u64,
+    /// While trouble is confirmed the baseline holds still, for at most this many samples of
+    /// drilling; a condition that lasts longer is the well's new normal: the baseline relearns.
+    pub hold_during_trouble_samples: u64,
 }
 
 impl Default for BaselineConfig {
@@ -109,6 +123,8 @@ impl Default for BaselineConfig {
             lock_after_samples: 600,
             // About an hour: follows depth trends, too slow to learn a washout as normal.
             adapt_window_samples: 3_600,
+            // Half an hour at 1 Hz: the crew has been told six times by then.
+            hold_during_trouble_samples: 1_800,
         }
     }
 }
@@ -176,8 +192,9 @@ impl Baseline {
         }
     }
 
-    /// Learn from one sample of steady drilling. Values far outside a locked baseline
-    /// (beyond 3σ) are not learned: they are what detectors are for.
+    /// Learn from one sample of steady drilling. Once locked, a value far outside the baseline is
+    /// clamped to ±3σ before it is learned: a spike moves the baseline by a bounded step, while
+    /// a lasting change of regime (deeper hole, harder rock) is still followed, slowly.
     pub fn learn(&mut self, p: &WitsPacket, m: &DrillingMetrics) -> Learned {
         let lock_at = self.config.lock_after_samples;
         let window = self.config.adapt_window_samples;
@@ -195,9 +212,14 @@ impl Baseline {
                 out.newly_locked |= s.n == lock_at;
             } else if window > 0 {
                 let std = s.std();
-                if std > 0.0 && (x - s.mean).abs() > 3.0 * std {
-                    continue;
-                }
+                // A signal that barely moved while learning (a steady pump rate) must still be
+                // able to follow the well: the clamp is never narrower than 1 % of the mean.
+                let band = (3.0 * std).max(0.01 * s.mean.abs());
+                let x = if band > 0.0 {
+                    x.clamp(s.mean - band, s.mean + band)
+                } else {
+                    x
+                };
                 // Exponential window: the variance keeps its scale as n·σ² with n fixed.
                 let alpha = 1.0 / window as f64;
                 let var = std * std;
@@ -208,6 +230,11 @@ impl Baseline {
             }
         }
         out
+    }
+
+    /// Forget everything and learn again: a new bit or BHA makes the old normal meaningless.
+    pub fn reset(&mut self) {
+        self.stats.clear();
     }
 
     /// The locked baseline of a signal, `None` while it is still learning.
@@ -321,6 +348,7 @@ mod tests {
         BaselineConfig {
             lock_after_samples: 100,
             adapt_window_samples: 1_000,
+            hold_during_trouble_samples: 100,
         }
     }
 
@@ -347,16 +375,23 @@ mod tests {
     }
 
     #[test]
-    fn after_locking_it_follows_slowly_and_ignores_outliers() {
+    fn after_locking_it_follows_slowly_and_bounds_an_outlier() {
         let mut b = Baseline::new(config());
         for i in 0..100 {
             let (p, m) = sample(10.0 + if i % 2 == 0 { 0.5 } else { -0.5 });
             b.learn(&p, &m);
         }
+        let before = *b.locked(Signal::Torque).expect("locked");
         let (p, m) = sample(30.0);
         b.learn(&p, &m);
         let mean = b.locked(Signal::Torque).expect("locked").mean;
-        assert!((mean - 10.0).abs() < 1e-9, "an outlier moved it to {mean}");
+        // Clamped to mean + 3σ: one step of 3σ/window at most.
+        let bound = 3.0 * before.std() / 1_000.0;
+        assert!(
+            mean - before.mean <= bound + 1e-12,
+            "an outlier moved it to {mean}"
+        );
+        assert!(mean > before.mean);
         for _ in 0..1_000 {
             let (p, m) = sample(11.0);
             b.learn(&p, &m);

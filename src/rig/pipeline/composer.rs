@@ -126,15 +126,18 @@ pub fn recommendation(v: &Verified, p: &WitsPacket) -> String {
             )
         }
         PackOff => format!(
-            "PACK-OFF: standpipe {}{}; torque {}. Reduce flow, work the pipe without pulling hard, then circulate the hole clean.",
-            against_baseline(find(v, "spp_psi"), "psi", 0),
+            "PACK-OFF: standpipe {} at {} (scaled to 1,000 gpm: {}{}); torque {}. Reduce flow, work the pipe without pulling hard, then circulate the hole clean.",
+            opt(p.spp_psi, "psi"),
+            opt(p.flow_in_gpm, "gpm"),
+            against_baseline(find(v, "spp_at_1000_gpm_psi"), "psi", 0),
             trend_text(v, "psi"),
             against_baseline(find(v, "torque_kftlbf"), "kft·lbf", 1),
         ),
         Washout => format!(
-            "Possible WASHOUT: standpipe {} at steady flow {}{}. Check pumps and surface lines, then pull to find the washed connection before it parts.",
-            against_baseline(find(v, "spp_psi"), "psi", 0),
+            "Possible WASHOUT: standpipe {} at {} (scaled to 1,000 gpm: {}{}). Check pumps and surface lines, then pull to find the washed connection before it parts.",
+            opt(p.spp_psi, "psi"),
             opt(p.flow_in_gpm, "gpm"),
+            against_baseline(find(v, "spp_at_1000_gpm_psi"), "psi", 0),
             trend_text(v, "psi"),
         ),
         TwistOff => format!(

@@ -12,6 +12,8 @@ pub const HISTORY_LEN: usize = 60;
 pub const MINUTES_LEN: usize = 60;
 /// Packets over which rotary-speed variation (stick-slip) is measured.
 const RPM_CV_SPAN: usize = 20;
+/// Mean rotary speed below which its variation is not measured, rpm.
+const MIN_ROTATING_RPM: f64 = 30.0;
 
 /// One packet of history and what the pipeline knew about it then.
 #[derive(Debug, Clone)]
@@ -80,7 +82,8 @@ impl History {
         }
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
-        if mean <= 0.0 {
+        // Near standstill the ratio means nothing: stick-slip is judged while rotating.
+        if mean < MIN_ROTATING_RPM {
             return None;
         }
         let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);

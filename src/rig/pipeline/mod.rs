@@ -90,6 +90,8 @@ pub struct Pipeline {
     state_since: Option<(RigState, DateTime<Utc>)>,
     pumps_since: Option<(f64, DateTime<Utc>)>,
     last_time: Option<DateTime<Utc>>,
+    bit_in: Option<f64>,
+    held: u64,
     packets: u64,
 }
 
@@ -117,6 +119,8 @@ impl Pipeline {
             state_since: None,
             pumps_since: None,
             last_time: None,
+            bit_in: None,
+            held: 0,
             packets: 0,
         }
     }
@@ -142,10 +146,43 @@ impl Pipeline {
         let steady = self.steady(&packet, metrics.rig_state);
         time(&mut self.latency, Phase::Physics);
 
-        // 4. Baseline: learn from steady drilling while nothing is suspected.
-        if steady && metrics.rig_state == RigState::Drilling && self.tickets.is_empty() {
-            self.baseline.learn(&packet, &metrics);
-            self.baseline_dirty += 1;
+        // 4. Baseline: learn from steady drilling while no trouble is confirmed (suspicions that
+        // come to nothing must not freeze it, or it could never follow the well).
+        if let Some(bit) = packet.bit_diameter_in {
+            if self.bit_in.is_some_and(|b| (b - bit).abs() > 0.01) {
+                log::info!(
+                    "bit size changed to {bit:.2} in: baseline relearning for the new hole section"
+                );
+                self.baseline.reset();
+                self.tickets.clear();
+            }
+            self.bit_in = Some(bit);
+        }
+        let trouble = self.tickets.values().any(|t| t.confirmed);
+        if steady && metrics.rig_state == RigState::Drilling {
+            if trouble {
+                self.held += 1;
+            } else {
+                self.held = 0;
+            }
+            if self.held > self.config.baseline.hold_during_trouble_samples {
+                // The crew has drilled on through it for this long: it is the well's new normal
+                // (a new formation, a new pump rate), and a baseline that cannot follow it would
+                // alarm forever. Relearn.
+                let open: Vec<&str> = self.tickets.keys().map(|c| c.as_str()).collect();
+                log::warn!(
+                    "{} has lasted {} packets of drilling: taking it as the new normal and relearning the baseline",
+                    open.join(", "),
+                    self.held
+                );
+                self.baseline.reset();
+                self.tickets.clear();
+                self.held = 0;
+            }
+            if self.held == 0 {
+                self.baseline.learn(&packet, &metrics);
+                self.baseline_dirty += 1;
+            }
         }
         time(&mut self.latency, Phase::Baseline);
 

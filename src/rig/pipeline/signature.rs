@@ -8,6 +8,9 @@ use super::history::Entry;
 use super::thresholds::Thresholds;
 use crate::drilling::{AnomalyCategory, PhysicsEvidence, RigState};
 
+/// Below this ROP the bit is not advancing, ft/h.
+const STALLED_ROP_FT_H: f64 = 2.0;
+
 /// One indicator of a category in one packet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Indicator {
@@ -136,19 +139,12 @@ pub fn read(
         .flatten()
         .collect(),
         PackOff => {
-            let spp = against(Signal::Spp, 1.0, th.pack_off_spp_pct, true)?;
+            let spp = against(Signal::SppAtFlow, 1.0, th.pack_off_spp_pct, true)?;
             // Torque climbing with it says cuttings are gripping the string: half the SPP threshold.
             let torque = against(Signal::Torque, 2.0, th.pack_off_spp_pct, false);
             std::iter::once(spp).chain(torque).collect()
         }
-        Washout => {
-            // A pressure drop at a changed pump rate is the pumps, not a hole in the string.
-            let flow = against(Signal::FlowIn, 1.0, 3.0, false)?;
-            if flow.ratio.abs() >= 1.0 {
-                return None;
-            }
-            vec![against(Signal::Spp, -1.0, th.washout_spp_pct, true)?]
-        }
+        Washout => vec![against(Signal::SppAtFlow, -1.0, th.washout_spp_pct, true)?],
         TwistOff => {
             let torque = against(Signal::Torque, -1.0, th.twist_off_torque_drop_pct, true)?;
             let confirm: Vec<Indicator> = [Signal::Spp, Signal::Hookload]
@@ -158,7 +154,9 @@ pub fn read(
             if confirm.is_empty() {
                 return None;
             }
-            let confirmed = confirm.iter().any(Indicator::beyond);
+            // A parted string loses pressure (shorter flow path) and weight (the part below the
+            // break): every one of them that is measured must have fallen.
+            let confirmed = confirm.iter().all(Indicator::beyond);
             let mut torque = torque;
             if !confirmed {
                 // Torque alone falls whenever the driller eases off: not a twist-off.
@@ -168,8 +166,19 @@ pub fn read(
         }
         StuckPipe => {
             let torque = against(Signal::Torque, 1.0, th.stuck_torque_pct, true)?;
-            // The bit not advancing (ROP under 30 % of normal) or the rotary stalling (under half).
-            let rop = against(Signal::Rop, -1.0, 70.0, false);
+            // The bit not advancing (under 2 ft/h: slow drilling is still drilling) or the rotary
+            // stalling (under half its normal speed).
+            let rop = absolute("rop_ft_h", p.rop_ft_h, "ft/h", &|v| {
+                if v <= STALLED_ROP_FT_H {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .map(|i| Indicator {
+                primary: false,
+                ..i
+            });
             let rpm = against(Signal::Rpm, -1.0, 50.0, false);
             let stalled = [&rop, &rpm]
                 .iter()

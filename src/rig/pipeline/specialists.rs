@@ -107,7 +107,7 @@ impl Specialist for HydraulicsSpecialist {
         use AnomalyCategory::*;
         match v.category {
             PackOff | Washout => {
-                let spp = indicator(v, "spp_psi")?;
+                let spp = indicator(v, "spp_at_1000_gpm_psi")?;
                 let dev = spp.deviation_pct.unwrap_or(0.0);
                 Some((
                     level_for(v.severity),

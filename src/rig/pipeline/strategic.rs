@@ -69,8 +69,8 @@ fn rule(category: AnomalyCategory) -> (usize, Trend) {
     match category {
         Kick | LostCirculation | StuckPipe => (15, Trend::None),
         TwistOff => (8, Trend::None),
-        PackOff => (30, Trend::Packets(Signal::Spp, 1.0)),
-        Washout => (30, Trend::Minutes(Signal::Spp, 5, -1.0)),
+        PackOff => (30, Trend::Packets(Signal::SppAtFlow, 1.0)),
+        Washout => (30, Trend::Minutes(Signal::SppAtFlow, 5, -1.0)),
         Founder => (30, Trend::Minutes(Signal::Mse, 5, 1.0)),
         PressureTransition => (30, Trend::Minutes(Signal::Dc, 10, -1.0)),
         StickSlip => (30, Trend::None),
@@ -147,8 +147,7 @@ pub fn verify(
                 })
                 .collect();
             let f = fit(&points)?;
-            let trending = f.slope * dir > 0.0 && (f.r2 >= th.trend_min_r2 || sustained >= 0.999);
-            if !trending {
+            if !(f.slope * dir > 0.0 && f.r2 >= th.trend_min_r2) {
                 return None;
             }
             Some((signal, f))

@@ -1,0 +1,266 @@
+//! The advisory log: every advisory appended as a JSON line to `<data_dir>/advisories.jsonl`
+//! (rotated by size), acknowledgments appended beside them, and the newest kept in memory for
+//! the API. A write that fails (a full disk) is reported, never fatal: the driller still sees
+//! the advisory.
+
+use crate::drilling::{AnomalyCategory, RiskLevel, StrategicAdvisory};
+use crate::fleet::{EventId, EventOutcome};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+/// The file name under the data directory.
+pub const FILE_NAME: &str = "advisories.jsonl";
+
+/// What the crew said about an advisory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Acknowledgment {
+    /// Resolved (with the action), Escalated (with the reason) or FalsePositive.
+    pub outcome: EventOutcome,
+    /// Free notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// When it was acknowledged.
+    pub at: DateTime<Utc>,
+}
+
+/// An advisory as the rig keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvisoryRecord {
+    /// Its id (also the fleet event's id for Elevated and above).
+    pub id: EventId,
+    /// Whether it became a fleet event.
+    pub fleet_event: bool,
+    /// The advisory.
+    pub advisory: StrategicAdvisory,
+    /// The crew's acknowledgment, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledgment: Option<Acknowledgment>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Line {
+    Advisory(AdvisoryRecord),
+    Acknowledgment {
+        id: EventId,
+        #[serde(flatten)]
+        ack: Acknowledgment,
+    },
+}
+
+/// Filter for listing.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this level and above.
+    pub min_level: Option<RiskLevel>,
+    /// Only this category.
+    pub category: Option<AnomalyCategory>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// Why an acknowledgment was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AckError {
+    /// No advisory with that id is held.
+    #[error("no advisory {0} (only the newest are held in memory)")]
+    NotFound(String),
+    /// It was acknowledged before.
+    #[error("advisory {0} was already acknowledged")]
+    Already(String),
+}
+
+/// The log and its in-memory tail.
+#[derive(Debug)]
+pub struct AdvisoryLog {
+    path: PathBuf,
+    max_bytes: u64,
+    keep_files: u32,
+    keep_in_memory: usize,
+    file: Option<File>,
+    size: u64,
+    recent: VecDeque<AdvisoryRecord>,
+    /// The last write error, for the health endpoint; cleared by a good write.
+    pub write_error: Option<String>,
+}
+
+impl AdvisoryLog {
+    /// Open (creating) the log under `data_dir` and reload the current file's records.
+    pub fn open(
+        data_dir: &Path,
+        max_bytes: u64,
+        keep_files: u32,
+        keep_in_memory: usize,
+    ) -> io::Result<Self> {
+        fs::create_dir_all(data_dir)?;
+        let path = data_dir.join(FILE_NAME);
+        let mut log = Self {
+            path,
+            max_bytes,
+            keep_files,
+            keep_in_memory: keep_in_memory.max(1),
+            file: None,
+            size: 0,
+            recent: VecDeque::new(),
+            write_error: None,
+        };
+        log.reload()?;
+        Ok(log)
+    }
+
+    fn reload(&mut self) -> io::Result<()> {
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut skipped = 0u64;
+        for line in BufReader::new(file).lines() {
+            let Ok(line) = line else {
+                skipped += 1;
+                continue;
+            };
+            // A torn last line (power loss mid-append) is skipped, not fatal.
+            match serde_json::from_str::<Line>(&line) {
+                Ok(Line::Advisory(r)) => self.remember(r),
+                Ok(Line::Acknowledgment { id, ack }) => {
+                    if let Some(r) = self.recent.iter_mut().find(|r| r.id == id) {
+                        r.acknowledgment = Some(ack);
+                    }
+                }
+                Err(_) => skipped += 1,
+            }
+        }
+        if skipped > 0 {
+            log::warn!(
+                "{}: skipped {skipped} unreadable line(s) (a write cut off by a crash?)",
+                self.path.display()
+            );
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, r: AdvisoryRecord) {
+        if self.recent.len() == self.keep_in_memory {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(r);
+    }
+
+    fn write_line(&mut self, line: &Line) {
+        let result = (|| -> io::Result<()> {
+            let mut text = serde_json::to_vec(line).map_err(io::Error::other)?;
+            text.push(b'\n');
+            if self.file.is_none() {
+                let f = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?;
+                self.size = f.metadata()?.len();
+                self.file = Some(f);
+            }
+            if self.size + text.len() as u64 > self.max_bytes && self.size > 0 {
+                self.rotate()?;
+                let f = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?;
+                self.size = 0;
+                self.file = Some(f);
+            }
+            if let Some(f) = self.file.as_mut() {
+                f.write_all(&text)?;
+                self.size += text.len() as u64;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => self.write_error = None,
+            Err(e) => {
+                if self.write_error.is_none() {
+                    log::error!(
+                        "cannot write {}: {e}. Advisories still show on the API and screen; free disk space under the data directory.",
+                        self.path.display()
+                    );
+                }
+                self.file = None;
+                self.write_error = Some(e.to_string());
+            }
+        }
+    }
+
+    fn rotate(&mut self) -> io::Result<()> {
+        self.file = None;
+        let numbered = |n: u32| PathBuf::from(format!("{}.{n}", self.path.display()));
+        if self.keep_files == 0 {
+            return fs::remove_file(&self.path);
+        }
+        let _ = fs::remove_file(numbered(self.keep_files));
+        for n in (1..self.keep_files).rev() {
+            let from = numbered(n);
+            if from.exists() {
+                fs::rename(&from, numbered(n + 1))?;
+            }
+        }
+        fs::rename(&self.path, numbered(1))
+    }
+
+    /// Append an advisory.
+    pub fn append(&mut self, record: AdvisoryRecord) {
+        self.write_line(&Line::Advisory(record.clone()));
+        self.remember(record);
+    }
+
+    /// Record the crew's acknowledgment of advisory `id`.
+    pub fn acknowledge(
+        &mut self,
+        id: &str,
+        ack: Acknowledgment,
+    ) -> Result<AdvisoryRecord, AckError> {
+        let record = self
+            .recent
+            .iter_mut()
+            .find(|r| r.id.as_str() == id)
+            .ok_or_else(|| AckError::NotFound(id.to_owned()))?;
+        if record.acknowledgment.is_some() {
+            return Err(AckError::Already(id.to_owned()));
+        }
+        record.acknowledgment = Some(ack.clone());
+        let out = record.clone();
+        self.write_line(&Line::Acknowledgment {
+            id: out.id.clone(),
+            ack,
+        });
+        Ok(out)
+    }
+
+    /// Held advisories, newest first, filtered.
+    pub fn list(&self, filter: &Filter) -> Vec<AdvisoryRecord> {
+        self.recent
+            .iter()
+            .rev()
+            .filter(|r| filter.min_level.is_none_or(|l| r.advisory.risk_level >= l))
+            .filter(|r| filter.category.is_none_or(|c| r.advisory.category == c))
+            .take(if filter.limit == 0 {
+                usize::MAX
+            } else {
+                filter.limit
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// How many are held.
+    pub fn len(&self) -> usize {
+        self.recent.len()
+    }
+
+    /// Whether none are held.
+    pub fn is_empty(&self) -> bool {
+        self.recent.is_empty()
+    }
+}

@@ -1,0 +1,130 @@
+//! `GET /api/v1/advisories` (newest first, filter by level and category) and
+//! `POST /api/v1/advisory/acknowledge` (what the crew made of one).
+
+use super::auth::Operator;
+use super::ApiState;
+use crate::drilling::{AnomalyCategory, RiskLevel};
+use crate::fleet::EventOutcome;
+use crate::rig::advisories::{AckError, Acknowledgment, Filter};
+use crate::rig::runner::lock;
+use crate::web::ApiError;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    level: Option<String>,
+    category: Option<String>,
+    limit: Option<usize>,
+}
+
+pub async fn list(
+    state: web::Data<ApiState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let min_level = match query.level.as_deref() {
+        None => None,
+        Some(l) => Some(
+            RiskLevel::ALL
+                .into_iter()
+                .find(|r| r.as_str() == l)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        format!("unknown level {l:?}: use low, elevated, high or critical"),
+                        "level",
+                    )
+                })?,
+        ),
+    };
+    let category = match query.category.as_deref() {
+        None => None,
+        Some(c) => Some(
+            AnomalyCategory::ALL
+                .into_iter()
+                .find(|a| a.as_str() == c)
+                .ok_or_else(|| {
+                    let known: Vec<&str> =
+                        AnomalyCategory::ALL.iter().map(|a| a.as_str()).collect();
+                    ApiError::bad_request(
+                        format!("unknown category {c:?}"),
+                        format!("category: one of {}", known.join(", ")),
+                    )
+                })?,
+        ),
+    };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1_000).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "limit must be between 1 and 1000",
+            "limit",
+        ));
+    }
+    let filter = Filter {
+        min_level,
+        category,
+        limit,
+    };
+    let records = lock(&state.core).advisories.list(&filter);
+    Ok(HttpResponse::Ok().json(records))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AckBody {
+    id: String,
+    outcome: EventOutcome,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+const MAX_TEXT: usize = 2_000;
+
+pub async fn acknowledge(
+    _: Operator,
+    state: web::Data<ApiState>,
+    body: web::Json<AckBody>,
+) -> Result<HttpResponse, ApiError> {
+    let AckBody { id, outcome, notes } = body.into_inner();
+    let text_ok = |t: &str| !t.trim().is_empty() && t.len() <= MAX_TEXT;
+    match &outcome {
+        EventOutcome::Pending => {
+            return Err(ApiError::bad_request(
+                "an acknowledgment must say resolved, escalated or false_positive",
+                "outcome.status",
+            ))
+        }
+        EventOutcome::Resolved { action_taken } if !text_ok(action_taken) => {
+            return Err(ApiError::bad_request(
+                format!("say what was done (1 to {MAX_TEXT} characters)"),
+                "outcome.action_taken",
+            ))
+        }
+        EventOutcome::Escalated { reason } if !text_ok(reason) => {
+            return Err(ApiError::bad_request(
+                format!("say why it was escalated (1 to {MAX_TEXT} characters)"),
+                "outcome.reason",
+            ))
+        }
+        _ => {}
+    }
+    if notes.as_ref().is_some_and(|n| n.len() > MAX_TEXT) {
+        return Err(ApiError::bad_request(
+            format!("notes are limited to {MAX_TEXT} characters"),
+            "notes",
+        ));
+    }
+    let ack = Acknowledgment {
+        outcome,
+        notes: notes.filter(|n| !n.trim().is_empty()),
+        at: chrono::Utc::now(),
+    };
+    let record = lock(&state.core)
+        .advisories
+        .acknowledge(&id, ack)
+        .map_err(|e| match e {
+            AckError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            AckError::Already(_) => ApiError::Conflict(e.to_string()),
+        })?;
+    Ok(HttpResponse::Ok().json(record))
+}

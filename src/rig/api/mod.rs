@@ -1,0 +1,53 @@
+//! The rig's HTTP API (DESIGN §2 `rig/api/`): every route registered here, each handler in its
+//! own file. Reads are open; the endpoints that change something need the operator token when
+//! the API is bound to anything but loopback.
+
+mod advisories;
+mod auth;
+mod control;
+mod health;
+mod status;
+
+pub use auth::OperatorToken;
+
+use crate::rig::acquisition::source::SourceState;
+use crate::rig::runner::Core;
+use crate::web::{json_error, not_found};
+use actix_web::web;
+use std::sync::{Arc, Mutex};
+
+/// What every handler can reach.
+pub struct ApiState {
+    /// The pipeline, advisory log and stream state.
+    pub core: Arc<Mutex<Core>>,
+    /// The input's shared state (stream issues).
+    pub source: Arc<SourceState>,
+    /// Seconds without data before the stream counts as stale.
+    pub stale_after_secs: f64,
+    /// The operator token, when the API is exposed beyond loopback.
+    pub token: Option<OperatorToken>,
+}
+
+/// Register every route of the rig API.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(16 * 1024)
+            .error_handler(json_error),
+    )
+    .service(
+        web::scope("/api/v1")
+            .route("/health", web::get().to(health::health))
+            .route("/status", web::get().to(status::status))
+            .route("/advisories", web::get().to(advisories::list))
+            .route(
+                "/advisory/acknowledge",
+                web::post().to(advisories::acknowledge),
+            )
+            .route("/config/thresholds", web::get().to(control::get_thresholds))
+            .route("/config/thresholds", web::put().to(control::put_thresholds))
+            .route("/campaign", web::get().to(control::get_campaign))
+            .route("/campaign", web::put().to(control::put_campaign)),
+    )
+    .default_service(web::to(not_found));
+}

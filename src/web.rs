@@ -1,0 +1,147 @@
+//! HTTP plumbing both APIs (hub and rig) share: every error they answer, mapped to its status in
+//! this one place, and the JSON-body and unknown-route handlers. Bodies are
+//! `{"error": "...", "code": "...", "details": [...]}`; internals go to the log only.
+
+use actix_web::error::JsonPayloadError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// An API failure with the status it answers.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed.
+    #[error("{message}")]
+    BadRequest {
+        /// What is wrong.
+        message: String,
+        /// Field paths or further explanation.
+        details: Vec<String>,
+    },
+    /// 401: no or malformed credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: valid-looking credentials that do not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: no such thing.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: it exists already.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is too large, sent or decoded.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// 415: a content encoding we do not speak.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: well formed, but not acceptable now (clock skew, too old).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// 503: a dependency (the database) is unreachable; retry later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug; the detail is logged, never sent.
+    #[error("{0}")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: String,
+    code: &'a str,
+    details: &'a [String],
+}
+
+impl ApiError {
+    /// A 400 naming the field at fault.
+    pub fn bad_request(message: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            message: message.into(),
+            details: vec![detail.into()],
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { .. } => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Unprocessable(_) => "unprocessable",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (error, details): (String, &[String]) = match self {
+            Self::BadRequest { message, details } => (message.clone(), details),
+            Self::Internal(detail) => {
+                log::error!("internal error: {detail}");
+                ("internal error; the server log has the details".into(), &[])
+            }
+            Self::Unavailable(detail) => {
+                log::warn!("answering 503: {detail}");
+                ("temporarily unavailable; retry later".into(), &[])
+            }
+            other => (other.to_string(), &[]),
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header(("Retry-After", "5"));
+        }
+        response.json(ErrorBody {
+            error,
+            code: self.code(),
+            details,
+        })
+    }
+}
+
+/// The JSON extractor's errors as API errors: 413 too large, 415 wrong type, 400 bad JSON.
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    match err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!("request body exceeds {limit} bytes")).into()
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send Content-Type: application/json".into()).into()
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request(format!("invalid JSON: {e}"), "body").into()
+        }
+        other => ApiError::bad_request(format!("could not read body: {other}"), "body").into(),
+    }
+}
+
+/// 404 for a route that does not exist, in the API's error shape.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}
