@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod rig;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;

@@ -102,6 +102,12 @@ pub fn start(
         .name("sairen-input".into())
         .spawn(move || {
             let decoder = Decoder::new(units, &nulls);
+            if !matches!(spec, SourceSpec::WitsTcp(_)) {
+                let _ = tx.send(Input::Link {
+                    up: true,
+                    detail: format!("reading {}", spec.describe()),
+                });
+            }
             let end = match spec {
                 SourceSpec::WitsTcp(addr) => {
                     tcp(&addr, &decoder, reconnect_max, &tx, &state);
@@ -131,7 +137,7 @@ struct WitsLines<'a> {
     framer: Framer,
     decoder: Decoder,
     issues: Issues,
-    published: Instant,
+    published_total: u64,
     tx: &'a SyncSender<Input>,
     state: &'a SourceState,
 }
@@ -142,7 +148,7 @@ impl<'a> WitsLines<'a> {
             framer: Framer::default(),
             decoder,
             issues: Issues::default(),
-            published: Instant::now(),
+            published_total: 0,
             tx,
             state,
         }
@@ -150,16 +156,18 @@ impl<'a> WitsLines<'a> {
 
     /// One line; `false` when the pipeline has gone.
     fn line(&mut self, line: &str) -> bool {
-        let Some(frame) = self.framer.push_line(line, &mut self.issues) else {
+        let frame = self.framer.push_line(line, &mut self.issues);
+        // Problems are rare in a healthy feed, and a lock costs nanoseconds: show each at once.
+        if self.issues.total() != self.published_total {
+            self.publish();
+        }
+        let Some(frame) = frame else {
             return true;
         };
         let input = match self.decoder.decode(&frame, Utc::now(), &mut self.issues) {
             Decoded::Packet(p) => Input::Packet(p),
             Decoded::KeepAlive => Input::KeepAlive,
         };
-        if self.published.elapsed() >= Duration::from_secs(1) {
-            self.publish();
-        }
         self.tx.send(input).is_ok()
     }
 
@@ -167,7 +175,7 @@ impl<'a> WitsLines<'a> {
         if let Ok(mut shared) = self.state.issues.lock() {
             *shared = self.issues.clone();
         }
-        self.published = Instant::now();
+        self.published_total = self.issues.total();
     }
 
     /// Read lines until end of input, a read error, or stop. A line longer than WITS allows is

@@ -89,6 +89,11 @@ impl Issues {
         self.counts.get(&issue).copied().unwrap_or(0)
     }
 
+    /// Problems of every kind so far.
+    pub fn total(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
     /// Every kind seen, with its count.
     pub fn all(&self) -> &BTreeMap<Issue, u64> {
         &self.counts

@@ -1,0 +1,152 @@
+//! A real `sairen rig` process for black-box tests: started with its own data directory and
+//! config, its API address read from its log.
+
+use super::http;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running rig, killed when dropped.
+pub struct RigProcess {
+    /// The child.
+    pub child: Child,
+    /// `127.0.0.1:PORT` of its API.
+    pub addr: String,
+    /// Every log line so far.
+    pub log: Arc<Mutex<Vec<String>>>,
+    /// Its stdin, when started with `--stdin`.
+    pub stdin: Option<ChildStdin>,
+}
+
+/// The `sairen` binary with the rig's config and data directory under `dir`.
+pub fn rig_command(dir: &Path, extra_toml: &str) -> Command {
+    let config = dir.join("rig.toml");
+    let toml = format!(
+        "[rig]\nrig_id = \"RIG-TEST-1\"\nwell_id = \"W-TEST\"\nfield = \"Volve\"\ndata_dir = {:?}\n{extra_toml}",
+        dir.join("data")
+    );
+    std::fs::write(&config, toml).expect("config");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sairen"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["rig", "--config"])
+        .arg(&config)
+        .env(
+            "RUST_LOG",
+            std::env::var("RIG_LOG").unwrap_or("info".into()),
+        )
+        .env_remove("SAIREN_RIG_OPERATOR_TOKEN");
+    cmd
+}
+
+impl RigProcess {
+    /// Start `cmd` (from [`rig_command`] plus input arguments) and wait for its API.
+    pub fn start(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sairen rig");
+        let stderr = child.stderr.take().expect("stderr");
+        let stdin = child.stdin.take();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("rig API on http://").nth(1) {
+                    let addr = rest.split('/').next().unwrap_or_default().to_owned();
+                    let _ = tx.send(addr);
+                }
+                sink.lock().expect("log").push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!(
+                    "rig did not start; log:\n{}",
+                    log.lock().expect("log").join("\n")
+                )
+            });
+        Self {
+            child,
+            addr,
+            log,
+            stdin,
+        }
+    }
+
+    /// GET a path; status and JSON.
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = http(&self.addr, "GET", path, &[], b"").expect("GET");
+        (r.status, r.json())
+    }
+
+    /// Send a JSON body with a method and optional bearer token; status and JSON.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(b) = &bearer {
+            headers.push(("Authorization", b.as_str()));
+        }
+        let r = http(
+            &self.addr,
+            method,
+            path,
+            &headers,
+            body.to_string().as_bytes(),
+        )
+        .expect("request");
+        (r.status, r.json())
+    }
+
+    /// Poll `path` until `done` says yes, or panic after `secs`.
+    pub fn wait_for(
+        &self,
+        path: &str,
+        secs: u64,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let start = Instant::now();
+        loop {
+            let (status, body) = self.get(path);
+            if status == 200 && done(&body) {
+                return body;
+            }
+            if start.elapsed() > Duration::from_secs(secs) {
+                panic!(
+                    "{path} not as wanted after {secs} s: {body}\nlog:\n{}",
+                    self.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The log so far, joined.
+    pub fn log_text(&self) -> String {
+        self.log.lock().expect("log").join("\n")
+    }
+}
+
+impl Drop for RigProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The shared Volve log, read in place.
+pub fn volve_csv() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/usrop_A0_F-9A_depth.csv")
+}

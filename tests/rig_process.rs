@@ -1,0 +1,327 @@
+//! `sairen rig` as a user runs it: a real process, its files, its HTTP API.
+
+mod common;
+
+use common::rig::{rig_command, volve_csv, RigProcess};
+use serde_json::json;
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+#[test]
+fn the_volve_csv_replays_end_to_end_and_reports_missing_channels_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = rig_command(dir.path(), "")
+        .arg("--csv")
+        .arg(volve_csv())
+        .args(["--speed", "0", "--api-bind", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let log = String::from_utf8_lossy(&out.stderr);
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{log}\n{summary}");
+    assert!(summary.contains("13746 packets"), "{summary}");
+    assert_eq!(log.matches("has no column for").count(), 1, "{log}");
+    let missing = log
+        .lines()
+        .find(|l| l.contains("has no column for"))
+        .expect("reported");
+    assert!(missing.contains("flow_out_gpm") && missing.contains("pit_volume_bbl"));
+    let jsonl =
+        std::fs::read_to_string(dir.path().join("data/advisories.jsonl")).unwrap_or_default();
+    for line in jsonl.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+        if v["kind"] == "advisory" {
+            let category = v["advisory"]["category"].as_str().expect("category");
+            assert!(!["kick", "lost_circulation"].contains(&category), "{line}");
+        }
+    }
+    assert!(dir.path().join("data/baseline.json").exists());
+}
+
+#[test]
+fn a_kick_reaches_the_api_is_acknowledged_and_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let start = || {
+        let mut cmd = rig_command(dir.path(), "");
+        cmd.args([
+            "--simulate",
+            "kick",
+            "--seconds",
+            "0",
+            "--speed",
+            "400",
+            "--api-bind",
+            "127.0.0.1:0",
+        ]);
+        RigProcess::start(cmd)
+    };
+    let rig = start();
+    let list = rig.wait_for("/api/v1/advisories?category=kick", 60, |b| {
+        b.as_array().is_some_and(|a| !a.is_empty())
+    });
+    let first = &list.as_array().expect("array")[list.as_array().expect("array").len() - 1];
+    let id = first["id"].as_str().expect("id").to_owned();
+    assert!(id.starts_with("RIG-TEST-1-"), "{id}");
+    assert!(first["fleet_event"].as_bool().expect("flag"));
+    assert!(
+        first["advisory"]["recommendation"]
+            .as_str()
+            .expect("text")
+            .contains("gpm"),
+        "{first}"
+    );
+
+    let (status, health) = rig.get("/api/v1/health");
+    assert_eq!(status, 200);
+    assert_eq!(health["stream"]["alive"], true, "{health}");
+    assert!(health["stream"]["packets"].as_u64().expect("n") > 1_800);
+    assert_eq!(health["baseline"]["state"], "locked", "{health}");
+    let (status, st) = rig.get("/api/v1/status");
+    assert_eq!(status, 200);
+    assert!(st["packet"]["flow_out_gpm"].is_number(), "{st}");
+    assert!(st["latency"].as_array().expect("phases").len() >= 10);
+
+    // Bad input: a clear 4xx each.
+    assert_eq!(rig.get("/api/v1/advisories?level=severe").0, 400);
+    assert_eq!(rig.get("/api/v1/advisories?category=meteor").0, 400);
+    assert_eq!(rig.get("/api/v1/nowhere").0, 404);
+    let pending = json!({"id": id, "outcome": {"status": "pending"}});
+    assert_eq!(
+        rig.send("POST", "/api/v1/advisory/acknowledge", &pending, None)
+            .0,
+        400
+    );
+    let empty_action = json!({"id": id, "outcome": {"status": "resolved", "action_taken": " "}});
+    assert_eq!(
+        rig.send("POST", "/api/v1/advisory/acknowledge", &empty_action, None)
+            .0,
+        400
+    );
+    let unknown = json!({"id": "RIG-TEST-1-1", "outcome": {"status": "false_positive"}});
+    assert_eq!(
+        rig.send("POST", "/api/v1/advisory/acknowledge", &unknown, None)
+            .0,
+        404
+    );
+
+    let ack = json!({
+        "id": id,
+        "outcome": {"status": "resolved", "action_taken": "shut in, circulated out with driller's method"},
+        "notes": "<script>alert(1)</script> gain 4 bbl"
+    });
+    let (status, body) = rig.send("POST", "/api/v1/advisory/acknowledge", &ack, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["acknowledgment"]["outcome"]["status"], "resolved");
+    assert_eq!(
+        rig.send("POST", "/api/v1/advisory/acknowledge", &ack, None)
+            .0,
+        409
+    );
+
+    // Thresholds: partial update, validated; nonsense refused with the reason.
+    let (status, th) = rig.send(
+        "PUT",
+        "/api/v1/config/thresholds",
+        &json!({"kick_flow_pct": 4.0}),
+        None,
+    );
+    assert_eq!(status, 200, "{th}");
+    assert_eq!(th["kick_flow_pct"], 4.0);
+    assert_eq!(rig.get("/api/v1/config/thresholds").1["kick_flow_pct"], 4.0);
+    let (status, err) = rig.send(
+        "PUT",
+        "/api/v1/config/thresholds",
+        &json!({"kick_flow_pct": -1}),
+        None,
+    );
+    assert_eq!(status, 400);
+    assert!(
+        err["details"][0]
+            .as_str()
+            .expect("reason")
+            .contains("kick_flow_pct"),
+        "{err}"
+    );
+    assert_eq!(
+        rig.send(
+            "PUT",
+            "/api/v1/config/thresholds",
+            &json!({"kick_flow": 4}),
+            None
+        )
+        .0,
+        400
+    );
+    assert_eq!(
+        rig.send("PUT", "/api/v1/config/thresholds", &json!([1]), None)
+            .0,
+        400
+    );
+    let (status, c) = rig.send(
+        "PUT",
+        "/api/v1/campaign",
+        &json!({"campaign": "plug_and_abandonment"}),
+        None,
+    );
+    assert_eq!(
+        (status, c["campaign"].as_str()),
+        (200, Some("plug_and_abandonment"))
+    );
+    assert_eq!(
+        rig.send(
+            "PUT",
+            "/api/v1/campaign",
+            &json!({"campaign": "drilling"}),
+            None
+        )
+        .0,
+        400
+    );
+    drop(rig);
+
+    // kill -9 and start again: the acknowledgment and the baseline come back from disk.
+    let again = start();
+    let list = again.wait_for("/api/v1/advisories?category=kick&limit=1000", 30, |b| {
+        b.as_array()
+            .is_some_and(|a| a.iter().any(|r| r["id"] == id.as_str()))
+    });
+    let kept = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .expect("kept");
+    assert_eq!(
+        kept["acknowledgment"]["notes"],
+        "<script>alert(1)</script> gain 4 bbl"
+    );
+    assert!(
+        again.log_text().contains("baseline reloaded"),
+        "{}",
+        again.log_text()
+    );
+}
+
+#[test]
+fn off_loopback_the_api_needs_the_operator_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let refused = rig_command(dir.path(), "")
+        .args(["--simulate", "normal", "--api-bind", "0.0.0.0:0"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!refused.status.success());
+    let text = String::from_utf8_lossy(&refused.stderr);
+    assert!(text.contains("SAIREN_RIG_OPERATOR_TOKEN"), "{text}");
+
+    let token = "operator-token-0123456789";
+    let mut cmd = rig_command(dir.path(), "");
+    cmd.args([
+        "--simulate",
+        "normal",
+        "--seconds",
+        "0",
+        "--api-bind",
+        "0.0.0.0:0",
+    ])
+    .env("SAIREN_RIG_OPERATOR_TOKEN", token);
+    let mut rig = RigProcess::start(cmd);
+    rig.addr = rig.addr.replace("0.0.0.0", "127.0.0.1");
+    assert_eq!(rig.get("/api/v1/health").0, 200, "reads stay open");
+    let change = json!({"campaign": "production"});
+    assert_eq!(rig.send("PUT", "/api/v1/campaign", &change, None).0, 401);
+    assert_eq!(
+        rig.send(
+            "PUT",
+            "/api/v1/campaign",
+            &change,
+            Some("wrong-token-0123456789")
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        rig.send("PUT", "/api/v1/campaign", &change, Some(token)).0,
+        200
+    );
+}
+
+#[test]
+fn health_says_what_is_wrong_with_a_garbled_then_silent_stream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = rig_command(dir.path(), "[input]\nstale_after_secs = 1\n");
+    cmd.args(["--stdin", "--api-bind", "127.0.0.1:0"]);
+    let mut rig = RigProcess::start(cmd);
+    let mut stdin = rig.stdin.take().expect("stdin");
+    let mut text = String::new();
+    for (i, p) in sairen::simulate::Simulator::new(sairen::simulate::Scenario::Normal, 3)
+        .take(50)
+        .enumerate()
+    {
+        sairen::rig::acquisition::wits::write_frame(
+            &p,
+            sairen::rig::acquisition::units::UnitSystem::Fps,
+            &mut text,
+        );
+        if i % 10 == 0 {
+            text.push_str("garbage \u{1}\u{2} line\r\n0118abc\r\n");
+        }
+    }
+    stdin.write_all(text.as_bytes()).expect("write");
+    stdin.flush().expect("flush");
+    let health = rig.wait_for("/api/v1/health", 30, |h| h["stream"]["packets"] == 50);
+    let issues = health["input_issues"].to_string();
+    assert!(
+        issues.contains("not WITS0") && issues.contains("outside a &&"),
+        "{health}"
+    );
+    // Then silence, with the pipe still open: stale, and said so.
+    let health = rig.wait_for("/api/v1/health", 30, |h| h["status"] == "stale");
+    assert!(
+        health["problems"][0]
+            .as_str()
+            .expect("problem")
+            .contains("no data for"),
+        "{health}"
+    );
+    drop(stdin);
+}
+
+#[test]
+fn a_wits_tcp_feed_that_comes_up_late_is_picked_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = common::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut cmd = rig_command(dir.path(), "[input]\nreconnect_max_secs = 1\n");
+    cmd.args(["--wits-tcp", &addr, "--api-bind", "127.0.0.1:0"]);
+    let rig = RigProcess::start(cmd);
+    let down = rig.wait_for("/api/v1/health", 30, |h| {
+        h["stream"]["link_detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("cannot connect"))
+    });
+    assert_eq!(down["stream"]["link_up"], false);
+    let mut sim = std::process::Command::new(env!("CARGO_BIN_EXE_sairen"))
+        .args([
+            "simulate",
+            "--scenario",
+            "normal",
+            "--listen",
+            &addr,
+            "--speed",
+            "50",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulator");
+    let up = rig.wait_for("/api/v1/health", 30, |h| {
+        h["stream"]["link_up"] == true && h["stream"]["packets"].as_u64().is_some_and(|n| n > 20)
+    });
+    assert_eq!(up["stream"]["alive"], true, "{up}");
+    let _ = sim.kill();
+    let _ = sim.wait();
+    std::thread::sleep(Duration::from_millis(10));
+}

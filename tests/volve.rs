@@ -1,0 +1,137 @@
+//! Real data: Equinor's Volve field, well 15/9-F-9 A, as prepared by USROP (see
+//! ../shared/data/README.md). Read in place from ../shared/data/, never copied.
+
+use sairen::drilling::{AnomalyCategory, Campaign, RiskLevel};
+use sairen::rig::acquisition::csv::{ChannelMap, CsvReplay};
+use sairen::rig::acquisition::wits::DEFAULT_NULLS;
+use sairen::rig::pipeline::baseline::Baseline;
+use sairen::rig::pipeline::knowledge::NoopStore;
+use sairen::rig::pipeline::{Pipeline, PipelineConfig};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/usrop_A0_F-9A_depth.csv")
+}
+
+fn map() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/channel-maps/volve-usrop.toml")
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[test]
+fn volve_replays_with_sensible_physics_and_nothing_from_absent_channels() {
+    let path = data();
+    assert!(
+        path.exists(),
+        "{} is missing: the shared drilling data must sit beside the repository",
+        path.display()
+    );
+    let map = ChannelMap::load(&map()).expect("the shipped Volve map loads");
+    let mut replay = CsvReplay::open(&path, &map, &DEFAULT_NULLS).expect("open");
+    let missing = replay.missing_channels();
+    for absent in ["flow_out_gpm", "pit_volume_bbl"] {
+        assert!(missing.iter().any(|c| c.as_str() == absent), "{missing:?}");
+    }
+    let config = PipelineConfig::default();
+    let mut pipeline = Pipeline::new(
+        config.clone(),
+        Campaign::Production,
+        Baseline::new(config.baseline),
+        Arc::new(NoopStore),
+    );
+    // Per bit size: MSE and d-exponent samples.
+    let (mut mse_12, mut mse_8, mut d_12, mut d_8) = (vec![], vec![], vec![], vec![]);
+    let mut rows = 0;
+    let mut advisories = Vec::new();
+    for row in replay.by_ref() {
+        let packet = row.expect("row");
+        rows += 1;
+        let bit = packet.bit_diameter_in.expect("bit size in every row");
+        let out = pipeline.process(packet);
+        for v in [
+            out.metrics.mse_psi,
+            out.metrics.d_exponent,
+            out.metrics.dc_exponent,
+            out.metrics.ecd_ppg,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert!(v.is_finite());
+        }
+        let (mse, d) = if bit > 10.0 {
+            (&mut mse_12, &mut d_12)
+        } else {
+            (&mut mse_8, &mut d_8)
+        };
+        mse.extend(out.metrics.mse_psi);
+        d.extend(out.metrics.d_exponent);
+        advisories.extend(out.advisory);
+    }
+    assert_eq!(rows, 13_746, "every row of the file replays");
+    eprintln!(
+        "12¼ in: {} MSE, median {:.0} psi, d median {:.2}; 8½ in: {} MSE, median {:.0} psi, d median {:.2}; {} advisories",
+        mse_12.len(), median(mse_12.clone()), median(d_12.clone()),
+        mse_8.len(), median(mse_8.clone()), median(d_8.clone()), advisories.len()
+    );
+    assert!(
+        mse_12.len() > 5_000 && mse_8.len() > 4_000,
+        "both bit sections give MSE"
+    );
+    // Teale (1965): at full efficiency MSE equals the rock's compressive strength; sediments run
+    // from ~1,000 to ~30,000 psi, and MSE from surface torque runs up to a few times that
+    // (string friction, efficiencies of 20–40 % are usual). A median outside 1,000–150,000 psi
+    // would mean wrong units or a wrong formula — and it must hold in both bit sizes.
+    for (size, mse) in [("12¼", &mse_12), ("8½", &mse_8)] {
+        let m = median(mse.to_vec());
+        assert!(
+            (1_000.0..150_000.0).contains(&m),
+            "{size} in: median MSE {m}"
+        );
+    }
+    // Jorden & Shirley (1966): d-exponents of normally compacted sediments lie around 1–2;
+    // nearly every sample must fall in 0.2–4 and the median in 0.5–2.5.
+    for (size, d) in [("12¼", &d_12), ("8½", &d_8)] {
+        let m = median(d.to_vec());
+        assert!((0.5..2.5).contains(&m), "{size} in: median d {m}");
+        let inside = d.iter().filter(|v| (0.2..4.0).contains(*v)).count();
+        assert!(
+            inside * 100 >= d.len() * 95,
+            "{size} in: {inside} of {} in range",
+            d.len()
+        );
+    }
+    // No flow-out or pit channels: the detectors that need them must stay silent.
+    let from_absent: Vec<_> = advisories
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.category,
+                AnomalyCategory::Kick | AnomalyCategory::LostCirculation
+            )
+        })
+        .collect();
+    assert!(from_absent.is_empty(), "{from_absent:#?}");
+    for a in advisories
+        .iter()
+        .filter(|a| a.risk_level >= RiskLevel::Elevated)
+    {
+        for e in &a.physics {
+            assert!(
+                ![
+                    "flow_out_gpm",
+                    "flow_balance_pct",
+                    "pit_gain_bbl",
+                    "pit_rate_bbl_min"
+                ]
+                .contains(&e.channel.as_str()),
+                "advisory quotes absent data: {a:#?}"
+            );
+        }
+    }
+}
