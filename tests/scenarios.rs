@@ -232,7 +232,7 @@ fn a_metric_stream_read_as_oilfield_units_raises_no_critical_and_is_named() {
         sairen::rig::acquisition::wits::write_frame(&p, UnitSystem::Metric, &mut text);
         for line in text.lines() {
             if let Some(frame) = framer.push_line(line, &mut issues) {
-                if let Decoded::Packet(p) = decoder.decode(&frame, p.timestamp, &mut issues) {
+                if let Decoded::Packet(p) = decoder.decode(frame, p.timestamp, &mut issues) {
                     packets.push(*p);
                 }
             }

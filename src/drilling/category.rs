@@ -122,6 +122,14 @@ mod tests {
         }
     }
 
+    /// The pipeline indexes per-category arrays with `category as usize`.
+    #[test]
+    fn all_lists_categories_in_declaration_order() {
+        for (i, c) in AnomalyCategory::ALL.into_iter().enumerate() {
+            assert_eq!(c as usize, i);
+        }
+    }
+
     #[test]
     fn groups_follow_the_design() {
         assert_eq!(AnomalyCategory::Kick.group(), CategoryGroup::WellControl);

@@ -76,12 +76,19 @@ channels! {
 }
 
 impl Channel {
-    /// The channel a WITS record-01 item carries.
+    /// The channel a WITS record-01 item carries (a table lookup: this runs for every item).
     pub fn from_wits_item(item: u8) -> Option<Channel> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|c| c.wits_item() == Some(item))
+        static BY_ITEM: std::sync::OnceLock<[Option<Channel>; 100]> = std::sync::OnceLock::new();
+        let table = BY_ITEM.get_or_init(|| {
+            let mut t = [None; 100];
+            for &c in Channel::ALL {
+                if let Some(i) = c.wits_item() {
+                    t[usize::from(i)] = Some(c);
+                }
+            }
+            t
+        });
+        table.get(usize::from(item)).copied().flatten()
     }
 
     /// The channel with this field name.

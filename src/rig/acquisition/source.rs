@@ -156,19 +156,20 @@ impl<'a> WitsLines<'a> {
 
     /// One line; `false` when the pipeline has gone.
     fn line(&mut self, line: &str) -> bool {
-        let frame = self.framer.push_line(line, &mut self.issues);
+        let input = self.framer.push_line(line, &mut self.issues).map(|frame| {
+            match self.decoder.decode(frame, Utc::now(), &mut self.issues) {
+                Decoded::Packet(p) => Input::Packet(p),
+                Decoded::KeepAlive => Input::KeepAlive,
+            }
+        });
         // Problems are rare in a healthy feed, and a lock costs nanoseconds: show each at once.
         if self.issues.total() != self.published_total {
             self.publish();
         }
-        let Some(frame) = frame else {
-            return true;
-        };
-        let input = match self.decoder.decode(&frame, Utc::now(), &mut self.issues) {
-            Decoded::Packet(p) => Input::Packet(p),
-            Decoded::KeepAlive => Input::KeepAlive,
-        };
-        self.tx.send(input).is_ok()
+        match input {
+            Some(input) => self.tx.send(input).is_ok(),
+            None => true,
+        }
     }
 
     fn publish(&mut self) {

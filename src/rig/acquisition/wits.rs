@@ -100,15 +100,16 @@ impl Issues {
     }
 }
 
-/// One item line: record, item and the value text.
+/// One item line: record, item and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     /// Record number (01 = General Time-Based).
     pub record: u8,
     /// Item number within the record.
     pub item: u8,
-    /// The value as sent.
-    pub value: String,
+    /// The value, read as a number at once (no copy of the text on the hot path); the text is
+    /// kept only when it is not a finite number, for the report.
+    pub value: Result<f64, String>,
 }
 
 /// The items between one `&&` and its `!!`.
@@ -118,16 +119,19 @@ pub struct Frame {
     pub items: Vec<Item>,
 }
 
-/// Splits a WITS0 stream, line by line, into frames.
+/// Splits a WITS0 stream, line by line, into frames. One frame buffer is reused for the whole
+/// stream: framing allocates nothing per frame.
 #[derive(Debug, Default)]
 pub struct Framer {
-    current: Option<Frame>,
+    frame: Frame,
+    open: bool,
 }
 
 impl Framer {
-    /// Take one line (without or with its CR/LF); a complete frame when this line closed one.
-    pub fn push_line(&mut self, line: &str, issues: &mut Issues) -> Option<Frame> {
-        let line = line.trim();
+    /// Take one line (without or with its CR/LF); the complete frame when this line closed one,
+    /// valid until the next line.
+    pub fn push_line(&mut self, line: &str, issues: &mut Issues) -> Option<&Frame> {
+        let line = line.trim_ascii();
         if line.is_empty() {
             return None;
         }
@@ -138,30 +142,33 @@ impl Framer {
         }
         match line {
             "&&" => {
-                if self.current.replace(Frame::default()).is_some() {
+                if self.open {
                     issues.note(Issue::TruncatedFrame, "&& before !!");
                 }
+                self.frame.items.clear();
+                self.open = true;
                 None
             }
             "!!" => {
-                let frame = self.current.take();
-                if frame.is_none() {
+                if !self.open {
                     issues.note(Issue::OutsideFrame, line);
+                    return None;
                 }
-                frame
+                self.open = false;
+                Some(&self.frame)
             }
             _ => {
                 let Some(item) = parse_item(line) else {
                     issues.note(Issue::GarbageLine, line);
                     return None;
                 };
-                match &mut self.current {
-                    None => issues.note(Issue::OutsideFrame, line),
-                    Some(frame) if frame.items.len() >= MAX_ITEMS => {
-                        self.current = None;
-                        issues.note(Issue::TruncatedFrame, "too many items");
-                    }
-                    Some(frame) => frame.items.push(item),
+                if !self.open {
+                    issues.note(Issue::OutsideFrame, line);
+                } else if self.frame.items.len() >= MAX_ITEMS {
+                    self.open = false;
+                    issues.note(Issue::TruncatedFrame, "too many items");
+                } else {
+                    self.frame.items.push(item);
                 }
                 None
             }
@@ -170,15 +177,59 @@ impl Framer {
 }
 
 fn parse_item(line: &str) -> Option<Item> {
-    let code = line.get(..4)?;
-    if !code.bytes().all(|b| b.is_ascii_digit()) {
+    let code = line.as_bytes().get(..4)?;
+    if !code.iter().all(u8::is_ascii_digit) {
         return None;
     }
+    let digit = |i: usize| code[i] - b'0';
+    let text = line.get(4..)?.trim_ascii();
+    let value = simple_decimal(text).or_else(|| text.parse::<f64>().ok());
     Some(Item {
-        record: code[..2].parse().ok()?,
-        item: code[2..].parse().ok()?,
-        value: line[4..].trim().to_owned(),
+        record: digit(0) * 10 + digit(1),
+        item: digit(2) * 10 + digit(3),
+        value: match value {
+            Some(v) if v.is_finite() => Ok(v),
+            _ => Err(text.to_owned()),
+        },
     })
+}
+
+/// Powers of ten exactly representable as f64.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The common WITS value `[-]digits[.digits]` with at most 15 significant digits, read exactly:
+/// the digits form an integer below 2^53 and one division by an exact power of ten rounds
+/// correctly (Clinger's fast path). Anything else returns `None` for the full parser.
+fn simple_decimal(text: &str) -> Option<f64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let (mut mantissa, mut fraction, mut seen_point, mut count) = (0u64, 0usize, false, 0usize);
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+                if seen_point {
+                    fraction += 1;
+                }
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 15 {
+        return None;
+    }
+    let v = mantissa as f64 / POW10[fraction];
+    Some(if negative { -v } else { v })
 }
 
 /// A record-01 channel: where it goes in a packet and what it measures.
@@ -261,14 +312,13 @@ impl Decoder {
                 );
                 continue;
             }
-            let Ok(value) = item.value.parse::<f64>() else {
-                issues.note(Issue::BadValue, &item.value);
-                continue;
+            let value = match &item.value {
+                Ok(v) => *v,
+                Err(text) => {
+                    issues.note(Issue::BadValue, text);
+                    continue;
+                }
             };
-            if !value.is_finite() {
-                issues.note(Issue::BadValue, &item.value);
-                continue;
-            }
             match item.item {
                 DATE_ITEM => date = (!self.is_null(value)).then_some(value),
                 TIME_ITEM => time = (!self.is_null(value)).then_some(value),
@@ -338,12 +388,48 @@ pub fn write_frame(packet: &WitsPacket, units: UnitSystem, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_decimal_path_agrees_with_the_full_parser() {
+        for text in [
+            "0",
+            "-0",
+            "1",
+            "10001.2345",
+            "-999.25",
+            "9999",
+            "3.14159265358979",
+            "0.1",
+            "+42.5",
+            "123456789012345",
+            "0.00000000000001",
+            "12.",
+            ".5",
+        ] {
+            let fast = simple_decimal(text).expect(text);
+            let full: f64 = text.parse().expect(text);
+            assert_eq!(fast.to_bits(), full.to_bits(), "{text}");
+        }
+        for text in [
+            "1e5",
+            "1234567890123456",
+            "0.000000000000001",
+            "1.2.3",
+            "-",
+            "",
+            "nan",
+            "inf",
+            "12a",
+        ] {
+            assert!(simple_decimal(text).is_none(), "{text}");
+        }
+    }
     use chrono::TimeZone;
 
     fn frames(text: &str, issues: &mut Issues) -> Vec<Frame> {
         let mut framer = Framer::default();
         text.split(['\n', '\r'])
-            .filter_map(|l| framer.push_line(l, issues))
+            .filter_map(|l| framer.push_line(l, issues).cloned())
             .collect()
     }
 

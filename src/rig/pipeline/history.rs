@@ -2,6 +2,8 @@
 //! last 60 one-minute means of every baseline signal.
 
 use super::baseline::Signal;
+use super::signature::Mark;
+use crate::drilling::AnomalyCategory;
 use crate::drilling::{DrillingMetrics, WitsPacket};
 use crate::fleet::HistorySnapshot;
 use std::collections::VecDeque;
@@ -24,6 +26,8 @@ pub struct Entry {
     pub steady: bool,
     /// Coefficient of variation of rotary speed over the last 20 packets, %.
     pub rpm_cv_pct: Option<f64>,
+    /// What the tactical gate read in this packet, per category (`AnomalyCategory as usize`).
+    pub marks: [Mark; AnomalyCategory::ALL.len()],
 }
 
 /// The mean of every signal over one clock minute.
@@ -64,29 +68,32 @@ impl History {
             snapshot: HistorySnapshot { packet, metrics },
             steady,
             rpm_cv_pct,
+            marks: Default::default(),
         });
     }
 
     fn rpm_cv(&self, now: Option<f64>) -> Option<f64> {
         let now = now?;
-        let values: Vec<f64> = self
-            .entries
-            .iter()
-            .rev()
-            .take(RPM_CV_SPAN - 1)
-            .filter_map(|e| e.snapshot.packet.rpm)
-            .chain(std::iter::once(now))
-            .collect();
-        if values.len() < RPM_CV_SPAN {
+        // The last 20 speeds, this one included, without allocating: this runs for every packet.
+        let recent = || {
+            self.entries
+                .iter()
+                .rev()
+                .take(RPM_CV_SPAN - 1)
+                .filter_map(|e| e.snapshot.packet.rpm)
+                .chain(std::iter::once(now))
+        };
+        let n = recent().count();
+        if n < RPM_CV_SPAN {
             return None;
         }
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
+        let n = n as f64;
+        let mean = recent().sum::<f64>() / n;
         // Near standstill the ratio means nothing: stick-slip is judged while rotating.
         if mean < MIN_ROTATING_RPM {
             return None;
         }
-        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let var = recent().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
         let cv = var.sqrt() / mean * 100.0;
         cv.is_finite().then_some(cv)
     }
@@ -141,6 +148,11 @@ impl History {
     /// The newest packet.
     pub fn latest(&self) -> Option<&Entry> {
         self.entries.back()
+    }
+
+    /// The newest packet, to record what the gate read in it.
+    pub fn latest_mut(&mut self) -> Option<&mut Entry> {
+        self.entries.back_mut()
     }
 
     /// `(minute, mean)` of a signal over the last `n` completed minutes that have one, oldest first.

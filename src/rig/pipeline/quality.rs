@@ -70,14 +70,7 @@ fn plausible(channel: Channel) -> Option<(f64, f64)> {
 /// Whether a channel should be moving in this packet, and after how many identical packets it is
 /// called stuck. Channels a rig legitimately holds constant (rpm set-points, pump strokes, depths)
 /// are never called stuck.
-fn should_move(channel: Channel, p: &WitsPacket, stuck_after: u64) -> Option<u64> {
-    let pumping = p.flow_in_gpm.is_some_and(|q| q > 50.0)
-        || [p.pump1_spm, p.pump2_spm, p.pump3_spm]
-            .iter()
-            .flatten()
-            .sum::<f64>()
-            > 5.0;
-    let rotating = p.rpm.is_some_and(|r| r > 5.0);
+fn should_move(channel: Channel, pumping: bool, rotating: bool, stuck_after: u64) -> Option<u64> {
     match channel {
         Channel::Torque if rotating => Some(stuck_after),
         Channel::Spp | Channel::FlowOut | Channel::FlowOutPct if pumping => Some(stuck_after),
@@ -88,20 +81,17 @@ fn should_move(channel: Channel, p: &WitsPacket, stuck_after: u64) -> Option<u64
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Run {
-    value: f64,
-    packets: u64,
-}
+const CHANNELS: usize = Channel::ALL.len();
 
 /// The channels' state and faults.
 #[derive(Debug, Clone)]
 pub struct SensorCheck {
     stuck_after: u64,
-    runs: BTreeMap<Channel, Run>,
+    /// Per channel (by `Channel as usize`): the value repeating and for how many packets.
+    runs: [(u64, u64); CHANNELS],
     faults: BTreeMap<Channel, Fault>,
     identical_packets: u64,
-    previous: Option<WitsPacket>,
+    previous: [Option<u64>; CHANNELS],
 }
 
 impl SensorCheck {
@@ -109,31 +99,30 @@ impl SensorCheck {
     pub fn new(stuck_after: u64) -> Self {
         Self {
             stuck_after: stuck_after.max(2),
-            runs: BTreeMap::new(),
+            runs: [(0, 0); CHANNELS],
             faults: BTreeMap::new(),
             identical_packets: 0,
-            previous: None,
+            previous: [None; CHANNELS],
         }
     }
 
     /// Clean `packet` in place: out-of-range values and stuck channels become absent.
     pub fn clean(&mut self, packet: &mut WitsPacket) {
-        let frozen = self.previous.as_ref().is_some_and(|prev| {
-            Channel::ALL
+        let pumping = packet.flow_in_gpm.is_some_and(|q| q > 50.0)
+            || [packet.pump1_spm, packet.pump2_spm, packet.pump3_spm]
                 .iter()
-                .all(|&c| c.get(prev).map(f64::to_bits) == c.get(packet).map(f64::to_bits))
-        });
-        self.identical_packets = if frozen {
-            self.identical_packets + 1
-        } else {
-            0
-        };
-        self.previous = Some(packet.clone());
-        let reference = packet.clone();
-        for &channel in Channel::ALL {
+                .flatten()
+                .sum::<f64>()
+                > 5.0;
+        let rotating = packet.rpm.is_some_and(|r| r > 5.0);
+        let mut identical = true;
+        for (i, &channel) in Channel::ALL.iter().enumerate() {
             let slot = channel.slot(packet);
+            let bits = slot.map(f64::to_bits);
+            identical &= bits == self.previous[i];
+            self.previous[i] = bits;
             let Some(value) = *slot else {
-                self.runs.remove(&channel);
+                self.runs[i] = (0, 0);
                 continue;
             };
             if let Some((min, max)) = plausible(channel) {
@@ -141,33 +130,35 @@ impl SensorCheck {
                     *slot = None;
                     self.faults
                         .insert(channel, Fault::OutOfRange { value, min, max });
-                    self.runs.remove(&channel);
+                    self.runs[i] = (0, 0);
                     continue;
                 }
             }
-            let run = self.runs.entry(channel).or_default();
-            if run.packets > 0 && run.value.to_bits() == value.to_bits() {
-                run.packets += 1;
+            let run = &mut self.runs[i];
+            if run.1 > 0 && run.0 == value.to_bits() {
+                run.1 += 1;
             } else {
-                *run = Run { value, packets: 1 };
+                *run = (value.to_bits(), 1);
             }
-            let run = *run;
-            match should_move(channel, &reference, self.stuck_after) {
-                Some(limit) if run.packets >= limit => {
+            let packets = run.1;
+            match should_move(channel, pumping, rotating, self.stuck_after) {
+                Some(limit) if packets >= limit => {
                     *slot = None;
-                    self.faults.insert(
-                        channel,
-                        Fault::Flatline {
-                            value,
-                            packets: run.packets,
-                        },
-                    );
+                    self.faults
+                        .insert(channel, Fault::Flatline { value, packets });
                 }
                 _ => {
-                    self.faults.remove(&channel);
+                    if !self.faults.is_empty() {
+                        self.faults.remove(&channel);
+                    }
                 }
             }
         }
+        self.identical_packets = if identical {
+            self.identical_packets + 1
+        } else {
+            0
+        };
     }
 
     /// Every channel at fault now.

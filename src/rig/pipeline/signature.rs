@@ -12,7 +12,7 @@ use crate::drilling::{AnomalyCategory, PhysicsEvidence, RigState};
 const STALLED_ROP_FT_H: f64 = 2.0;
 
 /// One indicator of a category in one packet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Indicator {
     /// Channel or metric name (`"flow_balance_pct"`).
     pub name: &'static str,
@@ -50,6 +50,38 @@ impl Indicator {
     }
 }
 
+/// Most indicators a category has.
+const MAX_INDICATORS: usize = 4;
+
+/// A category's indicators, held inline: every category is read in every packet, and this keeps
+/// the gate free of heap allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Indicators {
+    items: [Option<Indicator>; MAX_INDICATORS],
+}
+
+impl Indicators {
+    /// The indicators, in the order measured.
+    pub fn iter(&self) -> impl Iterator<Item = &Indicator> + Clone {
+        self.items.iter().flatten()
+    }
+
+    /// None measured.
+    pub fn is_empty(&self) -> bool {
+        self.items[0].is_none()
+    }
+}
+
+impl FromIterator<Indicator> for Indicators {
+    fn from_iter<I: IntoIterator<Item = Indicator>>(iter: I) -> Self {
+        let mut out = Self::default();
+        for (slot, i) in out.items.iter_mut().zip(iter) {
+            *slot = Some(i);
+        }
+        out
+    }
+}
+
 /// A category read in one packet.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
@@ -60,7 +92,36 @@ pub struct Reading {
     /// The largest primary ratio: how far past its threshold the category is.
     pub strength: f64,
     /// The indicators measured.
-    pub indicators: Vec<Indicator>,
+    pub indicators: Indicators,
+}
+
+/// What a packet said about one category, kept with the packet so that the strategic check reads
+/// a window without reading every packet again.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Mark {
+    /// The detector was on and had its data.
+    pub read: bool,
+    /// The packet shows the category.
+    pub agrees: bool,
+    /// Two independent measurements agree.
+    pub corroborated: bool,
+    /// Two primary measurements existed (flow and pit, for the well-control categories).
+    pub two_sensors: bool,
+    /// How far past its threshold.
+    pub strength: f64,
+}
+
+impl Reading {
+    /// The compact record of this reading.
+    pub fn mark(&self) -> Mark {
+        Mark {
+            read: true,
+            agrees: self.agrees,
+            corroborated: self.corroborated,
+            two_sensors: self.indicators.iter().filter(|i| i.primary).count() >= 2,
+            strength: self.strength,
+        }
+    }
 }
 
 /// The rig states a category's detector runs in; elsewhere it is off (pits move at connections,
@@ -114,7 +175,7 @@ pub fn read(
         })
     };
     use AnomalyCategory::*;
-    let indicators: Vec<Indicator> = match category {
+    let indicators: Indicators = match category {
         Kick => [
             absolute("flow_balance_pct", m.flow_balance_pct, "%", &|v| {
                 v / th.kick_flow_pct
@@ -144,10 +205,12 @@ pub fn read(
             let torque = against(Signal::Torque, 2.0, th.pack_off_spp_pct, false);
             std::iter::once(spp).chain(torque).collect()
         }
-        Washout => vec![against(Signal::SppAtFlow, -1.0, th.washout_spp_pct, true)?],
+        Washout => [against(Signal::SppAtFlow, -1.0, th.washout_spp_pct, true)?]
+            .into_iter()
+            .collect(),
         TwistOff => {
             let torque = against(Signal::Torque, -1.0, th.twist_off_torque_drop_pct, true)?;
-            let confirm: Vec<Indicator> = [Signal::Spp, Signal::Hookload]
+            let confirm: Indicators = [Signal::Spp, Signal::Hookload]
                 .into_iter()
                 .filter_map(|s| against(s, -1.0, th.twist_off_confirm_drop_pct, false))
                 .collect();
@@ -162,7 +225,9 @@ pub fn read(
                 // Torque alone falls whenever the driller eases off: not a twist-off.
                 torque.ratio = torque.ratio.min(0.99);
             }
-            std::iter::once(torque).chain(confirm).collect()
+            std::iter::once(torque)
+                .chain(confirm.iter().copied())
+                .collect()
         }
         StuckPipe => {
             let torque = against(Signal::Torque, 1.0, th.stuck_torque_pct, true)?;
@@ -189,9 +254,11 @@ pub fn read(
             }
             std::iter::once(torque).chain(rop).chain(rpm).collect()
         }
-        StickSlip => vec![absolute("rpm_cv_pct", entry.rpm_cv_pct, "%", &|v| {
+        StickSlip => [absolute("rpm_cv_pct", entry.rpm_cv_pct, "%", &|v| {
             v / th.stick_slip_rpm_cv_pct
-        })?],
+        })?]
+        .into_iter()
+        .collect(),
         Founder => {
             let mse = against(Signal::Mse, 1.0, th.founder_mse_pct, true)?;
             let wob = against(Signal::Wob, 1.0, 5.0, false)?;
@@ -201,16 +268,20 @@ pub fn read(
             if !wob.beyond() || rop.beyond() {
                 mse.ratio = mse.ratio.min(0.99);
             }
-            vec![mse, wob, rop]
+            [mse, wob, rop].into_iter().collect()
         }
-        MseInefficiency => vec![absolute("mse_efficiency", m.mse_efficiency, "", &|v| {
+        MseInefficiency => [absolute("mse_efficiency", m.mse_efficiency, "", &|v| {
             if v > 0.0 {
                 th.mse_efficiency_min / v
             } else {
                 0.0
             }
-        })?],
-        PressureTransition => vec![against(Signal::Dc, -1.0, th.transition_dc_pct, true)?],
+        })?]
+        .into_iter()
+        .collect(),
+        PressureTransition => [against(Signal::Dc, -1.0, th.transition_dc_pct, true)?]
+            .into_iter()
+            .collect(),
     };
     if indicators.is_empty() {
         return None;

@@ -4,7 +4,7 @@
 
 use super::baseline::{Baseline, Signal};
 use super::history::History;
-use super::signature::{self, Reading};
+use super::signature::{Mark, Reading};
 use super::thresholds::Thresholds;
 use crate::drilling::{AnomalyCategory, PhysicsEvidence};
 
@@ -95,43 +95,43 @@ pub struct Verified {
     pub evidence: Vec<PhysicsEvidence>,
 }
 
-/// Check `category` across the history; `Some` when it is sustained (and trending, for the slow kinds).
+/// Check `category` across the history, given what the gate read in the newest packet; `Some`
+/// when it is sustained (and trending, for the slow kinds).
 pub fn verify(
     category: AnomalyCategory,
+    latest: &Reading,
     history: &History,
     baseline: &Baseline,
     th: &Thresholds,
 ) -> Option<Verified> {
     let (window, trend) = rule(category);
     let entries = history.entries();
-    if entries.len() < window {
+    if entries.len() < window || !latest.agrees {
         return None;
     }
-    let readings: Vec<Option<Reading>> = entries
-        .iter()
-        .skip(entries.len() - window)
-        .map(|e| signature::read(category, e, baseline, th))
-        .collect();
-    let latest = readings.last()?.clone()?;
-    if !latest.agrees {
-        return None;
+    let i = category as usize;
+    let well_control = matches!(
+        category,
+        AnomalyCategory::Kick | AnomalyCategory::LostCirculation
+    );
+    // Where two independent measurements exist for a well-control category, both must agree.
+    // Counted without allocating; the last five agreeing strengths kept for the severity.
+    let (mut agreed, mut recent, mut corroborated) = (0usize, [0.0f64; 5], false);
+    for e in entries.iter().rev().take(window) {
+        let m: Mark = e.marks[i];
+        if m.read && m.agrees && (!well_control || !m.two_sensors || m.corroborated) {
+            if agreed < recent.len() {
+                recent[agreed] = m.strength;
+                corroborated |= m.corroborated;
+            }
+            agreed += 1;
+        }
     }
-    let two_sensors = latest.indicators.iter().filter(|i| i.primary).count() >= 2;
-    let agreeing = |r: &Reading| {
-        // Where two independent measurements exist for a well-control category, both must agree.
-        r.agrees
-            && (!two_sensors
-                || !matches!(
-                    category,
-                    AnomalyCategory::Kick | AnomalyCategory::LostCirculation
-                )
-                || r.corroborated)
-    };
-    let agreed: Vec<&Reading> = readings.iter().flatten().filter(|r| agreeing(r)).collect();
-    let sustained = agreed.len() as f64 / window as f64;
+    let sustained = agreed as f64 / window as f64;
     if sustained < th.sustain_fraction {
         return None;
     }
+    let latest = latest.clone();
     let mut evidence: Vec<PhysicsEvidence> =
         latest.indicators.iter().map(|i| i.evidence()).collect();
     let trend_fit = match trend {
@@ -181,10 +181,9 @@ pub fn verify(
         }
     }
     // Severity from the last few agreeing packets, so one noisy reading does not set it.
-    let recent: Vec<f64> = agreed.iter().rev().take(5).map(|r| r.strength).collect();
-    let strength = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
+    let n = agreed.min(recent.len()).max(1);
+    let strength = recent[..n].iter().sum::<f64>() / n as f64;
     let severity = (0.25 + (strength - 1.0) / 4.0).clamp(0.25, 1.0);
-    let corroborated = agreed.iter().rev().take(5).any(|r| r.corroborated);
     Some(Verified {
         category,
         severity,
