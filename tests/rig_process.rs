@@ -325,3 +325,27 @@ fn a_wits_tcp_feed_that_comes_up_late_is_picked_up() {
     let _ = sim.wait();
     std::thread::sleep(Duration::from_millis(10));
 }
+
+#[test]
+fn twelve_simulated_hours_fit_in_50_mb() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = rig_command(dir.path(), "")
+        .args(["--simulate", "kick", "--seconds", "43200", "--speed", "0"])
+        .args(["--api-bind", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{summary}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(summary.contains("43200 packets"), "{summary}");
+    let mb: f64 = summary
+        .lines()
+        .find_map(|l| l.strip_prefix("peak resident memory: "))
+        .and_then(|v| v.trim_end_matches(" MB").parse().ok())
+        .expect("peak memory reported");
+    assert!(mb < 50.0, "peak resident memory {mb} MB");
+}

@@ -264,3 +264,108 @@ impl AdvisoryLog {
         self.recent.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drilling::{AdvisorySource, RigState};
+    use crate::fleet::RigId;
+    use chrono::TimeZone;
+
+    fn record(n: i64) -> AdvisoryRecord {
+        let rig = RigId::parse("RIG-T").expect("rig");
+        AdvisoryRecord {
+            id: EventId::new(&rig, 1_772_352_000 + n, 0),
+            fleet_event: true,
+            advisory: StrategicAdvisory {
+                timestamp: Utc.timestamp_opt(1_772_352_000 + n, 0).single().expect("t"),
+                category: AnomalyCategory::Kick,
+                risk_level: RiskLevel::High,
+                severity: 0.5,
+                confidence: 0.9,
+                recommendation: "flow-check".into(),
+                reasoning: "test".into(),
+                rig_state: RigState::Drilling,
+                physics: vec![],
+                votes: vec![],
+                precedents: vec![],
+                source: AdvisorySource::Template,
+            },
+            acknowledgment: None,
+        }
+    }
+
+    fn ack() -> Acknowledgment {
+        Acknowledgment {
+            outcome: EventOutcome::FalsePositive,
+            notes: None,
+            at: Utc.timestamp_opt(1_772_360_000, 0).single().expect("t"),
+        }
+    }
+
+    #[test]
+    fn rotates_by_size_and_keeps_the_newest_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = AdvisoryLog::open(dir.path(), 4_096, 2, 100).expect("open");
+        for n in 0..40 {
+            log.append(record(n));
+        }
+        assert!(log.write_error.is_none());
+        let path = dir.path().join(FILE_NAME);
+        assert!(std::fs::metadata(&path).expect("current").len() <= 4_096);
+        assert!(dir.path().join("advisories.jsonl.1").exists());
+        assert!(dir.path().join("advisories.jsonl.2").exists());
+        assert!(
+            !dir.path().join("advisories.jsonl.3").exists(),
+            "only two kept"
+        );
+        assert_eq!(
+            log.list(&Filter::default()).len(),
+            40,
+            "memory keeps them all"
+        );
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_and_acknowledgments_reload() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = AdvisoryLog::open(dir.path(), 1 << 20, 2, 100).expect("open");
+        log.append(record(1));
+        log.append(record(2));
+        let id = record(1).id;
+        log.acknowledge(id.as_str(), ack()).expect("ack");
+        assert_eq!(
+            log.acknowledge(id.as_str(), ack()),
+            Err(AckError::Already(id.to_string()))
+        );
+        drop(log);
+        // Power lost half-way through a third line.
+        let path = dir.path().join(FILE_NAME);
+        let mut text = std::fs::read_to_string(&path).expect("read");
+        text.push_str("{\"kind\":\"advisory\",\"id\":\"RIG-T-17");
+        std::fs::write(&path, text).expect("write");
+        let log = AdvisoryLog::open(dir.path(), 1 << 20, 2, 100).expect("reopen");
+        let all = log.list(&Filter::default());
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            all[1].acknowledgment,
+            Some(ack()),
+            "newest first; the first was acknowledged"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_full_disk_is_reported_and_the_advisory_still_held() {
+        if !Path::new("/dev/full").exists() {
+            panic!("this test needs /dev/full (Linux) to simulate a full disk");
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut log = AdvisoryLog::open(dir.path(), 1 << 20, 2, 100).expect("open");
+        std::os::unix::fs::symlink("/dev/full", dir.path().join(FILE_NAME)).expect("symlink");
+        log.append(record(1));
+        let err = log.write_error.clone().expect("reported");
+        assert!(err.to_lowercase().contains("space"), "{err}");
+        assert_eq!(log.len(), 1, "the driller still sees it");
+    }
+}

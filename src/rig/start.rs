@@ -255,6 +255,9 @@ fn summarize(c: &Core, source: &SourceState) {
             t.mean_us, t.p99_us, t.max_us
         );
     }
+    if let Some(kib) = peak_rss_kib() {
+        println!("peak resident memory: {:.1} MB", kib as f64 / 1024.0);
+    }
     let mut issues: Vec<String> = c
         .issues
         .all()
@@ -267,4 +270,14 @@ fn summarize(c: &Core, source: &SourceState) {
     if !issues.is_empty() {
         println!("input issues: {}", issues.join("; "));
     }
+}
+
+/// The process's peak resident set (Linux `VmHWM`), KiB.
+fn peak_rss_kib() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
 }

@@ -71,27 +71,38 @@ pub fn thousands(v: f64) -> String {
     out
 }
 
+/// A value as a driller reads it: big numbers with separators, small ones with `decimals`.
+fn number(v: f64, decimals: usize) -> String {
+    if decimals == 0 {
+        thousands(v)
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
 fn against_baseline(i: Option<&Indicator>, unit: &str, decimals: usize) -> String {
     match i {
         Some(i) => match (i.deviation_pct, i.baseline) {
             (Some(d), Some(b)) => format!(
-                "{:.decimals$} {unit}, {:.0} % {} baseline {:.decimals$}",
-                i.value,
+                "{} {unit}, {:.0} % {} baseline {}",
+                number(i.value, decimals),
                 d.abs(),
                 if d >= 0.0 { "above" } else { "below" },
-                b
+                number(b, decimals)
             ),
-            _ => format!("{:.decimals$} {unit}", i.value),
+            _ => format!("{} {unit}", number(i.value, decimals)),
         },
         None => "n/a".into(),
     }
 }
 
 fn trend_text(v: &Verified, unit: &str) -> String {
+    // Pressures move by psi a minute, exponents by thousandths.
+    let decimals = if unit.is_empty() { 3 } else { 1 };
     v.evidence
         .iter()
         .find_map(|e| Some((e.trend_per_min?, e.trend_r2?)))
-        .map(|(slope, r2)| format!(", trending {slope:+.3} {unit}/min (R² {r2:.2})"))
+        .map(|(slope, r2)| format!(", trending {slope:+.decimals$} {unit}/min (R² {r2:.2})"))
         .unwrap_or_default()
 }
 
