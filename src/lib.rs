@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod cli;
+pub mod config_file;
 pub mod drilling;
 pub mod fleet;
 pub mod hub;

@@ -2,7 +2,7 @@
 
 use super::intake::IntakeRules;
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// Where the hub looks for its config when `--config` is not given.
@@ -156,22 +156,9 @@ impl Default for AuthConfig {
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML for this config.
-    #[error("{path}: {message}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, with the line.
-        message: String,
-    },
+    /// The file could not be read or parsed.
+    #[error(transparent)]
+    File(#[from] crate::config_file::FileError),
     /// A value is out of range.
     #[error("invalid configuration: {0}")]
     Invalid(String),
@@ -180,22 +167,7 @@ pub enum ConfigError {
 impl HubConfig {
     /// Load from `path`, or from [`DEFAULT_CONFIG_PATH`] when it exists, or the defaults.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let (path, required) = match path {
-            Some(p) => (p.to_path_buf(), true),
-            None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
-        };
-        if !required && !path.exists() {
-            log::info!("no {DEFAULT_CONFIG_PATH}; using built-in defaults");
-            return Ok(Self::default());
-        }
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let config: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path,
-            message: e.to_string(),
-        })?;
+        let config: Self = crate::config_file::load(path, DEFAULT_CONFIG_PATH)?;
         config.validate()?;
         Ok(config)
     }
@@ -313,7 +285,9 @@ mod tests {
     fn an_explicit_missing_file_is_an_error() {
         assert!(matches!(
             HubConfig::load(Some(Path::new("/nonexistent/hub.toml"))),
-            Err(ConfigError::Read { .. })
+            Err(ConfigError::File(
+                crate::config_file::FileError::Read { .. }
+            ))
         ));
     }
 }

@@ -134,22 +134,9 @@ impl Default for AdvisoriesSection {
 /// Why the configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML for this config.
-    #[error("{path}: {message}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong, with the line.
-        message: String,
-    },
+    /// The file could not be read or parsed.
+    #[error(transparent)]
+    File(#[from] crate::config_file::FileError),
     /// Values are out of range: every problem, one per line.
     #[error("invalid configuration:\n  {}", .0.join("\n  "))]
     Invalid(Vec<String>),
@@ -158,22 +145,7 @@ pub enum ConfigError {
 impl RigConfig {
     /// Load from `path`, or from [`DEFAULT_CONFIG_PATH`] when it exists, or the defaults.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let (path, required) = match path {
-            Some(p) => (p.to_path_buf(), true),
-            None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
-        };
-        if !required && !path.exists() {
-            log::info!("no {DEFAULT_CONFIG_PATH}; using built-in defaults");
-            return Ok(Self::default());
-        }
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-            path: path.clone(),
-            source,
-        })?;
-        let config: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path,
-            message: e.to_string(),
-        })?;
+        let config: Self = crate::config_file::load(path, DEFAULT_CONFIG_PATH)?;
         config.validate()?;
         Ok(config)
     }
