@@ -326,3 +326,97 @@ pub fn run(
     c.save_baseline();
     end
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drilling::Campaign;
+    use crate::rig::pipeline::baseline::Baseline;
+    use crate::rig::pipeline::knowledge::NoopStore;
+    use crate::rig::pipeline::PipelineConfig;
+    use crate::simulate::{Scenario, Simulator};
+    use std::sync::Arc;
+
+    struct Capture(Arc<Mutex<Vec<FleetEvent>>>);
+
+    impl EventSink for Capture {
+        fn submit(&mut self, event: FleetEvent) {
+            self.0.lock().expect("capture").push(event);
+        }
+        fn describe(&self) -> String {
+            "capture".into()
+        }
+    }
+
+    fn core(dir: &std::path::Path, events: Arc<Mutex<Vec<FleetEvent>>>) -> Core {
+        let config = PipelineConfig::default();
+        let pipeline = Pipeline::new(
+            config.clone(),
+            Campaign::Production,
+            Baseline::new(config.baseline),
+            Arc::new(NoopStore),
+        );
+        Core::new(
+            pipeline,
+            AdvisoryLog::open(dir, 1 << 20, 2, 100).expect("log"),
+            Identity {
+                rig_id: RigId::parse("RIG-T").expect("rig"),
+                well_id: "W".into(),
+                field: "F".into(),
+            },
+            Box::new(Capture(events)),
+            dir.join("baseline.json"),
+            "test".into(),
+        )
+    }
+
+    #[test]
+    fn an_elevated_advisory_becomes_a_fleet_event_with_its_history() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut c = core(dir.path(), events.clone());
+        for p in Simulator::new(Scenario::TwistOff, 1).take(1_900) {
+            c.handle(p);
+        }
+        let events = events.lock().expect("events");
+        let e = events.first().expect("an event");
+        assert_eq!(e.history_window.len(), 60);
+        assert_eq!(e.outcome, EventOutcome::Pending);
+        assert!(e.id.as_str().starts_with("RIG-T-"));
+        assert_eq!(
+            e.history_window.last().map(|s| s.packet.timestamp),
+            Some(e.timestamp)
+        );
+        assert!(e.depth_ft > 10_000.0);
+        // The log holds the same advisory under the same id.
+        let held = c.advisories.list(&Default::default());
+        assert!(held.iter().any(|r| r.id == e.id && r.fleet_event));
+        assert!(
+            dir.path().join("baseline.json").exists(),
+            "saved as it learned"
+        );
+    }
+
+    #[test]
+    fn packets_whose_time_does_not_advance_are_dropped_and_counted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = core(dir.path(), Arc::new(Mutex::new(Vec::new())));
+        let packets: Vec<WitsPacket> = Simulator::new(Scenario::Normal, 1).take(3).collect();
+        c.handle(packets[1].clone());
+        c.handle(packets[1].clone());
+        c.handle(packets[0].clone());
+        c.handle(packets[2].clone());
+        assert_eq!(c.stream.packets, 2);
+        assert_eq!(c.issues.count(Issue::TimeNotAdvancing), 2);
+    }
+
+    #[test]
+    fn two_advisories_in_one_second_get_distinct_ids() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = core(dir.path(), Arc::new(Mutex::new(Vec::new())));
+        let at = crate::simulate::start_time();
+        let (a, b) = (c.next_id(at), c.next_id(at));
+        assert_ne!(a, b);
+        assert!(b.as_str().ends_with("-1"), "{b}");
+    }
+}
