@@ -268,24 +268,42 @@ pub enum LoopEnd {
 }
 
 /// Run until the input ends, fails, or `stop` is set. Replays (`replay`) are paced at `speed`
-/// simulated seconds per second (0 = as fast as possible).
+/// simulated seconds per second (0 = as fast as possible). The watchdog logs once when no data
+/// has come for `stale_after` and once when it comes back.
 pub fn run(
     core: &Mutex<Core>,
     rx: &Receiver<Input>,
     replay: bool,
     speed: f64,
+    stale_after: Duration,
     stop: &AtomicBool,
 ) -> LoopEnd {
     let mut origin: Option<(DateTime<Utc>, Instant)> = None;
+    let mut stale_since: Option<Instant> = None;
+    let mut last_input = Instant::now();
     let end = loop {
         if stop.load(Ordering::Relaxed) {
             break LoopEnd::Stopped;
         }
         let input = match rx.recv_timeout(Duration::from_millis(250)) {
             Ok(i) => i,
-            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Timeout) => {
+                if stale_since.is_none() && last_input.elapsed() >= stale_after {
+                    stale_since = Some(last_input);
+                    log::warn!(
+                        "no data for {} s from {}: detection is paused until the feed returns; check the WITS link",
+                        last_input.elapsed().as_secs(),
+                        lock(core).source
+                    );
+                }
+                continue;
+            }
             Err(RecvTimeoutError::Disconnected) => break LoopEnd::Ended,
         };
+        last_input = Instant::now();
+        if let Some(since) = stale_since.take() {
+            log::info!("data is back after {} s without", since.elapsed().as_secs());
+        }
         match input {
             Input::Packet(p) => {
                 if replay && speed > 0.0 {

@@ -207,10 +207,11 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
     let worker = {
         let (core, stop) = (core.clone(), stop.clone());
         let speed = options.speed;
+        let stale_after = Duration::from_secs(config.input.stale_after_secs);
         std::thread::Builder::new()
             .name("sairen-pipeline".into())
             .spawn(move || {
-                let end = runner::run(&core, &rx, replay, speed, &stop);
+                let end = runner::run(&core, &rx, replay, speed, stale_after, &stop);
                 // The input is done: take the API down too, so the process ends.
                 actix_rt::System::new().block_on(handle.stop(true));
                 end
