@@ -10,9 +10,7 @@ use sairen::rig::pipeline::{Pipeline, PipelineConfig};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-fn data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/usrop_A0_F-9A_depth.csv")
-}
+mod common;
 
 fn map() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("config/channel-maps/volve-usrop.toml")
@@ -25,12 +23,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 #[test]
 fn volve_replays_with_sensible_physics_and_nothing_from_absent_channels() {
-    let path = data();
-    assert!(
-        path.exists(),
-        "{} is missing: the shared drilling data must sit beside the repository",
-        path.display()
-    );
+    let path = common::rig::volve_csv();
     let map = ChannelMap::load(&map()).expect("the shipped Volve map loads");
     let mut replay = CsvReplay::open(&path, &map, &DEFAULT_NULLS).expect("open");
     let missing = replay.missing_channels();

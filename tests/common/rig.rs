@@ -146,7 +146,24 @@ impl Drop for RigProcess {
     }
 }
 
-/// The shared Volve log, read in place.
+/// The shared Volve log, read in place (never copied into the repository): from the folder
+/// `SAIREN_SHARED_DATA` names, else `../shared/data` beside the checkout, else the workplace's
+/// `/work/shared/data`. Absent everywhere, the test fails and says where it looked.
 pub fn volve_csv() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/usrop_A0_F-9A_depth.csv")
+    const FILE: &str = "usrop_A0_F-9A_depth.csv";
+    let mut places: Vec<PathBuf> = Vec::new();
+    if let Ok(dir) = std::env::var("SAIREN_SHARED_DATA") {
+        places.push(PathBuf::from(dir));
+    }
+    places.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    places.push(PathBuf::from("/work/shared/data"));
+    places
+        .iter()
+        .map(|d| d.join(FILE))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "{FILE} not found in {places:?}: set SAIREN_SHARED_DATA to the folder of the shared drilling data"
+            )
+        })
 }
