@@ -3,6 +3,7 @@
 pub mod codec;
 mod episode;
 mod event;
+pub mod features;
 mod ids;
 
 pub use episode::{EpisodeMetrics, FleetEpisode, LibraryResponse};

@@ -8,5 +8,6 @@ pub mod config;
 pub mod durable;
 pub mod physics;
 pub mod pipeline;
+pub mod recall;
 pub mod runner;
 pub mod start;
