@@ -11,3 +11,4 @@ pub mod pipeline;
 pub mod recall;
 pub mod runner;
 pub mod start;
+pub mod uplink;
