@@ -349,3 +349,65 @@ fn twelve_simulated_hours_fit_in_50_mb() {
         .expect("peak memory reported");
     assert!(mb < 50.0, "peak resident memory {mb} MB");
 }
+
+#[test]
+fn with_a_fleet_link_events_and_outcomes_wait_in_the_queue_and_without_one_nothing_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // No hub is listening: the events wait on disk.
+    let hub = format!("http://127.0.0.1:{}", common::free_port());
+    let mut cmd = rig_command(
+        dir.path(),
+        &format!("[fleet]\nenabled = true\nhub_url = {hub:?}\n"),
+    );
+    cmd.args([
+        "--simulate",
+        "twist_off",
+        "--seconds",
+        "0",
+        "--speed",
+        "400",
+    ])
+    .args(["--api-bind", "127.0.0.1:0"]);
+    let rig = RigProcess::start(cmd);
+    let fleet = rig.wait_for("/api/v1/fleet", 60, |f| {
+        f["queue_depth"].as_u64().is_some_and(|n| n >= 1)
+    });
+    assert_eq!(fleet["enabled"], true, "{fleet}");
+    let list = rig.get("/api/v1/advisories?category=twist_off").1;
+    let id = list[0]["id"].as_str().expect("id").to_owned();
+    let queued: Vec<String> = std::fs::read_dir(dir.path().join("data/fleet_queue"))
+        .expect("queue dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        queued.iter().any(|n| n.ends_with(&format!("{id}.evt"))),
+        "{queued:?}"
+    );
+    let ack =
+        json!({"id": id, "outcome": {"status": "resolved", "action_taken": "fished the BHA"}});
+    assert_eq!(
+        rig.send("POST", "/api/v1/advisory/acknowledge", &ack, None)
+            .0,
+        200
+    );
+    assert!(dir
+        .path()
+        .join(format!("data/fleet_queue/{id}.outcome"))
+        .exists());
+    drop(rig);
+
+    let plain = tempfile::tempdir().expect("tempdir");
+    let mut cmd = rig_command(plain.path(), "");
+    cmd.args([
+        "--simulate",
+        "normal",
+        "--seconds",
+        "0",
+        "--api-bind",
+        "127.0.0.1:0",
+    ]);
+    let rig = RigProcess::start(cmd);
+    assert_eq!(rig.get("/api/v1/fleet").1["enabled"], false);
+    assert!(!plain.path().join("data/fleet_queue").exists());
+}

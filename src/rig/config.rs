@@ -35,6 +35,44 @@ pub struct RigConfig {
     pub baseline: BaselineConfig,
     /// `[thresholds]`.
     pub thresholds: Thresholds,
+    /// `[fleet]`.
+    pub fleet: FleetSection,
+}
+
+/// `[fleet]`: the link to the hub. The API key comes from `SAIREN_RIG_API_KEY`; the rig's id is
+/// `[rig] rig_id`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FleetSection {
+    /// Whether the rig queues its events for a hub at all (off: the rig runs alone).
+    pub enabled: bool,
+    /// The hub's base URL.
+    pub hub_url: String,
+    /// Seconds between upload cycles.
+    pub upload_interval_secs: u64,
+    /// Seconds between library syncs…
+    pub sync_interval_secs: u64,
+    /// …plus or minus up to this, so a fleet's rigs do not all ask at once.
+    pub sync_jitter_secs: u64,
+    /// Most events the upload queue holds; beyond it the oldest of the lowest risk is evicted
+    /// (CRITICAL never).
+    pub queue_bound: usize,
+    /// Longest a request to the hub may take, s.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for FleetSection {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            hub_url: "http://127.0.0.1:8070".into(),
+            upload_interval_secs: 30,
+            sync_interval_secs: 900,
+            sync_jitter_secs: 120,
+            queue_bound: 1_000,
+            request_timeout_secs: 30,
+        }
+    }
 }
 
 /// `[rig]`: who this rig is and where it keeps its state.
@@ -178,6 +216,26 @@ impl RigConfig {
                     .into(),
             );
         }
+        let f = &self.fleet;
+        if !(f.hub_url.starts_with("http://") || f.hub_url.starts_with("https://")) {
+            problems.push(format!(
+                "fleet.hub_url must be an http:// or https:// URL, not {:?}",
+                f.hub_url
+            ));
+        }
+        if f.upload_interval_secs == 0 || f.sync_interval_secs == 0 || f.request_timeout_secs == 0 {
+            problems.push("fleet.upload_interval_secs, sync_interval_secs and request_timeout_secs must be at least 1".into());
+        }
+        if f.sync_jitter_secs >= f.sync_interval_secs {
+            problems
+                .push("fleet.sync_jitter_secs must be less than fleet.sync_interval_secs".into());
+        }
+        if !(10..=1_000_000).contains(&f.queue_bound) {
+            problems.push(format!(
+                "fleet.queue_bound must be between 10 and 1000000, not {}",
+                f.queue_bound
+            ));
+        }
         problems.extend(self.well.problems());
         problems.extend(self.baseline.problems());
         problems.extend(
@@ -223,6 +281,9 @@ mod tests {
         assert_eq!(shipped.pipeline(), defaults.pipeline());
         assert_eq!(shipped.input.nulls, defaults.input.nulls);
         assert_eq!(shipped.api.bind, defaults.api.bind);
+        assert_eq!(shipped.fleet.enabled, defaults.fleet.enabled);
+        assert_eq!(shipped.fleet.queue_bound, defaults.fleet.queue_bound);
+        assert_eq!(shipped.fleet.hub_url, defaults.fleet.hub_url);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::acquisition::wits::{Issue, Issues};
 use super::advisories::{AdvisoryLog, AdvisoryRecord};
 use super::pipeline::Pipeline;
 use crate::drilling::{RiskLevel, WitsPacket};
-use crate::fleet::{EventId, EventOutcome, FleetEvent, RigId};
+use crate::fleet::{EventId, EventOutcome, FleetEvent, OutcomeUpdate, RigId};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,12 +26,18 @@ pub struct Identity {
     pub field: String,
 }
 
-/// Where fleet events go: the upload queue once the rig has a fleet link.
+/// Where fleet events go: the upload queue when the rig has a fleet link.
 pub trait EventSink: Send {
-    /// Take an event; must not block the packet path.
+    /// Take an event; must not block the packet path for long (one durable file write).
     fn submit(&mut self, event: FleetEvent);
+    /// Take the crew's outcome of an event, to follow it to the hub.
+    fn outcome(&mut self, _id: &EventId, _update: OutcomeUpdate) {}
     /// What the sink is, for the health endpoint.
     fn describe(&self) -> String;
+    /// Its state, for `GET /api/v1/fleet`.
+    fn status(&self) -> serde_json::Value {
+        serde_json::json!({ "enabled": false, "detail": self.describe() })
+    }
 }
 
 /// The sink of a rig without a fleet link: events stay in the advisory log.

@@ -160,11 +160,29 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
         baseline,
         Arc::new(NoopStore),
     );
+    let sink: Box<dyn super::runner::EventSink> = if config.fleet.enabled {
+        let queue = super::uplink::queue::Queue::open(&data_dir, config.fleet.queue_bound)
+            .map_err(|e| RigError::Setting(e.to_string()))?;
+        log::info!(
+            "fleet link to {}: {} event(s) waiting in the upload queue",
+            config.fleet.hub_url,
+            queue.len()
+        );
+        Box::new(super::uplink::sink::QueueSink {
+            queue: Arc::new(Mutex::new(queue)),
+            stats: Arc::new(Mutex::new(super::uplink::sink::LinkStats {
+                link_state: "not tried yet".into(),
+                ..Default::default()
+            })),
+        })
+    } else {
+        Box::new(NoUplink::default())
+    };
     let core = Arc::new(Mutex::new(Core::new(
         pipeline,
         advisories,
         identity,
-        Box::new(NoUplink::default()),
+        sink,
         baseline_path,
         source.describe(),
     )));

@@ -4,7 +4,7 @@
 use super::auth::Operator;
 use super::ApiState;
 use crate::drilling::{AnomalyCategory, RiskLevel};
-use crate::fleet::EventOutcome;
+use crate::fleet::{EventOutcome, OutcomeUpdate};
 use crate::rig::advisories::{AckError, Acknowledgment, Filter};
 use crate::rig::runner::lock;
 use crate::web::ApiError;
@@ -119,12 +119,24 @@ pub async fn acknowledge(
         notes: notes.filter(|n| !n.trim().is_empty()),
         at: chrono::Utc::now(),
     };
-    let record = lock(&state.core)
+    let mut core = lock(&state.core);
+    let record = core
         .advisories
-        .acknowledge(&id, ack)
+        .acknowledge(&id, ack.clone())
         .map_err(|e| match e {
             AckError::NotFound(_) => ApiError::NotFound(e.to_string()),
             AckError::Already(_) => ApiError::Conflict(e.to_string()),
         })?;
+    if record.fleet_event {
+        // The outcome follows its event to the hub (queued on disk, sent after the event).
+        core.sink.outcome(
+            &record.id,
+            OutcomeUpdate {
+                outcome: ack.outcome,
+                notes: ack.notes,
+            },
+        );
+    }
+    drop(core);
     Ok(HttpResponse::Ok().json(record))
 }

@@ -47,7 +47,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/config/thresholds", web::get().to(control::get_thresholds))
             .route("/config/thresholds", web::put().to(control::put_thresholds))
             .route("/campaign", web::get().to(control::get_campaign))
-            .route("/campaign", web::put().to(control::put_campaign)),
+            .route("/campaign", web::put().to(control::put_campaign))
+            .route("/fleet", web::get().to(status::fleet)),
     )
     .default_service(web::to(not_found));
 }

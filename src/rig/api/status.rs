@@ -23,3 +23,9 @@ pub async fn status(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError
         "latency": c.pipeline.latency().report(),
     })))
 }
+
+/// `GET /api/v1/fleet`: queue depth, dead letters, last upload and sync, library, link state.
+pub async fn fleet(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    let status = lock(&state.core).sink.status();
+    Ok(HttpResponse::Ok().json(status))
+}

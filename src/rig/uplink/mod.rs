@@ -2,3 +2,4 @@
 //! outcome forwarding build on it.
 
 pub mod queue;
+pub mod sink;
