@@ -367,7 +367,8 @@ fn with_a_fleet_link_events_and_outcomes_wait_in_the_queue_and_without_one_nothi
         "--speed",
         "400",
     ])
-    .args(["--api-bind", "127.0.0.1:0"]);
+    .args(["--api-bind", "127.0.0.1:0"])
+    .env("SAIREN_RIG_API_KEY", "sk-fleet-unused.unused");
     let rig = RigProcess::start(cmd);
     let fleet = rig.wait_for("/api/v1/fleet", 60, |f| {
         f["queue_depth"].as_u64().is_some_and(|n| n >= 1)
@@ -410,4 +411,13 @@ fn with_a_fleet_link_events_and_outcomes_wait_in_the_queue_and_without_one_nothi
     let rig = RigProcess::start(cmd);
     assert_eq!(rig.get("/api/v1/fleet").1["enabled"], false);
     assert!(!plain.path().join("data/fleet_queue").exists());
+
+    // A link without its key is refused at start, with what to do.
+    let out = rig_command(plain.path(), "[fleet]\nenabled = true\n")
+        .args(["--simulate", "normal", "--api-bind", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SAIREN_RIG_API_KEY"));
 }

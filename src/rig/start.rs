@@ -6,9 +6,13 @@ use super::advisories::AdvisoryLog;
 use super::api::{self, ApiState, OperatorToken};
 use super::config::{ConfigError, RigConfig};
 use super::pipeline::baseline::Baseline;
-use super::pipeline::knowledge::NoopStore;
+use super::pipeline::knowledge::{KnowledgeStore, NoopStore};
 use super::pipeline::Pipeline;
+use super::recall::{Library, Recall};
 use super::runner::{self, lock, Core, Identity, LoopEnd, NoUplink};
+use super::uplink::link::{self, ApiKey, LinkConfig};
+use super::uplink::queue::Queue;
+use super::uplink::sink::{LinkStats, QueueSink};
 use crate::drilling::RiskLevel;
 use actix_web::{web, App, HttpServer};
 use std::net::ToSocketAddrs;
@@ -154,29 +158,73 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
         well_id: config.rig.well_id.clone(),
         field: config.rig.field.clone(),
     };
-    let pipeline = Pipeline::new(
-        config.pipeline(),
-        config.rig.campaign,
-        baseline,
-        Arc::new(NoopStore),
-    );
-    let sink: Box<dyn super::runner::EventSink> = if config.fleet.enabled {
-        let queue = super::uplink::queue::Queue::open(&data_dir, config.fleet.queue_bound)
-            .map_err(|e| RigError::Setting(e.to_string()))?;
-        log::info!(
-            "fleet link to {}: {} event(s) waiting in the upload queue",
-            config.fleet.hub_url,
-            queue.len()
-        );
-        Box::new(super::uplink::sink::QueueSink {
-            queue: Arc::new(Mutex::new(queue)),
-            stats: Arc::new(Mutex::new(super::uplink::sink::LinkStats {
+    let api_key = match std::env::var("SAIREN_RIG_API_KEY") {
+        Ok(k) if !k.trim().is_empty() => Some(ApiKey::new(k)),
+        _ => None,
+    };
+    if config.fleet.enabled && api_key.is_none() {
+        return Err(RigError::Setting(
+            "[fleet] enabled = true needs SAIREN_RIG_API_KEY (the key `sairen admin register-rig` printed for this rig); without it the hub would refuse every upload".into(),
+        ));
+    }
+    // The precedent store: the synced library (reloaded from its snapshot) with a fleet link,
+    // nothing without one.
+    let recall = config.fleet.enabled.then(|| {
+        let library = link::load_library(&data_dir).unwrap_or_else(Library::empty);
+        if !library.is_empty() {
+            log::info!(
+                "library version {} reloaded: {} precedents",
+                library.version,
+                library.len()
+            );
+        }
+        Arc::new(Recall::new(library))
+    });
+    let store: Arc<dyn KnowledgeStore> = match &recall {
+        Some(r) => r.clone(),
+        None => Arc::new(NoopStore),
+    };
+    let pipeline = Pipeline::new(config.pipeline(), config.rig.campaign, baseline, store);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut link_thread = None;
+    let sink: Box<dyn super::runner::EventSink> = match (&recall, api_key) {
+        (Some(recall), Some(key)) => {
+            let queue = Queue::open(&data_dir, config.fleet.queue_bound)
+                .map_err(|e| RigError::Setting(e.to_string()))?;
+            log::info!(
+                "fleet link to {}: {} event(s) waiting in the upload queue",
+                config.fleet.hub_url,
+                queue.len()
+            );
+            let queue = Arc::new(Mutex::new(queue));
+            let stats = Arc::new(Mutex::new(LinkStats {
                 link_state: "not tried yet".into(),
                 ..Default::default()
-            })),
-        })
-    } else {
-        Box::new(NoUplink::default())
+            }));
+            let f = &config.fleet;
+            let link_config = LinkConfig {
+                hub_url: f.hub_url.clone(),
+                rig_id: config.rig_id()?,
+                key,
+                upload_interval: Duration::from_secs(f.upload_interval_secs),
+                sync_interval: Duration::from_secs(f.sync_interval_secs),
+                sync_jitter: Duration::from_secs(f.sync_jitter_secs),
+                timeout: Duration::from_secs(f.request_timeout_secs),
+                data_dir: data_dir.clone(),
+            };
+            link_thread = Some(
+                link::start(
+                    link_config,
+                    queue.clone(),
+                    recall.clone(),
+                    stats.clone(),
+                    stop.clone(),
+                )
+                .map_err(io_err("starting the fleet link thread"))?,
+            );
+            Box::new(QueueSink { queue, stats })
+        }
+        _ => Box::new(NoUplink::default()),
     };
     let core = Arc::new(Mutex::new(Core::new(
         pipeline,
@@ -221,7 +269,6 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
         source_state.clone(),
     )
     .map_err(io_err("starting the input thread"))?;
-    let stop = Arc::new(AtomicBool::new(false));
     let worker = {
         let (core, stop) = (core.clone(), stop.clone());
         let speed = options.speed;
@@ -240,6 +287,9 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
     stop.store(true, Ordering::Relaxed);
     source_state.stop.store(true, Ordering::Relaxed);
     let end = worker.join().unwrap_or(LoopEnd::Stopped);
+    if let Some(t) = link_thread {
+        let _ = t.join();
+    }
     drop(input);
     served.map_err(io_err("API server"))?;
     summarize(&lock(&core), &source_state);

@@ -315,11 +315,16 @@ pub struct HubProcess {
 impl HubProcess {
     /// Start a hub on `database_url` with the shipped defaults plus `extra_toml`, on a free port.
     pub fn start(database_url: &str, extra_toml: &str) -> Self {
+        Self::start_on(database_url, extra_toml, "127.0.0.1:0")
+    }
+
+    /// The same on a given address (to bring a hub back where its rigs expect it).
+    pub fn start_on(database_url: &str, extra_toml: &str, bind: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("hub.toml");
         std::fs::write(&config, extra_toml).expect("config");
         let mut child = Command::new(env!("CARGO_BIN_EXE_sairen"))
-            .args(["hub", "serve", "--bind", "127.0.0.1:0", "--config"])
+            .args(["hub", "serve", "--bind", bind, "--config"])
             .arg(&config)
             .env("DATABASE_URL", database_url)
             .env("SAIREN_ADMIN_KEY", ADMIN_KEY)

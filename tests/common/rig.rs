@@ -36,7 +36,8 @@ pub fn rig_command(dir: &Path, extra_toml: &str) -> Command {
             "RUST_LOG",
             std::env::var("RIG_LOG").unwrap_or("info".into()),
         )
-        .env_remove("SAIREN_RIG_OPERATOR_TOKEN");
+        .env_remove("SAIREN_RIG_OPERATOR_TOKEN")
+        .env_remove("SAIREN_RIG_API_KEY");
     cmd
 }
 

@@ -288,6 +288,18 @@ impl Queue {
         Ok(decode(&bytes).ok())
     }
 
+    /// The checked zstd JSON body of a queued event, exactly as it goes on the wire.
+    pub fn body(&self, id: &str) -> Result<Option<Vec<u8>>, QueueError> {
+        let Some(e) = self.entries.get(id) else {
+            return Ok(None);
+        };
+        let bytes = fs::read(self.dir.join(&e.file)).map_err(|source| QueueError::Io {
+            dir: self.dir.clone(),
+            source,
+        })?;
+        Ok(body_of(&bytes).ok().map(<[u8]>::to_vec))
+    }
+
     /// Forget a delivered (or evicted) event: delete its file, durably.
     pub fn remove(&mut self, id: &str) -> Result<(), QueueError> {
         if let Some(e) = self.entries.remove(id) {

@@ -1,0 +1,392 @@
+//! The rig's side of the wire: upload queued events and outcome updates to the hub, and keep the
+//! precedent library in sync. Runs on its own thread with its own async runtime; the packet path
+//! never waits for it. DESIGN §6.
+
+use super::queue::Queue;
+use super::sink::{lock_queue, LinkStats, SharedQueue};
+use crate::fleet::codec::{decode_json, Encoding};
+use crate::fleet::{FleetEpisode, LibraryResponse, RigId};
+use crate::rig::durable;
+use crate::rig::recall::{Library, Recall};
+use awc::http::StatusCode;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The library snapshot under the data dir: what a restart without a link still has.
+pub const LIBRARY_FILE: &str = "fleet_library.json.zst";
+/// Largest library body accepted, decoded.
+const MAX_LIBRARY_BYTES: usize = 256 * 1024 * 1024;
+/// Waits between retries of one event within a cycle (DESIGN §6).
+const BACKOFF_SECS: [u64; 4] = [2, 4, 8, 16];
+
+/// The rig's API key (`SAIREN_RIG_API_KEY`); never printed.
+#[derive(Clone)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// A key as given.
+    pub fn new(key: String) -> Self {
+        Self(key.trim().to_owned())
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(…)")
+    }
+}
+
+/// How the link behaves.
+#[derive(Debug, Clone)]
+pub struct LinkConfig {
+    /// The hub's base URL.
+    pub hub_url: String,
+    /// This rig.
+    pub rig_id: RigId,
+    /// Its key.
+    pub key: ApiKey,
+    /// Between upload cycles.
+    pub upload_interval: Duration,
+    /// Between syncs…
+    pub sync_interval: Duration,
+    /// …± this.
+    pub sync_jitter: Duration,
+    /// Longest one request may take.
+    pub timeout: Duration,
+    /// The data directory (library snapshot).
+    pub data_dir: PathBuf,
+}
+
+/// What the hub's answer means for the thing sent.
+#[derive(Debug, PartialEq)]
+enum Reply {
+    /// 201 or 409 (or 200 for an outcome): done.
+    Delivered,
+    /// 429, 5xx, timeout, network: keep it, try again later.
+    Retry(String),
+    /// Any other 4xx: the hub will never take it.
+    Refused(String),
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    version: i64,
+    episodes: Vec<FleetEpisode>,
+}
+
+/// Load the library snapshot, if there is a good one.
+pub fn load_library(data_dir: &Path) -> Option<Library> {
+    let bytes = std::fs::read(data_dir.join(LIBRARY_FILE)).ok()?;
+    match decode_json::<Snapshot>(&bytes, Encoding::Zstd, MAX_LIBRARY_BYTES) {
+        Ok(s) => Some(Library::build(s.version, s.episodes)),
+        Err(e) => {
+            log::warn!("library snapshot unreadable ({e}); starting without precedents until the next sync");
+            None
+        }
+    }
+}
+
+fn save_library(data_dir: &Path, library: &Library) -> std::io::Result<()> {
+    let snapshot = Snapshot {
+        version: library.version,
+        episodes: library.live().cloned().collect(),
+    };
+    let bytes = crate::fleet::codec::encode_json(&snapshot, Encoding::Zstd)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    durable::write_atomic(&data_dir.join(LIBRARY_FILE), &bytes)
+}
+
+struct Hub {
+    http: awc::Client,
+    config: LinkConfig,
+}
+
+impl Hub {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.hub_url.trim_end_matches('/'))
+    }
+
+    fn auth(&self, req: awc::ClientRequest) -> awc::ClientRequest {
+        req.insert_header(("Authorization", format!("Bearer {}", self.config.key.0)))
+            .insert_header(("X-Rig-ID", self.config.rig_id.as_str()))
+    }
+
+    async fn send(&self, req: awc::ClientRequest, body: Vec<u8>, ok: &[StatusCode]) -> Reply {
+        let mut response = match req.send_body(body).await {
+            Ok(r) => r,
+            Err(e) => return Reply::Retry(format!("no answer from the hub: {e}")),
+        };
+        let status = response.status();
+        let text = response
+            .body()
+            .limit(64 * 1024)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        if ok.contains(&status) {
+            Reply::Delivered
+        } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            Reply::Retry(format!("hub answered {status}: {text}"))
+        } else {
+            Reply::Refused(format!("hub answered {status}: {text}"))
+        }
+    }
+
+    async fn post_event(&self, body: Vec<u8>) -> Reply {
+        let req = self
+            .auth(self.http.post(self.url("/api/fleet/events")))
+            .insert_header(("Content-Type", "application/json"))
+            .insert_header(("Content-Encoding", "zstd"));
+        self.send(req, body, &[StatusCode::CREATED, StatusCode::CONFLICT])
+            .await
+    }
+
+    async fn patch_outcome(&self, id: &str, body: Vec<u8>) -> Reply {
+        let req = self
+            .auth(
+                self.http
+                    .patch(self.url(&format!("/api/fleet/events/{id}/outcome"))),
+            )
+            .insert_header(("Content-Type", "application/json"));
+        self.send(req, body, &[StatusCode::OK]).await
+    }
+
+    async fn library(&self, since: i64) -> Result<Option<LibraryResponse>, String> {
+        let req = self
+            .auth(
+                self.http
+                    .get(self.url(&format!("/api/fleet/library?since={since}"))),
+            )
+            .insert_header(("Accept-Encoding", "zstd"));
+        let mut response = req.send().await.map_err(|e| format!("no answer: {e}"))?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let encoding = Encoding::from_content_encoding(
+            response
+                .headers()
+                .get("Content-Encoding")
+                .and_then(|v| v.to_str().ok()),
+        )
+        .map_err(|e| e.to_string())?;
+        let body = response
+            .body()
+            .limit(MAX_LIBRARY_BYTES)
+            .await
+            .map_err(|e| format!("library body cut off: {e}"))?;
+        if status != StatusCode::OK {
+            return Err(format!(
+                "hub answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+        decode_json(&body, encoding, MAX_LIBRARY_BYTES)
+            .map(Some)
+            .map_err(|e| format!("library body unreadable: {e}"))
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339()
+}
+
+fn set<F: FnOnce(&mut LinkStats)>(stats: &Mutex<LinkStats>, f: F) {
+    f(&mut stats.lock().unwrap_or_else(|p| p.into_inner()));
+}
+
+/// Sleep `d` in short steps so a stop is honoured quickly; `false` when stopped.
+async fn nap(d: Duration, stop: &AtomicBool) -> bool {
+    let step = Duration::from_millis(200);
+    let mut left = d;
+    while left > Duration::ZERO {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let s = left.min(step);
+        actix_rt::time::sleep(s).await;
+        left -= s;
+    }
+    !stop.load(Ordering::Relaxed)
+}
+
+/// One upload cycle: events oldest first, then the outcomes whose events are delivered.
+async fn upload_cycle(
+    hub: &Hub,
+    queue: &Mutex<Queue>,
+    stats: &Mutex<LinkStats>,
+    stop: &AtomicBool,
+) {
+    let ids = lock_queue(queue).ids();
+    for id in ids {
+        let body = match lock_queue(queue).body(&id) {
+            Ok(Some(b)) => b,
+            Ok(None) => continue,
+            Err(e) => {
+                log::error!("{e}");
+                return;
+            }
+        };
+        let mut attempt = 0;
+        loop {
+            match hub.post_event(body.clone()).await {
+                Reply::Delivered => {
+                    if let Err(e) = lock_queue(queue).remove(&id) {
+                        log::error!("{e}");
+                    }
+                    set(stats, |s| {
+                        s.delivered += 1;
+                        s.last_upload = Some(now());
+                        s.link_state = "up".into();
+                    });
+                    break;
+                }
+                Reply::Refused(why) => {
+                    if let Err(e) = lock_queue(queue).dead_letter(&id, &why) {
+                        log::error!("{e}");
+                    }
+                    break;
+                }
+                Reply::Retry(why) => {
+                    set(stats, |s| s.link_state = format!("down: {why}"));
+                    let Some(wait) = BACKOFF_SECS.get(attempt) else {
+                        log::warn!("uploading {id}: {why}; trying again next cycle");
+                        return;
+                    };
+                    log::info!("uploading {id}: {why}; retrying in {wait} s");
+                    attempt += 1;
+                    if !nap(Duration::from_secs(*wait), stop).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    let ready = lock_queue(queue).outcomes_ready();
+    for id in ready {
+        let Some(update) = lock_queue(queue).outcome(&id) else {
+            continue;
+        };
+        let Ok(body) = serde_json::to_vec(&update) else {
+            continue;
+        };
+        match hub.patch_outcome(&id, body).await {
+            Reply::Delivered => {
+                if let Err(e) = lock_queue(queue).remove_outcome(&id) {
+                    log::error!("{e}");
+                }
+            }
+            Reply::Refused(why) => {
+                log::error!("the hub refused the outcome of {id} for good ({why}); dropped");
+                let _ = lock_queue(queue).remove_outcome(&id);
+            }
+            Reply::Retry(why) => {
+                set(stats, |s| s.link_state = format!("down: {why}"));
+                return;
+            }
+        }
+    }
+}
+
+/// One library sync; the library in use is replaced only by a whole, applied answer.
+async fn sync_once(hub: &Hub, recall: &Recall, stats: &Mutex<LinkStats>) {
+    let current = recall.library();
+    match hub.library(current.version).await {
+        Ok(None) => set(stats, |s| {
+            s.last_sync = Some(now());
+            s.link_state = "up".into();
+        }),
+        Ok(Some(answer)) => {
+            let next = if answer.full {
+                Library::build(answer.version, answer.episodes)
+            } else {
+                let changed =
+                    current.with_changes(answer.version, answer.episodes, &answer.pruned_ids);
+                // Rebuild the index once the changes beside it grow; this thread, not the packet path.
+                if changed.unindexed() > 256 {
+                    Library::build(changed.version, changed.live().cloned().collect())
+                } else {
+                    changed
+                }
+            };
+            if let Err(e) = save_library(&hub.config.data_dir, &next) {
+                log::warn!("library snapshot not saved ({e}); it stays in memory");
+            }
+            let (version, episodes) = (next.version, next.len());
+            recall.swap(next);
+            log::info!("library synced to version {version}: {episodes} precedents");
+            set(stats, |s| {
+                s.last_sync = Some(now());
+                s.library_version = version;
+                s.episodes_loaded = episodes;
+                s.link_state = "up".into();
+            });
+        }
+        Err(why) => {
+            log::warn!(
+                "library sync failed ({why}); keeping version {}",
+                current.version
+            );
+            set(stats, |s| {
+                s.link_state = format!("down: library sync: {why}")
+            });
+        }
+    }
+}
+
+/// Start the link thread: uploads every `upload_interval`, syncs every `sync_interval` ± jitter,
+/// until `stop`.
+pub fn start(
+    config: LinkConfig,
+    queue: SharedQueue,
+    recall: Arc<Recall>,
+    stats: Arc<Mutex<LinkStats>>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    {
+        let library = recall.library();
+        set(&stats, |s| {
+            s.library_version = library.version;
+            s.episodes_loaded = library.len();
+        });
+    }
+    std::thread::Builder::new()
+        .name("sairen-fleet".into())
+        .spawn(move || {
+            actix_rt::System::new().block_on(async move {
+                let hub = Hub {
+                    http: awc::Client::builder().timeout(config.timeout).finish(),
+                    config,
+                };
+                let uploads = async {
+                    loop {
+                        upload_cycle(&hub, &queue, &stats, &stop).await;
+                        if !nap(hub.config.upload_interval, &stop).await {
+                            break;
+                        }
+                    }
+                };
+                let syncs = async {
+                    loop {
+                        sync_once(&hub, &recall, &stats).await;
+                        let jitter = hub.config.sync_jitter.as_secs_f64();
+                        let offset = if jitter > 0.0 {
+                            rand::rng().random_range(-jitter..jitter)
+                        } else {
+                            0.0
+                        };
+                        let wait = (hub.config.sync_interval.as_secs_f64() + offset).max(1.0);
+                        if !nap(Duration::from_secs_f64(wait), &stop).await {
+                            break;
+                        }
+                    }
+                };
+                futures_util::future::join(uploads, syncs).await;
+            });
+        })
+}
