@@ -64,13 +64,27 @@ pub fn start_time() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// The start of a run of `seconds` simulated seconds that ends about now: a live demo's packets
+/// and events carry recent times (the hub refuses events from the future or over a week old),
+/// whatever the replay speed.
+pub fn start_ending_now(seconds: u64) -> DateTime<Utc> {
+    let now = Utc::now();
+    let now = now - Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos()));
+    now - Duration::seconds(seconds.min(365 * 86_400) as i64)
+}
+
 impl Simulator {
-    /// A run of `scenario`; the same seed gives the same packets.
+    /// A run of `scenario` from [`start_time`]; the same seed gives the same packets.
     pub fn new(scenario: Scenario, seed: u64) -> Self {
+        Self::starting_at(scenario, seed, start_time())
+    }
+
+    /// The same run stamped from `start`.
+    pub fn starting_at(scenario: Scenario, seed: u64, start: DateTime<Utc>) -> Self {
         Self {
             scenario,
             rng: StdRng::seed_from_u64(seed),
-            start: start_time(),
+            start,
             t: 0,
             // Part-way into a stand, so the first connection comes after ~17 minutes.
             activity: Activity::Drilling { drilled: 60.0 },

@@ -71,11 +71,17 @@ fn serve_client(run: Run, sock: TcpStream) {
     }
 }
 
-/// Write packets to `w`, pacing them at `run.speed` when `paced`.
+/// Write packets to `w`, pacing them at `run.speed` when `paced`. A served (paced) run is stamped
+/// to end about now, as a live feed would be; a file is stamped from the fixed start, so the same
+/// seed writes the same file.
 fn stream<W: Write>(run: Run, w: &mut W, paced: bool) -> io::Result<u64> {
     let started = Instant::now();
     let mut frame = String::with_capacity(512);
-    let sim = Simulator::new(run.scenario, run.seed);
+    let sim = if paced {
+        Simulator::starting_at(run.scenario, run.seed, super::start_ending_now(run.seconds))
+    } else {
+        Simulator::new(run.scenario, run.seed)
+    };
     for (i, packet) in sim.take(run.seconds as usize).enumerate() {
         if paced {
             let due = started + Duration::from_secs_f64(i as f64 / run.speed);

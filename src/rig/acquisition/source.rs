@@ -329,7 +329,14 @@ fn simulate(
     } else {
         seconds as usize
     };
-    for packet in Simulator::new(scenario, seed).take(limit) {
+    // Stamped so the run ends about now (an endless one: its scenario's length from now).
+    let span = if seconds == 0 {
+        scenario.default_seconds()
+    } else {
+        seconds
+    };
+    let start = crate::simulate::start_ending_now(span);
+    for packet in Simulator::starting_at(scenario, seed, start).take(limit) {
         if state.stop.load(Ordering::Relaxed) {
             break;
         }
