@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod fake_hub;
 pub mod rig;
 
 use chrono::{DateTime, Utc};
