@@ -6,6 +6,7 @@ mod advisory;
 mod campaign;
 mod category;
 mod channel;
+mod format;
 mod metrics;
 mod packet;
 mod risk;
@@ -16,6 +17,7 @@ pub use advisory::{
 pub use campaign::Campaign;
 pub use category::{AnomalyCategory, CategoryGroup};
 pub use channel::Channel;
+pub use format::thousands;
 pub use metrics::{DrillingMetrics, RigState};
 pub use packet::WitsPacket;
 pub use risk::RiskLevel;

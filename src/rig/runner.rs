@@ -177,7 +177,7 @@ impl Core {
             self.pipeline
                 .latest()
                 .and_then(|s| s.packet.hole_depth_ft.or(s.packet.bit_depth_ft))
-                .map(|d| format!("{} ft", super::pipeline::composer::thousands(d)))
+                .map(|d| format!("{} ft", crate::drilling::thousands(d)))
                 .unwrap_or_else(|| "unknown depth".into()),
             advisory.recommendation
         );

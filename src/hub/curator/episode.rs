@@ -2,24 +2,8 @@
 
 use super::scoring::outcome_value;
 use super::CuratorSettings;
+use crate::drilling::thousands;
 use crate::fleet::{EpisodeMetrics, EventOutcome, FleetEpisode, FleetEvent};
-
-/// A depth with thousands separators and no decimals: `12,450`.
-pub fn thousands(depth_ft: f64) -> String {
-    let whole = depth_ft.round().abs() as u64;
-    let digits = whole.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if depth_ft < -0.5 {
-        out.insert(0, '-');
-    }
-    out
-}
 
 /// "RIG-ALPHA-7 at 12,450 ft, pack-off, resolved: reduced WOB 5 klbf".
 pub fn resolution_summary(episode: &FleetEpisode) -> String {

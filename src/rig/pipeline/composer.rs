@@ -7,8 +7,8 @@ use super::signature::Indicator;
 use super::strategic::Verified;
 use super::thresholds::Thresholds;
 use crate::drilling::{
-    AdvisorySource, AnomalyCategory, PrecedentRef, RiskLevel, SpecialistVote, StrategicAdvisory,
-    WitsPacket,
+    thousands, AdvisorySource, AnomalyCategory, PrecedentRef, RiskLevel, SpecialistVote,
+    StrategicAdvisory, WitsPacket,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -52,23 +52,6 @@ impl Cooldowns {
 
 fn find<'a>(v: &'a Verified, name: &str) -> Option<&'a Indicator> {
     v.reading.indicators.iter().find(|i| i.name == name)
-}
-
-/// "3,012" for 3012.4: drillers read big numbers with separators.
-pub fn thousands(v: f64) -> String {
-    let rounded = v.round();
-    let digits = format!("{}", rounded.abs() as i64);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if rounded < 0.0 {
-        out.insert(0, '-');
-    }
-    out
 }
 
 /// A value as a driller reads it: big numbers with separators, small ones with `decimals`.
@@ -275,13 +258,5 @@ mod tests {
         assert!(c.admit(cat, RiskLevel::High, at(61), &th));
         assert!(!c.admit(cat, RiskLevel::Elevated, at(200), &th));
         assert!(c.admit(cat, RiskLevel::High, at(361), &th));
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(3_012.4), "3,012");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(thousands(-1_234_567.0), "-1,234,567");
-        assert_eq!(thousands(0.2), "0");
     }
 }
