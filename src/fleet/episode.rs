@@ -1,4 +1,5 @@
-use super::{EventOutcome, HistorySnapshot, RigId};
+use super::{EventOutcome, FleetEvent, HistorySnapshot, RigId};
+use crate::drilling::thousands;
 use crate::drilling::{AnomalyCategory, Campaign, RiskLevel};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -115,4 +116,51 @@ pub struct LibraryResponse {
     pub pruned_ids: Vec<String>,
     /// Active episodes in the whole fleet library.
     pub total_fleet_episodes: i64,
+}
+
+/// "RIG-ALPHA-7 at 12,450 ft, pack-off, resolved: reduced WOB 5 klbf".
+pub fn resolution_summary(episode: &FleetEpisode) -> String {
+    let head = format!(
+        "{} at {} ft, {}",
+        episode.rig_id,
+        thousands(episode.depth_from_ft),
+        episode.category.label()
+    );
+    match &episode.outcome {
+        EventOutcome::Resolved { action_taken } => {
+            format!("{head}, resolved: {}", action_taken.trim())
+        }
+        EventOutcome::Escalated { reason } => format!("{head}, escalated: {}", reason.trim()),
+        EventOutcome::Pending => format!("{head}, outcome pending"),
+        EventOutcome::FalsePositive => format!("{head}, false positive"),
+    }
+}
+
+/// The episode one event makes on its own (unscored: the hub's curator scores it against the
+/// library; a rig scores its own).
+pub fn episode_from_event(event: &FleetEvent) -> FleetEpisode {
+    let key_metrics = event
+        .history_window
+        .last()
+        .map(EpisodeMetrics::from_snapshot)
+        .unwrap_or_default();
+    let mut episode = FleetEpisode {
+        id: event.id.to_string(),
+        rig_id: event.rig_id.clone(),
+        field: event.field.clone(),
+        category: event.advisory.category,
+        campaign: event.campaign,
+        depth_from_ft: event.depth_ft,
+        depth_to_ft: event.depth_ft,
+        risk_level: event.advisory.risk_level,
+        severity: event.advisory.severity,
+        outcome: event.outcome.clone(),
+        resolution_summary: String::new(),
+        notes: event.notes.clone().filter(|n| !n.trim().is_empty()),
+        score: 0.0,
+        key_metrics,
+        timestamp: event.timestamp,
+    };
+    episode.resolution_summary = resolution_summary(&episode);
+    episode
 }

@@ -92,6 +92,16 @@ pub struct OutcomeUpdate {
     pub notes: Option<String>,
 }
 
+/// What an outcome is worth as a precedent: a known fix most, a false alarm least.
+pub fn outcome_value(outcome: &EventOutcome) -> f64 {
+    match outcome {
+        EventOutcome::Resolved { .. } => 1.0,
+        EventOutcome::Escalated { .. } => 0.7,
+        EventOutcome::Pending => 0.2,
+        EventOutcome::FalsePositive => 0.1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

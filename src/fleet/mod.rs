@@ -6,6 +6,8 @@ mod event;
 pub mod features;
 mod ids;
 
-pub use episode::{EpisodeMetrics, FleetEpisode, LibraryResponse};
-pub use event::{EventOutcome, FleetEvent, HistorySnapshot, OutcomeUpdate};
+pub use episode::{
+    episode_from_event, resolution_summary, EpisodeMetrics, FleetEpisode, LibraryResponse,
+};
+pub use event::{outcome_value, EventOutcome, FleetEvent, HistorySnapshot, OutcomeUpdate};
 pub use ids::{EventId, IdError, RigId};

@@ -3,8 +3,8 @@
 //! the API. A write that fails (a full disk) is reported, never fatal: the driller still sees
 //! the advisory.
 
-use crate::drilling::{AnomalyCategory, RiskLevel, StrategicAdvisory};
-use crate::fleet::{EventId, EventOutcome};
+use crate::drilling::{AnomalyCategory, Campaign, RiskLevel, StrategicAdvisory};
+use crate::fleet::{EpisodeMetrics, EventId, EventOutcome};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -39,6 +39,15 @@ pub struct AdvisoryRecord {
     /// The crew's acknowledgment, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledgment: Option<Acknowledgment>,
+    /// The key metrics at the advisory (what makes it a precedent once acknowledged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_metrics: Option<EpisodeMetrics>,
+    /// Measured depth at the advisory, ft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_ft: Option<f64>,
+    /// The campaign the rig was on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<Campaign>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -292,6 +301,9 @@ mod tests {
                 source: AdvisorySource::Template,
             },
             acknowledgment: None,
+            key_metrics: None,
+            depth_ft: None,
+            campaign: None,
         }
     }
 

@@ -5,7 +5,8 @@
 
 use crate::drilling::{AnomalyCategory, Campaign, PrecedentRef};
 use crate::fleet::features::{distance2, features, Features};
-use crate::fleet::{EventOutcome, FleetEpisode};
+use crate::fleet::{outcome_value, resolution_summary, EventOutcome, FleetEpisode, RigId};
+use crate::rig::advisories::AdvisoryRecord;
 use crate::rig::pipeline::knowledge::{KnowledgeStore, PrecedentQuery};
 use instant_distance::{Builder, HnswMap, Search};
 use std::collections::{HashMap, HashSet};
@@ -343,16 +344,42 @@ impl Library {
     }
 }
 
-/// The rig's precedent store: the current library behind a lock held only to clone an `Arc`.
+/// The precedent a rig makes of its own acknowledged advisory (the hub sends a rig only the other
+/// rigs' episodes): scored by its outcome alone, as the rig knows nothing of the fleet's library.
+pub fn local_episode(rig: &RigId, field: &str, record: &AdvisoryRecord) -> Option<FleetEpisode> {
+    let ack = record.acknowledgment.as_ref()?;
+    let depth = record.depth_ft.unwrap_or(0.0);
+    let mut episode = FleetEpisode {
+        id: record.id.to_string(),
+        rig_id: rig.clone(),
+        field: field.to_owned(),
+        category: record.advisory.category,
+        campaign: record.campaign.unwrap_or(Campaign::Production),
+        depth_from_ft: depth,
+        depth_to_ft: depth,
+        risk_level: record.advisory.risk_level,
+        severity: record.advisory.severity,
+        outcome: ack.outcome.clone(),
+        resolution_summary: String::new(),
+        notes: ack.notes.clone(),
+        score: outcome_value(&ack.outcome),
+        key_metrics: record.key_metrics.clone().unwrap_or_default(),
+        timestamp: record.advisory.timestamp,
+    };
+    episode.resolution_summary = resolution_summary(&episode);
+    Some(episode)
+}
+
+/// The rig's precedent store: the current library behind a lock held only to clone an `Arc`,
+/// and the rig's own precedents, laid over every library that comes in.
 pub struct Recall {
     current: RwLock<Arc<Library>>,
+    local: RwLock<Vec<FleetEpisode>>,
 }
 
 impl Default for Recall {
     fn default() -> Self {
-        Self {
-            current: RwLock::new(Arc::new(Library::empty())),
-        }
+        Self::new(Library::empty())
     }
 }
 
@@ -361,6 +388,27 @@ impl Recall {
     pub fn new(library: Library) -> Self {
         Self {
             current: RwLock::new(Arc::new(library)),
+            local: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// Add one of the rig's own precedents (kept across library swaps).
+    pub fn add_local(&self, episode: FleetEpisode) {
+        {
+            let mut local = self.local.write().unwrap_or_else(|p| p.into_inner());
+            local.retain(|e| e.id != episode.id);
+            local.push(episode.clone());
+        }
+        let current = self.library();
+        let next = current.with_changes(current.version, vec![episode], &[]);
+        self.store(next);
+    }
+
+    fn store(&self, library: Library) {
+        let library = Arc::new(library);
+        match self.current.write() {
+            Ok(mut l) => *l = library,
+            Err(p) => *p.into_inner() = library,
         }
     }
 
@@ -372,13 +420,19 @@ impl Recall {
             .unwrap_or_else(|p| p.into_inner().clone())
     }
 
-    /// Put `library` in use, at once and whole.
+    /// Put `library` in use, at once and whole, with the rig's own precedents laid over it.
     pub fn swap(&self, library: Library) {
-        let library = Arc::new(library);
-        match self.current.write() {
-            Ok(mut l) => *l = library,
-            Err(p) => *p.into_inner() = library,
-        }
+        let local = self
+            .local
+            .read()
+            .map(|l| l.clone())
+            .unwrap_or_else(|p| p.into_inner().clone());
+        let library = if local.is_empty() {
+            library
+        } else {
+            library.with_changes(library.version, local, &[])
+        };
+        self.store(library);
     }
 }
 
@@ -482,6 +536,20 @@ mod tests {
         assert!(recall
             .query(&query(AnomalyCategory::Washout, 1.0))
             .is_empty());
+    }
+
+    #[test]
+    fn the_rigs_own_precedents_survive_a_new_library() {
+        let recall = Recall::default();
+        recall.add_local(episode("own", AnomalyCategory::PackOff, 18.0, "our fix"));
+        recall.swap(Library::build(
+            9,
+            vec![episode("fleet", AnomalyCategory::PackOff, 9.0, "their fix")],
+        ));
+        let got = recall.query(&query(AnomalyCategory::PackOff, 18.0));
+        let ids: Vec<&str> = got.iter().map(|p| p.episode_id.as_str()).collect();
+        assert_eq!(ids, vec!["own", "fleet"]);
+        assert_eq!(recall.library().version, 9);
     }
 
     #[test]

@@ -109,6 +109,9 @@ pub struct Core {
     pub baseline_error: Option<String>,
     /// The input, described.
     pub source: String,
+    /// Precedent recall, when the rig has a fleet link: acknowledged events join it as local
+    /// precedents.
+    pub recall: Option<std::sync::Arc<crate::rig::recall::Recall>>,
     learned_since_save: u64,
     last_id: Option<(i64, u32)>,
 }
@@ -136,6 +139,7 @@ impl Core {
             baseline_path,
             baseline_error: None,
             source,
+            recall: None,
             learned_since_save: 0,
             last_id: None,
         }
@@ -186,11 +190,15 @@ impl Core {
         } else {
             log::info!("{line}");
         }
+        let latest = self.pipeline.latest();
         let record = AdvisoryRecord {
             id: id.clone(),
             fleet_event,
             advisory,
             acknowledgment: None,
+            key_metrics: latest.map(crate::fleet::EpisodeMetrics::from_snapshot),
+            depth_ft: latest.and_then(|s| s.packet.hole_depth_ft.or(s.packet.bit_depth_ft)),
+            campaign: Some(self.pipeline.campaign()),
         };
         if fleet_event {
             let history_window = self.pipeline.history_window();

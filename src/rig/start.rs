@@ -8,7 +8,7 @@ use super::config::{ConfigError, RigConfig};
 use super::pipeline::baseline::Baseline;
 use super::pipeline::knowledge::{KnowledgeStore, NoopStore};
 use super::pipeline::Pipeline;
-use super::recall::{Library, Recall};
+use super::recall::{local_episode, Library, Recall};
 use super::runner::{self, lock, Core, Identity, LoopEnd, NoUplink};
 use super::uplink::link::{self, ApiKey, LinkConfig};
 use super::uplink::queue::Queue;
@@ -153,6 +153,7 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
         config.advisories.keep_in_memory,
     )
     .map_err(io_err(format!("advisory log in {}", data_dir.display())))?;
+    let advisories_for_recall = advisories.list(&Default::default());
     let identity = Identity {
         rig_id: config.rig_id()?,
         well_id: config.rig.well_id.clone(),
@@ -226,6 +227,23 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
         }
         _ => Box::new(NoUplink::default()),
     };
+    if let Some(recall) = &recall {
+        // The rig's own acknowledged events, from its advisory log, are precedents again.
+        let own = advisories_for_recall
+            .iter()
+            .filter(|r| r.fleet_event)
+            .filter_map(|r| local_episode(&identity.rig_id, &identity.field, r))
+            .collect::<Vec<_>>();
+        if !own.is_empty() {
+            log::info!(
+                "{} of this rig's own acknowledged events reloaded as precedents",
+                own.len()
+            );
+        }
+        for e in own {
+            recall.add_local(e);
+        }
+    }
     let core = Arc::new(Mutex::new(Core::new(
         pipeline,
         advisories,
@@ -234,6 +252,7 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
         baseline_path,
         source.describe(),
     )));
+    lock(&core).recall = recall.clone();
     let source_state = Arc::new(SourceState::default());
     let state = web::Data::new(ApiState {
         core: core.clone(),

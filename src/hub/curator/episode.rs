@@ -2,54 +2,9 @@
 
 use super::scoring::outcome_value;
 use super::CuratorSettings;
-use crate::drilling::thousands;
-use crate::fleet::{EpisodeMetrics, EventOutcome, FleetEpisode, FleetEvent};
+use crate::fleet::{EpisodeMetrics, FleetEpisode, FleetEvent};
 
-/// "RIG-ALPHA-7 at 12,450 ft, pack-off, resolved: reduced WOB 5 klbf".
-pub fn resolution_summary(episode: &FleetEpisode) -> String {
-    let head = format!(
-        "{} at {} ft, {}",
-        episode.rig_id,
-        thousands(episode.depth_from_ft),
-        episode.category.label()
-    );
-    match &episode.outcome {
-        EventOutcome::Resolved { action_taken } => {
-            format!("{head}, resolved: {}", action_taken.trim())
-        }
-        EventOutcome::Escalated { reason } => format!("{head}, escalated: {}", reason.trim()),
-        EventOutcome::Pending => format!("{head}, outcome pending"),
-        EventOutcome::FalsePositive => format!("{head}, false positive"),
-    }
-}
-
-/// The episode one event makes on its own (unscored: the curator scores it against the library).
-pub fn episode_from_event(event: &FleetEvent) -> FleetEpisode {
-    let key_metrics = event
-        .history_window
-        .last()
-        .map(EpisodeMetrics::from_snapshot)
-        .unwrap_or_default();
-    let mut episode = FleetEpisode {
-        id: event.id.to_string(),
-        rig_id: event.rig_id.clone(),
-        field: event.field.clone(),
-        category: event.advisory.category,
-        campaign: event.campaign,
-        depth_from_ft: event.depth_ft,
-        depth_to_ft: event.depth_ft,
-        risk_level: event.advisory.risk_level,
-        severity: event.advisory.severity,
-        outcome: event.outcome.clone(),
-        resolution_summary: String::new(),
-        notes: event.notes.clone().filter(|n| !n.trim().is_empty()),
-        score: 0.0,
-        key_metrics,
-        timestamp: event.timestamp,
-    };
-    episode.resolution_summary = resolution_summary(&episode);
-    episode
-}
+pub use crate::fleet::{episode_from_event, resolution_summary};
 
 /// Whether `event` is the same trouble as `episode`: same rig and category, depth within
 /// `dedup_depth_ft` of the episode's depth range, time within `dedup_window` of the episode.
@@ -107,19 +62,12 @@ pub fn merge_event(episode: &mut FleetEpisode, event: &FleetEvent) {
 mod tests {
     use super::*;
     use crate::drilling::RiskLevel;
+    use crate::fleet::EventOutcome;
     use chrono::Duration;
 
     fn fixture() -> FleetEvent {
         let text = include_str!("../../../tests/fixtures/fleet_event.json");
         serde_json::from_str(text).expect("fixture parses")
-    }
-
-    #[test]
-    fn depths_read_like_a_driller_writes_them() {
-        assert_eq!(thousands(12450.4), "12,450");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(thousands(1000.0), "1,000");
-        assert_eq!(thousands(0.0), "0");
     }
 
     #[test]

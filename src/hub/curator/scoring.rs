@@ -12,15 +12,7 @@ pub const DETAIL_WEIGHT: f64 = 0.15;
 /// Weight of the diversity term.
 pub const DIVERSITY_WEIGHT: f64 = 0.10;
 
-/// What an outcome is worth as a precedent: a known fix most, a false alarm least.
-pub fn outcome_value(outcome: &EventOutcome) -> f64 {
-    match outcome {
-        EventOutcome::Resolved { .. } => 1.0,
-        EventOutcome::Escalated { .. } => 0.7,
-        EventOutcome::Pending => 0.2,
-        EventOutcome::FalsePositive => 0.1,
-    }
-}
+pub use crate::fleet::outcome_value;
 
 /// `e^(−age_days / decay_days)`; an episode from the future (clock skew) counts as new.
 pub fn recency_value(age_days: f64, decay_days: f64) -> f64 {

@@ -6,6 +6,7 @@ use super::ApiState;
 use crate::drilling::{AnomalyCategory, RiskLevel};
 use crate::fleet::{EventOutcome, OutcomeUpdate};
 use crate::rig::advisories::{AckError, Acknowledgment, Filter};
+use crate::rig::recall::local_episode;
 use crate::rig::runner::lock;
 use crate::web::ApiError;
 use actix_web::{web, HttpResponse};
@@ -127,6 +128,12 @@ pub async fn acknowledge(
             AckError::NotFound(_) => ApiError::NotFound(e.to_string()),
             AckError::Already(_) => ApiError::Conflict(e.to_string()),
         })?;
+    if let (true, Some(recall)) = (record.fleet_event, &core.recall) {
+        // The rig's own experience is a precedent at once, before any hub has seen it.
+        if let Some(e) = local_episode(&core.identity.rig_id, &core.identity.field, &record) {
+            recall.add_local(e);
+        }
+    }
     if record.fleet_event {
         // The outcome follows its event to the hub (queued on disk, sent after the event).
         core.sink.outcome(
