@@ -53,7 +53,7 @@ pub struct AdvisoryRecord {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Line {
-    Advisory(AdvisoryRecord),
+    Advisory(Box<AdvisoryRecord>),
     Acknowledgment {
         id: EventId,
         #[serde(flatten)]
@@ -135,7 +135,7 @@ impl AdvisoryLog {
             };
             // A torn last line (power loss mid-append) is skipped, not fatal.
             match serde_json::from_str::<Line>(&line) {
-                Ok(Line::Advisory(r)) => self.remember(r),
+                Ok(Line::Advisory(r)) => self.remember(*r),
                 Ok(Line::Acknowledgment { id, ack }) => {
                     if let Some(r) = self.recent.iter_mut().find(|r| r.id == id) {
                         r.acknowledgment = Some(ack);
@@ -220,7 +220,7 @@ impl AdvisoryLog {
 
     /// Append an advisory.
     pub fn append(&mut self, record: AdvisoryRecord) {
-        self.write_line(&Line::Advisory(record.clone()));
+        self.write_line(&Line::Advisory(Box::new(record.clone())));
         self.remember(record);
     }
 
