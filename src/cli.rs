@@ -152,6 +152,9 @@ struct ServeArgs {
     /// PostgreSQL URL. Prefer the DATABASE_URL environment variable: the command line is visible to every user.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
     database_url: String,
+    /// Check the configuration, the admin key and the database URL's form, print what would run, and exit.
+    #[arg(long)]
+    check_config: bool,
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +238,21 @@ fn run_serve(args: ServeArgs) -> i32 {
                 "SAIREN_ADMIN_KEY is not set: export the fleet administrator's key (at least 16 characters) before starting the hub".into(),
             )
         })?;
+        if args.check_config {
+            crate::hub::auth::AdminKey::new(&admin_key).map_err(server::ServeError::Setting)?;
+            if !(args.database_url.starts_with("postgres://")
+                || args.database_url.starts_with("postgresql://"))
+            {
+                return Err(server::ServeError::Setting(
+                    "DATABASE_URL must be a postgres:// or postgresql:// URL".into(),
+                ));
+            }
+            println!(
+                "configuration valid: would listen on {} with {} database connections; admin key set",
+                config.server.bind, config.database.pool_size
+            );
+            return Ok(());
+        }
         actix_rt::System::new().block_on(server::serve(config, &args.database_url, admin_key))
     })();
     report(result)
