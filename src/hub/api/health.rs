@@ -39,3 +39,10 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         version: env!("CARGO_PKG_VERSION").into(),
     }))
 }
+
+/// The OpenAPI description of this API (`docs/openapi.yaml`, written as JSON so it is both).
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("../../../docs/openapi.yaml"))
+}

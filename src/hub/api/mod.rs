@@ -43,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/api/fleet")
             .route("/health", web::get().to(health::health))
+            .route("/openapi.json", web::get().to(health::openapi))
             .route("/events", web::post().to(events::upload))
             .route("/events/{id}", web::get().to(events::get))
             .route(
