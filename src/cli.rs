@@ -41,6 +41,25 @@ enum Command {
     /// baseline has locked). Serve it over TCP (--listen; every client gets the run from its
     /// start) or write it to a file (--out FILE, or - for stdout).
     Simulate(SimulateArgs),
+    /// Run the whole story locally and tell it as it goes: a hub, two rigs registered with
+    /// `sairen admin`, rig A's pack-off resolved by its driller and curated by the hub, rig B
+    /// citing A's precedent. Ends by itself within two minutes and cleans up.
+    ///
+    /// Needs PostgreSQL: DATABASE_URL (the demo's hub migrates that database; use a scratch one).
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// PostgreSQL URL for the demo's hub (a scratch database).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    database_url: String,
+    /// Leave the hub and rigs running at the end; Ctrl-C stops them.
+    #[arg(long)]
+    keep_running: bool,
+    /// Simulated seconds per second for the rigs.
+    #[arg(long, default_value_t = 150.0, value_name = "N")]
+    speed: f64,
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +223,11 @@ pub fn main() -> i32 {
         Command::Hub(HubCommand::Curate(args)) => run_curate(args),
         Command::Rig(args) => report(run_rig(args)),
         Command::Simulate(args) => report(run_simulate(args)),
+        Command::Demo(args) => report(crate::demo::run(crate::demo::DemoOptions {
+            database_url: args.database_url,
+            keep_running: args.keep_running,
+            speed: args.speed,
+        })),
         Command::Admin(args) => {
             let key = std::env::var("SAIREN_ADMIN_KEY").ok().map(Secret::new);
             let options = admin::Options {

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod cli;
 pub mod config_file;
+pub mod demo;
 pub mod drilling;
 pub mod fleet;
 pub mod hub;
