@@ -45,15 +45,16 @@ enum Command {
     /// `sairen admin`, rig A's pack-off resolved by its driller and curated by the hub, rig B
     /// citing A's precedent. Ends by itself within two minutes and cleans up.
     ///
-    /// Needs PostgreSQL: DATABASE_URL (the demo's hub migrates that database; use a scratch one).
+    /// With DATABASE_URL set the demo's hub uses (and migrates) that database — use a scratch one;
+    /// without it the hub runs its own PostgreSQL with the server binaries found on the machine.
     Demo(DemoArgs),
 }
 
 #[derive(Debug, Args)]
 struct DemoArgs {
-    /// PostgreSQL URL for the demo's hub (a scratch database).
+    /// PostgreSQL URL for the demo's hub (a scratch database); without one the hub runs its own.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
-    database_url: String,
+    database_url: Option<String>,
     /// Leave the hub and rigs running at the end; Ctrl-C stops them.
     #[arg(long)]
     keep_running: bool,
@@ -168,9 +169,13 @@ struct ServeArgs {
     /// Address to listen on; overrides [server] bind.
     #[arg(long, value_name = "ADDR")]
     bind: Option<String>,
-    /// PostgreSQL URL. Prefer the DATABASE_URL environment variable: the command line is visible to every user.
+    /// PostgreSQL URL. Prefer the DATABASE_URL environment variable: the command line is visible
+    /// to every user. Without one the hub runs its own PostgreSQL under --data-dir.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
-    database_url: String,
+    database_url: Option<String>,
+    /// Where the hub's own PostgreSQL lives when no DATABASE_URL is set.
+    #[arg(long, default_value = "data/hub", value_name = "DIR")]
+    data_dir: PathBuf,
     /// Check the configuration, the admin key and the database URL's form, print what would run, and exit.
     #[arg(long)]
     check_config: bool,
@@ -264,20 +269,37 @@ fn run_serve(args: ServeArgs) -> i32 {
         })?;
         if args.check_config {
             crate::hub::auth::AdminKey::new(&admin_key).map_err(server::ServeError::Setting)?;
-            if !(args.database_url.starts_with("postgres://")
-                || args.database_url.starts_with("postgresql://"))
-            {
-                return Err(server::ServeError::Setting(
-                    "DATABASE_URL must be a postgres:// or postgresql:// URL".into(),
-                ));
-            }
+            let database = match &args.database_url {
+                Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                    "the PostgreSQL of DATABASE_URL".to_owned()
+                }
+                Some(_) => {
+                    return Err(server::ServeError::Setting(
+                        "DATABASE_URL must be a postgres:// or postgresql:// URL".into(),
+                    ))
+                }
+                None => format!(
+                    "its own PostgreSQL under {}",
+                    args.data_dir.join("postgres").display()
+                ),
+            };
             println!(
-                "configuration valid: would listen on {} with {} database connections; admin key set",
+                "configuration valid: would listen on {} with {} connections to {database}; admin key set",
                 config.server.bind, config.database.pool_size
             );
             return Ok(());
         }
-        actix_rt::System::new().block_on(server::serve(config, &args.database_url, admin_key))
+        // A configured DATABASE_URL always wins; without one, the hub's own cluster, stopped
+        // when serve returns (the guard lives to the end of this block).
+        let (url, _own_db) = match args.database_url {
+            Some(url) => (url, None),
+            None => {
+                let db = crate::hub::embedded::EmbeddedDb::start(&args.data_dir)
+                    .map_err(|e| server::ServeError::Setting(e.to_string()))?;
+                (db.url().to_owned(), Some(db))
+            }
+        };
+        actix_rt::System::new().block_on(server::serve(config, &url, admin_key))
     })();
     report(result)
 }

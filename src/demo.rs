@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 /// What the demo was asked for.
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
-    /// PostgreSQL for the hub (a database the demo may create tables in).
-    pub database_url: String,
+    /// PostgreSQL for the hub (a database the demo may create tables in); `None`: the hub runs
+    /// its own, under the demo's directory.
+    pub database_url: Option<String>,
     /// Leave hub and rigs running at the end (Ctrl-C stops them).
     pub keep_running: bool,
     /// Simulated seconds per second for the rigs.
@@ -43,7 +44,19 @@ struct Children(Vec<Child>);
 
 impl Drop for Children {
     fn drop(&mut self) {
-        for c in &mut self.0 {
+        // SIGTERM first, newest first: rigs save their baseline, the hub lets requests finish and
+        // stops its own PostgreSQL. SIGKILL only for one that does not stop in time.
+        for c in self.0.iter_mut().rev() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < deadline {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -148,6 +161,12 @@ pub fn run(options: DemoOptions) -> Result<(), DemoError> {
         .prefix("sairen-demo-")
         .tempdir()
         .map_err(|e| DemoError::Failed(e.to_string()))?;
+    {
+        // Searchable by others: a hub running its own PostgreSQL as root hands the cluster to the
+        // postgres user, who must reach it.
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755));
+    }
     let result = story(&options, work.path());
     if result.is_err() || options.keep_running {
         let kept = work.keep();
@@ -172,20 +191,29 @@ fn story(options: &DemoOptions, work: &Path) -> Result<(), DemoError> {
     // 1. The hub.
     let hub_port = free_port()?;
     let hub = format!("http://127.0.0.1:{hub_port}");
-    children.0.push(
-        demo.spawn(
-            "hub",
-            Command::new(&exe)
-                .args(["hub", "serve", "--bind", &format!("127.0.0.1:{hub_port}")])
-                .env("DATABASE_URL", &options.database_url)
-                .env("SAIREN_ADMIN_KEY", &admin_key),
-        )?,
-    );
+    let mut hub_cmd = Command::new(&exe);
+    hub_cmd
+        .args(["hub", "serve", "--bind", &format!("127.0.0.1:{hub_port}")])
+        .env("SAIREN_ADMIN_KEY", &admin_key);
+    let database = match &options.database_url {
+        Some(url) => {
+            hub_cmd.env("DATABASE_URL", url);
+            "the PostgreSQL of DATABASE_URL"
+        }
+        None => {
+            hub_cmd
+                .env_remove("DATABASE_URL")
+                .arg("--data-dir")
+                .arg(work.join("hub"));
+            "its own PostgreSQL (no DATABASE_URL set)"
+        }
+    };
+    children.0.push(demo.spawn("hub", &mut hub_cmd)?);
     demo.until("the hub starting", || {
         call("GET", &format!("{hub}/api/fleet/health"), None, None).filter(|(s, _)| *s == 200)
     })?;
     demo.say(&format!(
-        "hub up on {hub} (PostgreSQL migrated; curator running)"
+        "hub up on {hub} with {database}, migrated, curator running"
     ));
 
     // 2. Two rigs registered with `sairen admin`.

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod curator;
 pub mod db;
+pub mod embedded;
 pub mod intake;
 pub mod server;
 pub mod state;
