@@ -174,6 +174,10 @@ pub fn read(
             primary: true,
         })
     };
+    // A category whose primary indicator is beyond its threshold may still need its qualifying
+    // conditions (the twist-off's pressure and weight loss, the stuck pipe's stall); without them
+    // the packet does not show it.
+    let mut qualified = true;
     use AnomalyCategory::*;
     let indicators: Indicators = match category {
         Kick => [
@@ -219,12 +223,8 @@ pub fn read(
             }
             // A parted string loses pressure (shorter flow path) and weight (the part below the
             // break): every one of them that is measured must have fallen.
-            let confirmed = confirm.iter().all(Indicator::beyond);
-            let mut torque = torque;
-            if !confirmed {
-                // Torque alone falls whenever the driller eases off: not a twist-off.
-                torque.ratio = torque.ratio.min(0.99);
-            }
+            // Torque alone falls whenever the driller eases off: not a twist-off.
+            qualified = confirm.iter().all(Indicator::beyond);
             std::iter::once(torque)
                 .chain(confirm.iter().copied())
                 .collect()
@@ -245,13 +245,9 @@ pub fn read(
                 ..i
             });
             let rpm = against(Signal::Rpm, -1.0, 50.0, false);
-            let stalled = [&rop, &rpm]
+            qualified = [&rop, &rpm]
                 .iter()
                 .any(|i| i.as_ref().is_some_and(Indicator::beyond));
-            let mut torque = torque;
-            if !stalled {
-                torque.ratio = torque.ratio.min(0.99);
-            }
             std::iter::once(torque).chain(rop).chain(rpm).collect()
         }
         StickSlip => [absolute("rpm_cv_pct", entry.rpm_cv_pct, "%", &|v| {
@@ -264,10 +260,7 @@ pub fn read(
             let wob = against(Signal::Wob, 1.0, 5.0, false)?;
             let rop = against(Signal::Rop, 1.0, 5.0, false)?;
             // Founder: more weight, no more hole. More weight with more hole is just drilling.
-            let mut mse = mse;
-            if !wob.beyond() || rop.beyond() {
-                mse.ratio = mse.ratio.min(0.99);
-            }
+            qualified = wob.beyond() && !rop.beyond();
             [mse, wob, rop].into_iter().collect()
         }
         MseInefficiency => [absolute("mse_efficiency", m.mse_efficiency, "", &|v| {
@@ -288,7 +281,7 @@ pub fn read(
     }
     let primaries = indicators.iter().filter(|i| i.primary);
     let strength = primaries.clone().map(|i| i.ratio).fold(0.0, f64::max);
-    let agrees = strength >= 1.0;
+    let agrees = strength >= 1.0 && qualified;
     let beyond = indicators.iter().filter(|i| i.beyond()).count();
     let corroborated = match category {
         // Flow and pit are independent measurements of the same mud: both must agree where both
