@@ -282,8 +282,9 @@ async fn upload_cycle(
                 }
             }
             Reply::Refused(why) => {
-                log::error!("the hub refused the outcome of {id} for good ({why}); dropped");
-                let _ = lock_queue(queue).remove_outcome(&id);
+                if let Err(e) = lock_queue(queue).dead_letter_outcome(&id, &why) {
+                    log::error!("{e}");
+                }
             }
             Reply::Retry(why) => {
                 set(stats, |s| s.link_state = format!("down: {why}"));

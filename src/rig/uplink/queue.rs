@@ -319,25 +319,42 @@ impl Queue {
         Ok(())
     }
 
-    /// Move an event the hub refused for good to `fleet_dead/`, with the hub's reason beside it.
-    pub fn dead_letter(&mut self, id: &str, reason: &str) -> Result<(), QueueError> {
-        let Some(e) = self.entries.get(id).cloned() else {
-            return Ok(());
-        };
+    /// Move a queued file to `fleet_dead/`, the hub's reason written first as `{what}.reason.txt`.
+    fn bury(&self, file: &str, what: &str, reason: &str) -> Result<(), QueueError> {
         let io = |source| QueueError::Io {
             dir: self.dead.clone(),
             source,
         };
         fs::create_dir_all(&self.dead).map_err(io)?;
         durable::write_atomic(
-            &self.dead.join(format!("{id}.reason.txt")),
+            &self.dead.join(format!("{what}.reason.txt")),
             reason.as_bytes(),
         )
         .map_err(io)?;
-        fs::rename(self.dir.join(&e.file), self.dead.join(&e.file)).map_err(io)?;
+        fs::rename(self.dir.join(file), self.dead.join(file)).map_err(io)
+    }
+
+    /// Move an event the hub refused for good to `fleet_dead/`, with the hub's reason beside it.
+    pub fn dead_letter(&mut self, id: &str, reason: &str) -> Result<(), QueueError> {
+        let Some(e) = self.entries.get(id).cloned() else {
+            return Ok(());
+        };
+        self.bury(&e.file, id, reason)?;
         self.entries.remove(id);
         log::error!(
             "the hub refused event {id} for good ({reason}); kept in {}",
+            self.dead.display()
+        );
+        Ok(())
+    }
+
+    /// Move an outcome update the hub refused for good (its event unknown there, say) to
+    /// `fleet_dead/`, with the hub's reason beside it: never deleted silently.
+    pub fn dead_letter_outcome(&self, id: &str, reason: &str) -> Result<(), QueueError> {
+        let file = format!("{id}.outcome");
+        self.bury(&file, &file, reason)?;
+        log::error!(
+            "the hub refused the outcome of {id} for good ({reason}); kept in {}",
             self.dead.display()
         );
         Ok(())
@@ -353,12 +370,16 @@ impl Queue {
         self.entries.is_empty()
     }
 
-    /// Events in the dead-letter folder.
+    /// Events and outcome updates in the dead-letter folder.
     pub fn dead_letters(&self) -> usize {
         fs::read_dir(&self.dead)
             .map(|d| {
                 d.filter_map(Result::ok)
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".evt"))
+                    .filter(|e| {
+                        let name = e.file_name();
+                        let name = name.to_string_lossy();
+                        name.ends_with(".evt") || name.ends_with(".outcome")
+                    })
                     .count()
             })
             .unwrap_or(0)
@@ -370,14 +391,19 @@ impl Queue {
         self.write(&format!("{id}.outcome"), &bytes)
     }
 
-    /// The outcome update waiting for `id`, if any (unreadable ones are dropped and logged).
-    pub fn outcome(&self, id: &str) -> Option<OutcomeUpdate> {
-        let bytes = fs::read(self.dir.join(format!("{id}.outcome"))).ok()?;
+    /// The outcome update waiting for `id`, if any; an unreadable one is quarantined and reported.
+    pub fn outcome(&mut self, id: &str) -> Option<OutcomeUpdate> {
+        let name = format!("{id}.outcome");
+        let path = self.dir.join(&name);
+        let bytes = fs::read(&path).ok()?;
         match decode(&bytes) {
             Ok(u) => Some(u),
             Err(why) => {
-                log::error!("outcome update for {id} unreadable ({why}); dropped");
-                let _ = fs::remove_file(self.dir.join(format!("{id}.outcome")));
+                log::error!(
+                    "outcome update for {id} unreadable ({why}); moved to {}",
+                    self.quarantine.display()
+                );
+                self.quarantine_file(&path, &name, &why);
                 None
             }
         }
@@ -553,8 +579,33 @@ mod tests {
         assert!(q.outcomes_ready().is_empty(), "waits for its event");
         q.remove(b.id.as_str()).expect("delivered");
         assert_eq!(q.outcomes_ready(), vec![b.id.to_string()]);
-        assert_eq!(q.outcome(b.id.as_str()), Some(update));
+        assert_eq!(q.outcome(b.id.as_str()), Some(update.clone()));
         q.remove_outcome(b.id.as_str()).expect("sent");
         assert!(q.outcomes_ready().is_empty());
+        // An outcome the hub refuses for good is kept with the reason, not dropped.
+        q.enqueue_outcome(&b.id, &update).expect("outcome again");
+        q.dead_letter_outcome(b.id.as_str(), "404 no event with id")
+            .expect("dead outcome");
+        assert!(q.outcomes_ready().is_empty());
+        assert_eq!(q.dead_letters(), 2);
+        let dead = dir.path().join(DEAD_DIR);
+        assert!(dead.join(format!("{}.outcome", b.id)).exists());
+        assert!(
+            fs::read_to_string(dead.join(format!("{}.outcome.reason.txt", b.id)))
+                .expect("reason")
+                .contains("404")
+        );
+        // An unreadable outcome is quarantined, not sent and not lost.
+        fs::write(
+            dir.path().join(QUEUE_DIR).join(format!("{}.outcome", a.id)),
+            b"junk",
+        )
+        .expect("junk");
+        assert_eq!(q.outcome(a.id.as_str()), None);
+        assert!(dir
+            .path()
+            .join(QUARANTINE_DIR)
+            .join(format!("{}.outcome", a.id))
+            .exists());
     }
 }
