@@ -15,23 +15,12 @@ use sairen::rig::advisories::AdvisoryLog;
 use sairen::rig::pipeline::baseline::Baseline;
 use sairen::rig::pipeline::knowledge::NoopStore;
 use sairen::rig::pipeline::{Pipeline, PipelineConfig};
-use sairen::rig::runner::{Core, EventSink, Identity};
+use sairen::rig::runner::{CollectSink, Core, Identity};
 use sairen::simulate::{Scenario, Simulator};
 use std::sync::{Arc, Mutex};
 
 const REQUEST_HEADERS: usize = 420;
 const RESPONSE_HEADERS: usize = 210;
-
-struct Capture(Arc<Mutex<Vec<FleetEvent>>>);
-
-impl EventSink for Capture {
-    fn submit(&mut self, event: FleetEvent) {
-        self.0.lock().expect("capture").push(event);
-    }
-    fn describe(&self) -> String {
-        "capture".into()
-    }
-}
 
 fn first_event(scenario: Scenario) -> FleetEvent {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -51,7 +40,7 @@ fn first_event(scenario: Scenario) -> FleetEvent {
             well_id: "15/9-F-9 A".into(),
             field: "Volve".into(),
         },
-        Box::new(Capture(events.clone())),
+        Box::new(CollectSink(events.clone())),
         dir.path().join("baseline.json"),
         "bench".into(),
     );

@@ -59,6 +59,11 @@ impl AnomalyCategory {
     ];
 
     /// The wire name (`"pack_off"`), also used as the database value.
+    /// The value with this wire name (`"pack_off"`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Kick => "kick",

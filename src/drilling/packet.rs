@@ -80,3 +80,10 @@ pub struct WitsPacket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bit_diameter_in: Option<f64>,
 }
+
+impl WitsPacket {
+    /// Measured depth as an advisory or event states it: hole depth, else bit depth, ft.
+    pub fn depth_ft(&self) -> Option<f64> {
+        self.hole_depth_ft.or(self.bit_depth_ft)
+    }
+}

@@ -20,6 +20,11 @@ impl RiskLevel {
     pub const ALL: [RiskLevel; 4] = [Self::Low, Self::Elevated, Self::High, Self::Critical];
 
     /// The wire name (`"elevated"`), also used as the database value.
+    /// The value with this wire name (`"critical"`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Low => "low",

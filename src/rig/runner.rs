@@ -65,6 +65,19 @@ impl EventSink for NoUplink {
     }
 }
 
+/// A sink that keeps events in memory: for tools and benchmarks that drive a `Core` themselves.
+#[derive(Debug, Default, Clone)]
+pub struct CollectSink(pub std::sync::Arc<Mutex<Vec<FleetEvent>>>);
+
+impl EventSink for CollectSink {
+    fn submit(&mut self, event: FleetEvent) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+    }
+    fn describe(&self) -> String {
+        "events kept in memory".into()
+    }
+}
+
 /// The stream's condition, for the health endpoint.
 #[derive(Debug, Clone, Default)]
 pub struct StreamStats {
@@ -174,13 +187,13 @@ impl Core {
         let advisory = processed.advisory?;
         let id = self.next_id(advisory.timestamp);
         let fleet_event = advisory.risk_level >= RiskLevel::Elevated;
+        let latest = self.pipeline.latest();
+        let depth_ft = latest.and_then(|s| s.packet.depth_ft());
         let line = format!(
             "[{}] {} at {} — {}",
             advisory.risk_level.as_str().to_uppercase(),
             advisory.category.label(),
-            self.pipeline
-                .latest()
-                .and_then(|s| s.packet.hole_depth_ft.or(s.packet.bit_depth_ft))
+            depth_ft
                 .map(|d| format!("{} ft", crate::drilling::thousands(d)))
                 .unwrap_or_else(|| "unknown depth".into()),
             advisory.recommendation
@@ -190,22 +203,17 @@ impl Core {
         } else {
             log::info!("{line}");
         }
-        let latest = self.pipeline.latest();
         let record = AdvisoryRecord {
             id: id.clone(),
             fleet_event,
             advisory,
             acknowledgment: None,
             key_metrics: latest.map(crate::fleet::EpisodeMetrics::from_snapshot),
-            depth_ft: latest.and_then(|s| s.packet.hole_depth_ft.or(s.packet.bit_depth_ft)),
+            depth_ft,
             campaign: Some(self.pipeline.campaign()),
         };
         if fleet_event {
             let history_window = self.pipeline.history_window();
-            let depth_ft = history_window
-                .last()
-                .and_then(|s| s.packet.hole_depth_ft.or(s.packet.bit_depth_ft))
-                .unwrap_or(0.0);
             self.sink.submit(FleetEvent {
                 id,
                 rig_id: self.identity.rig_id.clone(),
@@ -216,7 +224,7 @@ impl Core {
                 history_window,
                 outcome: EventOutcome::Pending,
                 notes: None,
-                depth_ft,
+                depth_ft: depth_ft.unwrap_or(0.0),
                 timestamp: record.advisory.timestamp,
             });
         }
@@ -369,17 +377,6 @@ mod tests {
     use crate::simulate::{Scenario, Simulator};
     use std::sync::Arc;
 
-    struct Capture(Arc<Mutex<Vec<FleetEvent>>>);
-
-    impl EventSink for Capture {
-        fn submit(&mut self, event: FleetEvent) {
-            self.0.lock().expect("capture").push(event);
-        }
-        fn describe(&self) -> String {
-            "capture".into()
-        }
-    }
-
     fn core(dir: &std::path::Path, events: Arc<Mutex<Vec<FleetEvent>>>) -> Core {
         let config = PipelineConfig::default();
         let pipeline = Pipeline::new(
@@ -396,7 +393,7 @@ mod tests {
                 well_id: "W".into(),
                 field: "F".into(),
             },
-            Box::new(Capture(events)),
+            Box::new(CollectSink(events)),
             dir.join("baseline.json"),
             "test".into(),
         )

@@ -299,7 +299,7 @@ impl CsvReplay {
     /// Time from depth: the hole drilled since the last row at this row's ROP, held between 1 s
     /// and 5 min so a stalled ROP or a depth jump cannot stop or leap the clock.
     fn derived_time(&mut self, p: &WitsPacket) -> DateTime<Utc> {
-        let depth = p.hole_depth_ft.or(p.bit_depth_ft);
+        let depth = p.depth_ft();
         let secs = match (depth, self.previous_depth, p.rop_ft_h) {
             (Some(d), Some(prev), Some(rop)) if rop > 0.0 => (d - prev).abs() / rop * 3_600.0,
             _ => 1.0,

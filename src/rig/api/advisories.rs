@@ -24,36 +24,31 @@ pub async fn list(
     state: web::Data<ApiState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let min_level = match query.level.as_deref() {
-        None => None,
-        Some(l) => Some(
-            RiskLevel::ALL
-                .into_iter()
-                .find(|r| r.as_str() == l)
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        format!("unknown level {l:?}: use low, elevated, high or critical"),
-                        "level",
-                    )
-                })?,
-        ),
-    };
-    let category = match query.category.as_deref() {
-        None => None,
-        Some(c) => Some(
-            AnomalyCategory::ALL
-                .into_iter()
-                .find(|a| a.as_str() == c)
-                .ok_or_else(|| {
-                    let known: Vec<&str> =
-                        AnomalyCategory::ALL.iter().map(|a| a.as_str()).collect();
-                    ApiError::bad_request(
-                        format!("unknown category {c:?}"),
-                        format!("category: one of {}", known.join(", ")),
-                    )
-                })?,
-        ),
-    };
+    let min_level = query
+        .level
+        .as_deref()
+        .map(|l| {
+            RiskLevel::from_name(l).ok_or_else(|| {
+                ApiError::bad_request(
+                    format!("unknown level {l:?}: use low, elevated, high or critical"),
+                    "level",
+                )
+            })
+        })
+        .transpose()?;
+    let category = query
+        .category
+        .as_deref()
+        .map(|c| {
+            AnomalyCategory::from_name(c).ok_or_else(|| {
+                let known: Vec<&str> = AnomalyCategory::ALL.iter().map(|a| a.as_str()).collect();
+                ApiError::bad_request(
+                    format!("unknown category {c:?}"),
+                    format!("category: one of {}", known.join(", ")),
+                )
+            })
+        })
+        .transpose()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1_000).contains(&limit) {
         return Err(ApiError::bad_request(

@@ -229,10 +229,7 @@ impl Pipeline {
             let precedents = self.store.query(&PrecedentQuery {
                 category: v.category,
                 campaign: self.campaign,
-                depth_ft: snapshot
-                    .packet
-                    .hole_depth_ft
-                    .or(snapshot.packet.bit_depth_ft),
+                depth_ft: snapshot.packet.depth_ft(),
                 metrics: EpisodeMetrics::from_snapshot(snapshot),
                 limit: 3,
             });
