@@ -225,23 +225,25 @@ impl Pipeline {
                 break;
             };
             let snapshot = &latest.snapshot;
-            // 8. Knowledge.
-            let precedents = self.store.query(&PrecedentQuery {
-                category: v.category,
-                campaign: self.campaign,
-                depth_ft: snapshot.packet.depth_ft(),
-                metrics: EpisodeMetrics::from_snapshot(snapshot),
-                limit: 3,
-            });
-            time(&mut self.latency, Phase::Knowledge);
-            // 9. Specialists.
+            // 9. Specialists first: their level decides whether the cooldown lets an advisory
+            // out at all, and while trouble lasts it mostly does not — so precedents are looked
+            // up only for an advisory that will be composed.
             let (risk_level, votes) = specialists::deliberate(&self.panel, &v, self.campaign);
             time(&mut self.latency, Phase::Specialists);
-            // 10. Compose, unless the cooldown holds it back.
             if self
                 .cooldowns
                 .admit(v.category, risk_level, snapshot.packet.timestamp, &th)
             {
+                // 8. Knowledge.
+                let precedents = self.store.query(&PrecedentQuery {
+                    category: v.category,
+                    campaign: self.campaign,
+                    depth_ft: snapshot.packet.depth_ft(),
+                    metrics: EpisodeMetrics::from_snapshot(snapshot),
+                    limit: 3,
+                });
+                time(&mut self.latency, Phase::Knowledge);
+                // 10. Compose.
                 advisory = Some(composer::compose(composer::Draft {
                     verified: &v,
                     packet: &snapshot.packet,
@@ -250,8 +252,8 @@ impl Pipeline {
                     votes,
                     precedents,
                 }));
+                time(&mut self.latency, Phase::Compose);
             }
-            time(&mut self.latency, Phase::Compose);
             if advisory.is_some() {
                 break;
             }
