@@ -1,6 +1,10 @@
 //! The upload queue under `kill -9`: a child process enqueues events as fast as it can and says
 //! which ones `enqueue` confirmed; it is killed at a random moment, hundreds of times. After each
-//! kill the queue must open, hold every confirmed event whole, once, and nothing corrupt.
+//! kill the queue must open, hold every confirmed event whole, once, and nothing corrupt. Then the
+//! real uploader delivers the queue to a real hub, twice over (as after a crash between the hub's
+//! 201 and the file's deletion), and the hub holds each event exactly once.
+
+mod common;
 
 use rand::{Rng, SeedableRng};
 use sairen::drilling::RiskLevel;
@@ -12,13 +16,21 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const CHILD_ENV: &str = "SAIREN_QUEUE_CRASH_CHILD";
+/// Unix seconds the events are stamped from (recent, so the hub accepts them), parent to child.
+const BASE_ENV: &str = "SAIREN_QUEUE_CRASH_BASE";
 
-fn event(n: i64) -> FleetEvent {
+fn event(base: i64, n: i64) -> FleetEvent {
     let text = include_str!("fixtures/fleet_event.json");
     let mut e: FleetEvent = serde_json::from_str(text).expect("fixture");
     let rig = RigId::parse("RIG-ALPHA-7").expect("rig");
-    e.id = EventId::new(&rig, 1_772_352_000 + n, 0);
-    e.timestamp += chrono::Duration::seconds(n);
+    e.id = EventId::new(&rig, base + n, 0);
+    let at = chrono::DateTime::from_timestamp(base + n, 0).expect("time");
+    let shift = at - e.timestamp;
+    e.timestamp = at;
+    e.advisory.timestamp = at;
+    for s in &mut e.history_window {
+        s.packet.timestamp += shift;
+    }
     e.advisory.risk_level = if n % 5 == 0 {
         RiskLevel::Critical
     } else {
@@ -33,12 +45,16 @@ fn child_enqueues_until_killed() {
     let Ok(dir) = std::env::var(CHILD_ENV) else {
         return; // Not a child: the parent test below does the work.
     };
+    let base: i64 = std::env::var(BASE_ENV)
+        .expect("base")
+        .parse()
+        .expect("base secs");
     let mut q = Queue::open(std::path::Path::new(&dir), 100_000).expect("child opens the queue");
     let start = q.len() as i64;
     let mut out = std::io::stdout().lock();
     // Re-offer the last few confirmed ones: enqueue must be idempotent across restarts.
     for n in (start - 3).max(0)..i64::MAX {
-        q.enqueue(&event(n)).expect("enqueue");
+        q.enqueue(&event(base, n)).expect("enqueue");
         writeln!(out, "queued {n}").expect("stdout");
         out.flush().expect("flush");
     }
@@ -53,6 +69,7 @@ fn the_queue_survives_hundreds_of_kill_9s() {
     let me = std::env::current_exe().expect("test binary");
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let mut confirmed: HashSet<i64> = HashSet::new();
+    let base = chrono::Utc::now().timestamp() - 3_600;
     const KILLS: usize = 200;
     for round in 0..KILLS {
         let mut child = Command::new(&me)
@@ -64,6 +81,7 @@ fn the_queue_survives_hundreds_of_kill_9s() {
                 "1",
             ])
             .env(CHILD_ENV, dir.path())
+            .env(BASE_ENV, base.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -92,7 +110,7 @@ fn the_queue_survives_hundreds_of_kill_9s() {
         );
         let ids: HashSet<String> = q.ids().into_iter().collect();
         for n in &confirmed {
-            let id = event(*n).id.to_string();
+            let id = event(base, *n).id.to_string();
             assert!(
                 ids.contains(&id),
                 "round {round}: confirmed event {id} lost"
@@ -125,4 +143,83 @@ fn the_queue_survives_hundreds_of_kill_9s() {
         "{KILLS} kills, {} events confirmed, all present",
         confirmed.len()
     );
+
+    // Deliver the queue to a real hub with the real uploader.
+    let queued: Vec<String> = Queue::open(dir.path(), 100_000).expect("open").ids();
+    let db = common::TestDb::new();
+    let hub = common::HubProcess::start(db.url(), "");
+    let key = hub.register("RIG-ALPHA-7");
+    deliver(dir.path(), &hub.addr, &key);
+    // A crash after the hub's 201 and before the file's deletion leaves delivered events queued:
+    // put some back and deliver again. The hub answers 409 and keeps one of each.
+    {
+        let mut q = Queue::open(dir.path(), 100_000).expect("open");
+        for n in confirmed.iter().take(20) {
+            q.enqueue(&event(base, *n)).expect("re-queue");
+        }
+    }
+    deliver(dir.path(), &hub.addr, &key);
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let stored = diesel::sql_query("SELECT count(*) AS n FROM events WHERE rig_id = 'RIG-ALPHA-7'")
+        .get_result::<Count>(&mut db.conn())
+        .expect("count")
+        .n;
+    assert_eq!(
+        stored as usize,
+        queued.len(),
+        "each queued event once at the hub"
+    );
+    let distinct = diesel::sql_query(
+        "SELECT count(DISTINCT id) AS n FROM events WHERE rig_id = 'RIG-ALPHA-7'",
+    )
+    .get_result::<Count>(&mut db.conn())
+    .expect("count")
+    .n;
+    assert_eq!(distinct, stored);
+}
+
+/// Run the rig's uploader over the queue in `dir` until it is empty.
+fn deliver(dir: &std::path::Path, hub: &str, key: &str) {
+    use sairen::rig::recall::Recall;
+    use sairen::rig::uplink::link::{self, ApiKey, LinkConfig};
+    use sairen::rig::uplink::sink::LinkStats;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    let queue = Arc::new(Mutex::new(Queue::open(dir, 100_000).expect("open")));
+    let stop = Arc::new(AtomicBool::new(false));
+    let config = LinkConfig {
+        hub_url: format!("http://{hub}"),
+        rig_id: RigId::parse("RIG-ALPHA-7").expect("rig"),
+        key: ApiKey::new(key.to_owned()),
+        upload_interval: Duration::from_millis(200),
+        sync_interval: Duration::from_secs(3_600),
+        sync_jitter: Duration::ZERO,
+        timeout: Duration::from_secs(10),
+        data_dir: dir.to_path_buf(),
+    };
+    let thread = link::start(
+        config,
+        queue.clone(),
+        Arc::new(Recall::default()),
+        Arc::new(Mutex::new(LinkStats::default())),
+        stop.clone(),
+    )
+    .expect("link");
+    let start = std::time::Instant::now();
+    while queue.lock().expect("queue").len() > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the queue never drained"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let dead = queue.lock().expect("queue").dead_letters();
+    assert_eq!(dead, 0, "the hub refused events");
+    stop.store(true, Ordering::Relaxed);
+    thread.join().expect("link thread");
 }
