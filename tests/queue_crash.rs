@@ -211,7 +211,7 @@ fn deliver(dir: &std::path::Path, hub: &str, key: &str) {
     )
     .expect("link");
     let start = std::time::Instant::now();
-    while queue.lock().expect("queue").len() > 0 {
+    while !queue.lock().expect("queue").is_empty() {
         assert!(
             start.elapsed() < Duration::from_secs(120),
             "the queue never drained"
