@@ -172,6 +172,20 @@ mod tests {
         assert_eq!(flow_balance(f64::NAN, 40.0), (None, None));
     }
 
+    /// Worked example "Oil Refinery Flow Rate" published with the bbl/day ↔ gpm conversion
+    /// (yescalculator.com, "Barrels Per Day to GPM Calculator"): 10,000 bbl/day × 42 gal/bbl ÷
+    /// 1,440 min/day = 291.67 gpm. Returns that much above what the pumps put in are an influx of
+    /// 10,000 / 1,440 = 6.94 bbl/min.
+    #[test]
+    fn published_barrels_per_day_to_gpm_example() {
+        let (gpm, pct) = flow_balance(600.0, 600.0 + 291.67);
+        let gpm = gpm.expect("balance");
+        assert!((gpm - 291.67).abs() < 1e-9, "{gpm}");
+        let bbl_per_day = gpm_to_bbl_min(gpm) * 1_440.0;
+        assert!((bbl_per_day - 10_000.0).abs() < 0.5, "{bbl_per_day}");
+        assert!((pct.expect("pct") - 48.61).abs() < 0.01);
+    }
+
     #[test]
     fn rebase_restarts_the_gain_after_a_known_pit_movement() {
         let mut pit = PitTracker::new(30.0, 0.05, 60.0);
