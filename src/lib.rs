@@ -4,6 +4,7 @@
 //! fleet server; `admin` is the registry client. See `DESIGN.md` for the contract.
 
 pub mod admin;
+pub mod charts;
 pub mod cli;
 pub mod config_file;
 pub mod demo;

@@ -58,12 +58,12 @@ impl AnomalyCategory {
         Self::PressureTransition,
     ];
 
-    /// The wire name (`"pack_off"`), also used as the database value.
     /// The value with this wire name (`"pack_off"`).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == name)
     }
 
+    /// The wire name (`"pack_off"`), also used as the database value.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Kick => "kick",

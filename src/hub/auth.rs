@@ -94,10 +94,14 @@ impl fmt::Debug for Secret {
     }
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&buf)
 }
 
 fn is_lower_hex(s: &str, len: usize) -> bool {
@@ -324,6 +328,33 @@ impl AdminKey {
         let digest: [u8; 32] = Blake2b256::digest(presented.as_bytes()).into();
         digest.ct_eq(&self.digest).into()
     }
+
+    /// A dashboard session token valid until `expires` (Unix seconds): `<expires>.<tag>`, the tag
+    /// a keyed hash of the expiry under the admin key's digest. Stateless on purpose — any hub
+    /// process of the cluster accepts it, and changing the admin key ends every session.
+    pub fn session_token(&self, expires: i64) -> String {
+        format!("{expires}.{}", hex(&self.session_tag(expires)))
+    }
+
+    /// Whether `token` is a session token of this admin key that has not expired at `now`.
+    pub fn session_valid(&self, token: &str, now: i64) -> bool {
+        let Some((expires, tag)) = token.split_once('.') else {
+            return false;
+        };
+        let Ok(expires) = expires.parse::<i64>() else {
+            return false;
+        };
+        let expected = hex(&self.session_tag(expires));
+        expires > now && bool::from(expected.as_bytes().ct_eq(tag.as_bytes()))
+    }
+
+    fn session_tag(&self, expires: i64) -> [u8; 32] {
+        let mut h = Blake2b256::new();
+        h.update(b"sairen-dashboard-session\0");
+        h.update(self.digest);
+        h.update(expires.to_be_bytes());
+        h.finalize().into()
+    }
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, AuthError> {
@@ -463,6 +494,24 @@ mod tests {
         let key = ApiKey::generate();
         let debug = format!("{key:?} {:?}", key.reveal());
         assert!(!debug.contains(key.secret.expose()), "{debug}");
+    }
+
+    #[test]
+    fn session_tokens_expire_and_belong_to_one_admin_key() {
+        let admin = AdminKey::new(&Secret::new("correct horse battery staple")).expect("key");
+        let other = AdminKey::new(&Secret::new("another admin key entirely")).expect("key");
+        let token = admin.session_token(1_000);
+        assert!(admin.session_valid(&token, 999));
+        assert!(!admin.session_valid(&token, 1_000), "expired at its expiry");
+        assert!(!other.session_valid(&token, 999), "another key's session");
+        let forged = token.replacen("1000.", "9999.", 1);
+        assert!(
+            !admin.session_valid(&forged, 999),
+            "expiry moved without the key"
+        );
+        for junk in ["", ".", "1000", "abc.def", "1000.zz"] {
+            assert!(!admin.session_valid(junk, 0), "{junk:?}");
+        }
     }
 
     #[test]

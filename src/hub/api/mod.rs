@@ -1,6 +1,7 @@
 //! The hub's HTTP API: every route is registered here; each handler lives in its own file.
 
 mod body;
+pub mod dashboard;
 mod error;
 pub mod events;
 pub mod health;
@@ -55,7 +56,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rigs", web::get().to(registry::list))
             .route("/rigs/register", web::post().to(registry::register))
             .route("/rigs/{id}", web::get().to(registry::show))
-            .route("/rigs/{id}/revoke", web::post().to(registry::revoke)),
+            .route("/rigs/{id}/revoke", web::post().to(registry::revoke))
+            .route(
+                "/dashboard/summary",
+                web::get().to(dashboard::data::summary),
+            )
+            .route("/dashboard/trends", web::get().to(dashboard::data::trends))
+            .route(
+                "/dashboard/outcomes",
+                web::get().to(dashboard::data::outcomes),
+            ),
     )
+    .configure(dashboard::routes)
     .default_service(web::to(not_found));
 }

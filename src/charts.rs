@@ -1,0 +1,418 @@
+//! SVG charts drawn on the server for both dashboards: no script, no chart library, nothing fetched
+//! — a rig's screen and an air-gapped hub render them as they are. Every chart has its axis labels
+//! with units; every label is escaped here, so a rig id or a note can never become markup.
+
+use std::fmt::Write;
+
+/// One colour per anomaly category (by `AnomalyCategory::ALL` order), distinguishable on a dim
+/// screen and in print.
+pub const CATEGORY_COLOURS: [&str; 10] = [
+    "#d62728", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+    "#17becf", "#2ca02c",
+];
+
+/// The colour for a category wire name.
+pub fn category_colour(name: &str) -> &'static str {
+    crate::drilling::AnomalyCategory::ALL
+        .iter()
+        .position(|c| c.as_str() == name)
+        .map_or("#555555", |i| CATEGORY_COLOURS[i])
+}
+
+/// The colour for a risk level wire name.
+pub fn risk_colour(name: &str) -> &'static str {
+    match name {
+        "critical" => "#c0001a",
+        "high" => "#e8590c",
+        "elevated" => "#d4a000",
+        _ => "#2b8a3e",
+    }
+}
+
+/// Text made safe for HTML and SVG.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A round number at or above `max` for an axis's top, and a tick step for it.
+fn nice_axis(max: f64) -> (f64, f64) {
+    if max.is_nan() || max <= 0.0 || !max.is_finite() {
+        return (1.0, 0.25);
+    }
+    let raw = max / 4.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    ((max / step).ceil() * step, step)
+}
+
+fn tick_label(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() >= 1.0 {
+        crate::drilling::thousands(v)
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A bar in a bar chart.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    /// Its label on the category axis.
+    pub label: String,
+    /// Its value.
+    pub value: f64,
+    /// Its fill.
+    pub colour: &'static str,
+}
+
+/// Horizontal bars, one per row, with the value written at the bar's end: the best shape for
+/// counts by name (categories, outcomes, rigs). `None` when there is nothing to draw.
+pub fn horizontal_bars(bars: &[Bar], value_axis: &str) -> Option<String> {
+    if bars.is_empty() || bars.iter().all(|b| b.value <= 0.0) {
+        return None;
+    }
+    let (label_w, plot_w, row_h) = (190.0, 430.0, 30.0);
+    let height = 40.0 + row_h * bars.len() as f64;
+    let (top, _) = nice_axis(bars.iter().map(|b| b.value).fold(0.0, f64::max));
+    let mut svg = open(label_w + plot_w + 70.0, height + 10.0);
+    for (i, b) in bars.iter().enumerate() {
+        let y = 8.0 + row_h * i as f64;
+        let w = (b.value / top * plot_w).max(if b.value > 0.0 { 2.0 } else { 0.0 });
+        let _ = write!(
+            svg,
+            r#"<text x="{lx}" y="{ty}" text-anchor="end" class="lbl">{label}</text><rect x="{label_w}" y="{y}" width="{w:.1}" height="{bh}" fill="{c}"><title>{label}: {v}</title></rect><text x="{vx:.1}" y="{ty}" class="val">{v}</text>"#,
+            lx = label_w - 8.0,
+            ty = y + row_h * 0.55,
+            label = escape(&b.label),
+            bh = row_h - 8.0,
+            c = b.colour,
+            v = tick_label(b.value),
+            vx = label_w + w + 6.0,
+        );
+    }
+    let _ = write!(
+        svg,
+        r#"<line x1="{label_w}" y1="4" x2="{label_w}" y2="{base}" class="axis"/><text x="{cx}" y="{ly}" text-anchor="middle" class="axl">{axis}</text></svg>"#,
+        base = height - 28.0,
+        cx = label_w + plot_w / 2.0,
+        ly = height - 6.0,
+        axis = escape(value_axis),
+    );
+    Some(svg)
+}
+
+/// One series of a column chart: a name (for the legend), a colour and one value per column.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// Legend text.
+    pub name: String,
+    /// Fill.
+    pub colour: &'static str,
+    /// One value per column.
+    pub values: Vec<f64>,
+}
+
+/// Vertical columns, stacked by series, with a y axis, x labels (thinned to fit) and a legend: for
+/// counts over time or over depth. `None` when every value is zero.
+pub fn stacked_columns(
+    columns: &[String],
+    series: &[Series],
+    x_axis: &str,
+    y_axis: &str,
+) -> Option<String> {
+    let totals: Vec<f64> = (0..columns.len())
+        .map(|i| {
+            series
+                .iter()
+                .map(|s| s.values.get(i).copied().unwrap_or(0.0))
+                .sum()
+        })
+        .collect();
+    if totals.iter().all(|t| *t <= 0.0) {
+        return None;
+    }
+    let (left, plot_w, plot_h, top_pad) = (64.0, 640.0, 220.0, 12.0);
+    let legend_rows = series.len().div_ceil(3) as f64;
+    let height = top_pad + plot_h + 56.0 + 22.0 * legend_rows;
+    let (top, step) = nice_axis(totals.iter().copied().fold(0.0, f64::max));
+    let mut svg = open(left + plot_w + 20.0, height);
+    let y_of = |v: f64| top_pad + plot_h - v / top * plot_h;
+    let mut tick = 0.0;
+    while tick <= top + step * 0.01 {
+        let _ = write!(
+            svg,
+            r#"<line x1="{left}" y1="{y:.1}" x2="{r}" y2="{y:.1}" class="grid"/><text x="{tx}" y="{ty:.1}" text-anchor="end" class="val">{l}</text>"#,
+            y = y_of(tick),
+            r = left + plot_w,
+            tx = left - 6.0,
+            ty = y_of(tick) + 4.0,
+            l = tick_label(tick),
+        );
+        tick += step;
+    }
+    let slot = plot_w / columns.len().max(1) as f64;
+    let bar_w = (slot * 0.8).max(1.0);
+    let label_every = (columns.len() as f64 / 10.0).ceil().max(1.0) as usize;
+    for (i, column) in columns.iter().enumerate() {
+        let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
+        let mut base = 0.0;
+        for s in series {
+            let v = s.values.get(i).copied().unwrap_or(0.0);
+            if v <= 0.0 {
+                continue;
+            }
+            let _ = write!(
+                svg,
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar_w:.1}" height="{h:.1}" fill="{c}"><title>{col} — {name}: {v}</title></rect>"#,
+                y = y_of(base + v),
+                h = v / top * plot_h,
+                c = s.colour,
+                col = escape(column),
+                name = escape(&s.name),
+                v = tick_label(v),
+            );
+            base += v;
+        }
+        if i % label_every == 0 {
+            let _ = write!(
+                svg,
+                r#"<text x="{cx:.1}" y="{ly}" text-anchor="middle" class="val">{l}</text>"#,
+                cx = x + bar_w / 2.0,
+                ly = top_pad + plot_h + 16.0,
+                l = escape(column),
+            );
+        }
+    }
+    let _ = write!(
+        svg,
+        r#"<line x1="{left}" y1="{b}" x2="{r}" y2="{b}" class="axis"/><line x1="{left}" y1="{top_pad}" x2="{left}" y2="{b}" class="axis"/><text x="{cx}" y="{xl}" text-anchor="middle" class="axl">{x_axis}</text><text transform="translate(14 {cy}) rotate(-90)" text-anchor="middle" class="axl">{y_axis}</text>"#,
+        b = top_pad + plot_h,
+        r = left + plot_w,
+        cx = left + plot_w / 2.0,
+        xl = top_pad + plot_h + 38.0,
+        cy = top_pad + plot_h / 2.0,
+        x_axis = escape(x_axis),
+        y_axis = escape(y_axis),
+    );
+    legend(
+        &mut svg,
+        series.iter().map(|s| (s.name.as_str(), s.colour)),
+        left,
+        top_pad + plot_h + 52.0,
+    );
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+fn legend<'a>(
+    svg: &mut String,
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+    left: f64,
+    top: f64,
+) {
+    for (i, (name, colour)) in items.enumerate() {
+        let x = left + 220.0 * (i % 3) as f64;
+        let y = top + 22.0 * (i / 3) as f64;
+        let _ = write!(
+            svg,
+            r#"<rect x="{x}" y="{y}" width="14" height="14" fill="{colour}"/><text x="{tx}" y="{ty}" class="lbl">{name}</text>"#,
+            tx = x + 20.0,
+            ty = y + 12.0,
+            name = escape(name),
+        );
+    }
+}
+
+/// A point on a timeline: when, how deep, what colour, and what its tooltip says.
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    /// Measured depth, ft.
+    pub depth_ft: f64,
+    /// Fill.
+    pub colour: &'static str,
+    /// Tooltip.
+    pub title: String,
+}
+
+/// Events as dots on time (x) against depth (y, deeper downwards, as a well log reads); with a
+/// legend of the colours used. `None` without points.
+pub fn timeline(points: &[Point], legend_items: &[(&str, &'static str)]) -> Option<String> {
+    let first = points.iter().map(|p| p.at).min()?;
+    let last = points.iter().map(|p| p.at).max()?;
+    let (left, plot_w, plot_h, top_pad) = (72.0, 620.0, 220.0, 12.0);
+    let span = (last - first).max(3_600) as f64;
+    let (deepest, step) = nice_axis(points.iter().map(|p| p.depth_ft).fold(0.0, f64::max));
+    let mut svg = open(left + plot_w + 30.0, top_pad + plot_h + 80.0);
+    let mut tick = 0.0;
+    while tick <= deepest + step * 0.01 {
+        let y = top_pad + tick / deepest * plot_h;
+        let _ = write!(
+            svg,
+            r#"<line x1="{left}" y1="{y:.1}" x2="{r}" y2="{y:.1}" class="grid"/><text x="{tx}" y="{ty:.1}" text-anchor="end" class="val">{l}</text>"#,
+            r = left + plot_w,
+            tx = left - 6.0,
+            ty = y + 4.0,
+            l = tick_label(tick),
+        );
+        tick += step;
+    }
+    for p in points {
+        let x = left + (p.at - first) as f64 / span * plot_w;
+        let y = top_pad + p.depth_ft.max(0.0) / deepest * plot_h;
+        let _ = write!(
+            svg,
+            r##"<circle cx="{x:.1}" cy="{y:.1}" r="6" fill="{c}" stroke="black" stroke-width="0.6"><title>{t}</title></circle>"##,
+            c = p.colour,
+            t = escape(&p.title),
+        );
+    }
+    let fmt = |s: i64| {
+        chrono::DateTime::from_timestamp(s, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let _ = write!(
+        svg,
+        r#"<line x1="{left}" y1="{b}" x2="{r}" y2="{b}" class="axis"/><text x="{left}" y="{tl}" class="val">{a}</text><text x="{r}" y="{tl}" text-anchor="end" class="val">{z}</text><text x="{cx}" y="{xl}" text-anchor="middle" class="axl">time (UTC)</text><text transform="translate(14 {cy}) rotate(-90)" text-anchor="middle" class="axl">measured depth (ft)</text>"#,
+        b = top_pad + plot_h,
+        r = left + plot_w,
+        tl = top_pad + plot_h + 16.0,
+        a = fmt(first),
+        z = fmt(last),
+        cx = left + plot_w / 2.0,
+        xl = top_pad + plot_h + 34.0,
+        cy = top_pad + plot_h / 2.0,
+    );
+    legend(
+        &mut svg,
+        legend_items.iter().copied(),
+        left,
+        top_pad + plot_h + 46.0,
+    );
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+/// A small line of recent values with no axes, for a glance at a trend. `None` with fewer than
+/// two finite values.
+pub fn sparkline(values: &[f64], colour: &str) -> Option<String> {
+    let finite: Vec<(usize, f64)> = values
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    if finite.len() < 2 {
+        return None;
+    }
+    let (w, h) = (240.0, 48.0);
+    let lo = finite.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let range = if hi - lo > 1e-9 { hi - lo } else { 1.0 };
+    let n = (values.len() - 1).max(1) as f64;
+    let path: Vec<String> = finite
+        .iter()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                *i as f64 / n * w,
+                h - 3.0 - (v - lo) / range * (h - 6.0)
+            )
+        })
+        .collect();
+    Some(format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="spark" role="img"><polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"/></svg>"#,
+        path.join(" ")
+    ))
+}
+
+fn open(width: f64, height: f64) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="chart" role="img">"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_escaped() {
+        let svg = horizontal_bars(
+            &[Bar {
+                label: "<script>alert(1)</script>".into(),
+                value: 3.0,
+                colour: "#000",
+            }],
+            "events",
+        )
+        .expect("chart");
+        assert!(!svg.contains("<script>"), "{svg}");
+        assert!(svg.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn nothing_to_draw_is_none_not_an_empty_chart() {
+        assert!(horizontal_bars(&[], "events").is_none());
+        let zero = Series {
+            name: "kick".into(),
+            colour: "#000",
+            values: vec![0.0, 0.0],
+        };
+        assert!(stacked_columns(&["a".into(), "b".into()], &[zero], "day", "events").is_none());
+        assert!(timeline(&[], &[]).is_none());
+        assert!(sparkline(&[1.0], "#000").is_none());
+        assert!(sparkline(&[f64::NAN, 2.0, f64::INFINITY], "#000").is_none());
+    }
+
+    #[test]
+    fn axis_tops_are_round_and_cover_the_data() {
+        for (max, top) in [(7.0, 8.0), (93.0, 100.0), (1_234.0, 1_500.0), (0.37, 0.4)] {
+            let (t, step) = nice_axis(max);
+            assert!((t - top).abs() < 1e-9, "{max} -> {t}");
+            assert!(t >= max && step > 0.0);
+        }
+    }
+
+    #[test]
+    fn stacked_columns_stack_series_to_the_column_total() {
+        let series = [
+            Series {
+                name: "kick".into(),
+                colour: "#d62728",
+                values: vec![2.0, 0.0],
+            },
+            Series {
+                name: "washout".into(),
+                colour: "#9467bd",
+                values: vec![2.0, 1.0],
+            },
+        ];
+        let svg = stacked_columns(&["d1".into(), "d2".into()], &series, "day (UTC)", "events")
+            .expect("chart");
+        // Column 1 totals 4 = the axis top (nice_axis(4) = 4): its upper segment starts at the top.
+        assert!(svg.contains(r#"y="12.0" width"#), "{svg}");
+        assert_eq!(
+            svg.matches("<rect x=\"").count() - 2,
+            3,
+            "3 non-zero segments + 2 legend swatches"
+        );
+        assert!(svg.contains("day (UTC)") && svg.contains(">events<"));
+    }
+}

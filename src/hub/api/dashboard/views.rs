@@ -1,0 +1,356 @@
+//! The dashboard's pages as askama templates (`templates/hub/`), and the small formatting rules
+//! they share. Values are formatted here, so templates only place them; askama escapes every one.
+
+use crate::drilling::thousands;
+use crate::drilling::AnomalyCategory;
+use crate::web::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+/// What every page's frame needs.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// The page title.
+    pub title: String,
+    /// Reload every 60 s (not on forms).
+    pub refresh: bool,
+    /// Show the navigation and the sign-out button.
+    pub signed_in: bool,
+    /// When the page was rendered, UTC.
+    pub generated: String,
+}
+
+impl Chrome {
+    /// The frame of a signed-in page that refreshes itself.
+    pub fn page(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            refresh: true,
+            signed_in: true,
+            generated: Utc::now().format("%Y-%m-%d %H:%M:%S").to_string(),
+        }
+    }
+}
+
+/// A headline figure: a label, a value and an optional note under it.
+#[derive(Debug, Clone)]
+pub struct Tile {
+    /// What it is.
+    pub label: String,
+    /// The figure.
+    pub value: String,
+    /// A line of context ("3 awaiting curation").
+    pub note: String,
+}
+
+impl Tile {
+    /// A tile.
+    pub fn new(label: &str, value: impl Into<String>, note: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            value: value.into(),
+            note: note.into(),
+        }
+    }
+}
+
+/// A chart, or the sentence that stands in for it when there is nothing to draw.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// Heading.
+    pub title: String,
+    /// The SVG, rendered by `crate::charts` (its labels escaped there).
+    pub svg: Option<String>,
+    /// Shown instead of an empty chart.
+    pub empty: String,
+}
+
+impl Chart {
+    /// A chart with its heading and empty-state sentence.
+    pub fn new(title: &str, svg: Option<String>, empty: &str) -> Self {
+        Self {
+            title: title.into(),
+            svg,
+            empty: empty.into(),
+        }
+    }
+}
+
+/// `/dashboard/login`.
+#[derive(Template)]
+#[template(path = "hub/login.html")]
+pub struct LoginPage {
+    /// Where to go after signing in.
+    pub next: String,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+}
+
+/// A page that only says something (not found, bad request).
+#[derive(Template)]
+#[template(path = "hub/message.html")]
+pub struct MessagePage {
+    /// Frame.
+    pub page: Chrome,
+    /// Heading.
+    pub heading: String,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+/// One rig row of the overview.
+#[derive(Debug, Clone)]
+pub struct RigRow {
+    /// Id (links to its page).
+    pub rig_id: String,
+    /// Well.
+    pub well_id: String,
+    /// Field.
+    pub field: String,
+    /// active / inactive / revoked.
+    pub status: String,
+    /// "3 min ago" or "never".
+    pub last_seen: String,
+    /// "2 h ago" or "never".
+    pub last_sync: String,
+    /// Library version it holds, or "—".
+    pub library_version: String,
+    /// Events uploaded.
+    pub events: String,
+}
+
+/// `/dashboard`: the fleet overview.
+#[derive(Template)]
+#[template(path = "hub/overview.html")]
+pub struct OverviewPage {
+    /// Frame.
+    pub page: Chrome,
+    /// Headline figures.
+    pub tiles: Vec<Tile>,
+    /// Every rig.
+    pub rigs: Vec<RigRow>,
+    /// Events per day, categories, outcomes.
+    pub charts: Vec<Chart>,
+}
+
+/// One event row of a rig page.
+#[derive(Debug, Clone)]
+pub struct EventLine {
+    /// When (UTC).
+    pub at: String,
+    /// Category label.
+    pub category: String,
+    /// Risk wire name (for the badge's colour).
+    pub risk: String,
+    /// Depth, ft.
+    pub depth: String,
+    /// Campaign label.
+    pub campaign: String,
+    /// Outcome label.
+    pub outcome: String,
+    /// The action or reason, as the crew wrote it.
+    pub outcome_text: String,
+}
+
+/// `/dashboard/rigs/{id}`.
+#[derive(Template)]
+#[template(path = "hub/rig.html")]
+pub struct RigPage {
+    /// Frame.
+    pub page: Chrome,
+    /// The rig.
+    pub rig: RigRow,
+    /// Headline figures.
+    pub tiles: Vec<Tile>,
+    /// Timeline and categories.
+    pub charts: Vec<Chart>,
+    /// Newest events first.
+    pub events: Vec<EventLine>,
+    /// How many events the table leaves out.
+    pub more_events: i64,
+}
+
+/// One contributing rig on the library page.
+#[derive(Debug, Clone)]
+pub struct Contribution {
+    /// Rig id.
+    pub rig_id: String,
+    /// Active episodes from it.
+    pub episodes: String,
+    /// Its share of the library, percent.
+    pub share: String,
+}
+
+/// `/dashboard/library`.
+#[derive(Template)]
+#[template(path = "hub/library.html")]
+pub struct LibraryPage {
+    /// Frame.
+    pub page: Chrome,
+    /// Headline figures.
+    pub tiles: Vec<Tile>,
+    /// A warning when one rig dominates the library.
+    pub warning: Option<String>,
+    /// Score histogram and coverage.
+    pub charts: Vec<Chart>,
+    /// Categories with no active episode.
+    pub uncovered: Vec<String>,
+    /// Rigs by contribution.
+    pub contributions: Vec<Contribution>,
+}
+
+/// A campaign row on the trends page.
+#[derive(Debug, Clone)]
+pub struct CampaignLine {
+    /// Production or P&A.
+    pub campaign: String,
+    /// Events.
+    pub events: String,
+    /// Rigs.
+    pub rigs: String,
+    /// Events per rig per day.
+    pub per_rig_day: String,
+    /// Resolution rate, or "No outcome data yet".
+    pub resolution: String,
+}
+
+/// A common-action row.
+#[derive(Debug, Clone)]
+pub struct ActionLine {
+    /// Category label.
+    pub category: String,
+    /// The action.
+    pub action: String,
+    /// How often.
+    pub count: String,
+}
+
+/// `/dashboard/trends`.
+#[derive(Template)]
+#[template(path = "hub/trends.html")]
+pub struct TrendsPage {
+    /// Frame.
+    pub page: Chrome,
+    /// The range shown (or asked for, when refused).
+    pub from: String,
+    /// End of range.
+    pub to: String,
+    /// Why the range was refused.
+    pub error: Option<String>,
+    /// Over time, over depth.
+    pub charts: Vec<Chart>,
+    /// Production vs P&A.
+    pub campaigns: Vec<CampaignLine>,
+    /// Most common actions per category.
+    pub actions: Vec<ActionLine>,
+}
+
+/// Render a template as an HTML response with this status.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ApiError> {
+    let html = page
+        .render()
+        .map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(html))
+}
+
+/// "3 min ago", "5 h ago", "2 d ago", or "never".
+pub fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(t) = t else {
+        return "never".into();
+    };
+    let s = (now - t).num_seconds().max(0);
+    match s {
+        0..60 => format!("{s} s ago"),
+        60..3_600 => format!("{} min ago", s / 60),
+        3_600..172_800 => format!("{} h ago", s / 3_600),
+        _ => format!("{} d ago", s / 86_400),
+    }
+}
+
+/// A count with thousands separators.
+pub fn count(n: i64) -> String {
+    thousands(n as f64)
+}
+
+/// A share as a percentage, or the honest "No outcome data yet" when there is no denominator.
+pub fn percent_or_none(rate: Option<f64>) -> String {
+    match rate {
+        Some(r) if r.is_finite() => format!("{:.0} %", r * 100.0),
+        _ => "No outcome data yet".into(),
+    }
+}
+
+/// A category's label from its wire name (the name itself if unknown).
+pub fn category_label(name: &str) -> String {
+    AnomalyCategory::from_name(name).map_or_else(|| name.to_owned(), |c| capitalise(c.label()))
+}
+
+/// An outcome's label from its wire name.
+pub fn outcome_label(name: &str) -> String {
+    match name {
+        "pending" => "Pending",
+        "resolved" => "Resolved",
+        "escalated" => "Escalated",
+        "false_positive" => "False alarm",
+        other => other,
+    }
+    .to_owned()
+}
+
+/// A campaign's label from its wire name.
+pub fn campaign_label(name: &str) -> String {
+    match name {
+        "production" => "Production",
+        "plug_and_abandonment" => "P&A",
+        other => other,
+    }
+    .to_owned()
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn ages_read_naturally() {
+        let now = Utc::now();
+        assert_eq!(ago(None, now), "never");
+        assert_eq!(ago(Some(now - Duration::seconds(30)), now), "30 s ago");
+        assert_eq!(ago(Some(now - Duration::minutes(5)), now), "5 min ago");
+        assert_eq!(ago(Some(now - Duration::hours(47)), now), "47 h ago");
+        assert_eq!(ago(Some(now - Duration::days(3)), now), "3 d ago");
+    }
+
+    #[test]
+    fn no_denominator_is_never_zero_percent() {
+        assert_eq!(percent_or_none(None), "No outcome data yet");
+        assert_eq!(percent_or_none(Some(0.0)), "0 %");
+        assert_eq!(percent_or_none(Some(0.756)), "76 %");
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(category_label("pack_off"), "Pack-off");
+        assert_eq!(
+            category_label("<b>"),
+            "<b>",
+            "unknown names pass through (escaped later)"
+        );
+        assert_eq!(campaign_label("plug_and_abandonment"), "P&A");
+        assert_eq!(outcome_label("false_positive"), "False alarm");
+    }
+}

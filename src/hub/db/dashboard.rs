@@ -1,0 +1,527 @@
+//! The figures the fleet dashboard shows: aggregates over rigs, events and episodes, computed in
+//! PostgreSQL (a handful of GROUP BYs over indexed columns) so a page costs one round of queries
+//! whatever the fleet's size.
+
+use super::status::{hub_status, HubStatus};
+use super::DbError;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
+use diesel::PgConnection;
+use serde::Serialize;
+
+/// A rig is inactive when the hub has not heard from it for this long.
+pub const INACTIVE_AFTER_HOURS: i64 = 48;
+
+/// A rig as the dashboard lists it.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct RigSummary {
+    /// The rig's id.
+    #[diesel(sql_type = Text)]
+    pub rig_id: String,
+    /// The well it drills.
+    #[diesel(sql_type = Text)]
+    pub well_id: String,
+    /// Its field.
+    #[diesel(sql_type = Text)]
+    pub field: String,
+    /// `active`, `inactive` (silent for 48 h, or never heard from) or `revoked`.
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    /// When it last uploaded or synced.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub last_seen: Option<DateTime<Utc>>,
+    /// When it last synced the library.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub last_sync: Option<DateTime<Utc>>,
+    /// The library version it last received.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub library_version: Option<i64>,
+    /// Events it has uploaded.
+    #[diesel(sql_type = BigInt)]
+    pub event_count: i64,
+}
+
+/// A count under a name (a category, an outcome, a campaign, a rig).
+#[derive(Debug, Clone, Serialize, QueryableByName, PartialEq)]
+pub struct NamedCount {
+    /// The name.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// How many.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// A count on one UTC day under a name.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct DayCount {
+    /// `YYYY-MM-DD` (UTC).
+    #[diesel(sql_type = Text)]
+    pub day: String,
+    /// The category or campaign counted.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// How many.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// The fleet at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetSummary {
+    /// When these figures were read.
+    pub generated_at: DateTime<Utc>,
+    /// Every registered rig.
+    pub rigs: Vec<RigSummary>,
+    /// Rigs by status.
+    pub rig_status: Vec<NamedCount>,
+    /// Events ever received.
+    pub events_total: i64,
+    /// Events in the last 24 h.
+    pub events_last_24h: i64,
+    /// Events per UTC day over the last 30 days (days without events included, count 0).
+    pub events_per_day: Vec<NamedCount>,
+    /// Events by category.
+    pub by_category: Vec<NamedCount>,
+    /// Events by outcome.
+    pub by_outcome: Vec<NamedCount>,
+    /// Library version.
+    pub library_version: i64,
+    /// Active episodes in the library.
+    pub active_episodes: i64,
+    /// When the curator last finished.
+    pub last_curation: Option<DateTime<Utc>>,
+    /// Events the curator has not looked at yet.
+    pub events_awaiting_curation: i64,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+const RIGS_SQL: &str = "SELECT rig_id, well_id, field, \
+       CASE WHEN status = 'revoked' THEN 'revoked' \
+            WHEN last_seen > now() - make_interval(hours => $1) THEN 'active' \
+            ELSE 'inactive' END AS status, \
+       last_seen, last_sync, library_version, event_count \
+     FROM rigs";
+
+/// Every rig with its derived status, busiest first.
+pub fn rigs(conn: &mut PgConnection) -> Result<Vec<RigSummary>, DbError> {
+    Ok(
+        diesel::sql_query(format!("{RIGS_SQL} ORDER BY event_count DESC, rig_id"))
+            .bind::<diesel::sql_types::Integer, _>(INACTIVE_AFTER_HOURS as i32)
+            .load(conn)?,
+    )
+}
+
+/// One rig with its derived status, if registered.
+pub fn rig(conn: &mut PgConnection, rig_id: &str) -> Result<Option<RigSummary>, DbError> {
+    Ok(diesel::sql_query(format!("{RIGS_SQL} WHERE rig_id = $2"))
+        .bind::<diesel::sql_types::Integer, _>(INACTIVE_AFTER_HOURS as i32)
+        .bind::<Text, _>(rig_id)
+        .get_result(conn)
+        .optional()?)
+}
+
+fn counts(conn: &mut PgConnection, sql: &str) -> Result<Vec<NamedCount>, DbError> {
+    Ok(diesel::sql_query(sql).load(conn)?)
+}
+
+/// The fleet overview's figures.
+pub fn summary(conn: &mut PgConnection) -> Result<FleetSummary, DbError> {
+    let rigs = rigs(conn)?;
+    let mut rig_status: Vec<NamedCount> = ["active", "inactive", "revoked"]
+        .into_iter()
+        .map(|s| NamedCount {
+            name: s.into(),
+            count: rigs.iter().filter(|r| r.status == s).count() as i64,
+        })
+        .collect();
+    rig_status.retain(|c| c.count > 0 || c.name == "active");
+    let events_total = diesel::sql_query("SELECT count(*) AS n FROM events")
+        .get_result::<Count>(conn)?
+        .n;
+    let events_last_24h = diesel::sql_query(
+        "SELECT count(*) AS n FROM events WHERE occurred_at > now() - interval '24 hours'",
+    )
+    .get_result::<Count>(conn)?
+    .n;
+    let today = Utc::now().date_naive();
+    let from = today - Duration::days(29);
+    let per_day = events_per_day(conn, from, today)?;
+    let events_per_day = days(from, today)
+        .map(|d| {
+            let day = d.to_string();
+            let count = per_day
+                .iter()
+                .filter(|c| c.day == day)
+                .map(|c| c.count)
+                .sum();
+            NamedCount { name: day, count }
+        })
+        .collect();
+    let HubStatus {
+        library_version,
+        active_episodes,
+        last_curation,
+        events_awaiting_curation,
+    } = hub_status(conn)?;
+    Ok(FleetSummary {
+        generated_at: Utc::now(),
+        rigs,
+        rig_status,
+        events_total,
+        events_last_24h,
+        events_per_day,
+        by_category: counts(
+            conn,
+            "SELECT category AS name, count(*) AS count FROM events GROUP BY 1 ORDER BY 2 DESC, 1",
+        )?,
+        by_outcome: counts(
+            conn,
+            "SELECT outcome AS name, count(*) AS count FROM events GROUP BY 1 ORDER BY 2 DESC, 1",
+        )?,
+        library_version,
+        active_episodes,
+        last_curation,
+        events_awaiting_curation,
+    })
+}
+
+/// Every UTC day from `from` to `to`, both included.
+pub fn days(from: NaiveDate, to: NaiveDate) -> impl Iterator<Item = NaiveDate> {
+    from.iter_days().take_while(move |d| *d <= to)
+}
+
+/// Start of `day` (UTC).
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// Events per UTC day and category, from `from` to `to` inclusive.
+pub fn events_per_day(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DayCount>, DbError> {
+    per_day(conn, "category", from, to)
+}
+
+fn per_day(
+    conn: &mut PgConnection,
+    column: &'static str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DayCount>, DbError> {
+    Ok(diesel::sql_query(format!(
+        "SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, {column} AS name, \
+                count(*) AS count \
+         FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1, 2 ORDER BY 1, 2"
+    ))
+    .bind::<Timestamptz, _>(day_start(from))
+    .bind::<Timestamptz, _>(day_start(to) + Duration::days(1))
+    .load(conn)?)
+}
+
+/// Events per depth band (a bin `bin_ft` deep) over a date range.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct DepthBand {
+    /// Top of the band, ft.
+    #[diesel(sql_type = Double)]
+    pub from_ft: f64,
+    /// Events whose depth falls in it.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// What one campaign's events came to over a date range.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct CampaignRate {
+    /// `production` or `plug_and_abandonment`.
+    #[diesel(sql_type = Text)]
+    pub campaign: String,
+    /// Events.
+    #[diesel(sql_type = BigInt)]
+    pub events: i64,
+    /// Distinct rigs that raised them.
+    #[diesel(sql_type = BigInt)]
+    pub rigs: i64,
+    /// Events per rig per day over the range.
+    #[diesel(sql_type = Double)]
+    pub events_per_rig_day: f64,
+    /// Share of decided events that were resolved; `None` while none is decided.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub resolution_rate: Option<f64>,
+}
+
+/// An action crews took, and how often, for one category.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct CommonAction {
+    /// The category.
+    #[diesel(sql_type = Text)]
+    pub category: String,
+    /// The action as the crew wrote it.
+    #[diesel(sql_type = Text)]
+    pub action: String,
+    /// How many resolved events name it.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// The trends page's figures over a date range.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trends {
+    /// First day (UTC) included.
+    pub from: NaiveDate,
+    /// Last day (UTC) included.
+    pub to: NaiveDate,
+    /// Events per day and category.
+    pub per_day: Vec<DayCount>,
+    /// Events per 1,000 ft of depth.
+    pub by_depth: Vec<DepthBand>,
+    /// Production against P&A.
+    pub campaigns: Vec<CampaignRate>,
+    /// The three most common actions per category.
+    pub common_actions: Vec<CommonAction>,
+}
+
+/// Depth band height for "depth against anomaly density".
+pub const DEPTH_BAND_FT: f64 = 1_000.0;
+
+/// The trends over `from..=to` (UTC days).
+pub fn trends(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> Result<Trends, DbError> {
+    let (start, end) = (day_start(from), day_start(to) + Duration::days(1));
+    let span_days = ((to - from).num_days() + 1) as f64;
+    let by_depth = diesel::sql_query(
+        "SELECT floor(depth_ft / $3) * $3 AS from_ft, count(*) AS count FROM events \
+         WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1 ORDER BY 1",
+    )
+    .bind::<Timestamptz, _>(start)
+    .bind::<Timestamptz, _>(end)
+    .bind::<Double, _>(DEPTH_BAND_FT)
+    .load(conn)?;
+    let campaigns = diesel::sql_query(
+        "SELECT campaign, count(*) AS events, count(DISTINCT rig_id) AS rigs, \
+                count(*)::float8 / (count(DISTINCT rig_id) * $3) AS events_per_rig_day, \
+                (count(*) FILTER (WHERE outcome = 'resolved'))::float8 \
+                  / NULLIF(count(*) FILTER (WHERE outcome <> 'pending'), 0) AS resolution_rate \
+         FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1 ORDER BY 1 DESC",
+    )
+    .bind::<Timestamptz, _>(start)
+    .bind::<Timestamptz, _>(end)
+    .bind::<Double, _>(span_days)
+    .load(conn)?;
+    Ok(Trends {
+        from,
+        to,
+        per_day: events_per_day(conn, from, to)?,
+        by_depth,
+        campaigns,
+        common_actions: common_actions(conn, Some((start, end)), 3)?,
+    })
+}
+
+/// The `per_category` most common actions of resolved events, per category.
+fn common_actions(
+    conn: &mut PgConnection,
+    range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    per_category: i64,
+) -> Result<Vec<CommonAction>, DbError> {
+    let (start, end) = (range.map(|r| r.0), range.map(|r| r.1));
+    Ok(diesel::sql_query(
+        "SELECT category, action, count FROM ( \
+           SELECT category, payload->'outcome'->>'action_taken' AS action, count(*) AS count, \
+                  row_number() OVER (PARTITION BY category ORDER BY count(*) DESC, \
+                                     payload->'outcome'->>'action_taken') AS rank \
+           FROM events WHERE outcome = 'resolved' \
+                AND ($1::timestamptz IS NULL OR occurred_at >= $1) \
+                AND ($2::timestamptz IS NULL OR occurred_at < $2) \
+                AND coalesce(payload->'outcome'->>'action_taken', '') <> '' \
+           GROUP BY 1, 2) ranked \
+         WHERE rank <= $3 ORDER BY category, count DESC, action",
+    )
+    .bind::<Nullable<Timestamptz>, _>(start)
+    .bind::<Nullable<Timestamptz>, _>(end)
+    .bind::<BigInt, _>(per_category)
+    .load(conn)?)
+}
+
+/// How one category's events ended.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct CategoryOutcomes {
+    /// The category.
+    #[diesel(sql_type = Text)]
+    pub category: String,
+    /// Events.
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+    /// Still without an outcome.
+    #[diesel(sql_type = BigInt)]
+    pub pending: i64,
+    /// Resolved by the crew.
+    #[diesel(sql_type = BigInt)]
+    pub resolved: i64,
+    /// Escalated.
+    #[diesel(sql_type = BigInt)]
+    pub escalated: i64,
+    /// Not real.
+    #[diesel(sql_type = BigInt)]
+    pub false_positive: i64,
+    /// Resolved among decided events; `None` while none is decided (never a misleading 0 %).
+    #[diesel(sql_type = Nullable<Double>)]
+    pub resolution_rate: Option<f64>,
+    /// Median minutes from the event to its resolution being reported.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub median_minutes_to_resolution: Option<f64>,
+}
+
+/// The outcomes endpoint: per category, and the common actions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcomes {
+    /// Per category, busiest first.
+    pub by_category: Vec<CategoryOutcomes>,
+    /// The five most common actions per category.
+    pub common_actions: Vec<CommonAction>,
+}
+
+/// Outcome figures for the whole history, or one rig's.
+pub fn outcomes(conn: &mut PgConnection, rig_id: Option<&str>) -> Result<Outcomes, DbError> {
+    let by_category = diesel::sql_query(
+        "SELECT category, count(*) AS total, \
+                count(*) FILTER (WHERE outcome = 'pending') AS pending, \
+                count(*) FILTER (WHERE outcome = 'resolved') AS resolved, \
+                count(*) FILTER (WHERE outcome = 'escalated') AS escalated, \
+                count(*) FILTER (WHERE outcome = 'false_positive') AS false_positive, \
+                (count(*) FILTER (WHERE outcome = 'resolved'))::float8 \
+                  / NULLIF(count(*) FILTER (WHERE outcome <> 'pending'), 0) AS resolution_rate, \
+                percentile_cont(0.5) WITHIN GROUP ( \
+                  ORDER BY extract(epoch FROM outcome_updated_at - occurred_at) / 60.0) \
+                  FILTER (WHERE outcome = 'resolved' AND outcome_updated_at IS NOT NULL) \
+                  AS median_minutes_to_resolution \
+         FROM events WHERE ($1::text IS NULL OR rig_id = $1) GROUP BY 1 ORDER BY 2 DESC, 1",
+    )
+    .bind::<Nullable<Text>, _>(rig_id)
+    .load(conn)?;
+    Ok(Outcomes {
+        by_category,
+        common_actions: common_actions(conn, None, 5)?,
+    })
+}
+
+/// One event as the rig page lists it.
+#[derive(Debug, Clone, Serialize, QueryableByName)]
+pub struct EventRow {
+    /// Event id.
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    /// Category wire name.
+    #[diesel(sql_type = Text)]
+    pub category: String,
+    /// Risk level wire name.
+    #[diesel(sql_type = Text)]
+    pub risk_level: String,
+    /// Outcome status.
+    #[diesel(sql_type = Text)]
+    pub outcome: String,
+    /// The action or reason the crew gave, if any.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome_text: Option<String>,
+    /// Campaign.
+    #[diesel(sql_type = Text)]
+    pub campaign: String,
+    /// Measured depth, ft.
+    #[diesel(sql_type = Double)]
+    pub depth_ft: f64,
+    /// When it happened.
+    #[diesel(sql_type = Timestamptz)]
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// A rig's newest `limit` events.
+pub fn rig_events(
+    conn: &mut PgConnection,
+    rig_id: &str,
+    limit: i64,
+) -> Result<Vec<EventRow>, DbError> {
+    Ok(diesel::sql_query(
+        "SELECT id, category, risk_level, outcome, \
+                coalesce(payload->'outcome'->>'action_taken', payload->'outcome'->>'reason') \
+                  AS outcome_text, campaign, depth_ft, occurred_at \
+         FROM events WHERE rig_id = $1 ORDER BY occurred_at DESC, id LIMIT $2",
+    )
+    .bind::<Text, _>(rig_id)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?)
+}
+
+/// The library health page's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct LibraryHealth {
+    /// Library version.
+    pub library_version: i64,
+    /// Active episodes.
+    pub active_episodes: i64,
+    /// Archived episodes.
+    pub archived_episodes: i64,
+    /// Active episodes per score tenth: `[0.0, 0.1)`, …, `[0.9, 1.0]`.
+    pub score_histogram: [i64; 10],
+    /// Active episodes per category (every category, zero included).
+    pub coverage: Vec<NamedCount>,
+    /// Active episodes per contributing rig, most first.
+    pub contribution: Vec<NamedCount>,
+}
+
+#[derive(QueryableByName)]
+struct Bin {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    bin: i32,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Read the library's health.
+pub fn library_health(conn: &mut PgConnection) -> Result<LibraryHealth, DbError> {
+    let status = hub_status(conn)?;
+    let archived_episodes = diesel::sql_query("SELECT count(*) AS n FROM episodes WHERE archived")
+        .get_result::<Count>(conn)?
+        .n;
+    let mut score_histogram = [0i64; 10];
+    let bins: Vec<Bin> = diesel::sql_query(
+        "SELECT least(width_bucket(score, 0, 1, 10), 10) - 1 AS bin, count(*) AS n \
+         FROM episodes WHERE NOT archived GROUP BY 1",
+    )
+    .load(conn)?;
+    for b in bins {
+        score_histogram[b.bin.clamp(0, 9) as usize] += b.n;
+    }
+    let present = counts(
+        conn,
+        "SELECT category AS name, count(*) AS count FROM episodes WHERE NOT archived GROUP BY 1",
+    )?;
+    let coverage = crate::drilling::AnomalyCategory::ALL
+        .into_iter()
+        .map(|c| NamedCount {
+            name: c.as_str().into(),
+            count: present
+                .iter()
+                .find(|p| p.name == c.as_str())
+                .map_or(0, |p| p.count),
+        })
+        .collect();
+    Ok(LibraryHealth {
+        library_version: status.library_version,
+        active_episodes: status.active_episodes,
+        archived_episodes,
+        score_histogram,
+        coverage,
+        contribution: counts(
+            conn,
+            "SELECT rig_id AS name, count(*) AS count FROM episodes WHERE NOT archived \
+             GROUP BY 1 ORDER BY 2 DESC, 1",
+        )?,
+    })
+}

@@ -1,0 +1,384 @@
+//! The fleet dashboard through the hub's real routes on a real PostgreSQL: signing in, refusals,
+//! the figures each page and endpoint shows for a seeded fleet, empty states, bad input and
+//! escaping.
+
+mod common;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test as actix_test;
+use chrono::{Duration, Utc};
+use common::app::{bearer, call, register, start, upload_req};
+use common::{event_for, TestDb, ADMIN_KEY};
+use sairen::drilling::AnomalyCategory;
+use sairen::hub::curator::pass::run_pass;
+use sairen::hub::curator::CuratorSettings;
+use serde_json::{json, Value};
+
+/// GET `uri` with `headers`; status, headers and body as text.
+async fn get<S>(
+    app: &S,
+    uri: &str,
+    headers: &[(&str, String)],
+) -> (u16, Vec<(String, String)>, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let mut req = actix_test::TestRequest::get().uri(uri);
+    for (k, v) in headers {
+        req = req.insert_header((*k, v.clone()));
+    }
+    send(app, req).await
+}
+
+async fn send<S>(app: &S, req: actix_test::TestRequest) -> (u16, Vec<(String, String)>, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let resp = actix_test::call_service(app, req.to_request()).await;
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let body = actix_test::read_body(resp).await;
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Sign in through the form; the session cookie's `name=value`.
+async fn sign_in<S>(app: &S) -> String
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let req = actix_test::TestRequest::post()
+        .uri("/dashboard/login")
+        .set_form([("admin_key", ADMIN_KEY), ("next", "/dashboard/library")]);
+    let (status, headers, _) = send(app, req).await;
+    assert_eq!(status, 303);
+    assert_eq!(header(&headers, "location"), Some("/dashboard/library"));
+    let cookie = header(&headers, "set-cookie").expect("a session cookie");
+    for flag in ["HttpOnly", "SameSite=Strict", "Max-Age=43200", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
+    }
+    cookie.split(';').next().expect("name=value").to_owned()
+}
+
+#[actix_web::test]
+async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    for page in [
+        "/dashboard",
+        "/dashboard/library",
+        "/dashboard/trends",
+        "/dashboard/rigs/RIG-A",
+    ] {
+        let (status, headers, _) = get(&app, page, &[]).await;
+        assert_eq!(status, 303, "{page}");
+        let to = header(&headers, "location").expect("redirect");
+        assert!(
+            to.starts_with("/dashboard/login?next=/dashboard"),
+            "{page} -> {to}"
+        );
+    }
+    let (status, headers, _) = get(&app, "/", &[]).await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (303, Some("/dashboard"))
+    );
+
+    for endpoint in ["summary", "trends", "outcomes"] {
+        let uri = format!("/api/fleet/dashboard/{endpoint}");
+        let (status, _, _) = get(&app, &uri, &[]).await;
+        assert_eq!(status, 401, "{uri}");
+        let (status, _, _) = get(&app, &uri, &[bearer("not-the-admin-key-at-all")]).await;
+        assert_eq!(status, 403, "{uri}");
+        let forged = ("Cookie", "sairen_session=9999999999.00ff".to_owned());
+        let (status, _, _) = get(&app, &uri, &[forged]).await;
+        assert_eq!(status, 401, "a forged session is no session: {uri}");
+        let (status, _, _) = get(&app, &uri, &[bearer(ADMIN_KEY)]).await;
+        assert_eq!(status, 200, "{uri}");
+    }
+
+    // A wrong key at the form: the form again, with the reason, and no cookie.
+    let req = actix_test::TestRequest::post()
+        .uri("/dashboard/login")
+        .set_form([("admin_key", "wrong-wrong-wrong-wrong")]);
+    let (status, headers, body) = send(&app, req).await;
+    assert_eq!(status, 401);
+    assert!(header(&headers, "set-cookie").is_none());
+    assert!(
+        body.contains("not this hub&#39;s admin key") || body.contains("not this hub's admin key"),
+        "{body}"
+    );
+
+    // The right key: a session that opens the pages; signing out clears it.
+    let cookie = sign_in(&app).await;
+    let (status, _, body) = get(&app, "/dashboard", &[("Cookie", cookie.clone())]).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Fleet overview"));
+    assert!(
+        body.contains(r#"http-equiv="refresh" content="60""#),
+        "pages refresh every 60 s"
+    );
+    assert!(
+        !body.contains("http://") || !body.contains("<script src"),
+        "nothing fetched from elsewhere"
+    );
+    let (status, headers, _) = send(
+        &app,
+        actix_test::TestRequest::post()
+            .uri("/dashboard/logout")
+            .insert_header(("Cookie", cookie)),
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(header(&headers, "set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
+}
+
+#[actix_web::test]
+async fn an_empty_hub_says_so_instead_of_showing_zero_percent() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let cookie = [("Cookie", sign_in(&app).await)];
+    let (_, _, overview) = get(&app, "/dashboard", &cookie).await;
+    assert!(overview.contains("No outcome data yet"), "{overview}");
+    assert!(overview.contains("No rig is registered yet"));
+    assert!(!overview.contains("0 %"), "no misleading 0 %");
+    let (_, _, library) = get(&app, "/dashboard/library", &cookie).await;
+    assert!(library.contains("The library is empty"));
+    let (_, _, trends) = get(&app, "/dashboard/trends", &cookie).await;
+    assert!(trends.contains("No events in this range."));
+    assert!(trends.contains("No outcome data yet"));
+}
+
+#[actix_web::test]
+async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
+    let db = TestDb::new();
+    let (app, _) = start(&db).await;
+    let key_a = register(&app, "RIG-A").await;
+    let key_b = register(&app, "RIG-B").await;
+    let now = Utc::now();
+    // RIG-A: three pack-offs and a kick, at 9,000–12,500 ft; RIG-B: one washout.
+    let mut ids = vec![];
+    for (i, (rig, key, category, depth)) in [
+        ("RIG-A", &key_a, AnomalyCategory::PackOff, 9_100.0),
+        ("RIG-A", &key_a, AnomalyCategory::PackOff, 10_200.0),
+        ("RIG-A", &key_a, AnomalyCategory::PackOff, 11_300.0),
+        ("RIG-A", &key_a, AnomalyCategory::Kick, 12_500.0),
+        ("RIG-B", &key_b, AnomalyCategory::Washout, 8_000.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut event = event_for(rig, now - Duration::hours(i as i64 + 1));
+        event.advisory.category = category;
+        event.depth_ft = depth;
+        let body = serde_json::to_vec(&event).expect("json");
+        let (status, reply) = call(&app, upload_req(key, body, false)).await;
+        assert_eq!(status, 201, "{reply}");
+        ids.push((event.id.to_string(), key.clone()));
+    }
+    // Outcomes: one pack-off resolved with an action that tries to be markup, one false alarm.
+    let patch = |id: &str, key: &str, outcome: Value| {
+        actix_test::TestRequest::patch()
+            .uri(&format!("/api/fleet/events/{id}/outcome"))
+            .insert_header(bearer(key))
+            .set_json(json!({ "outcome": outcome }))
+    };
+    let action = "<script>alert('x')</script> reamed and circulated";
+    let (status, reply) = call(
+        &app,
+        patch(
+            &ids[0].0,
+            &ids[0].1,
+            json!({"status": "resolved", "action_taken": action}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    let (status, _) = call(
+        &app,
+        patch(&ids[1].0, &ids[1].1, json!({"status": "false_positive"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let report = run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("curate");
+    assert_eq!(report.events_curated, 5);
+
+    // JSON endpoints.
+    let admin = [bearer(ADMIN_KEY)];
+    let (status, _, body) = get(&app, "/api/fleet/dashboard/summary", &admin).await;
+    assert_eq!(status, 200, "{body}");
+    let summary: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(summary["events_total"], 5);
+    assert_eq!(summary["events_last_24h"], 5);
+    assert_eq!(summary["rigs"].as_array().map(Vec::len), Some(2));
+    assert_eq!(summary["rigs"][0]["rig_id"], "RIG-A", "busiest first");
+    assert_eq!(summary["rigs"][0]["status"], "active");
+    assert_eq!(
+        summary["by_category"][0],
+        json!({"name": "pack_off", "count": 3})
+    );
+    assert_eq!(summary["events_per_day"].as_array().map(Vec::len), Some(30));
+    let per_day: i64 = summary["events_per_day"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .map(|d| d["count"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(per_day, 5, "every event falls on one of the last 30 days");
+    assert!(summary["active_episodes"].as_i64().unwrap_or(0) >= 1);
+
+    let (status, _, body) = get(&app, "/api/fleet/dashboard/outcomes", &admin).await;
+    assert_eq!(status, 200);
+    let outcomes: Value = serde_json::from_str(&body).expect("json");
+    let pack_off = outcomes["by_category"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["category"] == "pack_off"))
+        .expect("pack-off row");
+    assert_eq!(
+        (pack_off["total"].as_i64(), pack_off["resolved"].as_i64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(pack_off["resolution_rate"], 0.5, "1 resolved of 2 decided");
+    let kick = outcomes["by_category"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["category"] == "kick"))
+        .expect("kick row");
+    assert_eq!(
+        kick["resolution_rate"],
+        Value::Null,
+        "nothing decided: no rate, not 0"
+    );
+    assert_eq!(outcomes["common_actions"][0]["action"], action);
+
+    let (status, _, body) = get(&app, "/api/fleet/dashboard/trends", &admin).await;
+    assert_eq!(status, 200);
+    let trends: Value = serde_json::from_str(&body).expect("json");
+    let bands: Vec<(f64, i64)> = trends["by_depth"]
+        .as_array()
+        .expect("bands")
+        .iter()
+        .map(|b| {
+            (
+                b["from_ft"].as_f64().unwrap_or(-1.0),
+                b["count"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        bands,
+        vec![
+            (8_000.0, 1),
+            (9_000.0, 1),
+            (10_000.0, 1),
+            (11_000.0, 1),
+            (12_000.0, 1)
+        ]
+    );
+    assert_eq!(trends["campaigns"][0]["campaign"], "production");
+    assert_eq!(trends["campaigns"][0]["events"], 5);
+    let (status, _, body) = get(
+        &app,
+        "/api/fleet/dashboard/trends?from=2026-11-20&to=2026-11-01",
+        &admin,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains(r#""details":["from"]"#), "{body}");
+
+    // Pages.
+    let cookie = [("Cookie", sign_in(&app).await)];
+    let (_, _, overview) = get(&app, "/dashboard", &cookie).await;
+    for needle in [
+        "RIG-A",
+        "RIG-B",
+        "/dashboard/rigs/RIG-A",
+        "Pack-off",
+        "50 %",
+        "<svg",
+    ] {
+        assert!(overview.contains(needle), "overview lacks {needle}");
+    }
+    let (status, _, rig) = get(&app, "/dashboard/rigs/RIG-A", &cookie).await;
+    assert_eq!(status, 200);
+    for needle in [
+        "Rig RIG-A",
+        "12,500",
+        "Advisory timeline",
+        "reamed and circulated",
+        "False alarm",
+    ] {
+        assert!(rig.contains(needle), "rig page lacks {needle}");
+    }
+    assert!(
+        !rig.contains("<script>alert"),
+        "the action is shown as text, never run"
+    );
+    let at = rig.find("alert(").expect("the action is on the page");
+    let shown = &rig[at.saturating_sub(20)..at];
+    assert!(
+        shown.contains("&lt;script&gt;") || shown.contains("&#60;script&#62;"),
+        "escaped markup: {shown}"
+    );
+    let (_, _, library) = get(&app, "/dashboard/library", &cookie).await;
+    for needle in [
+        "Active episodes",
+        "Contribution per rig",
+        "RIG-A",
+        "Score histogram",
+    ] {
+        assert!(library.contains(needle), "library page lacks {needle}");
+    }
+    assert!(
+        library.contains("supplies 80 % of the library"),
+        "RIG-A holds 4 of 5: flagged"
+    );
+    assert!(
+        library.contains("No precedent yet for"),
+        "uncovered categories are listed"
+    );
+    let (status, _, trends) = get(&app, "/dashboard/trends", &cookie).await;
+    assert_eq!(status, 200);
+    for needle in [
+        "Events per day by category",
+        "Anomaly density by depth",
+        "Production",
+        "reamed and circulated",
+    ] {
+        assert!(trends.contains(needle), "trends page lacks {needle}");
+    }
+
+    // Bad input on pages: a page that says what is wrong.
+    let (status, _, page) = get(&app, "/dashboard/rigs/NO-SUCH-RIG", &cookie).await;
+    assert_eq!(status, 404);
+    assert!(page.contains("No such rig") && page.contains("NO-SUCH-RIG"));
+    let (status, _, page) = get(&app, "/dashboard/rigs/%3Cb%3Ex", &cookie).await;
+    assert_eq!(status, 404);
+    assert!(
+        !page.contains("<b>x") && (page.contains("&lt;b&gt;x") || page.contains("&#60;b&#62;x")),
+        "{page}"
+    );
+    let (status, _, page) = get(
+        &app,
+        "/dashboard/trends?from=2026-11-20&to=2026-11-01",
+        &cookie,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("does not make sense") && page.contains("after"),
+        "{page}"
+    );
+    let (status, _, page) = get(&app, "/dashboard/nothing-here", &cookie).await;
+    assert_eq!(status, 404);
+    assert!(page.contains("Page not found"));
+}
