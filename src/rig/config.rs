@@ -137,12 +137,16 @@ impl Default for InputSection {
 pub struct ApiSection {
     /// Address the rig's HTTP API listens on.
     pub bind: String,
+    /// Ask for the operator token (as the password of the browser's sign-in prompt) before
+    /// showing the driller's screen; off by default: the screen is read on the rig's own network.
+    pub screen_login: bool,
 }
 
 impl Default for ApiSection {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
+            screen_login: false,
         }
     }
 }

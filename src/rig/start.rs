@@ -101,6 +101,12 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
             config.api.bind
         )));
     }
+    if config.api.screen_login && token.is_none() {
+        return Err(RigError::Setting(
+            "[api] screen_login = true needs SAIREN_RIG_OPERATOR_TOKEN: it is the screen's password"
+                .into(),
+        ));
+    }
     let source = match options.source {
         SourceSpec::Csv { path, .. } => {
             let map = options
@@ -259,6 +265,7 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
         source: source_state.clone(),
         stale_after_secs: config.input.stale_after_secs as f64,
         token,
+        screen_login: config.api.screen_login,
     });
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::routes))
         .workers(2)
@@ -266,7 +273,7 @@ pub fn run(options: RigOptions) -> Result<(), RigError> {
         .bind(&config.api.bind)
         .map_err(io_err(format!("API address {}", config.api.bind)))?;
     for addr in server.addrs() {
-        log::info!("rig API on http://{addr}/api/v1/health");
+        log::info!("rig API on http://{addr}/api/v1/health · driller's screen on http://{addr}/");
     }
     let server = server.run();
     let handle = server.handle();

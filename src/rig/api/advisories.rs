@@ -5,7 +5,7 @@ use super::auth::Operator;
 use super::ApiState;
 use crate::drilling::{AnomalyCategory, RiskLevel};
 use crate::fleet::{EventOutcome, OutcomeUpdate};
-use crate::rig::advisories::{AckError, Acknowledgment, Filter};
+use crate::rig::advisories::{AckError, Acknowledgment, AdvisoryRecord, Filter};
 use crate::rig::recall::local_episode;
 use crate::rig::runner::lock;
 use crate::web::ApiError;
@@ -74,7 +74,8 @@ pub struct AckBody {
     notes: Option<String>,
 }
 
-const MAX_TEXT: usize = 2_000;
+/// Longest action, reason or note accepted, characters.
+pub const MAX_TEXT: usize = 2_000;
 
 pub async fn acknowledge(
     _: Operator,
@@ -82,6 +83,19 @@ pub async fn acknowledge(
     body: web::Json<AckBody>,
 ) -> Result<HttpResponse, ApiError> {
     let AckBody { id, outcome, notes } = body.into_inner();
+    let record = apply_acknowledgment(&state, &id, outcome, notes)?;
+    Ok(HttpResponse::Ok().json(record))
+}
+
+/// Record what the crew made of advisory `id` (checked first): stored with the advisory, made a
+/// local precedent at once, and queued to follow its event to the hub. Shared by the API and the
+/// driller's screen.
+pub fn apply_acknowledgment(
+    state: &ApiState,
+    id: &str,
+    outcome: EventOutcome,
+    notes: Option<String>,
+) -> Result<AdvisoryRecord, ApiError> {
     let text_ok = |t: &str| !t.trim().is_empty() && t.len() <= MAX_TEXT;
     match &outcome {
         EventOutcome::Pending => {
@@ -118,7 +132,7 @@ pub async fn acknowledge(
     let mut core = lock(&state.core);
     let record = core
         .advisories
-        .acknowledge(&id, ack.clone())
+        .acknowledge(id, ack.clone())
         .map_err(|e| match e {
             AckError::NotFound(_) => ApiError::NotFound(e.to_string()),
             AckError::Already(_) => ApiError::Conflict(e.to_string()),
@@ -139,6 +153,5 @@ pub async fn acknowledge(
             },
         );
     }
-    drop(core);
-    Ok(HttpResponse::Ok().json(record))
+    Ok(record)
 }

@@ -34,7 +34,8 @@ impl OperatorToken {
         Ok(Self(token.trim().to_owned()))
     }
 
-    fn matches(&self, presented: &str) -> bool {
+    /// Whether `presented` is the token (constant time).
+    pub fn matches(&self, presented: &str) -> bool {
         self.0.as_bytes().ct_eq(presented.as_bytes()).into()
     }
 }

@@ -7,17 +7,18 @@ use crate::web::ApiError;
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+/// The rig's health as the endpoint and the driller's screen report it.
 #[derive(Serialize)]
-struct Health {
+pub(super) struct Health {
     /// "ok", "degraded" (running, something to look at), "stale" (no data) or "ended".
-    status: &'static str,
+    pub(super) status: &'static str,
     source: String,
     stream: Stream,
-    baseline: Baseline,
+    pub(super) baseline: Baseline,
     sensors: Vec<Sensor>,
     input_issues: Vec<InputIssue>,
-    fleet: String,
-    problems: Vec<String>,
+    pub(super) fleet: String,
+    pub(super) problems: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -34,9 +35,9 @@ struct Stream {
 }
 
 #[derive(Serialize)]
-struct Baseline {
-    state: &'static str,
-    progress: f64,
+pub(super) struct Baseline {
+    pub(super) state: &'static str,
+    pub(super) progress: f64,
 }
 
 #[derive(Serialize)]
@@ -52,6 +53,11 @@ struct InputIssue {
 }
 
 pub async fn health(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(report(&state)))
+}
+
+/// Read the rig's health now.
+pub(super) fn report(state: &ApiState) -> Health {
     let mut input_issues: Vec<InputIssue> = match state.source.issues.lock() {
         Ok(issues) => issues
             .all()
@@ -119,7 +125,7 @@ pub async fn health(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError
     } else {
         "degraded"
     };
-    let body = Health {
+    Health {
         status,
         source: c.source.clone(),
         stream: Stream {
@@ -145,6 +151,5 @@ pub async fn health(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError
         input_issues,
         fleet: c.sink.describe(),
         problems,
-    };
-    Ok(HttpResponse::Ok().json(body))
+    }
 }

@@ -6,6 +6,7 @@ mod advisories;
 mod auth;
 mod control;
 mod health;
+mod screen;
 mod status;
 
 pub use auth::OperatorToken;
@@ -26,6 +27,8 @@ pub struct ApiState {
     pub stale_after_secs: f64,
     /// The operator token, when the API is exposed beyond loopback.
     pub token: Option<OperatorToken>,
+    /// The screen asks for the operator token before showing anything.
+    pub screen_login: bool,
 }
 
 /// Register every route of the rig API.
@@ -49,6 +52,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/campaign", web::get().to(control::get_campaign))
             .route("/campaign", web::put().to(control::put_campaign))
             .route("/fleet", web::get().to(status::fleet)),
+    )
+    .route("/", web::get().to(screen::screen))
+    .route(
+        "/advisories/{id}/acknowledge",
+        web::get().to(screen::acknowledge_form),
+    )
+    .route(
+        "/advisories/{id}/acknowledge",
+        web::post().to(screen::acknowledge),
     )
     .default_service(web::to(not_found));
 }

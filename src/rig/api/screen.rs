@@ -1,0 +1,403 @@
+//! The driller's screen at `/`: the numbers that matter in large type with their last minute as a
+//! trend line, the rig state, the live advisories colour-coded by risk with their evidence and
+//! precedents, and the fleet link's state; each advisory is acknowledged on a page of its own (a
+//! form on the screen itself would be wiped by its 5-second refresh).
+
+use super::advisories::{apply_acknowledgment, MAX_TEXT};
+use super::ApiState;
+use crate::charts::{escape, risk_colour, sparkline};
+use crate::drilling::{thousands, WitsPacket};
+use crate::fleet::{EventOutcome, HistorySnapshot};
+use crate::rig::advisories::{AdvisoryRecord, Filter};
+use crate::rig::runner::lock;
+use crate::web::ApiError;
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use askama::Template;
+use base64::Engine;
+use serde::Deserialize;
+
+/// Advisories the screen lists (newest first).
+const SCREEN_ADVISORIES: usize = 8;
+
+/// A reading in large type with its trend.
+struct Gauge {
+    label: &'static str,
+    value: String,
+    unit: &'static str,
+    trend: Option<String>,
+}
+
+/// One advisory as the screen shows it.
+struct AdvisoryView {
+    id: String,
+    risk: String,
+    colour: &'static str,
+    heading: String,
+    at: String,
+    recommendation: String,
+    reasoning: String,
+    evidence: Vec<String>,
+    precedents: Vec<String>,
+    acknowledged: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "rig/screen.html")]
+struct ScreenPage {
+    rig_id: String,
+    well_id: String,
+    campaign: String,
+    rig_state: String,
+    status: String,
+    problems: Vec<String>,
+    baseline: String,
+    fleet: String,
+    gauges: Vec<Gauge>,
+    advisories: Vec<AdvisoryView>,
+    generated: String,
+}
+
+#[derive(Template)]
+#[template(path = "rig/acknowledge.html")]
+struct AckPage {
+    advisory: AdvisoryView,
+    needs_token: bool,
+    error: Option<String>,
+    outcome: String,
+    text: String,
+    notes: String,
+}
+
+/// The viewer of the screen: anyone, unless `[api] screen_login` asks the browser for the
+/// operator token (HTTP Basic: any user name, the token as the password).
+pub struct ScreenAuth {
+    /// The request carried the operator token (so acknowledging needs no further proof).
+    has_token: bool,
+}
+
+impl FromRequest for ScreenAuth {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(state) = req.app_data::<web::Data<ApiState>>() else {
+            return std::future::ready(Err(ApiError::Internal("API state missing".into()).into()));
+        };
+        let presented = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Basic "))
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|raw| String::from_utf8(raw).ok())
+            .and_then(|pair| pair.split_once(':').map(|(_, p)| p.to_owned()));
+        let has_token = match (&state.token, &presented) {
+            (Some(t), Some(p)) => t.matches(p),
+            _ => false,
+        };
+        std::future::ready(if state.screen_login && !has_token {
+            Err(actix_web::error::InternalError::from_response(
+                "sign in",
+                HttpResponse::Unauthorized()
+                    .insert_header((
+                        header::WWW_AUTHENTICATE,
+                        r#"Basic realm="SAIREN rig screen""#,
+                    ))
+                    .content_type("text/plain; charset=utf-8")
+                    .body("This screen asks for the rig's operator token as the password."),
+            )
+            .into())
+        } else {
+            Ok(ScreenAuth { has_token })
+        })
+    }
+}
+
+fn fmt(v: Option<f64>, decimals: usize) -> String {
+    match v {
+        Some(v) if v.is_finite() && decimals == 0 => thousands(v),
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "—".into(),
+    }
+}
+
+fn gauge(
+    window: &[HistorySnapshot],
+    label: &'static str,
+    unit: &'static str,
+    decimals: usize,
+    read: impl Fn(&HistorySnapshot) -> Option<f64>,
+) -> Gauge {
+    let values: Vec<f64> = window.iter().map(|s| read(s).unwrap_or(f64::NAN)).collect();
+    Gauge {
+        label,
+        value: fmt(window.last().and_then(&read), decimals),
+        unit,
+        trend: sparkline(&values, "#7fd1ff"),
+    }
+}
+
+fn gauges(window: &[HistorySnapshot]) -> Vec<Gauge> {
+    let p = |f: fn(&WitsPacket) -> Option<f64>| move |s: &HistorySnapshot| f(&s.packet);
+    vec![
+        gauge(window, "Depth", "ft", 0, p(|p| p.depth_ft())),
+        gauge(window, "ROP", "ft/h", 0, p(|p| p.rop_ft_h)),
+        gauge(window, "WOB", "klb", 1, p(|p| p.wob_klb)),
+        gauge(window, "RPM", "rpm", 0, p(|p| p.rpm)),
+        gauge(window, "Torque", "kft·lbf", 1, p(|p| p.torque_kftlbf)),
+        gauge(window, "SPP", "psi", 0, p(|p| p.spp_psi)),
+        gauge(window, "Flow in", "gpm", 0, p(|p| p.flow_in_gpm)),
+        gauge(window, "Flow out", "gpm", 0, p(|p| p.flow_out_gpm)),
+        gauge(window, "Pit volume", "bbl", 1, p(|p| p.pit_volume_bbl)),
+        gauge(window, "MSE", "psi", 0, |s| s.metrics.mse_psi),
+        gauge(window, "dc-exponent", "", 2, |s| s.metrics.dc_exponent),
+    ]
+}
+
+fn outcome_text(outcome: &EventOutcome) -> String {
+    match outcome {
+        EventOutcome::Pending => "Pending".into(),
+        EventOutcome::Resolved { action_taken } => format!("Resolved: {action_taken}"),
+        EventOutcome::Escalated { reason } => format!("Escalated: {reason}"),
+        EventOutcome::FalsePositive => "False alarm".into(),
+    }
+}
+
+fn view(r: &AdvisoryRecord) -> AdvisoryView {
+    let a = &r.advisory;
+    let label = a.category.label();
+    let mut heading = label.to_uppercase();
+    if let Some(d) = r.depth_ft {
+        heading.push_str(&format!(" at {} ft", thousands(d)));
+    }
+    AdvisoryView {
+        id: r.id.to_string(),
+        risk: a.risk_level.as_str().to_owned(),
+        colour: risk_colour(a.risk_level.as_str()),
+        heading,
+        at: a.timestamp.format("%H:%M:%S UTC").to_string(),
+        recommendation: a.recommendation.clone(),
+        reasoning: a.reasoning.clone(),
+        evidence: a
+            .physics
+            .iter()
+            .map(|e| {
+                let mut line = format!("{} {} {}", e.channel, fmt(Some(e.value), 1), e.unit);
+                if let (Some(b), Some(d)) = (e.baseline, e.deviation_pct) {
+                    line.push_str(&format!(" (baseline {}, {d:+.0} %)", fmt(Some(b), 1)));
+                }
+                line
+            })
+            .collect(),
+        precedents: a
+            .precedents
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} (similarity {:.2}): {}",
+                    p.rig_id, p.similarity, p.summary
+                )
+            })
+            .collect(),
+        acknowledged: r.acknowledgment.as_ref().map(|k| {
+            let mut t = outcome_text(&k.outcome);
+            if let Some(n) = &k.notes {
+                t.push_str(&format!(" — {n}"));
+            }
+            t
+        }),
+    }
+}
+
+fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ApiError> {
+    let body = page
+        .render()
+        .map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(body))
+}
+
+/// `GET /`: the driller's screen.
+pub async fn screen(
+    _viewer: ScreenAuth,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    let health = super::health::report(&state);
+    let c = lock(&state.core);
+    let window = c.pipeline.history_window();
+    let page = ScreenPage {
+        rig_id: c.identity.rig_id.to_string(),
+        well_id: c.identity.well_id.clone(),
+        campaign: match c.pipeline.campaign().as_str() {
+            "plug_and_abandonment" => "P&A".into(),
+            _ => "Production".into(),
+        },
+        rig_state: window.last().map_or_else(
+            || "no data yet".into(),
+            |s| s.metrics.rig_state.to_string().replace('_', " "),
+        ),
+        status: health.status.to_owned(),
+        problems: health.problems,
+        baseline: if health.baseline.progress >= 1.0 {
+            "baseline learned".into()
+        } else {
+            format!(
+                "learning the baseline: {:.0} %",
+                health.baseline.progress * 100.0
+            )
+        },
+        fleet: health.fleet,
+        gauges: gauges(&window),
+        advisories: c
+            .advisories
+            .list(&Filter {
+                min_level: None,
+                category: None,
+                limit: SCREEN_ADVISORIES,
+            })
+            .iter()
+            .map(view)
+            .collect(),
+        generated: chrono::Utc::now().format("%H:%M:%S UTC").to_string(),
+    };
+    drop(c);
+    html(StatusCode::OK, &page)
+}
+
+fn find(state: &ApiState, id: &str) -> Option<AdvisoryRecord> {
+    lock(&state.core)
+        .advisories
+        .list(&Filter {
+            min_level: None,
+            category: None,
+            limit: usize::MAX,
+        })
+        .into_iter()
+        .find(|r| r.id.as_str() == id)
+}
+
+fn not_found(id: &str) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::NotFound()
+        .content_type("text/html; charset=utf-8")
+        .body(format!(
+            "<!doctype html><title>Not found</title><p style=\"font:24px sans-serif\">No advisory {} is held on this rig. <a href=\"/\">Back to the screen</a></p>",
+            escape(&format!("{id:?}"))
+        )))
+}
+
+/// `GET /advisories/{id}/acknowledge`: the acknowledge form.
+pub async fn acknowledge_form(
+    viewer: ScreenAuth,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some(record) = find(&state, &path) else {
+        return not_found(&path);
+    };
+    html(
+        StatusCode::OK,
+        &AckPage {
+            advisory: view(&record),
+            needs_token: state.token.is_some() && !viewer.has_token,
+            error: None,
+            outcome: "resolved".into(),
+            text: String::new(),
+            notes: String::new(),
+        },
+    )
+}
+
+/// The acknowledge form as posted.
+#[derive(Debug, Deserialize)]
+pub struct AckForm {
+    outcome: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    operator_token: String,
+}
+
+/// `POST /advisories/{id}/acknowledge`: record it and go back to the screen, or show the form
+/// again with what is wrong (the crew's words kept).
+pub async fn acknowledge(
+    viewer: ScreenAuth,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    form: web::Form<AckForm>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let Some(record) = find(&state, &id) else {
+        return not_found(&id);
+    };
+    let form = form.into_inner();
+    let needs_token = state.token.is_some() && !viewer.has_token;
+    let refuse = |status: StatusCode, error: String| {
+        html(
+            status,
+            &AckPage {
+                advisory: view(&record),
+                needs_token,
+                error: Some(error),
+                outcome: form.outcome.clone(),
+                text: form.text.clone(),
+                notes: form.notes.clone(),
+            },
+        )
+    };
+    if needs_token
+        && !state
+            .token
+            .as_ref()
+            .is_some_and(|t| t.matches(form.operator_token.trim()))
+    {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "The operator token is wrong: ask the rig's IT person for SAIREN_RIG_OPERATOR_TOKEN."
+                .into(),
+        );
+    }
+    let text = form.text.trim().to_owned();
+    let outcome = match form.outcome.as_str() {
+        "resolved" => EventOutcome::Resolved { action_taken: text },
+        "escalated" => EventOutcome::Escalated { reason: text },
+        "false_positive" => EventOutcome::FalsePositive,
+        _ => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "Choose Resolved, Escalated or False alarm.".into(),
+            )
+        }
+    };
+    let notes = Some(form.notes.trim().to_owned()).filter(|n| !n.is_empty());
+    match apply_acknowledgment(&state, &id, outcome, notes) {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/"))
+            .finish()),
+        Err(ApiError::BadRequest { message, .. }) => refuse(
+            StatusCode::BAD_REQUEST,
+            format!("{} (at most {MAX_TEXT} characters).", capital(&message)),
+        ),
+        Err(ApiError::Conflict(_)) => refuse(
+            StatusCode::CONFLICT,
+            "This advisory was acknowledged already (see the screen).".into(),
+        ),
+        Err(other) => Err(other),
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}

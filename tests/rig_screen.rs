@@ -1,0 +1,223 @@
+//! The driller's screen on a real `sairen rig` process: the live numbers, the advisory with its
+//! evidence, acknowledging from the screen (bad input answered on the form, the crew's words
+//! escaped), and who may look and acknowledge on and off loopback.
+
+mod common;
+
+use common::http;
+use common::rig::{rig_command, RigProcess};
+
+fn page(rig: &RigProcess, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let r = http(&rig.addr, "GET", path, headers, b"").expect("request");
+    (r.status, String::from_utf8_lossy(&r.body).into_owned())
+}
+
+fn post_form(rig: &RigProcess, path: &str, form: &str) -> (u16, Option<String>, String) {
+    let r = http(
+        &rig.addr,
+        "POST",
+        path,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form.as_bytes(),
+    )
+    .expect("request");
+    (
+        r.status,
+        r.header("location").map(str::to_owned),
+        String::from_utf8_lossy(&r.body).into_owned(),
+    )
+}
+
+fn start_kick(
+    dir: &std::path::Path,
+    extra_toml: &str,
+    bind: &str,
+    token: Option<&str>,
+) -> RigProcess {
+    let mut cmd = rig_command(dir, extra_toml);
+    cmd.args([
+        "--simulate",
+        "kick",
+        "--seconds",
+        "0",
+        "--speed",
+        "400",
+        "--api-bind",
+        bind,
+    ]);
+    if let Some(t) = token {
+        cmd.env("SAIREN_RIG_OPERATOR_TOKEN", t);
+    }
+    let mut rig = RigProcess::start(cmd);
+    rig.addr = rig.addr.replace("0.0.0.0", "127.0.0.1");
+    rig
+}
+
+fn first_kick(rig: &RigProcess) -> String {
+    let list = rig.wait_for("/api/v1/advisories?category=kick", 60, |b| {
+        b.as_array().is_some_and(|a| !a.is_empty())
+    });
+    list[0]["id"].as_str().expect("id").to_owned()
+}
+
+#[test]
+fn the_screen_shows_the_numbers_and_the_kick_and_takes_an_acknowledgment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = start_kick(dir.path(), "", "127.0.0.1:0", None);
+    let id = first_kick(&rig);
+
+    let (status, screen) = page(&rig, "/", &[]);
+    assert_eq!(status, 200);
+    for needle in [
+        "RIG-TEST-1",
+        "Depth",
+        "ROP",
+        "WOB",
+        "RPM",
+        "Torque",
+        "SPP",
+        "Flow in",
+        "Flow out",
+        "Pit volume",
+        "MSE",
+        "dc-exponent",
+        "KICK",
+        "gpm",
+        "Acknowledge",
+        "refresh\" content=\"5\"",
+    ] {
+        assert!(screen.contains(needle), "screen lacks {needle}");
+    }
+    assert!(screen.contains("<polyline"), "trend lines drawn");
+    assert!(
+        !screen.contains("src=\"http"),
+        "nothing fetched from elsewhere"
+    );
+
+    let form_path = format!("/advisories/{id}/acknowledge");
+    let (status, form) = page(&rig, &form_path, &[]);
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("False alarm") && !form.contains("operator_token"),
+        "no token on loopback"
+    );
+
+    // Bad input: the form again, saying what is wrong, with the crew's words kept.
+    let (status, _, body) = post_form(&rig, &form_path, "outcome=resolved&text=+&notes=kept+note");
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("Say what was done") && body.contains("kept note"),
+        "{body}"
+    );
+    let (status, _, body) = post_form(&rig, &form_path, "outcome=maybe&text=x");
+    assert_eq!(status, 400);
+    assert!(body.contains("Choose Resolved, Escalated or False alarm"));
+    let (status, _, _) = post_form(
+        &rig,
+        "/advisories/NOPE-1/acknowledge",
+        "outcome=false_positive",
+    );
+    assert_eq!(status, 404);
+
+    // The real thing: shut in, with an action that tries to be markup.
+    let (status, location, _) = post_form(
+        &rig,
+        &form_path,
+        "outcome=resolved&text=%3Cscript%3Ealert(1)%3C%2Fscript%3E+shut+in+on+the+annular&notes=SIDPP+350",
+    );
+    assert_eq!((status, location.as_deref()), (303, Some("/")));
+    let (_, screen) = page(&rig, "/", &[]);
+    let at = screen
+        .find("shut in on the annular")
+        .expect("the action is on the screen");
+    let shown = &screen[at.saturating_sub(60)..at];
+    assert!(!shown.contains("<script>"), "escaped: {shown}");
+    assert!(screen.contains("SIDPP 350"));
+    let (status, api) = rig.get("/api/v1/advisories?category=kick");
+    assert_eq!(status, 200);
+    assert_eq!(
+        api[0]["acknowledgment"]["outcome"]["status"], "resolved",
+        "the API sees it: {api}"
+    );
+    let (status, _, body) = post_form(&rig, &form_path, "outcome=false_positive");
+    assert_eq!(
+        status, 409,
+        "a second acknowledgment is refused; the page shows the first, no form"
+    );
+    assert!(body.contains("Already acknowledged"));
+}
+
+#[test]
+fn off_loopback_anyone_may_look_but_acknowledging_needs_the_token_and_screen_login_asks_first() {
+    let token = "operator-token-0123456789";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = start_kick(dir.path(), "", "0.0.0.0:0", Some(token));
+    let id = first_kick(&rig);
+    assert_eq!(
+        page(&rig, "/", &[]).0,
+        200,
+        "no login on the rig network by default"
+    );
+    let form_path = format!("/advisories/{id}/acknowledge");
+    let (_, form) = page(&rig, &form_path, &[]);
+    assert!(
+        form.contains("operator_token"),
+        "the form asks for the token"
+    );
+    let (status, _, body) = post_form(
+        &rig,
+        &form_path,
+        "outcome=false_positive&operator_token=wrong",
+    );
+    assert_eq!(status, 403);
+    assert!(body.contains("operator token is wrong"));
+    let (status, _, _) = post_form(
+        &rig,
+        &form_path,
+        &format!("outcome=false_positive&operator_token={token}"),
+    );
+    assert_eq!(status, 303);
+    drop(rig);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = start_kick(
+        dir.path(),
+        "[api]\nscreen_login = true\n",
+        "0.0.0.0:0",
+        Some(token),
+    );
+    let r = http(&rig.addr, "GET", "/", &[], b"").expect("request");
+    assert_eq!(r.status, 401);
+    assert!(r
+        .header("www-authenticate")
+        .is_some_and(|h| h.starts_with("Basic")));
+    use base64::Engine;
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("driller:{token}"))
+    );
+    let (status, screen) = page(&rig, "/", &[("Authorization", &basic)]);
+    assert_eq!(status, 200);
+    assert!(screen.contains("RIG-TEST-1"));
+    let wrong = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("driller:not-the-token-at-all")
+    );
+    assert_eq!(page(&rig, "/", &[("Authorization", &wrong)]).0, 401);
+}
+
+#[test]
+fn screen_login_without_a_token_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = rig_command(dir.path(), "[api]\nscreen_login = true\n")
+        .args(["--simulate", "normal", "--api-bind", "127.0.0.1:0"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("screen_login") && text.contains("SAIREN_RIG_OPERATOR_TOKEN"),
+        "{text}"
+    );
+}
