@@ -61,7 +61,7 @@ fn nice_axis(max: f64) -> (f64, f64) {
 }
 
 fn tick_label(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() >= 1.0 {
+    if v.fract() == 0.0 {
         crate::drilling::thousands(v)
     } else {
         format!("{v:.2}")
@@ -88,7 +88,8 @@ pub fn horizontal_bars(bars: &[Bar], value_axis: &str) -> Option<String> {
     let (label_w, plot_w, row_h) = (190.0, 430.0, 30.0);
     let height = 40.0 + row_h * bars.len() as f64;
     let (top, _) = nice_axis(bars.iter().map(|b| b.value).fold(0.0, f64::max));
-    let mut svg = open(label_w + plot_w + 70.0, height + 10.0);
+    let mut svg = open(label_w + plot_w + 70.0, height + 10.0)
+        .replace("class=\"chart\"", "class=\"chart bars\"");
     for (i, b) in bars.iter().enumerate() {
         let y = 8.0 + row_h * i as f64;
         let w = (b.value / top * plot_w).max(if b.value > 0.0 { 2.0 } else { 0.0 });

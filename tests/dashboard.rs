@@ -196,11 +196,13 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     let action = "<script>alert('x')</script> reamed and circulated";
     let (status, reply) = call(
         &app,
-        patch(
-            &ids[0].0,
-            &ids[0].1,
-            json!({"status": "resolved", "action_taken": action}),
-        ),
+        actix_test::TestRequest::patch()
+            .uri(&format!("/api/fleet/events/{}/outcome", ids[0].0))
+            .insert_header(bearer(&ids[0].1))
+            .set_json(json!({
+                "outcome": {"status": "resolved", "action_taken": action},
+                "notes": "<img src=x onerror=alert(2)> gas at shakers"
+            })),
     )
     .await;
     assert_eq!(status, 200, "{reply}");
@@ -322,6 +324,10 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     assert!(
         !rig.contains("<script>alert"),
         "the action is shown as text, never run"
+    );
+    assert!(
+        rig.contains("gas at shakers") && !rig.contains("<img src=x"),
+        "notes shown, escaped"
     );
     let at = rig.find("alert(").expect("the action is on the page");
     let shown = &rig[at.saturating_sub(20)..at];

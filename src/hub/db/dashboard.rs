@@ -430,6 +430,9 @@ pub struct EventRow {
     /// The action or reason the crew gave, if any.
     #[diesel(sql_type = Nullable<Text>)]
     pub outcome_text: Option<String>,
+    /// The crew's notes, if any.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub notes: Option<String>,
     /// Campaign.
     #[diesel(sql_type = Text)]
     pub campaign: String,
@@ -450,7 +453,7 @@ pub fn rig_events(
     Ok(diesel::sql_query(
         "SELECT id, category, risk_level, outcome, \
                 coalesce(payload->'outcome'->>'action_taken', payload->'outcome'->>'reason') \
-                  AS outcome_text, campaign, depth_ft, occurred_at \
+                  AS outcome_text, payload->>'notes' AS notes, campaign, depth_ft, occurred_at \
          FROM events WHERE rig_id = $1 ORDER BY occurred_at DESC, id LIMIT $2",
     )
     .bind::<Text, _>(rig_id)

@@ -299,6 +299,7 @@ pub async fn rig(
             campaign: campaign_label(&e.campaign),
             outcome: outcome_label(&e.outcome),
             outcome_text: e.outcome_text.clone().unwrap_or_default(),
+            notes: e.notes.clone().unwrap_or_default(),
         })
         .collect();
     render(

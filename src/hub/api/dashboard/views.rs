@@ -152,6 +152,8 @@ pub struct EventLine {
     pub outcome: String,
     /// The action or reason, as the crew wrote it.
     pub outcome_text: String,
+    /// The crew's notes.
+    pub notes: String,
 }
 
 /// `/dashboard/rigs/{id}`.

@@ -1,0 +1,304 @@
+//! The browser test: a real hub seeded with a small fleet (rigs, events over three weeks,
+//! outcomes, a revoked rig), a real rig linked to it drilling into a kick, and every dashboard
+//! page and the driller's screen loaded in headless Chromium — status, key figures, no failed or
+//! foreign request, a screenshot of each (`target/screenshots/`, or `SAIREN_SCREENSHOTS_DIR`).
+//!
+//! Needs Chromium and playwright-core, so it is not part of `cargo test`; run it with
+//! `bash scripts/browser-test.sh` (installs both where missing), as `.ci/run` does.
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::rig::{rig_command, RigProcess};
+use common::{admin_headers, event_for, http, HubProcess, TestDb};
+use sairen::drilling::{AnomalyCategory, Campaign, RiskLevel};
+use serde_json::{json, Value};
+use std::process::Command;
+use std::time::Instant;
+
+struct Seed {
+    rig: &'static str,
+    campaign: Campaign,
+    category: AnomalyCategory,
+    risk: RiskLevel,
+    depth_ft: f64,
+    days_ago: i64,
+    outcome: Value,
+}
+
+/// Actions crews write, per category: what the trends page's "most common actions" shows.
+fn action(category: AnomalyCategory, n: usize) -> &'static str {
+    let options: &[&str] = match category {
+        AnomalyCategory::Kick => &[
+            "Shut in on the annular, weighted up 0.5 ppg, circulated out (driller's method)",
+            "Flow-checked, shut in, killed with wait-and-weight",
+        ],
+        AnomalyCategory::LostCirculation => &["Pumped 40 bbl LCM pill, reduced flow rate 15 %"],
+        AnomalyCategory::PackOff => &[
+            "Picked up off bottom, reduced flow, reamed the stand, circulated bottoms up",
+            "Worked the pipe, circulated hi-vis sweep",
+        ],
+        AnomalyCategory::Washout => {
+            &["Pulled out of hole, found washed-out drill pipe joint, laid it down"]
+        }
+        AnomalyCategory::StuckPipe => &["Jarred down, spotted pipe-release pill, freed after 3 h"],
+        _ => &["Adjusted WOB and RPM to the drill-off test optimum"],
+    };
+    options[n % options.len()]
+}
+
+fn seeds() -> Vec<Seed> {
+    use AnomalyCategory::*;
+    let plan: [(&str, Campaign, &[AnomalyCategory]); 4] = [
+        (
+            "RIG-NORTH-1",
+            Campaign::Production,
+            &[
+                PackOff,
+                Kick,
+                PackOff,
+                Washout,
+                PackOff,
+                LostCirculation,
+                Kick,
+                StuckPipe,
+                PackOff,
+                Founder,
+                PackOff,
+            ],
+        ),
+        (
+            "RIG-NORTH-2",
+            Campaign::Production,
+            &[
+                Kick,
+                PackOff,
+                LostCirculation,
+                PackOff,
+                Washout,
+                PressureTransition,
+                Kick,
+            ],
+        ),
+        (
+            "RIG-WEST-3",
+            Campaign::Production,
+            &[PackOff, StuckPipe, Kick, LostCirculation, PackOff],
+        ),
+        (
+            "RIG-SOUTH-7",
+            Campaign::PlugAndAbandonment,
+            &[StuckPipe, PackOff, StuckPipe, TwistOff],
+        ),
+    ];
+    let mut out = vec![];
+    for (r, (rig, campaign, cats)) in plan.into_iter().enumerate() {
+        for (i, category) in cats.iter().enumerate() {
+            let n = r * 7 + i;
+            let outcome = match n % 6 {
+                0 | 2 | 3 => json!({"status": "resolved", "action_taken": action(*category, n)}),
+                1 => {
+                    json!({"status": "escalated", "reason": "Called the drilling superintendent: losses exceeded the kick tolerance"})
+                }
+                4 => json!({"status": "false_positive"}),
+                _ => Value::Null, // pending
+            };
+            out.push(Seed {
+                rig,
+                campaign,
+                category: *category,
+                risk: [RiskLevel::Elevated, RiskLevel::High, RiskLevel::Critical][n % 3],
+                depth_ft: 4_000.0 + 850.0 * i as f64 + 300.0 * r as f64,
+                days_ago: (20 - 2 * i as i64 - r as i64).max(0),
+                outcome,
+            });
+        }
+    }
+    out
+}
+
+fn post(addr: &str, path: &str, key: &str, rig: &str, method: &str, body: &Value) -> u16 {
+    let auth = format!("Bearer {key}");
+    http(
+        addr,
+        method,
+        path,
+        &[
+            ("Authorization", &auth),
+            ("X-Rig-ID", rig),
+            ("Content-Type", "application/json"),
+        ],
+        body.to_string().as_bytes(),
+    )
+    .expect("request")
+    .status
+}
+
+fn summary(hub: &HubProcess) -> Value {
+    http(
+        &hub.addr,
+        "GET",
+        "/api/fleet/dashboard/summary",
+        &admin_headers(),
+        b"",
+    )
+    .expect("summary")
+    .json()
+}
+
+#[test]
+#[ignore = "needs Chromium and playwright-core: run bash scripts/browser-test.sh"]
+fn every_page_loads_in_a_real_browser_with_its_figures() {
+    let db = TestDb::new();
+    let hub = HubProcess::start(
+        db.url(),
+        "[upload]\nmax_event_age_days = 30\n[curator]\ncuration_interval_secs = 2\n",
+    );
+    let seeds = seeds();
+    let mut keys = std::collections::HashMap::new();
+    for rig in [
+        "RIG-NORTH-1",
+        "RIG-NORTH-2",
+        "RIG-WEST-3",
+        "RIG-SOUTH-7",
+        "RIG-OLD-9",
+        "RIG-SCREEN",
+    ] {
+        keys.insert(rig, hub.register(rig));
+    }
+    let now = Utc::now();
+    for (i, s) in seeds.iter().enumerate() {
+        let mut event = event_for(
+            s.rig,
+            now - Duration::days(s.days_ago) - Duration::minutes(37 * i as i64 + 5),
+        );
+        event.campaign = s.campaign;
+        event.advisory.category = s.category;
+        event.advisory.risk_level = s.risk;
+        event.depth_ft = s.depth_ft;
+        let id = event.id.to_string();
+        let body = serde_json::to_value(&event).expect("json");
+        assert_eq!(
+            post(
+                &hub.addr,
+                "/api/fleet/events",
+                &keys[s.rig],
+                s.rig,
+                "POST",
+                &body
+            ),
+            201
+        );
+        if !s.outcome.is_null() {
+            let update = json!({"outcome": s.outcome, "notes": "Logged by the toolpusher <b>after</b> the tour"});
+            let path = format!("/api/fleet/events/{id}/outcome");
+            assert_eq!(
+                post(&hub.addr, &path, &keys[s.rig], s.rig, "PATCH", &update),
+                200
+            );
+        }
+    }
+    let revoke = http(
+        &hub.addr,
+        "POST",
+        "/api/fleet/rigs/RIG-OLD-9/revoke",
+        &admin_headers(),
+        b"",
+    )
+    .expect("revoke");
+    assert_eq!(revoke.status, 200);
+    let deadline = Instant::now() + std::time::Duration::from_secs(60);
+    while summary(&hub)["events_awaiting_curation"] != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the curator never caught up: {}",
+            hub.log_text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // A rig on the same hub drills into a kick; its advisory cites the fleet's kicks.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let toml = format!(
+        "[fleet]\nenabled = true\nhub_url = \"http://{}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n",
+        hub.addr
+    );
+    let mut cmd = rig_command(dir.path(), &toml);
+    let config = dir.path().join("rig.toml");
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("RIG-TEST-1", "RIG-SCREEN");
+    std::fs::write(&config, text).expect("config");
+    // Endless, at 60×: the kick (simulated 1,800 s) is advised ~30 s in. The run is stamped to
+    // reach "now" at simulated 2,190 s; the page is read before its clock runs ahead of the hub's.
+    cmd.args([
+        "--simulate",
+        "kick",
+        "--seconds",
+        "0",
+        "--speed",
+        "60",
+        "--api-bind",
+        "127.0.0.1:0",
+    ])
+    .env("SAIREN_RIG_API_KEY", &keys["RIG-SCREEN"]);
+    let rig = RigProcess::start(cmd);
+    rig.wait_for("/api/v1/advisories?category=kick", 90, |b| {
+        b.as_array().and_then(|a| a.first()).is_some_and(|a| {
+            a["advisory"]["precedents"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty())
+        })
+    });
+
+    let plan = json!({
+        "screenshot_dir": std::env::var("SAIREN_SCREENSHOTS_DIR")
+            .unwrap_or_else(|_| format!("{}/target/screenshots", env!("CARGO_MANIFEST_DIR"))),
+        "sites": [
+            {
+                "name": "hub",
+                "origin": format!("http://{}", hub.addr),
+                "login": {"path": "/dashboard/login", "admin_key": common::ADMIN_KEY},
+                "pages": [
+                    {"path": "/dashboard", "screenshot": "hub-overview",
+                     "expect": ["Fleet overview", "RIG-NORTH-1", "RIG-SOUTH-7", "revoked", "Events per day, last 30 days", "Events by category", "Outcomes", "in all", "RIG-SCREEN"]},
+                    {"path": "/dashboard/rigs/RIG-NORTH-1", "screenshot": "hub-rig-detail",
+                     "expect": ["Rig RIG-NORTH-1", "Advisory timeline", "Event history", "Picked up off bottom", "Outcome reported"]},
+                    {"path": "/dashboard/library", "screenshot": "hub-library",
+                     "expect": ["Library health", "Score histogram", "Category coverage", "Contribution per rig", "RIG-NORTH-1"]},
+                    {"path": "/dashboard/trends", "screenshot": "hub-trends",
+                     "expect": ["Events per day by category", "Anomaly density by depth", "Production", "P&A", "Most common actions per category", "Shut in on the annular"]},
+                    {"path": "/dashboard/rigs/NO-SUCH-RIG", "status": 404, "screenshot": "hub-not-found",
+                     "expect": ["No such rig", "NO-SUCH-RIG"]},
+                    {"path": "/dashboard/trends?from=2026-11-20&to=2026-11-01", "status": 400, "screenshot": "hub-bad-range",
+                     "expect": ["does not make sense"]}
+                ]
+            },
+            {
+                "name": "rig",
+                "origin": format!("http://{}", rig.addr),
+                "pages": [
+                    {"path": "/", "screenshot": "rig-screen", "full_page": false,
+                     "expect": ["RIG-SCREEN", "KICK", "Pit volume", "Flow out", "MSE", "dc-exponent", "Fleet precedents", "Acknowledge"]}
+                ]
+            }
+        ]
+    });
+    let plan_path = dir.path().join("plan.json");
+    std::fs::write(&plan_path, plan.to_string()).expect("plan");
+    let out = Command::new("node")
+        .arg(format!(
+            "{}/scripts/browser/check.mjs",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .arg(&plan_path)
+        .output()
+        .expect("node (install it with the machine's Node.js) runs the browser check");
+    println!("{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "browser check failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
