@@ -97,6 +97,37 @@ pub struct FleetSummary {
 }
 
 #[derive(QueryableByName)]
+struct SummaryCell {
+    #[diesel(sql_type = Text)]
+    category: String,
+    #[diesel(sql_type = Text)]
+    outcome: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    day: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+    #[diesel(sql_type = BigInt)]
+    last_24h: i64,
+}
+
+/// Sum counts by name, largest first (ties by name).
+fn tally<'a>(items: impl Iterator<Item = (&'a str, i64)>) -> Vec<NamedCount> {
+    let mut sums: std::collections::BTreeMap<&str, i64> = Default::default();
+    for (name, n) in items {
+        *sums.entry(name).or_default() += n;
+    }
+    let mut out: Vec<NamedCount> = sums
+        .into_iter()
+        .map(|(name, count)| NamedCount {
+            name: name.into(),
+            count,
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
+#[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
@@ -142,28 +173,35 @@ pub fn summary(conn: &mut PgConnection) -> Result<FleetSummary, DbError> {
         })
         .collect();
     rig_status.retain(|c| c.count > 0 || c.name == "active");
-    let events_total = diesel::sql_query("SELECT count(*) AS n FROM events")
-        .get_result::<Count>(conn)?
-        .n;
-    let events_last_24h = diesel::sql_query(
-        "SELECT count(*) AS n FROM events WHERE occurred_at > now() - interval '24 hours'",
-    )
-    .get_result::<Count>(conn)?
-    .n;
     let today = Utc::now().date_naive();
     let from = today - Duration::days(29);
-    let per_day = events_per_day(conn, from, today)?;
+    // One pass over the events (through the covering index) for every event figure.
+    let cells: Vec<SummaryCell> = diesel::sql_query(
+        "SELECT category, outcome, to_char(d, 'YYYY-MM-DD') AS day, count, last_24h FROM ( \
+           SELECT category, outcome, \
+                  CASE WHEN occurred_at >= $1 \
+                       THEN date_trunc('day', occurred_at AT TIME ZONE 'UTC') END AS d, \
+                  count(*) AS count, \
+                  count(*) FILTER (WHERE occurred_at > now() - interval '24 hours') AS last_24h \
+           FROM events GROUP BY 1, 2, 3) cells",
+    )
+    .bind::<Timestamptz, _>(day_start(from))
+    .load(conn)?;
+    let events_total = cells.iter().map(|c| c.count).sum();
+    let events_last_24h = cells.iter().map(|c| c.last_24h).sum();
     let events_per_day = days(from, today)
         .map(|d| {
             let day = d.to_string();
-            let count = per_day
+            let count = cells
                 .iter()
-                .filter(|c| c.day == day)
+                .filter(|c| c.day.as_deref() == Some(day.as_str()))
                 .map(|c| c.count)
                 .sum();
             NamedCount { name: day, count }
         })
         .collect();
+    let by_category = tally(cells.iter().map(|c| (c.category.as_str(), c.count)));
+    let by_outcome = tally(cells.iter().map(|c| (c.outcome.as_str(), c.count)));
     let HubStatus {
         library_version,
         active_episodes,
@@ -177,14 +215,8 @@ pub fn summary(conn: &mut PgConnection) -> Result<FleetSummary, DbError> {
         events_total,
         events_last_24h,
         events_per_day,
-        by_category: counts(
-            conn,
-            "SELECT category AS name, count(*) AS count FROM events GROUP BY 1 ORDER BY 2 DESC, 1",
-        )?,
-        by_outcome: counts(
-            conn,
-            "SELECT outcome AS name, count(*) AS count FROM events GROUP BY 1 ORDER BY 2 DESC, 1",
-        )?,
+        by_category,
+        by_outcome,
         library_version,
         active_episodes,
         last_curation,
@@ -218,9 +250,11 @@ fn per_day(
     to: NaiveDate,
 ) -> Result<Vec<DayCount>, DbError> {
     Ok(diesel::sql_query(format!(
-        "SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, {column} AS name, \
-                count(*) AS count \
-         FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1, 2 ORDER BY 1, 2"
+        "SELECT to_char(d, 'YYYY-MM-DD') AS day, name, count FROM ( \
+           SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AS d, {column} AS name, \
+                  count(*) AS count \
+           FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1, 2) days \
+         ORDER BY 1, 2"
     ))
     .bind::<Timestamptz, _>(day_start(from))
     .bind::<Timestamptz, _>(day_start(to) + Duration::days(1))
@@ -334,13 +368,13 @@ fn common_actions(
     let (start, end) = (range.map(|r| r.0), range.map(|r| r.1));
     Ok(diesel::sql_query(
         "SELECT category, action, count FROM ( \
-           SELECT category, payload->'outcome'->>'action_taken' AS action, count(*) AS count, \
-                  row_number() OVER (PARTITION BY category ORDER BY count(*) DESC, \
-                                     payload->'outcome'->>'action_taken') AS rank \
+           SELECT category, outcome_text AS action, count(*) AS count, \
+                  row_number() OVER (PARTITION BY category ORDER BY count(*) DESC, outcome_text) \
+                    AS rank \
            FROM events WHERE outcome = 'resolved' \
                 AND ($1::timestamptz IS NULL OR occurred_at >= $1) \
                 AND ($2::timestamptz IS NULL OR occurred_at < $2) \
-                AND coalesce(payload->'outcome'->>'action_taken', '') <> '' \
+                AND coalesce(outcome_text, '') <> '' \
            GROUP BY 1, 2) ranked \
          WHERE rank <= $3 ORDER BY category, count DESC, action",
     )
@@ -451,9 +485,8 @@ pub fn rig_events(
     limit: i64,
 ) -> Result<Vec<EventRow>, DbError> {
     Ok(diesel::sql_query(
-        "SELECT id, category, risk_level, outcome, \
-                coalesce(payload->'outcome'->>'action_taken', payload->'outcome'->>'reason') \
-                  AS outcome_text, payload->>'notes' AS notes, campaign, depth_ft, occurred_at \
+        "SELECT id, category, risk_level, outcome, outcome_text, payload->>'notes' AS notes, \
+                campaign, depth_ft, occurred_at \
          FROM events WHERE rig_id = $1 ORDER BY occurred_at DESC, id LIMIT $2",
     )
     .bind::<Text, _>(rig_id)

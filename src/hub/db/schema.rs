@@ -36,6 +36,7 @@ diesel::table! {
         outcome_updated_at -> Nullable<Timestamptz>,
         updated_at -> Timestamptz,
         curation_error -> Nullable<Text>,
+        outcome_text -> Nullable<Text>,
     }
 }
 
