@@ -155,3 +155,32 @@ fn a_library_cut_off_or_corrupt_leaves_the_last_good_one_in_use() {
     // The snapshot on disk is the good one too.
     assert!(dir.path().join("data/fleet_library.json.zst").exists());
 }
+
+#[test]
+fn a_hub_restored_from_a_backup_older_than_the_rigs_library_is_synced_from_whole() {
+    // The rig first gets version 42; then the hub "is restored" to version 7: a delta from 42 is
+    // refused (400, since beyond the version) and the rig must ask again without since.
+    let hub = FakeHub::start(|s, n| {
+        match (s.method.as_str(), n) {
+        ("GET", 0) => Answer::Status(200, vec![], library(42)),
+        ("GET", _) if s.path.contains("since=42") => Answer::Status(
+            400,
+            vec![],
+            br#"{"error":"since 42 is beyond the library version 7; sync again without since","code":"bad_request","details":["since"]}"#.to_vec(),
+        ),
+        ("GET", _) if s.path.contains("since=0") => Answer::Status(200, vec![], library(7)),
+        ("GET", _) => not_modified(),
+        _ => Answer::Status(201, vec![], b"{}".to_vec()),
+    }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = rig(dir.path(), &hub.addr, "normal");
+    rig.wait_for("/api/v1/fleet", 30, |f| f["stats"]["library_version"] == 42);
+    let fleet = rig.wait_for("/api/v1/fleet", 30, |f| f["stats"]["library_version"] == 7);
+    assert_eq!(fleet["stats"]["link_state"], "up", "{fleet}");
+    assert!(
+        rig.log_text().contains("restored from a backup"),
+        "{}",
+        rig.log_text()
+    );
+}

@@ -627,3 +627,31 @@ fn migrations_are_idempotent_and_revert_cleanly() {
     assert_eq!(leftovers, 0, "down.sql must remove every table up.sql made");
     assert_eq!(db::run_migrations(&mut conn).expect("up again").len(), all);
 }
+
+#[actix_web::test]
+async fn a_burst_of_new_keys_runs_at_most_one_argon2_check_per_core_at_once() {
+    let db = TestDb::new();
+    let (app, state) = start(&db).await;
+    let rigs: Vec<String> = (0..8).map(|i| format!("RIG-BURST-{i}")).collect();
+    let mut keys = vec![];
+    for rig in &rigs {
+        keys.push(register(&app, rig).await);
+    }
+    let now = Utc::now();
+    let uploads = rigs.iter().zip(&keys).map(|(rig, key)| {
+        let event = event_for(rig, now - ChronoDuration::seconds(5));
+        call(&app, upload_req(key, json_bytes(&event), false))
+    });
+    let replies = futures_util::future::join_all(uploads).await;
+    assert!(
+        replies.iter().all(|(status, _)| *status == 201),
+        "{replies:?}"
+    );
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    assert_eq!(state.keys.hash_checks(), 8, "one check per new key");
+    assert!(
+        state.keys.peak_concurrent_hash_checks() <= cores,
+        "{} checks at once on {cores} cores",
+        state.keys.peak_concurrent_hash_checks()
+    );
+}

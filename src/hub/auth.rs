@@ -201,6 +201,48 @@ pub struct KeyVerifier {
     watch: Arc<HubWatch>,
     cache: Mutex<HashMap<String, CachedKey>>,
     hash_checks: AtomicU64,
+    slots: HashSlots,
+}
+
+/// Bounds how many argon2 checks run at once. Each holds 19 MiB for ~25 ms of CPU: after a hub
+/// restart every rig's first request needs one, and unbounded, 200 rigs reconnecting together
+/// would ask for 3.8 GB at once (a load run saw a 553 MB peak from 16). More checks at once than
+/// cores buys no speed, so the rest wait their turn — measured, the peak stays near
+/// cores × 19 MiB and the burst finishes as fast.
+struct HashSlots {
+    limit: usize,
+    busy: Mutex<(usize, usize)>,
+    freed: std::sync::Condvar,
+}
+
+impl HashSlots {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit: limit.max(1),
+            busy: Mutex::new((0, 0)),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Run `check` when a slot is free (blocking the calling thread until then).
+    fn run<T>(&self, check: impl FnOnce() -> T) -> T {
+        {
+            let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
+            while busy.0 >= self.limit {
+                busy = self.freed.wait(busy).unwrap_or_else(|p| p.into_inner());
+            }
+            busy.0 += 1;
+            busy.1 = busy.1.max(busy.0);
+        }
+        let out = check();
+        self.busy.lock().unwrap_or_else(|p| p.into_inner()).0 -= 1;
+        self.freed.notify_one();
+        out
+    }
+
+    fn peak(&self) -> usize {
+        self.busy.lock().unwrap_or_else(|p| p.into_inner()).1
+    }
 }
 
 impl KeyVerifier {
@@ -212,6 +254,9 @@ impl KeyVerifier {
             watch,
             cache: Mutex::new(HashMap::new()),
             hash_checks: AtomicU64::new(0),
+            slots: HashSlots::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            ),
         }
     }
 
@@ -245,9 +290,27 @@ impl KeyVerifier {
         if let Some(rig) = self.reuse(key.key_id(), &fingerprint, stamp) {
             return Ok(rig);
         }
-        self.hash_checks.fetch_add(1, Ordering::Relaxed);
-        if !key.verify(&row.key_hash)? {
-            return Err(AuthError::WrongKey);
+        enum Checked {
+            Cached(RigId),
+            Verified,
+            Wrong,
+        }
+        let checked = self.slots.run(|| -> Result<Checked, AuthError> {
+            // While this request waited, another of the same key may have verified it.
+            if let Some(rig) = self.reuse(key.key_id(), &fingerprint, stamp) {
+                return Ok(Checked::Cached(rig));
+            }
+            self.hash_checks.fetch_add(1, Ordering::Relaxed);
+            Ok(if key.verify(&row.key_hash)? {
+                Checked::Verified
+            } else {
+                Checked::Wrong
+            })
+        })?;
+        match checked {
+            Checked::Cached(rig) => return Ok(rig),
+            Checked::Wrong => return Err(AuthError::WrongKey),
+            Checked::Verified => {}
         }
         let rig_id = RigId::parse(&row.rig_id)
             .map_err(|e| AuthError::Internal(format!("stored rig id: {e}")))?;
@@ -289,6 +352,11 @@ impl KeyVerifier {
     /// How many argon2 verifications this verifier has run (a cost counter for tests and benches).
     pub fn hash_checks(&self) -> u64 {
         self.hash_checks.load(Ordering::Relaxed)
+    }
+
+    /// The most argon2 verifications that have run at once (bounded by the cores).
+    pub fn peak_concurrent_hash_checks(&self) -> usize {
+        self.slots.peak()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CachedKey>> {

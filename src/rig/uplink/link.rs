@@ -156,14 +156,17 @@ impl Hub {
         self.send(req, body, &[StatusCode::OK]).await
     }
 
-    async fn library(&self, since: i64) -> Result<Option<LibraryResponse>, String> {
+    async fn library(&self, since: i64) -> Result<Option<LibraryResponse>, SyncFailure> {
         let req = self
             .auth(
                 self.http
                     .get(self.url(&format!("/api/fleet/library?since={since}"))),
             )
             .insert_header(("Accept-Encoding", "zstd"));
-        let mut response = req.send().await.map_err(|e| format!("no answer: {e}"))?;
+        let mut response = req
+            .send()
+            .await
+            .map_err(|e| SyncFailure::Other(format!("no answer: {e}")))?;
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(None);
@@ -174,21 +177,26 @@ impl Hub {
                 .get("Content-Encoding")
                 .and_then(|v| v.to_str().ok()),
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| SyncFailure::Other(e.to_string()))?;
         let body = response
             .body()
             .limit(MAX_LIBRARY_BYTES)
             .await
-            .map_err(|e| format!("library body cut off: {e}"))?;
+            .map_err(|e| SyncFailure::Other(format!("library body cut off: {e}")))?;
+        if status == StatusCode::BAD_REQUEST && since > 0 {
+            return Err(SyncFailure::AheadOfHub(
+                String::from_utf8_lossy(&body).into_owned(),
+            ));
+        }
         if status != StatusCode::OK {
-            return Err(format!(
+            return Err(SyncFailure::Other(format!(
                 "hub answered {status}: {}",
                 String::from_utf8_lossy(&body)
-            ));
+            )));
         }
         decode_json(&body, encoding, MAX_LIBRARY_BYTES)
             .map(Some)
-            .map_err(|e| format!("library body unreadable: {e}"))
+            .map_err(|e| SyncFailure::Other(format!("library body unreadable: {e}")))
     }
 }
 
@@ -294,10 +302,38 @@ async fn upload_cycle(
     }
 }
 
+/// Why a library sync got no library.
+#[derive(Debug)]
+enum SyncFailure {
+    /// The hub refused our version as newer than its own: its database was restored from a backup
+    /// (or replaced). The whole library, asked for without `since`, is the way back.
+    AheadOfHub(String),
+    /// Anything else: keep the library we have and try at the next interval.
+    Other(String),
+}
+
+impl std::fmt::Display for SyncFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::AheadOfHub(body) => write!(f, "the hub's library is older than ours: {body}"),
+            Self::Other(why) => f.write_str(why),
+        }
+    }
+}
+
 /// One library sync; the library in use is replaced only by a whole, applied answer.
 async fn sync_once(hub: &Hub, recall: &Recall, stats: &Mutex<LinkStats>) {
     let current = recall.library();
-    match hub.library(current.version).await {
+    let mut answer = hub.library(current.version).await;
+    if let Err(SyncFailure::AheadOfHub(why)) = &answer {
+        log::warn!(
+            "the hub's library is older than our version {} ({why}): its database was probably \
+             restored from a backup; taking its whole library",
+            current.version
+        );
+        answer = hub.library(0).await;
+    }
+    match answer {
         Ok(None) => set(stats, |s| {
             s.last_sync = Some(now());
             s.link_state = "up".into();
