@@ -18,6 +18,11 @@ use std::time::Duration;
 const CHILD_ENV: &str = "SAIREN_QUEUE_CRASH_CHILD";
 /// Unix seconds the events are stamped from (recent, so the hub accepts them), parent to child.
 const BASE_ENV: &str = "SAIREN_QUEUE_CRASH_BASE";
+/// The first event number the child offers, parent to child.
+const FROM_ENV: &str = "SAIREN_QUEUE_CRASH_FROM";
+/// Confirmed events the parent leaves queued; older ones it acknowledges (removes), as the
+/// uploader would after the hub's 201 — so the queue, and each child's start, stay small.
+const KEEP_QUEUED: usize = 300;
 
 fn event(base: i64, n: i64) -> FleetEvent {
     let text = include_str!("fixtures/fleet_event.json");
@@ -50,10 +55,13 @@ fn child_enqueues_until_killed() {
         .parse()
         .expect("base secs");
     let mut q = Queue::open(std::path::Path::new(&dir), 100_000).expect("child opens the queue");
-    let start = q.len() as i64;
+    let start: i64 = std::env::var(FROM_ENV)
+        .expect("from")
+        .parse()
+        .expect("from n");
     let mut out = std::io::stdout().lock();
     // Re-offer the last few confirmed ones: enqueue must be idempotent across restarts.
-    for n in (start - 3).max(0)..i64::MAX {
+    for n in start.max(0)..i64::MAX {
         q.enqueue(&event(base, n)).expect("enqueue");
         writeln!(out, "queued {n}").expect("stdout");
         out.flush().expect("flush");
@@ -69,6 +77,7 @@ fn the_queue_survives_hundreds_of_kill_9s() {
     let me = std::env::current_exe().expect("test binary");
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let mut confirmed: HashSet<i64> = HashSet::new();
+    let (mut next_n, mut acknowledged) = (0i64, 0usize);
     let base = chrono::Utc::now().timestamp() - 3_600;
     const KILLS: usize = 200;
     for round in 0..KILLS {
@@ -82,25 +91,38 @@ fn the_queue_survives_hundreds_of_kill_9s() {
             ])
             .env(CHILD_ENV, dir.path())
             .env(BASE_ENV, base.to_string())
+            // Re-offer the last few confirmed: enqueue must be idempotent across restarts.
+            .env(FROM_ENV, (next_n - 3).to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn child");
         let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
+            for n in BufReader::new(stdout)
                 .lines()
                 .map_while(Result::ok)
                 .filter_map(|l| {
                     l.strip_prefix("queued ")
                         .and_then(|n| n.parse::<i64>().ok())
                 })
-                .collect::<Vec<i64>>()
+            {
+                let _ = tx.send(n);
+            }
         });
-        std::thread::sleep(Duration::from_millis(rng.random_range(30..90)));
+        // Kill at a random moment once the child is writing: on a loaded machine a child may take
+        // longer than any fixed delay just to start, and a kill before its first write tests nothing.
+        let first = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the child queued its first event");
+        confirmed.insert(first);
+        std::thread::sleep(Duration::from_millis(rng.random_range(0..60)));
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
-        confirmed.extend(reader.join().expect("reader"));
+        reader.join().expect("reader");
+        confirmed.extend(rx.try_iter());
+        next_n = confirmed.iter().max().map_or(0, |m| m + 1);
 
         let q = Queue::open(dir.path(), 100_000).expect("the queue opens after a kill");
         assert!(
@@ -122,6 +144,17 @@ fn the_queue_survives_hundreds_of_kill_9s() {
                 assert!(q.load(id).expect("read").is_some(), "{id} unreadable");
             }
         }
+        if confirmed.len() > KEEP_QUEUED {
+            let mut q = q;
+            let mut old: Vec<i64> = confirmed.iter().copied().collect();
+            old.sort_unstable();
+            for n in &old[..old.len() - KEEP_QUEUED] {
+                q.remove(&event(base, *n).id.to_string())
+                    .expect("acknowledge");
+                confirmed.remove(n);
+                acknowledged += 1;
+            }
+        }
     }
     // Once per id on disk: no doubles, nothing left half-written.
     let names: Vec<String> = std::fs::read_dir(dir.path().join(QUEUE_DIR))
@@ -134,15 +167,9 @@ fn the_queue_survives_hundreds_of_kill_9s() {
         let id = name.splitn(3, '-').nth(2).expect("id part");
         assert!(seen.insert(id.to_owned()), "{id} twice: {names:?}");
     }
-    assert!(
-        confirmed.len() > KILLS,
-        "the children got work done: {}",
-        confirmed.len()
-    );
-    eprintln!(
-        "{KILLS} kills, {} events confirmed, all present",
-        confirmed.len()
-    );
+    let total = confirmed.len() + acknowledged;
+    assert!(total > KILLS, "the children got work done: {total}");
+    eprintln!("{KILLS} kills, {total} events confirmed, all present ({acknowledged} acknowledged on the way)");
 
     // Deliver the queue to a real hub with the real uploader.
     let queued: Vec<String> = Queue::open(dir.path(), 100_000).expect("open").ids();
