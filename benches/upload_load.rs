@@ -18,8 +18,13 @@ use std::time::Instant;
 
 /// Concurrent rigs (one client thread each).
 const RIGS: usize = 16;
-/// Events each rig uploads.
-const PER_RIG: usize = 250;
+/// Events each rig uploads (`SAIREN_LOAD_PER_RIG` to change).
+fn per_rig() -> usize {
+    std::env::var("SAIREN_LOAD_PER_RIG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(250)
+}
 
 /// The fixture event with a 60-snapshot history window (the rig's window), for `rig` at `at`.
 fn realistic(rig: &str, at: chrono::DateTime<Utc>) -> FleetEvent {
@@ -42,7 +47,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Run `work(rig index, event index)` on RIGS threads, PER_RIG times each; events/s and the
+/// Run `work(rig index, event index)` on RIGS threads, per_rig() times each; events/s and the
 /// latency quantiles in ms.
 fn drive(work: impl Fn(usize, usize) + Send + Sync + 'static) -> (f64, f64, f64) {
     let work = Arc::new(work);
@@ -51,7 +56,7 @@ fn drive(work: impl Fn(usize, usize) + Send + Sync + 'static) -> (f64, f64, f64)
         .map(|r| {
             let work = work.clone();
             std::thread::spawn(move || {
-                (0..PER_RIG)
+                (0..per_rig())
                     .map(|i| {
                         let t = Instant::now();
                         work(r, i);
@@ -76,14 +81,16 @@ fn main() {
         db.url(),
         "[server]\nworkers = 2\n[curator]\ncuration_interval_secs = 86400\n",
     );
+    let rss_start = hub.rss_kib();
     let keys: Vec<String> = (0..RIGS)
         .map(|r| hub.register(&format!("LOAD-{r:02}")))
         .collect();
+    let rss_registered = hub.rss_kib();
     let now = Utc::now();
     // Bodies built before the clock starts: the run measures the hub, not the client.
     let bodies: Vec<Vec<(String, Vec<u8>, String)>> = (0..RIGS)
         .map(|r| {
-            (0..PER_RIG)
+            (0..per_rig())
                 .map(|i| {
                     let e = realistic(
                         &format!("LOAD-{r:02}"),
@@ -124,6 +131,7 @@ fn main() {
             String::from_utf8_lossy(&reply.body)
         );
     });
+    let rss_uploaded = hub.rss_kib();
 
     {
         let mut conn = db.conn();
@@ -150,13 +158,16 @@ fn main() {
             .expect("plain insert");
     });
 
-    let n = RIGS * PER_RIG;
+    let n = RIGS * per_rig();
     println!("upload load run: {n} events from {RIGS} concurrent rigs, each event {json_kb:.1} KB JSON / {zstd_kb:.1} KB zstd (60-snapshot history)");
     println!("  hub  (HTTP, zstd, key check, validation, one transaction per event): {hub_rate:>7.0} events/s  p50 {hub_p50:.1} ms  p99 {hub_p99:.1} ms");
     println!("  plain PostgreSQL INSERT of the same JSON (one transaction each):    {pg_rate:>7.0} events/s  p50 {pg_p50:.1} ms  p99 {pg_p99:.1} ms");
     println!("  ratio hub / plain inserts: {:.2}", hub_rate / pg_rate);
     println!(
-        "  hub peak RSS: {:.1} MB",
+        "  hub RSS: {:.1} MB at start, {:.1} MB after registering {RIGS} rigs, {:.1} MB after the uploads; peak {:.1} MB",
+        rss_start as f64 / 1024.0,
+        rss_registered as f64 / 1024.0,
+        rss_uploaded as f64 / 1024.0,
         hub.peak_rss_kib() as f64 / 1024.0
     );
 }

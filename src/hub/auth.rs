@@ -14,7 +14,7 @@ use super::state::AppState;
 use super::watch::HubWatch;
 use crate::fleet::RigId;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHash, PasswordHasher};
 use blake2::{Blake2b, Digest};
 use futures_util::future::LocalBoxFuture;
 use rand::RngCore;
@@ -159,12 +159,42 @@ impl ApiKey {
             .map_err(|e| AuthError::Internal(e.to_string()))
     }
 
+    #[cfg(test)]
     fn verify(&self, phc: &str) -> Result<bool, AuthError> {
-        let parsed = PasswordHash::new(phc)
-            .map_err(|e| AuthError::Internal(format!("stored key hash: {e}")))?;
-        Ok(Argon2::default()
-            .verify_password(self.secret.0.as_bytes(), &parsed)
-            .is_ok())
+        self.verify_with_memory(phc, &mut Vec::new())
+    }
+
+    /// Check the secret against a stored argon2 PHC hash, with `blocks` as the algorithm's working
+    /// memory (grown to the hash's `m` once, then reused: a verifier keeps one per slot, so the
+    /// hub's memory for key checks is allocated once rather than 19 MiB per check).
+    fn verify_with_memory(
+        &self,
+        phc: &str,
+        blocks: &mut Vec<argon2::Block>,
+    ) -> Result<bool, AuthError> {
+        let bad = |e: &dyn std::fmt::Display| AuthError::Internal(format!("stored key hash: {e}"));
+        let parsed = PasswordHash::new(phc).map_err(|e| bad(&e))?;
+        let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+            return Err(bad(&"no salt or no hash"));
+        };
+        let algorithm =
+            argon2::Algorithm::try_from(parsed.algorithm.as_str()).map_err(|e| bad(&e))?;
+        let version = match parsed.version {
+            Some(v) => argon2::Version::try_from(v).map_err(|e| bad(&e))?,
+            None => argon2::Version::default(),
+        };
+        let params = argon2::Params::try_from(&parsed).map_err(|e| bad(&e))?;
+        blocks.resize(params.block_count(), argon2::Block::default());
+        let mut out = vec![0u8; expected.len()];
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(
+                self.secret.0.as_bytes(),
+                salt,
+                &mut out,
+                &mut blocks[..],
+            )
+            .map_err(|e| bad(&e))?;
+        Ok(expected.as_bytes().ct_eq(&out).into())
     }
 
     /// Binds a cache entry to both the secret presented and the hash it was checked against.
@@ -213,6 +243,8 @@ struct HashSlots {
     limit: usize,
     busy: Mutex<(usize, usize)>,
     freed: std::sync::Condvar,
+    /// Working memory for argon2, one buffer per slot in use, kept between checks.
+    memory: Mutex<Vec<Vec<argon2::Block>>>,
 }
 
 impl HashSlots {
@@ -221,11 +253,12 @@ impl HashSlots {
             limit: limit.max(1),
             busy: Mutex::new((0, 0)),
             freed: std::sync::Condvar::new(),
+            memory: Mutex::new(Vec::new()),
         }
     }
 
-    /// Run `check` when a slot is free (blocking the calling thread until then).
-    fn run<T>(&self, check: impl FnOnce() -> T) -> T {
+    /// Run `check` with a slot's working memory when a slot is free (blocking until then).
+    fn run<T>(&self, check: impl FnOnce(&mut Vec<argon2::Block>) -> T) -> T {
         {
             let mut busy = self.busy.lock().unwrap_or_else(|p| p.into_inner());
             while busy.0 >= self.limit {
@@ -234,7 +267,17 @@ impl HashSlots {
             busy.0 += 1;
             busy.1 = busy.1.max(busy.0);
         }
-        let out = check();
+        let mut memory = self
+            .memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default();
+        let out = check(&mut memory);
+        self.memory
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(memory);
         self.busy.lock().unwrap_or_else(|p| p.into_inner()).0 -= 1;
         self.freed.notify_one();
         out
@@ -295,13 +338,13 @@ impl KeyVerifier {
             Verified,
             Wrong,
         }
-        let checked = self.slots.run(|| -> Result<Checked, AuthError> {
+        let checked = self.slots.run(|memory| -> Result<Checked, AuthError> {
             // While this request waited, another of the same key may have verified it.
             if let Some(rig) = self.reuse(key.key_id(), &fingerprint, stamp) {
                 return Ok(Checked::Cached(rig));
             }
             self.hash_checks.fetch_add(1, Ordering::Relaxed);
-            Ok(if key.verify(&row.key_hash)? {
+            Ok(if key.verify_with_memory(&row.key_hash, memory)? {
                 Checked::Verified
             } else {
                 Checked::Wrong
@@ -555,6 +598,33 @@ mod tests {
         );
         assert!(key.verify(&phc).expect("verify"));
         assert!(!ApiKey::generate().verify(&phc).expect("verify"));
+    }
+
+    #[test]
+    fn reused_memory_verifies_as_argon2_itself_does() {
+        use argon2::PasswordVerifier;
+        let (a, b) = (ApiKey::generate(), ApiKey::generate());
+        let (ha, hb) = (a.hash().expect("hash"), b.hash().expect("hash"));
+        let mut memory = Vec::new();
+        for (key, phc, right) in [
+            (&a, &ha, true),
+            (&b, &ha, false),
+            (&b, &hb, true),
+            (&a, &hb, false),
+        ] {
+            let ours = key.verify_with_memory(phc, &mut memory).expect("verify");
+            let theirs = Argon2::default()
+                .verify_password(
+                    key.secret.0.as_bytes(),
+                    &PasswordHash::new(phc).expect("phc"),
+                )
+                .is_ok();
+            assert_eq!((ours, theirs), (right, right));
+        }
+        assert_eq!(memory.len(), 19 * 1024, "19 MiB of 1 KiB blocks, kept");
+        assert!(a
+            .verify_with_memory("$argon2id$v=19$m=19456,t=2,p=1$bad", &mut memory)
+            .is_err());
     }
 
     #[test]

@@ -64,12 +64,29 @@ pub fn connect_and_migrate(database_url: &str, config: &HubConfig) -> Result<DbP
     Ok(pool)
 }
 
+/// Give large allocations back to the system as soon as they are freed.
+///
+/// glibc raises its mmap threshold each time a large block is freed, after which 19 MiB argon2
+/// buffers (one per key hashed at registration) and big request bodies come from per-thread heap
+/// arenas that are never returned: a load run of 16 rigs left the hub at 278 MB resident after
+/// 25 MB at start. A fixed 1 MiB threshold keeps every allocation that large on its own mapping,
+/// unmapped on free; smaller ones (almost all) are unaffected.
+fn return_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before the server's
+    // threads start allocating.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
 /// Run the hub until SIGTERM or Ctrl-C; in-flight requests get `shutdown_grace_secs` to finish.
 pub async fn serve(
     config: HubConfig,
     database_url: &str,
     admin_key: Secret,
 ) -> Result<(), ServeError> {
+    return_large_allocations();
     let admin_key = AdminKey::new(&admin_key).map_err(ServeError::Setting)?;
     let pool = web::block({
         let (url, config) = (database_url.to_owned(), config.clone());
