@@ -220,6 +220,22 @@ fn sync_of_50k_episodes() {
     let _ = std::fs::remove_file(script);
     // The same 200 rigs at a fixed rate, as rigs really poll (each every `sync_interval_secs`),
     // but 10 and 50 times a second each: 3,000 and 15,000 times the rate of a 5-minute interval.
+    // A herd: all 200 rigs ask for the whole library within one second (a fleet's first day, or
+    // every rig after the hub's database was restored from a backup).
+    let rss_before = hub.rss_kib();
+    let herd_start = Instant::now();
+    let (latencies, refused) = open_loop(&hub.addr, &keys, "/api/fleet/library", 1.0, 1.0, 200);
+    println!(
+        "full sync of 50,000 episodes (zstd), 200 rigs within 1 s: all answered after {:.1} s \
+         ({} answered, {refused} refused); p50 {:.1} s, p99 {:.1} s; hub resident {:.0} MB before, \
+         peak {:.0} MB",
+        herd_start.elapsed().as_secs_f64(),
+        latencies.len(),
+        percentile(&latencies, 0.50) / 1e3,
+        percentile(&latencies, 0.99) / 1e3,
+        rss_before as f64 / 1024.0,
+        hub.peak_rss_kib() as f64 / 1024.0
+    );
     // A delta: the 20 newest changes (what a rig a curation pass or two behind receives).
     let delta = format!("/api/fleet/library?since={}", version - 20);
     for hz in [0.2, 1.0] {
