@@ -137,6 +137,20 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     }
 }
 
+/// A rendered askama page as an HTML response with this status; never cached, as its figures move.
+pub fn html_page(
+    status: StatusCode,
+    page: &impl askama::Template,
+) -> Result<HttpResponse, ApiError> {
+    let html = page
+        .render()
+        .map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(html))
+}
+
 /// 404 for a route that does not exist, in the API's error shape.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!(

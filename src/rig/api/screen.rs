@@ -10,7 +10,7 @@ use crate::drilling::{thousands, WitsPacket};
 use crate::fleet::{EventOutcome, HistorySnapshot};
 use crate::rig::advisories::{AdvisoryRecord, Filter};
 use crate::rig::runner::lock;
-use crate::web::ApiError;
+use crate::web::{html_page, ApiError};
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
@@ -215,16 +215,6 @@ fn view(r: &AdvisoryRecord) -> AdvisoryView {
     }
 }
 
-fn html(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ApiError> {
-    let body = page
-        .render()
-        .map_err(|e| ApiError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body))
-}
-
 /// `GET /`: the driller's screen.
 pub async fn screen(
     _viewer: ScreenAuth,
@@ -269,7 +259,7 @@ pub async fn screen(
         generated: chrono::Utc::now().format("%H:%M:%S UTC").to_string(),
     };
     drop(c);
-    html(StatusCode::OK, &page)
+    html_page(StatusCode::OK, &page)
 }
 
 fn find(state: &ApiState, id: &str) -> Option<AdvisoryRecord> {
@@ -302,7 +292,7 @@ pub async fn acknowledge_form(
     let Some(record) = find(&state, &path) else {
         return not_found(&path);
     };
-    html(
+    html_page(
         StatusCode::OK,
         &AckPage {
             advisory: view(&record),
@@ -342,7 +332,7 @@ pub async fn acknowledge(
     let form = form.into_inner();
     let needs_token = state.token.is_some() && !viewer.has_token;
     let refuse = |status: StatusCode, error: String| {
-        html(
+        html_page(
             status,
             &AckPage {
                 advisory: view(&record),

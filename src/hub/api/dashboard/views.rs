@@ -3,9 +3,6 @@
 
 use crate::drilling::thousands;
 use crate::drilling::AnomalyCategory;
-use crate::web::ApiError;
-use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
 use askama::Template;
 use chrono::{DateTime, Utc};
 
@@ -249,16 +246,8 @@ pub struct TrendsPage {
     pub actions: Vec<ActionLine>,
 }
 
-/// Render a template as an HTML response with this status.
-pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ApiError> {
-    let html = page
-        .render()
-        .map_err(|e| ApiError::Internal(format!("template: {e}")))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(html))
-}
+/// Render a page as HTML (one definition for both dashboards, in `crate::web`).
+pub use crate::web::html_page as render;
 
 /// "3 min ago", "5 h ago", "2 d ago", or "never".
 pub fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
