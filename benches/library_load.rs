@@ -8,7 +8,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{event_for, http, HubProcess, TestDb};
+use common::{event_for, http, percentile, HubProcess, TestDb};
 use diesel::prelude::*;
 use sairen::hub::curator::pass::run_pass;
 use sairen::hub::curator::CuratorSettings;
@@ -360,11 +360,6 @@ fn open_loop(
     }
     all.sort_by(f64::total_cmp);
     (all, refused)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let rank = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 fn main() {

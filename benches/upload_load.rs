@@ -9,7 +9,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::{event_for, http, HubProcess, TestDb};
+use common::{event_for, http, percentile, HubProcess, TestDb};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use sairen::fleet::FleetEvent;
@@ -41,10 +41,6 @@ fn realistic(rig: &str, at: chrono::DateTime<Utc>) -> FleetEvent {
         })
         .collect();
     e
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// Run `work(rig index, event index)` on RIGS threads, per_rig() times each; events/s and the

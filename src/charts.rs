@@ -88,8 +88,7 @@ pub fn horizontal_bars(bars: &[Bar], value_axis: &str) -> Option<String> {
     let (label_w, plot_w, row_h) = (190.0, 430.0, 30.0);
     let height = 40.0 + row_h * bars.len() as f64;
     let (top, _) = nice_axis(bars.iter().map(|b| b.value).fold(0.0, f64::max));
-    let mut svg = open(label_w + plot_w + 70.0, height + 10.0)
-        .replace("class=\"chart\"", "class=\"chart bars\"");
+    let mut svg = open(label_w + plot_w + 70.0, height + 10.0, "chart bars");
     for (i, b) in bars.iter().enumerate() {
         let y = 8.0 + row_h * i as f64;
         let w = (b.value / top * plot_w).max(if b.value > 0.0 { 2.0 } else { 0.0 });
@@ -150,7 +149,7 @@ pub fn stacked_columns(
     let legend_rows = series.len().div_ceil(3) as f64;
     let height = top_pad + plot_h + 56.0 + 22.0 * legend_rows;
     let (top, step) = nice_axis(totals.iter().copied().fold(0.0, f64::max));
-    let mut svg = open(left + plot_w + 20.0, height);
+    let mut svg = open(left + plot_w + 20.0, height, "chart");
     let y_of = |v: f64| top_pad + plot_h - v / top * plot_h;
     let mut tick = 0.0;
     while tick <= top + step * 0.01 {
@@ -259,7 +258,7 @@ pub fn timeline(points: &[Point], legend_items: &[(&str, &'static str)]) -> Opti
     let (left, plot_w, plot_h, top_pad) = (72.0, 620.0, 220.0, 12.0);
     let span = (last - first).max(3_600) as f64;
     let (deepest, step) = nice_axis(points.iter().map(|p| p.depth_ft).fold(0.0, f64::max));
-    let mut svg = open(left + plot_w + 30.0, top_pad + plot_h + 80.0);
+    let mut svg = open(left + plot_w + 30.0, top_pad + plot_h + 80.0, "chart");
     let mut tick = 0.0;
     while tick <= deepest + step * 0.01 {
         let y = top_pad + tick / deepest * plot_h;
@@ -343,9 +342,9 @@ pub fn sparkline(values: &[f64], colour: &str) -> Option<String> {
     ))
 }
 
-fn open(width: f64, height: f64) -> String {
+fn open(width: f64, height: f64, class: &str) -> String {
     format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="chart" role="img">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="{class}" role="img">"#
     )
 }
 

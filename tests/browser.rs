@@ -243,13 +243,14 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
     ])
     .env("SAIREN_RIG_API_KEY", &keys["RIG-SCREEN"]);
     let rig = RigProcess::start(cmd);
-    rig.wait_for("/api/v1/advisories?category=kick", 90, |b| {
+    let kicks = rig.wait_for("/api/v1/advisories?category=kick", 90, |b| {
         b.as_array().and_then(|a| a.first()).is_some_and(|a| {
             a["advisory"]["precedents"]
                 .as_array()
                 .is_some_and(|p| !p.is_empty())
         })
     });
+    let kick_id = kicks[0]["id"].as_str().expect("advisory id").to_owned();
 
     let plan = json!({
         "screenshot_dir": std::env::var("SAIREN_SCREENSHOTS_DIR")
@@ -279,7 +280,9 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                 "origin": format!("http://{}", rig.addr),
                 "pages": [
                     {"path": "/", "screenshot": "rig-screen", "full_page": false,
-                     "expect": ["RIG-SCREEN", "KICK", "Pit volume", "Flow out", "MSE", "dc-exponent", "Fleet precedents", "Acknowledge"]}
+                     "expect": ["RIG-SCREEN", "KICK", "Pit volume", "Flow out", "MSE", "dc-exponent", "Fleet precedents", "Acknowledge"]},
+                    {"path": format!("/advisories/{kick_id}/acknowledge"), "screenshot": "rig-acknowledge",
+                     "expect": ["KICK", "Resolved", "Escalated", "False alarm", "Notes (optional)", "Save"]}
                 ]
             }
         ]

@@ -17,6 +17,15 @@ pub fn thousands(v: f64) -> String {
     out
 }
 
+/// The text with its first letter in upper case ("pack-off" → "Pack-off").
+pub fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -534,18 +534,23 @@ impl FromRequest for AdminAuth {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let check = || -> Result<Self, ApiError> {
-            let state = app_state(req)?;
-            let token = bearer_token(req)?;
-            if state.admin_key.matches(&token) {
-                Ok(AdminAuth)
-            } else if token.starts_with(KEY_PREFIX) {
-                Err(AuthError::RigKeyOnAdminEndpoint.into())
-            } else {
-                Err(AuthError::WrongAdminKey.into())
-            }
-        };
-        std::future::ready(check())
+        std::future::ready(AdminAuth::from_bearer(req))
+    }
+}
+
+impl AdminAuth {
+    /// The admin key from `Authorization: Bearer`, checked (shared with the dashboard, which also
+    /// takes its session cookie).
+    pub fn from_bearer(req: &HttpRequest) -> Result<Self, ApiError> {
+        let state = app_state(req)?;
+        let token = bearer_token(req)?;
+        if state.admin_key.matches(&token) {
+            Ok(AdminAuth)
+        } else if token.starts_with(KEY_PREFIX) {
+            Err(AuthError::RigKeyOnAdminEndpoint.into())
+        } else {
+            Err(AuthError::WrongAdminKey.into())
+        }
     }
 }
 

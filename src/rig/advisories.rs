@@ -247,6 +247,11 @@ impl AdvisoryLog {
         Ok(out)
     }
 
+    /// One advisory held in memory, by id.
+    pub fn get(&self, id: &str) -> Option<&AdvisoryRecord> {
+        self.recent.iter().find(|r| r.id.as_str() == id)
+    }
+
     /// Held advisories, newest first, filtered.
     pub fn list(&self, filter: &Filter) -> Vec<AdvisoryRecord> {
         self.recent

@@ -240,22 +240,13 @@ pub fn events_per_day(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<DayCount>, DbError> {
-    per_day(conn, "category", from, to)
-}
-
-fn per_day(
-    conn: &mut PgConnection,
-    column: &'static str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<DayCount>, DbError> {
-    Ok(diesel::sql_query(format!(
+    Ok(diesel::sql_query(
         "SELECT to_char(d, 'YYYY-MM-DD') AS day, name, count FROM ( \
-           SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AS d, {column} AS name, \
+           SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AS d, category AS name, \
                   count(*) AS count \
            FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1, 2) days \
-         ORDER BY 1, 2"
-    ))
+         ORDER BY 1, 2",
+    )
     .bind::<Timestamptz, _>(day_start(from))
     .bind::<Timestamptz, _>(day_start(to) + Duration::days(1))
     .load(conn)?)
@@ -422,9 +413,20 @@ pub struct Outcomes {
     pub common_actions: Vec<CommonAction>,
 }
 
-/// Outcome figures for the whole history, or one rig's.
-pub fn outcomes(conn: &mut PgConnection, rig_id: Option<&str>) -> Result<Outcomes, DbError> {
-    let by_category = diesel::sql_query(
+/// Outcome figures for the fleet's whole history.
+pub fn outcomes(conn: &mut PgConnection) -> Result<Outcomes, DbError> {
+    Ok(Outcomes {
+        by_category: outcomes_by_category(conn, None)?,
+        common_actions: common_actions(conn, None, 5)?,
+    })
+}
+
+/// How each category's events ended, for the fleet or one rig.
+pub fn outcomes_by_category(
+    conn: &mut PgConnection,
+    rig_id: Option<&str>,
+) -> Result<Vec<CategoryOutcomes>, DbError> {
+    Ok(diesel::sql_query(
         "SELECT category, count(*) AS total, \
                 count(*) FILTER (WHERE outcome = 'pending') AS pending, \
                 count(*) FILTER (WHERE outcome = 'resolved') AS resolved, \
@@ -439,11 +441,7 @@ pub fn outcomes(conn: &mut PgConnection, rig_id: Option<&str>) -> Result<Outcome
          FROM events WHERE ($1::text IS NULL OR rig_id = $1) GROUP BY 1 ORDER BY 2 DESC, 1",
     )
     .bind::<Nullable<Text>, _>(rig_id)
-    .load(conn)?;
-    Ok(Outcomes {
-        by_category,
-        common_actions: common_actions(conn, None, 5)?,
-    })
+    .load(conn)?)
 }
 
 /// One event as the rig page lists it.

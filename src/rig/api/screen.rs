@@ -6,7 +6,7 @@
 use super::advisories::{apply_acknowledgment, MAX_TEXT};
 use super::ApiState;
 use crate::charts::{escape, risk_colour, sparkline};
-use crate::drilling::{thousands, WitsPacket};
+use crate::drilling::{capitalise, thousands, WitsPacket};
 use crate::fleet::{EventOutcome, HistorySnapshot};
 use crate::rig::advisories::{AdvisoryRecord, Filter};
 use crate::rig::runner::lock;
@@ -263,15 +263,7 @@ pub async fn screen(
 }
 
 fn find(state: &ApiState, id: &str) -> Option<AdvisoryRecord> {
-    lock(&state.core)
-        .advisories
-        .list(&Filter {
-            min_level: None,
-            category: None,
-            limit: usize::MAX,
-        })
-        .into_iter()
-        .find(|r| r.id.as_str() == id)
+    lock(&state.core).advisories.get(id).cloned()
 }
 
 fn not_found(id: &str) -> Result<HttpResponse, ApiError> {
@@ -375,7 +367,7 @@ pub async fn acknowledge(
             .finish()),
         Err(ApiError::BadRequest { message, .. }) => refuse(
             StatusCode::BAD_REQUEST,
-            format!("{} (at most {MAX_TEXT} characters).", capital(&message)),
+            format!("{} (at most {MAX_TEXT} characters).", capitalise(&message)),
         ),
         Err(ApiError::Conflict(_)) => refuse(
             StatusCode::CONFLICT,
@@ -383,11 +375,4 @@ pub async fn acknowledge(
         ),
         Err(other) => Err(other),
     }
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
 }

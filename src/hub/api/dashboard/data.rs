@@ -106,7 +106,7 @@ pub async fn outcomes(
     _admin: DashboardAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let outcomes = with_db(&state, |conn| dashboard::outcomes(conn, None)).await?;
+    let outcomes = with_db(&state, dashboard::outcomes).await?;
     Ok(HttpResponse::Ok().json(outcomes))
 }
 

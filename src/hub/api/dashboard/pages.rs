@@ -195,7 +195,7 @@ pub async fn rig(
             return Ok(None);
         };
         let events = dashboard::rig_events(conn, &id, TIMELINE_EVENTS)?;
-        let outcomes = dashboard::outcomes(conn, Some(&id))?;
+        let outcomes = dashboard::outcomes_by_category(conn, Some(&id))?;
         let version = crate::hub::db::status::library_version(conn)?;
         Ok(Some((rig, events, outcomes, version)))
     })
@@ -210,9 +210,9 @@ pub async fn rig(
         );
     };
     let now = Utc::now();
-    let total: i64 = outcomes.by_category.iter().map(|c| c.total).sum();
-    let pending: i64 = outcomes.by_category.iter().map(|c| c.pending).sum();
-    let resolved: i64 = outcomes.by_category.iter().map(|c| c.resolved).sum();
+    let total: i64 = outcomes.iter().map(|c| c.total).sum();
+    let pending: i64 = outcomes.iter().map(|c| c.pending).sum();
+    let resolved: i64 = outcomes.iter().map(|c| c.resolved).sum();
     let decided = total - pending;
     let behind = rig.library_version.map(|v| hub_version - v);
     let tiles = vec![
@@ -262,7 +262,6 @@ pub async fn rig(
         })
         .collect();
     let by_category: Vec<dashboard::NamedCount> = outcomes
-        .by_category
         .iter()
         .map(|c| dashboard::NamedCount {
             name: c.category.clone(),

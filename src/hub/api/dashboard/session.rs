@@ -3,7 +3,7 @@
 //! cookie or the admin key as a Bearer token, and refuses without either.
 
 use super::views::{render, LoginPage};
-use crate::hub::auth::AuthError;
+use crate::hub::auth::AdminAuth;
 use crate::hub::state::AppState;
 use crate::web::ApiError;
 use actix_web::dev::Payload;
@@ -42,22 +42,12 @@ fn check(req: &HttpRequest) -> Result<(), ApiError> {
             return Ok(());
         }
     }
-    match req.headers().get(header::AUTHORIZATION) {
-        Some(value) => {
-            let text = value.to_str().map_err(|_| AuthError::Malformed)?;
-            let token = text
-                .trim()
-                .strip_prefix("Bearer ")
-                .ok_or(AuthError::Missing)?;
-            if state.admin_key.matches(token.trim()) {
-                Ok(())
-            } else {
-                Err(AuthError::WrongAdminKey.into())
-            }
-        }
-        None => Err(ApiError::Unauthorized(
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        AdminAuth::from_bearer(req).map(drop)
+    } else {
+        Err(ApiError::Unauthorized(
             "sign in at /dashboard/login or send Authorization: Bearer <admin key>".into(),
-        )),
+        ))
     }
 }
 

@@ -1,8 +1,8 @@
 //! The dashboard's pages as askama templates (`templates/hub/`), and the small formatting rules
 //! they share. Values are formatted here, so templates only place them; askama escapes every one.
 
-use crate::drilling::thousands;
 use crate::drilling::AnomalyCategory;
+use crate::drilling::{capitalise, thousands};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
@@ -301,14 +301,6 @@ pub fn campaign_label(name: &str) -> String {
         other => other,
     }
     .to_owned()
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
