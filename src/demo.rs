@@ -388,10 +388,13 @@ fn story(options: &DemoOptions, work: &Path) -> Result<(), DemoError> {
         "Done in {:.0} s: rig B's advisory cites rig A's precedent and the action that worked.",
         demo.started.elapsed().as_secs_f64()
     );
-    println!("  hub API:        {hub}/api/fleet/health   (admin key for this run: {admin_key})");
-    println!("  rig A API:      {a_api}/health");
-    println!("  rig B API:      {b_api}/health");
-    println!("  logs:           {}", work.display());
+    println!(
+        "  fleet dashboard: {hub}/dashboard   (sign in with this run's admin key: {admin_key})"
+    );
+    println!("  hub API:         {hub}/api/fleet/health");
+    println!("  rig A screen:    http://127.0.0.1:{api_a}/   (API {a_api}/health)");
+    println!("  rig B screen:    http://127.0.0.1:{api_b}/   (API {b_api}/health)");
+    println!("  logs:            {}", work.display());
     if options.keep_running {
         println!("Everything keeps running; Ctrl-C stops it.");
         loop {

@@ -32,6 +32,8 @@ fn the_demo_tells_the_whole_story_and_ends_by_itself() {
         "synced library version",
         "Precedent: RIG-A-",
         "rig B's advisory cites rig A's precedent",
+        "fleet dashboard: http://",
+        "rig B screen:",
     ] {
         assert!(text.contains(step), "missing {step:?} in:\n{text}");
     }
