@@ -11,16 +11,16 @@ use chrono::Utc;
 use common::{event_for, TestDb};
 use criterion::{criterion_group, criterion_main, Criterion};
 use diesel::prelude::*;
-use sairen::hub::auth::ApiKey;
+use sairen::hub::auth::RigKey;
 use std::time::Duration;
 
 fn add_bulk_rigs(db: &TestDb, n: usize) {
-    let shared_hash = ApiKey::generate().hash().expect("hash");
+    let shared_hash = RigKey::generate().hash().expect("hash");
     let mut conn = db.conn();
     for i in 0..n {
         diesel::sql_query("INSERT INTO rigs (rig_id, well_id, field, key_id, key_hash) VALUES ($1, 'W', 'F', $2, $3)")
             .bind::<diesel::sql_types::Text, _>(format!("BULK-{i:05}"))
-            .bind::<diesel::sql_types::Text, _>(ApiKey::generate().key_id())
+            .bind::<diesel::sql_types::Text, _>(RigKey::generate().key_id())
             .bind::<diesel::sql_types::Text, _>(&shared_hash)
             .execute(&mut conn)
             .expect("insert rig");

@@ -122,7 +122,7 @@ fn sync_of_50k_episodes() {
     );
     // 200 rigs polling at once, each with its own key (one secret, hashed once, keeps setup fast).
     let secret = "0123456789abcdef0123456789abcdef0123456789abcdef";
-    let phc = sairen::hub::auth::ApiKey::parse(&format!("sk-fleet-0000000000000000.{secret}"))
+    let phc = sairen::hub::auth::RigKey::parse(&format!("sk-fleet-0000000000000000.{secret}"))
         .expect("key")
         .hash()
         .expect("hash");

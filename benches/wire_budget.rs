@@ -12,10 +12,10 @@ use sairen::fleet::codec::{encode_json, Encoding};
 use sairen::fleet::{EventId, EventOutcome, FleetEvent, LibraryResponse, OutcomeUpdate, RigId};
 use sairen::hub::curator::episode::episode_from_event;
 use sairen::rig::advisories::AdvisoryLog;
+use sairen::rig::core::{CollectSink, Core, Identity};
 use sairen::rig::pipeline::baseline::Baseline;
 use sairen::rig::pipeline::knowledge::NoopStore;
 use sairen::rig::pipeline::{Pipeline, PipelineConfig};
-use sairen::rig::runner::{CollectSink, Core, Identity};
 use sairen::simulate::{Scenario, Simulator};
 use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,7 @@
 //! `sairen admin`: the registry client, over the hub's HTTP API.
 
 use crate::hub::api::registry::{RegisteredRig, RigDetail, RigSummary};
-use crate::hub::auth::Secret;
+use crate::web::Secret;
 use awc::http::StatusCode;
 use clap::Subcommand;
 use serde::de::DeserializeOwned;

@@ -1,14 +1,14 @@
 //! Argument parsing and dispatch only: each subcommand's work lives in its own module.
 
 use crate::admin::{self, AdminCommand};
-use crate::hub::auth::Secret;
-use crate::hub::config::HubConfig;
-use crate::hub::server;
+use crate::hub::server::{self, HubSettings, ServeOptions};
 use crate::rig::acquisition::source::SourceSpec;
 use crate::rig::acquisition::units::UnitSystem;
-use crate::rig::start::{self as rig_start, RigError, RigOptions};
+use crate::rig::settings::{RigError, RigOptions, RigSecrets, RigSettings};
+use crate::rig::start::Rig;
 use crate::simulate::serve::{self as sim_serve, Run};
 use crate::simulate::Scenario;
+use crate::web::Secret;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -151,8 +151,9 @@ enum HubCommand {
     /// Serve the hub API. Migrates the database first, then runs until SIGTERM or Ctrl-C,
     /// letting in-flight requests finish.
     ///
-    /// Needs DATABASE_URL (e.g. postgres://sairen@127.0.0.1/sairen) and SAIREN_ADMIN_KEY
-    /// (at least 16 characters; the fleet administrator's secret) in the environment.
+    /// Needs SAIREN_ADMIN_KEY (at least 16 characters; the fleet administrator's secret) in the
+    /// environment. With DATABASE_URL (e.g. postgres://sairen@127.0.0.1/sairen) it uses that
+    /// PostgreSQL; without it, it runs its own under --data-dir.
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit. Safe to run again: it applies only what is missing.
     Migrate(MigrateArgs),
@@ -223,9 +224,13 @@ pub fn main() -> i32 {
     let cli = Cli::parse();
     init_logging();
     match cli.command {
-        Command::Hub(HubCommand::Serve(args)) => run_serve(args),
-        Command::Hub(HubCommand::Migrate(args)) => run_migrate(args),
-        Command::Hub(HubCommand::Curate(args)) => run_curate(args),
+        Command::Hub(HubCommand::Serve(args)) => report(run_serve(args)),
+        Command::Hub(HubCommand::Migrate(args)) => {
+            report(server::migrate(&args.database_url, args.config.as_deref()))
+        }
+        Command::Hub(HubCommand::Curate(args)) => {
+            report(server::curate(&args.database_url, args.config.as_deref()))
+        }
         Command::Rig(args) => report(run_rig(args)),
         Command::Simulate(args) => report(run_simulate(args)),
         Command::Demo(args) => report(crate::demo::run(crate::demo::DemoOptions {
@@ -256,73 +261,20 @@ fn report<E: std::fmt::Display>(result: Result<(), E>) -> i32 {
     }
 }
 
-fn run_serve(args: ServeArgs) -> i32 {
-    let result = (|| {
-        let mut config = HubConfig::load(args.config.as_deref())?;
-        if let Some(bind) = args.bind {
-            config.server.bind = bind;
-        }
-        let admin_key = std::env::var("SAIREN_ADMIN_KEY").map(Secret::new).map_err(|_| {
-            server::ServeError::Setting(
-                "SAIREN_ADMIN_KEY is not set: export the fleet administrator's key (at least 16 characters) before starting the hub".into(),
-            )
-        })?;
-        if args.check_config {
-            crate::hub::auth::AdminKey::new(&admin_key).map_err(server::ServeError::Setting)?;
-            let database = match &args.database_url {
-                Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                    "the PostgreSQL of DATABASE_URL".to_owned()
-                }
-                Some(_) => {
-                    return Err(server::ServeError::Setting(
-                        "DATABASE_URL must be a postgres:// or postgresql:// URL".into(),
-                    ))
-                }
-                None => format!(
-                    "its own PostgreSQL under {}",
-                    args.data_dir.join("postgres").display()
-                ),
-            };
-            println!(
-                "configuration valid: would listen on {} with {} connections to {database}; admin key set",
-                config.server.bind, config.database.pool_size
-            );
-            return Ok(());
-        }
-        // A configured DATABASE_URL always wins; without one, the hub's own cluster, stopped
-        // when serve returns (the guard lives to the end of this block).
-        let (url, _own_db) = match args.database_url {
-            Some(url) => (url, None),
-            None => {
-                let db = crate::hub::embedded::EmbeddedDb::start(&args.data_dir)
-                    .map_err(|e| server::ServeError::Setting(e.to_string()))?;
-                (db.url().to_owned(), Some(db))
-            }
-        };
-        actix_rt::System::new().block_on(server::serve(config, &url, admin_key))
-    })();
-    report(result)
-}
-
-fn run_migrate(args: MigrateArgs) -> i32 {
-    let result = HubConfig::load(args.config.as_deref())
-        .map_err(server::ServeError::from)
-        .and_then(|config| server::connect_and_migrate(&args.database_url, &config).map(drop));
-    report(result)
-}
-
-fn run_curate(args: MigrateArgs) -> i32 {
-    let result = HubConfig::load(args.config.as_deref())
-        .map_err(server::ServeError::from)
-        .and_then(|config| {
-            let pool = server::connect_and_migrate(&args.database_url, &config)?;
-            let mut conn = pool.get().map_err(crate::hub::db::DbError::from)?;
-            let report =
-                crate::hub::curator::pass::run_pass(&mut conn, &config.curator_settings(), true)?;
-            println!("{report}");
-            Ok(())
-        });
-    report(result)
+fn run_serve(args: ServeArgs) -> Result<(), server::ServeError> {
+    let options = ServeOptions {
+        config: args.config,
+        bind: args.bind,
+        database_url: args.database_url,
+        data_dir: args.data_dir,
+    };
+    let admin_key = std::env::var("SAIREN_ADMIN_KEY").ok().map(Secret::new);
+    let settings = HubSettings::load(options, admin_key)?;
+    if args.check_config {
+        println!("{}", settings.describe());
+        return Ok(());
+    }
+    server::serve(settings)
 }
 
 fn run_rig(args: RigArgs) -> Result<(), RigError> {
@@ -331,7 +283,7 @@ fn run_rig(args: RigArgs) -> Result<(), RigError> {
     } else if args.stdin {
         SourceSpec::Stdin
     } else if let Some(path) = args.csv {
-        // The map is resolved against the config in `rig::start`.
+        // The map is resolved against the config in `RigSettings::resolve`.
         SourceSpec::Csv {
             path,
             map: PathBuf::new(),
@@ -347,15 +299,20 @@ fn run_rig(args: RigArgs) -> Result<(), RigError> {
             "give one input: --wits-tcp, --stdin, --csv or --simulate".into(),
         ));
     };
-    rig_start::run(RigOptions {
+    let options = RigOptions {
         config: args.config,
         source,
         data_dir: args.data_dir,
         api_bind: args.api_bind,
         csv_map: args.csv_map,
         speed: args.speed,
-        check_config: args.check_config,
-    })
+    };
+    let settings = RigSettings::load(options, RigSecrets::from_env())?;
+    if args.check_config {
+        println!("{}", settings.describe());
+        return Ok(());
+    }
+    Rig::build(settings)?.run_until_stopped()
 }
 
 fn run_simulate(args: SimulateArgs) -> Result<(), std::io::Error> {

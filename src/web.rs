@@ -1,6 +1,11 @@
 //! HTTP plumbing both APIs (hub and rig) share: every error they answer, mapped to its status in
 //! this one place, and the JSON-body and unknown-route handlers. Bodies are
-//! `{"error": "...", "code": "...", "details": [...]}`; internals go to the log only.
+//! `{"error": "...", "code": "...", "details": [...]}`; internals go to the log only. Credentials
+//! (secrets that never print, the bearer token) are read in [`credentials`] for both.
+
+mod credentials;
+
+pub use credentials::{basic_password, bearer_token, NoToken, Secret};
 
 use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;

@@ -11,7 +11,7 @@ use diesel::sql_query;
 use sairen::drilling::RiskLevel;
 use sairen::fleet::codec::{decode_json, encode_json, Encoding};
 use sairen::fleet::FleetEvent;
-use sairen::hub::auth::ApiKey;
+use sairen::hub::auth::RigKey;
 use sairen::hub::db;
 use sairen::hub::watch::HubWatch;
 use serde_json::{json, Value};
@@ -224,7 +224,7 @@ async fn keys_are_checked_as_design_section_5_says() {
         key.rsplit_once('.').expect("dot").0,
         "0".repeat(48)
     );
-    let unknown_id = ApiKey::generate().reveal().expose().to_owned();
+    let unknown_id = RigKey::generate().reveal().expose().to_owned();
     let cases: Vec<(&str, Option<String>, Status)> = vec![
         ("no key", None, 401),
         ("not bearer", Some(format!("Basic {key}")), 401),
@@ -298,7 +298,7 @@ async fn a_revoke_holds_in_every_hub_process_that_has_the_key_cached() {
     let base = Utc::now() - ChronoDuration::seconds(60);
     let upload = |at| upload_req(&key, json_bytes(&event_for("RIG-R", at)), false);
     assert_eq!(call(&hub_b, upload(base)).await.0, 201);
-    let parsed = ApiKey::parse(&key).expect("key");
+    let parsed = RigKey::parse(&key).expect("key");
     assert!(
         state_b.keys.trusted(&parsed).is_some(),
         "hub B trusts the verified key without a database read"
@@ -343,7 +343,7 @@ async fn without_the_change_watch_a_revoke_holds_on_the_next_request() {
     assert_eq!(call(&hub_b, upload(base)).await.0, 201);
     assert!(state_b
         .keys
-        .trusted(&ApiKey::parse(&key).expect("key"))
+        .trusted(&RigKey::parse(&key).expect("key"))
         .is_none());
     assert_eq!(call(&hub_a, revoke_req("RIG-R")).await.0, 200);
     assert_eq!(
@@ -373,10 +373,10 @@ async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
     );
 
     // 999 more rigs, each with its own key id (one shared hash keeps the setup fast).
-    let shared_hash = ApiKey::generate().hash().expect("hash");
+    let shared_hash = RigKey::generate().hash().expect("hash");
     let mut conn = db.conn();
     for i in 0..999 {
-        let id = ApiKey::generate();
+        let id = RigKey::generate();
         sql_query("INSERT INTO rigs (rig_id, well_id, field, key_id, key_hash) VALUES ($1, 'W', 'F', $2, $3)")
             .bind::<diesel::sql_types::Text, _>(format!("BULK-{i:04}"))
             .bind::<diesel::sql_types::Text, _>(id.key_id())
@@ -499,7 +499,7 @@ async fn the_registry_registers_lists_shows_and_revokes() {
     let (app, _) = start(&db).await;
     let key = register(&app, "RIG-REG").await;
     assert!(
-        ApiKey::parse(&key).is_ok(),
+        RigKey::parse(&key).is_ok(),
         "the key has the documented shape"
     );
 

@@ -1,15 +1,21 @@
-//! `sairen hub serve` and `sairen hub migrate`.
+//! `sairen hub serve`, `migrate` and `curate`. The hub starts as a value: [`HubSettings::resolve`]
+//! checks the options, the admin key and the database choice without touching anything;
+//! [`Hub::build`] starts the database (its own, where no URL is given), migrates, and binds;
+//! [`Hub::run_until_stopped`] serves until SIGTERM or Ctrl-C.
 
 use super::api;
-use super::auth::{AdminKey, KeyVerifier, Secret};
+use super::auth::AdminKey;
 use super::config::{ConfigError, HubConfig};
-use super::curator::thread::{self as curator_thread, CuratorWake};
+use super::curator::thread as curator_thread;
 use super::db::{self, DbError, DbPool};
+use super::embedded::EmbeddedDb;
 use super::state::AppState;
-use super::sync_log::SyncLog;
 use super::watch::HubWatch;
+use crate::web::Secret;
+use actix_web::dev::Server;
 use actix_web::{middleware, web, App, HttpServer};
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Why the hub could not start or stopped with an error.
@@ -29,26 +35,214 @@ pub enum ServeError {
     Http(#[from] std::io::Error),
 }
 
-/// The shared state of a hub on this pool and config; starts the sync-log writer.
-pub fn app_state(
+/// What `sairen hub serve`'s command line asked for.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Config file (default `config/hub.toml` if present).
+    pub config: Option<PathBuf>,
+    /// Overrides `[server] bind`.
+    pub bind: Option<String>,
+    /// `DATABASE_URL`; without one the hub runs its own PostgreSQL under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the hub's own PostgreSQL lives.
+    pub data_dir: PathBuf,
+}
+
+/// Which PostgreSQL the hub uses.
+#[derive(Debug, Clone)]
+pub enum Database {
+    /// A server the operator runs (`DATABASE_URL`).
+    Url(Secret),
+    /// The hub's own cluster in `postgres/` under this data directory, started and stopped with
+    /// the hub.
+    Own(PathBuf),
+}
+
+/// Everything the hub runs with, checked.
+#[derive(Debug)]
+pub struct HubSettings {
+    /// The config file with the command line's overrides applied.
+    pub config: HubConfig,
+    /// Which PostgreSQL.
+    pub database: Database,
+    /// The administrator's key, long enough.
+    pub admin_key: AdminKey,
+}
+
+impl HubSettings {
+    /// Load the config file `options` names (or the default) and resolve.
+    pub fn load(options: ServeOptions, admin_key: Option<Secret>) -> Result<Self, ServeError> {
+        let config = HubConfig::load(options.config.as_deref())?;
+        Self::resolve(options, config, admin_key)
+    }
+
+    /// Lay the options over `config` and check the admin key and the database URL's form, before
+    /// anything (not even the hub's own PostgreSQL) is started.
+    pub fn resolve(
+        options: ServeOptions,
+        mut config: HubConfig,
+        admin_key: Option<Secret>,
+    ) -> Result<Self, ServeError> {
+        if let Some(bind) = options.bind {
+            config.server.bind = bind;
+        }
+        let admin_key = admin_key.ok_or_else(|| {
+            ServeError::Setting(
+                "SAIREN_ADMIN_KEY is not set: export the fleet administrator's key (at least 16 characters) before starting the hub".into(),
+            )
+        })?;
+        let admin_key = AdminKey::new(&admin_key).map_err(ServeError::Setting)?;
+        let database = match options.database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Url(Secret::new(url))
+            }
+            Some(_) => {
+                return Err(ServeError::Setting(
+                    "DATABASE_URL must be a postgres:// or postgresql:// URL".into(),
+                ))
+            }
+            None => Database::Own(options.data_dir),
+        };
+        Ok(Self {
+            config,
+            database,
+            admin_key,
+        })
+    }
+
+    /// The one line `--check-config` prints.
+    pub fn describe(&self) -> String {
+        let database = match &self.database {
+            Database::Url(_) => "the PostgreSQL of DATABASE_URL".to_owned(),
+            Database::Own(dir) => format!(
+                "its own PostgreSQL under {}",
+                dir.join("postgres").display()
+            ),
+        };
+        format!(
+            "configuration valid: would listen on {} with {} connections to {database}; admin key set",
+            self.config.server.bind, self.config.database.pool_size
+        )
+    }
+}
+
+/// A hub whose database is migrated and whose address is bound; it serves once run.
+pub struct Hub {
+    server: Server,
+    addrs: Vec<SocketAddr>,
+    state: web::Data<AppState>,
+    /// The hub's own PostgreSQL, stopped when the hub is dropped (after the server).
+    _own_db: Option<EmbeddedDb>,
+}
+
+impl Hub {
+    /// Start the hub's own PostgreSQL where no URL is given, connect and migrate, start the
+    /// change watch, the sync-log writer and the curator, and bind the HTTP server.
+    pub async fn build(settings: HubSettings) -> Result<Self, ServeError> {
+        return_large_allocations();
+        let HubSettings {
+            config,
+            database,
+            admin_key,
+        } = settings;
+        let (url, own_db) = web::block(move || open_database(database))
+            .await
+            .map_err(|e| ServeError::Setting(format!("startup task failed: {e}")))??;
+        let pool = web::block({
+            let (url, config) = (url.clone(), config.clone());
+            move || connect_and_migrate(url.expose(), &config)
+        })
+        .await
+        .map_err(|e| ServeError::Setting(format!("startup task failed: {e}")))??;
+        let watch = HubWatch::spawn(url.expose())?;
+        let state = web::Data::new(AppState::new(&config, pool.clone(), admin_key, watch)?);
+        curator_thread::spawn(
+            pool,
+            config.curator_settings(),
+            Duration::from_secs(config.curator.curation_interval_secs),
+            state.curator.clone(),
+        )?;
+        let (server, addrs) = bind(&config, &state)?;
+        Ok(Self {
+            server,
+            addrs,
+            state,
+            _own_db: own_db,
+        })
+    }
+
+    /// Where the hub listens (the first address bound).
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+
+    /// Serve until SIGTERM or Ctrl-C; in-flight requests get `shutdown_grace_secs` to finish.
+    pub async fn run_until_stopped(self) -> Result<(), ServeError> {
+        self.server.await?;
+        self.state.sync_log.close(Duration::from_secs(5));
+        log::info!("sairen hub stopped");
+        Ok(())
+    }
+}
+
+/// The database's URL, starting the hub's own cluster where that is the choice (blocking).
+fn open_database(database: Database) -> Result<(Secret, Option<EmbeddedDb>), ServeError> {
+    match database {
+        Database::Url(url) => Ok((url, None)),
+        Database::Own(dir) => {
+            let db = EmbeddedDb::start(&dir).map_err(|e| ServeError::Setting(e.to_string()))?;
+            Ok((Secret::new(db.url()), Some(db)))
+        }
+    }
+}
+
+fn bind(
     config: &HubConfig,
-    pool: DbPool,
-    admin_key: AdminKey,
-    watch: Arc<HubWatch>,
-) -> std::io::Result<AppState> {
-    Ok(AppState {
-        keys: Arc::new(KeyVerifier::new(
-            Duration::from_secs(config.auth.key_cache_secs),
-            watch.clone(),
-        )),
-        admin_key,
-        intake: config.intake_rules(),
-        curator: CuratorWake::default(),
-        library_totals: Default::default(),
-        watch,
-        sync_log: SyncLog::spawn(pool.clone())?,
-        pool,
+    state: &web::Data<AppState>,
+) -> Result<(Server, Vec<SocketAddr>), ServeError> {
+    let state = state.clone();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            // One line per request; never the Authorization header.
+            .wrap(middleware::Logger::new(
+                r#"%a "%r" %s %b %Dms rig=%{X-Rig-ID}i"#,
+            ))
+            .configure(api::routes)
     })
+    .shutdown_timeout(config.server.shutdown_grace_secs)
+    .bind(&config.server.bind)
+    .map_err(|e| ServeError::Setting(format!("cannot listen on {}: {e}", config.server.bind)))?;
+    if config.server.workers > 0 {
+        server = server.workers(config.server.workers);
+    }
+    let addrs = server.addrs();
+    for addr in &addrs {
+        log::info!("sairen hub listening on http://{addr}");
+    }
+    Ok((server.run(), addrs))
+}
+
+/// `sairen hub serve`: build the hub and serve until stopped, on a runtime of its own.
+pub fn serve(settings: HubSettings) -> Result<(), ServeError> {
+    actix_rt::System::new()
+        .block_on(async move { Hub::build(settings).await?.run_until_stopped().await })
+}
+
+/// `sairen hub migrate`: bring the schema up to date and exit.
+pub fn migrate(database_url: &str, config_path: Option<&Path>) -> Result<(), ServeError> {
+    let config = HubConfig::load(config_path)?;
+    connect_and_migrate(database_url, &config).map(drop)
+}
+
+/// `sairen hub curate`: one curation and pruning pass, its report printed.
+pub fn curate(database_url: &str, config_path: Option<&Path>) -> Result<(), ServeError> {
+    let config = HubConfig::load(config_path)?;
+    let pool = connect_and_migrate(database_url, &config)?;
+    let mut conn = pool.get().map_err(DbError::from)?;
+    let report = super::curator::pass::run_pass(&mut conn, &config.curator_settings(), true)?;
+    println!("{report}");
+    Ok(())
 }
 
 /// Connect and bring the schema up to date (under the migration lock), logging what was applied.
@@ -80,49 +274,56 @@ fn return_large_allocations() {
     }
 }
 
-/// Run the hub until SIGTERM or Ctrl-C; in-flight requests get `shutdown_grace_secs` to finish.
-pub async fn serve(
-    config: HubConfig,
-    database_url: &str,
-    admin_key: Secret,
-) -> Result<(), ServeError> {
-    return_large_allocations();
-    let admin_key = AdminKey::new(&admin_key).map_err(ServeError::Setting)?;
-    let pool = web::block({
-        let (url, config) = (database_url.to_owned(), config.clone());
-        move || connect_and_migrate(&url, &config)
-    })
-    .await
-    .map_err(|e| ServeError::Setting(format!("startup task failed: {e}")))??;
-    let watch = HubWatch::spawn(database_url)?;
-    let state = web::Data::new(app_state(&config, pool.clone(), admin_key, watch)?);
-    let shared = state.clone();
-    curator_thread::spawn(
-        pool,
-        config.curator_settings(),
-        Duration::from_secs(config.curator.curation_interval_secs),
-        state.curator.clone(),
-    )?;
-    let mut server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            // One line per request; never the Authorization header.
-            .wrap(middleware::Logger::new(
-                r#"%a "%r" %s %b %Dms rig=%{X-Rig-ID}i"#,
-            ))
-            .configure(api::routes)
-    })
-    .shutdown_timeout(config.server.shutdown_grace_secs)
-    .bind(&config.server.bind)
-    .map_err(|e| ServeError::Setting(format!("cannot listen on {}: {e}", config.server.bind)))?;
-    if config.server.workers > 0 {
-        server = server.workers(config.server.workers);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(database_url: Option<&str>) -> ServeOptions {
+        ServeOptions {
+            config: None,
+            bind: Some("127.0.0.1:0".into()),
+            database_url: database_url.map(str::to_owned),
+            data_dir: PathBuf::from("/var/lib/sairen-hub"),
+        }
     }
-    for addr in server.addrs() {
-        log::info!("sairen hub listening on http://{addr}");
+
+    fn key() -> Option<Secret> {
+        Some(Secret::new("a-long-enough-admin-key"))
     }
-    server.run().await?;
-    shared.sync_log.close(Duration::from_secs(5));
-    log::info!("sairen hub stopped");
-    Ok(())
+
+    #[test]
+    fn a_url_or_the_hubs_own_cluster_and_the_bind_override() {
+        let s = HubSettings::resolve(
+            options(Some("postgres://sairen@127.0.0.1/sairen")),
+            HubConfig::default(),
+            key(),
+        )
+        .expect("valid");
+        assert!(matches!(s.database, Database::Url(_)));
+        assert_eq!(s.config.server.bind, "127.0.0.1:0");
+        assert!(s.describe().contains("the PostgreSQL of DATABASE_URL"));
+        let s = HubSettings::resolve(options(None), HubConfig::default(), key()).expect("valid");
+        assert!(s.describe().contains("/var/lib/sairen-hub/postgres"));
+        assert!(matches!(&s.database, Database::Own(d) if d == Path::new("/var/lib/sairen-hub")));
+        assert!(
+            !format!("{s:?}").contains("a-long-enough"),
+            "no key in Debug"
+        );
+    }
+
+    #[test]
+    fn the_admin_key_and_the_url_are_checked_before_anything_starts() {
+        let e = HubSettings::resolve(options(None), HubConfig::default(), None).expect_err("unset");
+        assert!(e.to_string().contains("SAIREN_ADMIN_KEY is not set"), "{e}");
+        let e = HubSettings::resolve(
+            options(None),
+            HubConfig::default(),
+            Some(Secret::new("short")),
+        )
+        .expect_err("short");
+        assert!(e.to_string().contains("at least 16"), "{e}");
+        let e = HubSettings::resolve(options(Some("mysql://x")), HubConfig::default(), key())
+            .expect_err("not postgres");
+        assert!(e.to_string().contains("postgres://"), "{e}");
+    }
 }

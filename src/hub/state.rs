@@ -1,12 +1,14 @@
 //! What every request handler shares.
 
 use super::auth::{AdminKey, KeyVerifier};
+use super::config::HubConfig;
 use super::curator::thread::CuratorWake;
 use super::db::DbPool;
 use super::intake::IntakeRules;
 use super::sync_log::SyncLog;
 use super::watch::HubWatch;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The hub's shared state: no state of its own beyond caches (DESIGN §9).
 pub struct AppState {
@@ -26,4 +28,28 @@ pub struct AppState {
     pub watch: Arc<HubWatch>,
     /// Answered syncs, written off the request path.
     pub sync_log: SyncLog,
+}
+
+impl AppState {
+    /// The shared state of a hub on this pool and config; starts the sync-log writer.
+    pub fn new(
+        config: &HubConfig,
+        pool: DbPool,
+        admin_key: AdminKey,
+        watch: Arc<HubWatch>,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            keys: Arc::new(KeyVerifier::new(
+                Duration::from_secs(config.auth.key_cache_secs),
+                watch.clone(),
+            )),
+            admin_key,
+            intake: config.intake_rules(),
+            curator: CuratorWake::default(),
+            library_totals: Default::default(),
+            watch,
+            sync_log: SyncLog::spawn(pool.clone())?,
+            pool,
+        })
+    }
 }

@@ -3,12 +3,12 @@
 use super::{TestDb, ADMIN_KEY};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{test, web, App};
-use sairen::hub::auth::{AdminKey, Secret};
+use sairen::hub::auth::AdminKey;
 use sairen::hub::config::HubConfig;
 use sairen::hub::db::{self, PoolSettings};
-use sairen::hub::server::app_state;
 use sairen::hub::state::AppState;
 use sairen::hub::watch::HubWatch;
+use sairen::web::Secret;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,7 +50,7 @@ pub async fn start_with(
     let pool = db::connect(db.url(), &settings).expect("pool");
     let admin = AdminKey::new(&Secret::new(ADMIN_KEY)).expect("admin key");
     let state =
-        web::Data::new(app_state(&HubConfig::default(), pool, admin, watch).expect("state"));
+        web::Data::new(AppState::new(&HubConfig::default(), pool, admin, watch).expect("state"));
     let app = test::init_service(
         App::new()
             .app_data(state.clone())

@@ -2,7 +2,7 @@
 
 use super::{with_db, ApiError};
 use crate::fleet::RigId;
-use crate::hub::auth::{AdminAuth, ApiKey};
+use crate::hub::auth::{AdminAuth, RigKey};
 use crate::hub::db::models::{EventRow, NewRig, RigRow};
 use crate::hub::db::{self, DbError};
 use crate::hub::intake;
@@ -128,8 +128,8 @@ pub async fn register(
     intake::check_label("well_id", &body.well_id)?;
     intake::check_label("field", &body.field)?;
     let rig_id = body.rig_id.clone();
-    let (row, key) = with_db(&state, move |conn| -> Result<(Option<RigRow>, ApiKey), ApiError> {
-        let key = ApiKey::generate();
+    let (row, key) = with_db(&state, move |conn| -> Result<(Option<RigRow>, RigKey), ApiError> {
+        let key = RigKey::generate();
         let key_hash = key.hash()?;
         let new = NewRig {
             rig_id: body.rig_id.as_str(),

@@ -4,10 +4,9 @@
 use super::auth::Operator;
 use super::ApiState;
 use crate::drilling::{AnomalyCategory, RiskLevel};
-use crate::fleet::{EventOutcome, OutcomeUpdate};
+use crate::fleet::EventOutcome;
 use crate::rig::advisories::{AckError, Acknowledgment, AdvisoryRecord, Filter};
-use crate::rig::recall::local_episode;
-use crate::rig::runner::lock;
+use crate::rig::core::lock;
 use crate::web::ApiError;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -61,7 +60,7 @@ pub async fn list(
         category,
         limit,
     };
-    let records = lock(&state.core).advisories.list(&filter);
+    let records = lock(&state.core).advisories().list(&filter);
     Ok(HttpResponse::Ok().json(records))
 }
 
@@ -129,29 +128,8 @@ pub fn apply_acknowledgment(
         notes: notes.filter(|n| !n.trim().is_empty()),
         at: chrono::Utc::now(),
     };
-    let mut core = lock(&state.core);
-    let record = core
-        .advisories
-        .acknowledge(id, ack.clone())
-        .map_err(|e| match e {
-            AckError::NotFound(_) => ApiError::NotFound(e.to_string()),
-            AckError::Already(_) => ApiError::Conflict(e.to_string()),
-        })?;
-    if let (true, Some(recall)) = (record.fleet_event, &core.recall) {
-        // The rig's own experience is a precedent at once, before any hub has seen it.
-        if let Some(e) = local_episode(&core.identity.rig_id, &core.identity.field, &record) {
-            recall.add_local(e);
-        }
-    }
-    if record.fleet_event {
-        // The outcome follows its event to the hub (queued on disk, sent after the event).
-        core.sink.outcome(
-            &record.id,
-            OutcomeUpdate {
-                outcome: ack.outcome,
-                notes: ack.notes,
-            },
-        );
-    }
-    Ok(record)
+    lock(&state.core).acknowledge(id, ack).map_err(|e| match e {
+        AckError::NotFound(_) => ApiError::NotFound(e.to_string()),
+        AckError::Already(_) => ApiError::Conflict(e.to_string()),
+    })
 }

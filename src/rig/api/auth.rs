@@ -1,23 +1,18 @@
-//! The operator token: what a driller's tool sends to change something on a rig whose API is
-//! reachable from the rig network.
+//! Who may do what on the rig's API: the operator token a driller's tool sends to change
+//! something on a rig whose API is reachable from the rig network (`Operator`), and the screen's
+//! optional sign-in (`ScreenAuth`).
 
 use super::ApiState;
-use crate::web::ApiError;
+use crate::web::{basic_password, bearer_token, ApiError, NoToken, Secret};
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
-use std::fmt;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use std::future::{ready, Ready};
 use subtle::ConstantTimeEq;
 
 /// The token from `SAIREN_RIG_OPERATOR_TOKEN`; never printed.
-#[derive(Clone)]
-pub struct OperatorToken(String);
-
-impl fmt::Debug for OperatorToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("OperatorToken(…)")
-    }
-}
+#[derive(Debug, Clone)]
+pub struct OperatorToken(Secret);
 
 impl OperatorToken {
     /// Shortest token accepted: a guessable token is no protection.
@@ -31,12 +26,16 @@ impl OperatorToken {
                 Self::MIN_LEN
             ));
         }
-        Ok(Self(token.trim().to_owned()))
+        Ok(Self(Secret::new(token.trim())))
     }
 
     /// Whether `presented` is the token (constant time).
     pub fn matches(&self, presented: &str) -> bool {
-        self.0.as_bytes().ct_eq(presented.as_bytes()).into()
+        self.0
+            .expose()
+            .as_bytes()
+            .ct_eq(presented.as_bytes())
+            .into()
     }
 }
 
@@ -55,17 +54,49 @@ impl FromRequest for Operator {
         let Some(token) = &state.token else {
             return ready(Ok(Operator));
         };
-        let presented = req
-            .headers()
-            .get("Authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        ready(match presented {
-            None => Err(ApiError::Unauthorized(
+        ready(match bearer_token(req) {
+            Err(NoToken::Missing | NoToken::NotText) => Err(ApiError::Unauthorized(
                 "send the operator token: Authorization: Bearer <SAIREN_RIG_OPERATOR_TOKEN>".into(),
             )),
-            Some(p) if token.matches(p.trim()) => Ok(Operator),
-            Some(_) => Err(ApiError::Forbidden("wrong operator token".into())),
+            Ok(presented) if token.matches(presented) => Ok(Operator),
+            Ok(_) => Err(ApiError::Forbidden("wrong operator token".into())),
+        })
+    }
+}
+
+/// The viewer of the screen: anyone, unless `[api] screen_login` asks the browser for the
+/// operator token (HTTP Basic: any user name, the token as the password).
+pub struct ScreenAuth {
+    /// The request carried the operator token (so acknowledging needs no further proof).
+    pub(super) has_token: bool,
+}
+
+impl FromRequest for ScreenAuth {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(state) = req.app_data::<web::Data<ApiState>>() else {
+            return std::future::ready(Err(ApiError::Internal("API state missing".into()).into()));
+        };
+        let has_token = match (&state.token, basic_password(req)) {
+            (Some(t), Ok(p)) => t.matches(&p),
+            _ => false,
+        };
+        std::future::ready(if state.screen_login && !has_token {
+            Err(actix_web::error::InternalError::from_response(
+                "sign in",
+                HttpResponse::Unauthorized()
+                    .insert_header((
+                        header::WWW_AUTHENTICATE,
+                        r#"Basic realm="SAIREN rig screen""#,
+                    ))
+                    .content_type("text/plain; charset=utf-8")
+                    .body("This screen asks for the rig's operator token as the password."),
+            )
+            .into())
+        } else {
+            Ok(ScreenAuth { has_token })
         })
     }
 }

@@ -5,15 +5,15 @@
 use super::auth::Operator;
 use super::ApiState;
 use crate::drilling::Campaign;
+use crate::rig::core::lock;
 use crate::rig::pipeline::thresholds::Thresholds;
-use crate::rig::runner::lock;
 use crate::web::ApiError;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub async fn get_thresholds(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
-    let th = *lock(&state.core).pipeline.thresholds();
+    let th = *lock(&state.core).pipeline().thresholds();
     Ok(HttpResponse::Ok().json(th))
 }
 
@@ -29,7 +29,7 @@ pub async fn put_thresholds(
         ));
     };
     let mut core = lock(&state.core);
-    let current = *core.pipeline.thresholds();
+    let current = *core.pipeline().thresholds();
     let mut merged = serde_json::to_value(current)
         .map_err(|e| ApiError::Internal(format!("thresholds to JSON: {e}")))?;
     if let Value::Object(m) = &mut merged {
@@ -44,7 +44,7 @@ pub async fn put_thresholds(
             details: problems,
         });
     }
-    core.pipeline.set_thresholds(next);
+    core.set_thresholds(next);
     log::info!("thresholds changed through the API: {next:?}");
     Ok(HttpResponse::Ok().json(next))
 }
@@ -56,7 +56,7 @@ pub struct CampaignBody {
 }
 
 pub async fn get_campaign(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
-    let campaign = lock(&state.core).pipeline.campaign();
+    let campaign = lock(&state.core).pipeline().campaign();
     Ok(HttpResponse::Ok().json(json!({ "campaign": campaign })))
 }
 
@@ -66,7 +66,7 @@ pub async fn put_campaign(
     body: web::Json<CampaignBody>,
 ) -> Result<HttpResponse, ApiError> {
     let campaign = body.campaign;
-    lock(&state.core).pipeline.set_campaign(campaign);
+    lock(&state.core).set_campaign(campaign);
     log::info!("campaign set to {campaign} through the API");
     Ok(HttpResponse::Ok().json(json!({ "campaign": campaign })))
 }

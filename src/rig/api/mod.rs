@@ -5,14 +5,14 @@
 mod advisories;
 mod auth;
 mod control;
-mod health;
 mod screen;
 mod status;
 
 pub use auth::OperatorToken;
 
 use crate::rig::acquisition::source::SourceState;
-use crate::rig::runner::Core;
+use crate::rig::core::{lock, Core};
+use crate::rig::health::Health;
 use crate::web::{json_error, not_found};
 use actix_web::web;
 use std::sync::{Arc, Mutex};
@@ -31,6 +31,13 @@ pub struct ApiState {
     pub screen_login: bool,
 }
 
+impl ApiState {
+    /// The rig's health now.
+    pub fn health(&self) -> Health {
+        lock(&self.core).health(&self.source, self.stale_after_secs)
+    }
+}
+
 /// Register every route of the rig API.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
@@ -40,7 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::scope("/api/v1")
-            .route("/health", web::get().to(health::health))
+            .route("/health", web::get().to(status::health))
             .route("/status", web::get().to(status::status))
             .route("/advisories", web::get().to(advisories::list))
             .route(

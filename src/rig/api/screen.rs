@@ -4,18 +4,17 @@
 //! form on the screen itself would be wiped by its 5-second refresh).
 
 use super::advisories::{apply_acknowledgment, MAX_TEXT};
+use super::auth::ScreenAuth;
 use super::ApiState;
 use crate::charts::{escape, risk_colour, sparkline};
 use crate::drilling::{capitalise, thousands, WitsPacket};
 use crate::fleet::{EventOutcome, HistorySnapshot};
 use crate::rig::advisories::{AdvisoryRecord, Filter};
-use crate::rig::runner::lock;
+use crate::rig::core::lock;
 use crate::web::{html_page, ApiError};
-use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
-use base64::Engine;
 use serde::Deserialize;
 
 /// Advisories the screen lists (newest first).
@@ -68,55 +67,6 @@ struct AckPage {
     outcome: String,
     text: String,
     notes: String,
-}
-
-/// The viewer of the screen: anyone, unless `[api] screen_login` asks the browser for the
-/// operator token (HTTP Basic: any user name, the token as the password).
-pub struct ScreenAuth {
-    /// The request carried the operator token (so acknowledging needs no further proof).
-    has_token: bool,
-}
-
-impl FromRequest for ScreenAuth {
-    type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(state) = req.app_data::<web::Data<ApiState>>() else {
-            return std::future::ready(Err(ApiError::Internal("API state missing".into()).into()));
-        };
-        let presented = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Basic "))
-            .and_then(|b| {
-                base64::engine::general_purpose::STANDARD
-                    .decode(b.trim())
-                    .ok()
-            })
-            .and_then(|raw| String::from_utf8(raw).ok())
-            .and_then(|pair| pair.split_once(':').map(|(_, p)| p.to_owned()));
-        let has_token = match (&state.token, &presented) {
-            (Some(t), Some(p)) => t.matches(p),
-            _ => false,
-        };
-        std::future::ready(if state.screen_login && !has_token {
-            Err(actix_web::error::InternalError::from_response(
-                "sign in",
-                HttpResponse::Unauthorized()
-                    .insert_header((
-                        header::WWW_AUTHENTICATE,
-                        r#"Basic realm="SAIREN rig screen""#,
-                    ))
-                    .content_type("text/plain; charset=utf-8")
-                    .body("This screen asks for the rig's operator token as the password."),
-            )
-            .into())
-        } else {
-            Ok(ScreenAuth { has_token })
-        })
-    }
 }
 
 fn fmt(v: Option<f64>, decimals: usize) -> String {
@@ -220,13 +170,13 @@ pub async fn screen(
     _viewer: ScreenAuth,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiError> {
-    let health = super::health::report(&state);
+    let health = state.health();
     let c = lock(&state.core);
-    let window = c.pipeline.history_window();
+    let window = c.pipeline().history_window();
     let page = ScreenPage {
-        rig_id: c.identity.rig_id.to_string(),
-        well_id: c.identity.well_id.clone(),
-        campaign: match c.pipeline.campaign().as_str() {
+        rig_id: c.identity().rig_id.to_string(),
+        well_id: c.identity().well_id.clone(),
+        campaign: match c.pipeline().campaign().as_str() {
             "plug_and_abandonment" => "P&A".into(),
             _ => "Production".into(),
         },
@@ -247,7 +197,7 @@ pub async fn screen(
         fleet: health.fleet,
         gauges: gauges(&window),
         advisories: c
-            .advisories
+            .advisories()
             .list(&Filter {
                 min_level: None,
                 category: None,
@@ -263,7 +213,7 @@ pub async fn screen(
 }
 
 fn find(state: &ApiState, id: &str) -> Option<AdvisoryRecord> {
-    lock(&state.core).advisories.get(id).cloned()
+    lock(&state.core).advisories().get(id).cloned()
 }
 
 fn not_found(id: &str) -> Result<HttpResponse, ApiError> {

@@ -3,15 +3,15 @@
 //! never waits for it. DESIGN §6.
 
 use super::queue::Queue;
-use super::sink::{lock_queue, LinkStats, SharedQueue};
+use super::sink::{lock_queue, LinkState, LinkStats, SharedQueue};
 use crate::fleet::codec::{decode_json, Encoding};
 use crate::fleet::{FleetEpisode, LibraryResponse, RigId};
 use crate::rig::durable;
 use crate::rig::recall::{Library, Recall};
+use crate::web::Secret;
 use awc::http::StatusCode;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,23 +24,6 @@ const MAX_LIBRARY_BYTES: usize = 256 * 1024 * 1024;
 /// Waits between retries of one event within a cycle (DESIGN §6).
 const BACKOFF_SECS: [u64; 4] = [2, 4, 8, 16];
 
-/// The rig's API key (`SAIREN_RIG_API_KEY`); never printed.
-#[derive(Clone)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    /// A key as given.
-    pub fn new(key: String) -> Self {
-        Self(key.trim().to_owned())
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(…)")
-    }
-}
-
 /// How the link behaves.
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
@@ -48,8 +31,8 @@ pub struct LinkConfig {
     pub hub_url: String,
     /// This rig.
     pub rig_id: RigId,
-    /// Its key.
-    pub key: ApiKey,
+    /// Its key (`SAIREN_RIG_API_KEY`).
+    pub key: Secret,
     /// Between upload cycles.
     pub upload_interval: Duration,
     /// Between syncs…
@@ -112,8 +95,11 @@ impl Hub {
     }
 
     fn auth(&self, req: awc::ClientRequest) -> awc::ClientRequest {
-        req.insert_header(("Authorization", format!("Bearer {}", self.config.key.0)))
-            .insert_header(("X-Rig-ID", self.config.rig_id.as_str()))
+        req.insert_header((
+            "Authorization",
+            format!("Bearer {}", self.config.key.expose()),
+        ))
+        .insert_header(("X-Rig-ID", self.config.rig_id.as_str()))
     }
 
     async fn send(&self, req: awc::ClientRequest, body: Vec<u8>, ok: &[StatusCode]) -> Reply {
@@ -250,7 +236,7 @@ async fn upload_cycle(
                     set(stats, |s| {
                         s.delivered += 1;
                         s.last_upload = Some(now());
-                        s.link_state = "up".into();
+                        s.link_state = LinkState::Up;
                     });
                     break;
                 }
@@ -261,7 +247,7 @@ async fn upload_cycle(
                     break;
                 }
                 Reply::Retry(why) => {
-                    set(stats, |s| s.link_state = format!("down: {why}"));
+                    set(stats, |s| s.link_state = LinkState::Down(why.to_string()));
                     let Some(wait) = BACKOFF_SECS.get(attempt) else {
                         log::warn!("uploading {id}: {why}; trying again next cycle");
                         return;
@@ -295,7 +281,7 @@ async fn upload_cycle(
                 }
             }
             Reply::Retry(why) => {
-                set(stats, |s| s.link_state = format!("down: {why}"));
+                set(stats, |s| s.link_state = LinkState::Down(why.to_string()));
                 return;
             }
         }
@@ -336,7 +322,7 @@ async fn sync_once(hub: &Hub, recall: &Recall, stats: &Mutex<LinkStats>) {
     match answer {
         Ok(None) => set(stats, |s| {
             s.last_sync = Some(now());
-            s.link_state = "up".into();
+            s.link_state = LinkState::Up;
         }),
         Ok(Some(answer)) => {
             let next = if answer.full {
@@ -361,7 +347,7 @@ async fn sync_once(hub: &Hub, recall: &Recall, stats: &Mutex<LinkStats>) {
                 s.last_sync = Some(now());
                 s.library_version = version;
                 s.episodes_loaded = episodes;
-                s.link_state = "up".into();
+                s.link_state = LinkState::Up;
             });
         }
         Err(why) => {
@@ -370,7 +356,7 @@ async fn sync_once(hub: &Hub, recall: &Recall, stats: &Mutex<LinkStats>) {
                 current.version
             );
             set(stats, |s| {
-                s.link_state = format!("down: library sync: {why}")
+                s.link_state = LinkState::Down(format!("library sync: {why}"))
             });
         }
     }

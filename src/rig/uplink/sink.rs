@@ -2,9 +2,78 @@
 
 use super::queue::{Enqueued, Queue};
 use crate::fleet::{EventId, FleetEvent, OutcomeUpdate};
-use crate::rig::runner::EventSink;
-use serde::Serialize;
+use crate::rig::core::EventSink;
+use serde::{Serialize, Serializer};
+use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The link to the hub as the uploader and the library sync last found it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum LinkState {
+    /// Nothing sent yet.
+    #[default]
+    NotTried,
+    /// The last request reached the hub.
+    Up,
+    /// The last request failed, with why.
+    Down(String),
+}
+
+impl fmt::Display for LinkState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotTried => f.write_str("not tried yet"),
+            Self::Up => f.write_str("up"),
+            Self::Down(why) => write!(f, "down: {why}"),
+        }
+    }
+}
+
+/// On the wire as its one-line description ("up", "down: …"): what `GET /api/v1/fleet` sent.
+impl Serialize for LinkState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The fleet link as `GET /api/v1/fleet` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FleetStatus {
+    /// Whether the rig has a fleet link.
+    pub enabled: bool,
+    /// Without a link: what happens to events instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// With a link: its queue and figures.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub link: Option<LinkStatus>,
+}
+
+impl FleetStatus {
+    /// A rig without a fleet link.
+    pub fn off(detail: String) -> Self {
+        Self {
+            enabled: false,
+            detail: Some(detail),
+            link: None,
+        }
+    }
+}
+
+/// The queue and the link's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkStatus {
+    /// Events waiting for upload.
+    pub queue_depth: usize,
+    /// Events and outcomes the hub refused for good.
+    pub dead_letters: usize,
+    /// Events evicted by the queue bound.
+    pub evictions: u64,
+    /// Files quarantined at start, with why.
+    pub quarantined_at_start: Vec<String>,
+    /// The link's figures.
+    pub stats: LinkStats,
+}
 
 /// What the fleet link has done, for `GET /api/v1/fleet`.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -23,8 +92,8 @@ pub struct LinkStats {
     pub library_version: i64,
     /// Episodes in the rig's library.
     pub episodes_loaded: usize,
-    /// "up", "down: …", or "not tried yet".
-    pub link_state: String,
+    /// The link as last found.
+    pub link_state: LinkState,
 }
 
 /// The queue shared by the sink, the uploader and the API.
@@ -88,24 +157,19 @@ impl EventSink for QueueSink {
         )
     }
 
-    fn status(&self) -> serde_json::Value {
-        let (depth, dead, evictions, quarantined) = {
-            let q = lock_queue(&self.queue);
-            (
-                q.len(),
-                q.dead_letters(),
-                q.evictions,
-                q.quarantined.clone(),
-            )
-        };
+    fn status(&self) -> FleetStatus {
         let stats = self.stats().clone();
-        serde_json::json!({
-            "enabled": true,
-            "queue_depth": depth,
-            "dead_letters": dead,
-            "evictions": evictions,
-            "quarantined_at_start": quarantined,
-            "stats": stats,
-        })
+        let q = lock_queue(&self.queue);
+        FleetStatus {
+            enabled: true,
+            detail: None,
+            link: Some(LinkStatus {
+                queue_depth: q.len(),
+                dead_letters: q.dead_letters(),
+                evictions: q.evictions,
+                quarantined_at_start: q.quarantined.clone(),
+                stats,
+            }),
+        }
     }
 }

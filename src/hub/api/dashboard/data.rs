@@ -1,8 +1,8 @@
 //! `GET /api/fleet/dashboard/summary`, `/trends` and `/outcomes`: the dashboard's figures as JSON,
 //! for scripts and other tools (admin session or admin key).
 
-use super::session::DashboardAuth;
 use crate::hub::api::with_db;
+use crate::hub::auth::DashboardAuth;
 use crate::hub::db::dashboard;
 use crate::hub::state::AppState;
 use crate::web::ApiError;

@@ -2,11 +2,11 @@
 //! its figures in one blocking database task, formats them into a view and renders a template.
 
 use super::data::{parse_range, RangeQuery};
-use super::session::PageAuth;
 use super::views::*;
 use crate::charts::{self, Bar, Point, Series};
 use crate::drilling::AnomalyCategory;
 use crate::hub::api::with_db;
+use crate::hub::auth::PageAuth;
 use crate::hub::db::dashboard::{self, RigSummary, DEPTH_BAND_FT};
 use crate::hub::db::DbError;
 use crate::hub::state::AppState;

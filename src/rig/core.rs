@@ -1,19 +1,22 @@
-//! `sairen rig`'s packet loop: takes inputs from the source thread, paces replays, drops packets
-//! whose time does not advance, runs the pipeline, logs and records advisories, turns Elevated and
-//! above into fleet events, and saves the baseline as it learns.
+//! The rig's shared state: the pipeline, the advisory log, the stream's condition and where fleet
+//! events go. The packet loop (`packet_loop`) feeds it; the API reads it and changes only what
+//! its methods allow.
 
-use super::acquisition::source::Input;
+use super::acquisition::source::SourceState;
 use super::acquisition::wits::{Issue, Issues};
-use super::advisories::{AdvisoryLog, AdvisoryRecord};
+use super::advisories::{AckError, Acknowledgment, AdvisoryLog, AdvisoryRecord};
+use super::health::Health;
+use super::packet_loop::LoopEnd;
+use super::pipeline::thresholds::Thresholds;
 use super::pipeline::Pipeline;
-use crate::drilling::{RiskLevel, WitsPacket};
+use super::recall::{local_episode, Recall};
+use super::uplink::sink::FleetStatus;
+use crate::drilling::{Campaign, RiskLevel, StrategicAdvisory, WitsPacket};
 use crate::fleet::{EventId, EventOutcome, FleetEvent, OutcomeUpdate, RigId};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 /// Who this rig is, as its fleet events say.
 #[derive(Debug, Clone)]
@@ -35,8 +38,8 @@ pub trait EventSink: Send {
     /// What the sink is, for the health endpoint.
     fn describe(&self) -> String;
     /// Its state, for `GET /api/v1/fleet`.
-    fn status(&self) -> serde_json::Value {
-        serde_json::json!({ "enabled": false, "detail": self.describe() })
+    fn status(&self) -> FleetStatus {
+        FleetStatus::off(self.describe())
     }
 }
 
@@ -67,7 +70,7 @@ impl EventSink for NoUplink {
 
 /// A sink that keeps events in memory: for tools and benchmarks that drive a `Core` themselves.
 #[derive(Debug, Default, Clone)]
-pub struct CollectSink(pub std::sync::Arc<Mutex<Vec<FleetEvent>>>);
+pub struct CollectSink(pub Arc<Mutex<Vec<FleetEvent>>>);
 
 impl EventSink for CollectSink {
     fn submit(&mut self, event: FleetEvent) {
@@ -102,29 +105,24 @@ pub struct StreamStats {
     pub last_time: Option<DateTime<Utc>>,
 }
 
-/// Everything the loop and the API share, behind one lock held briefly per packet.
+/// Everything the packet loop and the API share, behind one lock held briefly per packet. Its
+/// parts are reached through methods, so that what the API may change is said here.
 pub struct Core {
-    /// The pipeline.
-    pub pipeline: Pipeline,
-    /// The advisory log.
-    pub advisories: AdvisoryLog,
-    /// Who this rig is.
-    pub identity: Identity,
-    /// Where fleet events go.
-    pub sink: Box<dyn EventSink>,
-    /// The stream's condition.
-    pub stream: StreamStats,
+    pipeline: Pipeline,
+    advisories: AdvisoryLog,
+    identity: Identity,
+    sink: Box<dyn EventSink>,
+    stream: StreamStats,
     /// What the pipeline dropped (packets whose time did not advance).
-    pub issues: Issues,
-    /// Where the baseline is saved.
-    pub baseline_path: PathBuf,
+    issues: Issues,
+    baseline_path: PathBuf,
     /// The baseline's last save error, for the health endpoint.
-    pub baseline_error: Option<String>,
+    baseline_error: Option<String>,
     /// The input, described.
-    pub source: String,
+    source: String,
     /// Precedent recall, when the rig has a fleet link: acknowledged events join it as local
     /// precedents.
-    pub recall: Option<std::sync::Arc<crate::rig::recall::Recall>>,
+    recall: Option<Arc<Recall>>,
     learned_since_save: u64,
     last_id: Option<(i64, u32)>,
 }
@@ -158,6 +156,72 @@ impl Core {
         }
     }
 
+    /// The same core, whose acknowledged fleet events become precedents in `recall` at once.
+    pub fn with_recall(mut self, recall: Option<Arc<Recall>>) -> Self {
+        self.recall = recall;
+        self
+    }
+
+    /// The pipeline, to read.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// The thresholds the pipeline judges by, changed live.
+    pub fn set_thresholds(&mut self, thresholds: Thresholds) {
+        self.pipeline.set_thresholds(thresholds);
+    }
+
+    /// The campaign the rig is on, changed live.
+    pub fn set_campaign(&mut self, campaign: Campaign) {
+        self.pipeline.set_campaign(campaign);
+    }
+
+    /// The advisory log, to read.
+    pub fn advisories(&self) -> &AdvisoryLog {
+        &self.advisories
+    }
+
+    /// Who this rig is.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The stream's condition.
+    pub fn stream(&self) -> &StreamStats {
+        &self.stream
+    }
+
+    /// What the pipeline dropped.
+    pub fn issues(&self) -> &Issues {
+        &self.issues
+    }
+
+    /// The input, described.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Where fleet events go, in one line.
+    pub fn fleet_summary(&self) -> String {
+        self.sink.describe()
+    }
+
+    /// The fleet link's state, for `GET /api/v1/fleet`.
+    pub fn fleet_status(&self) -> FleetStatus {
+        self.sink.status()
+    }
+
+    /// The rig's health now: stream, baseline, sensors and every problem in words.
+    pub fn health(&self, input: &SourceState, stale_after_secs: f64) -> Health {
+        Health::read(self, input, stale_after_secs)
+    }
+
+    /// The baseline's last save error.
+    pub fn baseline_error(&self) -> Option<&str> {
+        self.baseline_error.as_deref()
+    }
+
     fn next_id(&mut self, at: DateTime<Utc>) -> EventId {
         let secs = at.timestamp();
         let n = match self.last_id {
@@ -170,21 +234,39 @@ impl Core {
 
     /// Run one packet through; the advisory record when one was raised.
     pub fn handle(&mut self, packet: WitsPacket) -> Option<AdvisoryRecord> {
-        self.stream.last_seen = Some(Instant::now());
-        if self.stream.last_time.is_some_and(|t| packet.timestamp <= t) {
-            self.issues
-                .note(Issue::TimeNotAdvancing, &packet.timestamp.to_rfc3339());
+        if !self.accept(&packet) {
             return None;
         }
-        self.stream.last_time = Some(packet.timestamp);
-        self.stream.packets += 1;
-        self.update_rate();
         let processed = self.pipeline.process(packet);
         self.learned_since_save += self.pipeline.take_baseline_changes();
         if self.learned_since_save >= SAVE_EVERY {
             self.save_baseline();
         }
         let advisory = processed.advisory?;
+        let record = self.record(advisory);
+        if record.fleet_event {
+            self.submit(&record);
+        }
+        self.advisories.append(record.clone());
+        Some(record)
+    }
+
+    /// Count a packet whose time advances; drop (and note) one whose time does not.
+    fn accept(&mut self, packet: &WitsPacket) -> bool {
+        self.stream.last_seen = Some(Instant::now());
+        if self.stream.last_time.is_some_and(|t| packet.timestamp <= t) {
+            self.issues
+                .note(Issue::TimeNotAdvancing, &packet.timestamp.to_rfc3339());
+            return false;
+        }
+        self.stream.last_time = Some(packet.timestamp);
+        self.stream.packets += 1;
+        self.update_rate();
+        true
+    }
+
+    /// The advisory as the rig keeps it, logged in one line.
+    fn record(&mut self, advisory: StrategicAdvisory) -> AdvisoryRecord {
         let id = self.next_id(advisory.timestamp);
         let fleet_event = advisory.risk_level >= RiskLevel::Elevated;
         let latest = self.pipeline.latest();
@@ -203,33 +285,80 @@ impl Core {
         } else {
             log::info!("{line}");
         }
-        let record = AdvisoryRecord {
-            id: id.clone(),
+        AdvisoryRecord {
+            id,
             fleet_event,
             advisory,
             acknowledgment: None,
             key_metrics: latest.map(crate::fleet::EpisodeMetrics::from_snapshot),
             depth_ft,
             campaign: Some(self.pipeline.campaign()),
-        };
-        if fleet_event {
-            let history_window = self.pipeline.history_window();
-            self.sink.submit(FleetEvent {
-                id,
-                rig_id: self.identity.rig_id.clone(),
-                well_id: self.identity.well_id.clone(),
-                field: self.identity.field.clone(),
-                campaign: self.pipeline.campaign(),
-                advisory: record.advisory.clone(),
-                history_window,
-                outcome: EventOutcome::Pending,
-                notes: None,
-                depth_ft: depth_ft.unwrap_or(0.0),
-                timestamp: record.advisory.timestamp,
-            });
         }
-        self.advisories.append(record.clone());
-        Some(record)
+    }
+
+    /// Hand an Elevated-and-above advisory to the fleet sink as an event with its history.
+    fn submit(&mut self, record: &AdvisoryRecord) {
+        self.sink.submit(FleetEvent {
+            id: record.id.clone(),
+            rig_id: self.identity.rig_id.clone(),
+            well_id: self.identity.well_id.clone(),
+            field: self.identity.field.clone(),
+            campaign: self.pipeline.campaign(),
+            advisory: record.advisory.clone(),
+            history_window: self.pipeline.history_window(),
+            outcome: EventOutcome::Pending,
+            notes: None,
+            depth_ft: record.depth_ft.unwrap_or(0.0),
+            timestamp: record.advisory.timestamp,
+        });
+    }
+
+    /// Record what the crew made of advisory `id`: stored with the advisory, made a local
+    /// precedent at once, and handed to the sink to follow its event to the hub.
+    pub fn acknowledge(
+        &mut self,
+        id: &str,
+        ack: Acknowledgment,
+    ) -> Result<AdvisoryRecord, AckError> {
+        let record = self.advisories.acknowledge(id, ack.clone())?;
+        if let (true, Some(recall)) = (record.fleet_event, &self.recall) {
+            // The rig's own experience is a precedent at once, before any hub has seen it.
+            if let Some(e) = local_episode(&self.identity.rig_id, &self.identity.field, &record) {
+                recall.add_local(e);
+            }
+        }
+        if record.fleet_event {
+            // The outcome follows its event to the hub (queued on disk, sent after the event).
+            self.sink.outcome(
+                &record.id,
+                OutcomeUpdate {
+                    outcome: ack.outcome,
+                    notes: ack.notes,
+                },
+            );
+        }
+        Ok(record)
+    }
+
+    /// A keep-alive came: the feed is alive though it sent no data.
+    pub fn keep_alive(&mut self) {
+        self.stream.keepalives += 1;
+        self.stream.last_seen = Some(Instant::now());
+    }
+
+    /// The input's link went up or down.
+    pub fn set_link(&mut self, up: bool, detail: String) {
+        self.stream.link_up = up;
+        self.stream.link_detail = detail;
+    }
+
+    /// The packet loop ended: say so on the health endpoint and save the baseline.
+    pub fn finish(&mut self, end: &LoopEnd) {
+        self.stream.ended = *end != LoopEnd::Stopped;
+        if let LoopEnd::Failed(why) = end {
+            self.stream.failure = Some(why.clone());
+        }
+        self.save_baseline();
     }
 
     fn update_rate(&mut self) {
@@ -276,95 +405,6 @@ impl Core {
 /// Lock the core, recovering from a poisoned lock (a panic elsewhere must not stop the rig).
 pub fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
     core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// How the loop ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LoopEnd {
-    /// The input ended (replay done).
-    Ended,
-    /// Asked to stop.
-    Stopped,
-    /// The input failed.
-    Failed(String),
-}
-
-/// Run until the input ends, fails, or `stop` is set. Replays (`replay`) are paced at `speed`
-/// simulated seconds per second (0 = as fast as possible). The watchdog logs once when no data
-/// has come for `stale_after` and once when it comes back.
-pub fn run(
-    core: &Mutex<Core>,
-    rx: &Receiver<Input>,
-    replay: bool,
-    speed: f64,
-    stale_after: Duration,
-    stop: &AtomicBool,
-) -> LoopEnd {
-    let mut origin: Option<(DateTime<Utc>, Instant)> = None;
-    let mut stale_since: Option<Instant> = None;
-    let mut last_input = Instant::now();
-    let end = loop {
-        if stop.load(Ordering::Relaxed) {
-            break LoopEnd::Stopped;
-        }
-        let input = match rx.recv_timeout(Duration::from_millis(250)) {
-            Ok(i) => i,
-            Err(RecvTimeoutError::Timeout) => {
-                if stale_since.is_none() && last_input.elapsed() >= stale_after {
-                    stale_since = Some(last_input);
-                    log::warn!(
-                        "no data for {} s from {}: detection is paused until the feed returns; check the WITS link",
-                        last_input.elapsed().as_secs(),
-                        lock(core).source
-                    );
-                }
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => break LoopEnd::Ended,
-        };
-        last_input = Instant::now();
-        if let Some(since) = stale_since.take() {
-            log::info!("data is back after {} s without", since.elapsed().as_secs());
-        }
-        match input {
-            Input::Packet(p) => {
-                if replay && speed > 0.0 {
-                    let (t0, w0) = *origin.get_or_insert((p.timestamp, Instant::now()));
-                    let sim_secs = (p.timestamp - t0).num_milliseconds() as f64 / 1_000.0;
-                    let due = w0 + Duration::from_secs_f64((sim_secs / speed).max(0.0));
-                    let now = Instant::now();
-                    if due > now {
-                        std::thread::sleep(due - now);
-                    }
-                }
-                lock(core).handle(*p);
-            }
-            Input::KeepAlive => {
-                let mut c = lock(core);
-                c.stream.keepalives += 1;
-                c.stream.last_seen = Some(Instant::now());
-            }
-            Input::Link { up, detail } => {
-                if up {
-                    log::info!("input: {detail}");
-                } else {
-                    log::warn!("input: {detail}");
-                }
-                let mut c = lock(core);
-                c.stream.link_up = up;
-                c.stream.link_detail = detail;
-            }
-            Input::End => break LoopEnd::Ended,
-            Input::Failed(why) => break LoopEnd::Failed(why),
-        }
-    };
-    let mut c = lock(core);
-    c.stream.ended = end != LoopEnd::Stopped;
-    if let LoopEnd::Failed(why) = &end {
-        c.stream.failure = Some(why.clone());
-    }
-    c.save_baseline();
-    end
 }
 
 #[cfg(test)]

@@ -1,0 +1,180 @@
+//! The extractors handlers take: each exists only once its caller checked out. Rigs present
+//! their key as a Bearer token; the administrator presents the admin key as a Bearer token or,
+//! on the dashboard, the session cookie signed with it.
+
+use super::admin::COOKIE;
+use super::keys::{RigKey, KEY_PREFIX};
+use super::AuthError;
+use crate::fleet::RigId;
+use crate::hub::state::AppState;
+use crate::web::{bearer_token, ApiError, NoToken};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use chrono::Utc;
+use futures_util::future::LocalBoxFuture;
+
+fn hub_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("hub state not configured".into()))
+}
+
+/// The Bearer token, or the hub's refusal of a request without one.
+fn token(req: &HttpRequest) -> Result<String, AuthError> {
+    bearer_token(req).map(str::to_owned).map_err(|e| match e {
+        NoToken::Missing => AuthError::Missing,
+        NoToken::NotText => AuthError::Malformed,
+    })
+}
+
+/// An authenticated rig: a handler that takes one runs only for an active rig's valid key.
+#[derive(Debug, Clone)]
+pub struct RigAuth {
+    /// The rig the key belongs to.
+    pub rig_id: RigId,
+}
+
+impl FromRequest for RigAuth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = hub_state(req);
+        let token = token(req);
+        let claimed = req
+            .headers()
+            .get("X-Rig-ID")
+            .map(|v| v.to_str().unwrap_or("<not text>").to_owned());
+        Box::pin(async move {
+            let state = state?;
+            let key = RigKey::parse(&token?)?;
+            let rig_id = match state.keys.trusted(&key) {
+                Some(rig_id) => rig_id,
+                None => web::block(move || state.keys.authenticate(&state.pool, &key)).await??,
+            };
+            if let Some(claimed) = claimed.filter(|c| c != rig_id.as_str()) {
+                return Err(AuthError::RigMismatch {
+                    claimed,
+                    key_rig: rig_id.to_string(),
+                }
+                .into());
+            }
+            Ok(RigAuth { rig_id })
+        })
+    }
+}
+
+/// The fleet administrator, authenticated by `Authorization: Bearer <SAIREN_ADMIN_KEY>`.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminAuth;
+
+impl FromRequest for AdminAuth {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(AdminAuth::from_bearer(req))
+    }
+}
+
+impl AdminAuth {
+    /// The admin key from `Authorization: Bearer`, checked.
+    fn from_bearer(req: &HttpRequest) -> Result<Self, ApiError> {
+        let state = hub_state(req)?;
+        let token = token(req)?;
+        if state.admin_key.matches(&token) {
+            Ok(AdminAuth)
+        } else if token.starts_with(KEY_PREFIX) {
+            Err(AuthError::RigKeyOnAdminEndpoint.into())
+        } else {
+            Err(AuthError::WrongAdminKey.into())
+        }
+    }
+
+    /// A signed-in administrator: the session cookie, else the admin key as a Bearer token.
+    fn from_session(req: &HttpRequest) -> Result<Self, ApiError> {
+        let state = hub_state(req)?;
+        if let Some(token) = session_cookie(req) {
+            if state
+                .admin_key
+                .session_valid(&token, Utc::now().timestamp())
+            {
+                return Ok(AdminAuth);
+            }
+        }
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            Self::from_bearer(req)
+        } else {
+            Err(ApiError::Unauthorized(
+                "sign in at /dashboard/login or send Authorization: Bearer <admin key>".into(),
+            ))
+        }
+    }
+}
+
+/// The value of the session cookie, if the request carries one.
+fn session_cookie(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A dashboard JSON endpoint's caller: signed in, or refused with 401/403 in the API's shape.
+#[derive(Debug, Clone, Copy)]
+pub struct DashboardAuth;
+
+impl FromRequest for DashboardAuth {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(AdminAuth::from_session(req).map(|_| DashboardAuth))
+    }
+}
+
+/// A dashboard page's viewer: signed in, or sent to the sign-in page (which brings them back).
+#[derive(Debug, Clone, Copy)]
+pub struct PageAuth;
+
+impl FromRequest for PageAuth {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(match AdminAuth::from_session(req) {
+            Ok(_) => Ok(PageAuth),
+            Err(ApiError::Internal(detail)) => Err(ApiError::Internal(detail).into()),
+            Err(_) => {
+                let next = req
+                    .uri()
+                    .path_and_query()
+                    .map_or("/dashboard", |p| p.as_str());
+                let to = format!("/dashboard/login?next={}", percent_encode(next));
+                Err(actix_web::error::InternalError::from_response(
+                    "sign in first",
+                    HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, to))
+                        .finish(),
+                )
+                .into())
+            }
+        })
+    }
+}
+
+/// Percent-encode a path for a query parameter.
+pub(crate) fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,66 @@
+//! Who may do what on the hub: rig keys (`keys`), checked against the registry and remembered for
+//! a while (`verifier`), the administrator's key and dashboard sessions (`admin`), and the
+//! extractors handlers take (`extract`): a handler that takes `RigAuth`, `AdminAuth` or
+//! `DashboardAuth` runs only for a caller who checked out.
+//!
+//! A rig key is `sk-fleet-<key_id>.<secret>`. The hub stores the key id in clear and only an
+//! argon2 hash of the secret, finds the rig by key id (one indexed lookup and at most one hash
+//! check per request, however many rigs are registered), and remembers a verified key for
+//! `key_cache_secs`. A cached key is trusted without reading the database only while the
+//! change watch ([`super::watch`]) vouches that no rig's key or status changed since it was
+//! verified, so a revoke in any hub process on the database holds here within one poll of the
+//! watch; while the watch is down, every request reads the rig's status row.
+
+mod admin;
+mod extract;
+mod keys;
+mod verifier;
+
+pub use admin::{AdminKey, COOKIE, SESSION_HOURS};
+#[cfg(test)]
+pub(crate) use extract::percent_encode;
+pub use extract::{AdminAuth, DashboardAuth, PageAuth, RigAuth};
+pub use keys::{RigKey, KEY_PREFIX};
+pub use verifier::KeyVerifier;
+
+use super::db::DbError;
+
+/// Why a request is not authenticated, and which status says so.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization: Bearer …` header (401).
+    #[error("missing credentials: send 'Authorization: Bearer <key>'")]
+    Missing,
+    /// Not a key of our shape (401).
+    #[error("malformed API key: expected {KEY_PREFIX}<key id>.<secret>")]
+    Malformed,
+    /// No rig has this key id (403).
+    #[error("API key not recognised")]
+    UnknownKey,
+    /// The key's secret does not match (403).
+    #[error("API key not recognised")]
+    WrongKey,
+    /// The rig was revoked (403).
+    #[error("rig {0} has been revoked; ask the fleet administrator to register it again")]
+    Revoked(String),
+    /// The request claims to come from a rig other than the key's (403).
+    #[error("X-Rig-ID {claimed} does not match the key's rig {key_rig}")]
+    RigMismatch {
+        /// The rig named in the header.
+        claimed: String,
+        /// The rig the key belongs to.
+        key_rig: String,
+    },
+    /// A rig key on an admin endpoint (403).
+    #[error("this endpoint needs the admin key; a rig key cannot use it")]
+    RigKeyOnAdminEndpoint,
+    /// The admin key is wrong (403).
+    #[error("admin key not recognised")]
+    WrongAdminKey,
+    /// The database could not be asked (503 or 500).
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Hashing failed or a stored hash is unreadable (500).
+    #[error("key hashing failed: {0}")]
+    Internal(String),
+}
