@@ -118,171 +118,203 @@ impl Simulator {
 
     fn step(&mut self) -> WitsPacket {
         let s = self.since_onset();
-        let ramp = |secs: f64| s.map_or(0.0, |s| (s / secs).min(1.0));
         let scenario = if s.is_some() {
             self.scenario
         } else {
             Scenario::Normal
         };
-        let mut rop = 0.0;
-        let mut off_bottom = 0.0;
-        let mut pumps = 1.0;
-        let mut in_slips = false;
-        match self.activity {
-            Activity::Drilling { drilled } => {
-                let mut wob_target = WOB_KLB;
-                let mut rpm_target = RPM;
-                let mut k = self.drillability();
-                match scenario {
-                    Scenario::Founder => wob_target *= 1.0 + 0.5 * ramp(600.0),
-                    Scenario::PressureTransition => k *= 1.0 + ramp(900.0),
-                    Scenario::Kick => k *= 1.3,
-                    Scenario::StuckPipe => rpm_target *= 1.0 - 0.85 * ramp(60.0),
-                    _ => {}
-                }
-                // Back on bottom after a connection the driller eases weight on over ~20 s.
-                self.wob += (wob_target - self.wob) * 0.15;
-                self.rpm += (rpm_target - self.rpm) * 0.3;
-                self.flow_in = FLOW_GPM;
-                let mut wob_effect = (self.wob / WOB_KLB).max(0.0);
-                if scenario == Scenario::Founder {
-                    // Past the founder point extra weight buries the cutters.
-                    wob_effect = wob_effect.min(1.0) * (1.0 - 0.3 * ramp(600.0));
-                }
-                rop = ROP_FT_H * k * wob_effect * (self.rpm / RPM).max(0.0).powf(0.6);
-                match scenario {
-                    Scenario::TwistOff | Scenario::StuckPipe => {
-                        let stop = if scenario == Scenario::TwistOff {
-                            1.0
-                        } else {
-                            ramp(20.0)
-                        };
-                        rop *= 1.0 - stop;
-                    }
-                    Scenario::PackOff => rop *= 1.0 - 0.3 * ramp(400.0),
-                    _ => {}
-                }
-                let advance = rop / 3_600.0;
-                self.hole_ft += advance;
-                self.bit_ft = self.hole_ft;
-                let drilled = drilled + advance;
-                // The crew keeps drilling through trouble rather than stopping for a connection
-                // inside a scenario's detection window.
-                let busy = s.is_some_and(|s| {
-                    s <= self.scenario.detect_within_secs().unwrap_or(0) as f64 + 300.0
-                });
-                self.activity = if drilled >= STAND_FT && !busy {
-                    Activity::Connection { secs: 0 }
-                } else {
-                    Activity::Drilling { drilled }
-                };
-            }
-            Activity::Connection { secs } => {
-                let c = secs as f64;
-                self.wob *= 0.5;
-                // 0–20 s pick up 30 ft; 20–40 pumps down; slips; 160–190 pumps up; ream down.
-                off_bottom = match secs {
-                    0..=19 => 1.5 * (c + 1.0),
-                    20..=189 => 30.0,
-                    190..=229 => 30.0 - 0.75 * (c - 189.0),
-                    _ => 0.0,
-                };
-                self.rpm = match secs {
-                    0..=9 => RPM * (1.0 - (c + 1.0) / 10.0),
-                    10..=189 => 0.0,
-                    _ => RPM * ((c - 189.0) / 10.0).min(1.0),
-                };
-                pumps = match secs {
-                    0..=19 => 1.0,
-                    20..=39 => 1.0 - (c - 19.0) / 20.0,
-                    40..=159 => 0.0,
-                    160..=179 => (c - 159.0) / 20.0,
-                    _ => 1.0,
-                };
-                in_slips = (45..150).contains(&secs);
-                self.flow_in = FLOW_GPM * pumps;
-                self.bit_ft = self.hole_ft - off_bottom.max(0.0);
-                self.activity = if secs + 1 >= CONNECTION_SECS {
-                    Activity::Drilling { drilled: 0.0 }
-                } else {
-                    Activity::Connection { secs: secs + 1 }
-                };
-            }
-        }
+        let motion = match self.activity {
+            Activity::Drilling { drilled } => self.drill(scenario, s, drilled),
+            Activity::Connection { secs } => self.connect(secs),
+        };
+        let mut flow_out = self.flowline(motion.pumps);
+        let trouble = self.trouble(scenario, s, &mut flow_out);
+        let packet = self.packet(scenario, s, &motion, &trouble, flow_out);
+        self.t += 1;
+        packet
+    }
 
-        // Flowline: holds ~6 bbl while circulating; drains to the pits when the pumps stop and
-        // refills from them when they start, with a ~15 s time constant.
+    /// One second on bottom: weight and speed ease to their targets, the bit advances, and a
+    /// stand drilled down calls a connection (not inside a scenario's detection window).
+    fn drill(&mut self, scenario: Scenario, s: Option<f64>, drilled: f64) -> Motion {
+        let mut wob_target = WOB_KLB;
+        let mut rpm_target = RPM;
+        let mut k = self.drillability();
+        match scenario {
+            Scenario::Founder => wob_target *= 1.0 + 0.5 * ramp(s, 600.0),
+            Scenario::PressureTransition => k *= 1.0 + ramp(s, 900.0),
+            Scenario::Kick => k *= 1.3,
+            Scenario::StuckPipe => rpm_target *= 1.0 - 0.85 * ramp(s, 60.0),
+            _ => {}
+        }
+        // Back on bottom after a connection the driller eases weight on over ~20 s.
+        self.wob += (wob_target - self.wob) * 0.15;
+        self.rpm += (rpm_target - self.rpm) * 0.3;
+        self.flow_in = FLOW_GPM;
+        let mut wob_effect = (self.wob / WOB_KLB).max(0.0);
+        if scenario == Scenario::Founder {
+            // Past the founder point extra weight buries the cutters.
+            wob_effect = wob_effect.min(1.0) * (1.0 - 0.3 * ramp(s, 600.0));
+        }
+        let mut rop = ROP_FT_H * k * wob_effect * (self.rpm / RPM).max(0.0).powf(0.6);
+        match scenario {
+            Scenario::TwistOff => rop = 0.0,
+            Scenario::StuckPipe => rop *= 1.0 - ramp(s, 20.0),
+            Scenario::PackOff => rop *= 1.0 - 0.3 * ramp(s, 400.0),
+            _ => {}
+        }
+        let advance = rop / 3_600.0;
+        self.hole_ft += advance;
+        self.bit_ft = self.hole_ft;
+        let drilled = drilled + advance;
+        // The crew keeps drilling through trouble rather than stopping for a connection
+        // inside a scenario's detection window.
+        let busy =
+            s.is_some_and(|s| s <= self.scenario.detect_within_secs().unwrap_or(0) as f64 + 300.0);
+        self.activity = if drilled >= STAND_FT && !busy {
+            Activity::Connection { secs: 0 }
+        } else {
+            Activity::Drilling { drilled }
+        };
+        Motion {
+            rop,
+            off_bottom: 0.0,
+            pumps: 1.0,
+            in_slips: false,
+        }
+    }
+
+    /// One second of a connection: 0–20 s pick up 30 ft; 20–40 pumps down; slips; 160–190 pumps
+    /// up; ream down.
+    fn connect(&mut self, secs: u64) -> Motion {
+        let c = secs as f64;
+        self.wob *= 0.5;
+        let off_bottom = match secs {
+            0..=19 => 1.5 * (c + 1.0),
+            20..=189 => 30.0,
+            190..=229 => 30.0 - 0.75 * (c - 189.0),
+            _ => 0.0,
+        };
+        self.rpm = match secs {
+            0..=9 => RPM * (1.0 - (c + 1.0) / 10.0),
+            10..=189 => 0.0,
+            _ => RPM * ((c - 189.0) / 10.0).min(1.0),
+        };
+        let pumps = match secs {
+            0..=19 => 1.0,
+            20..=39 => 1.0 - (c - 19.0) / 20.0,
+            40..=159 => 0.0,
+            160..=179 => (c - 159.0) / 20.0,
+            _ => 1.0,
+        };
+        self.flow_in = FLOW_GPM * pumps;
+        self.bit_ft = self.hole_ft - off_bottom.max(0.0);
+        self.activity = if secs + 1 >= CONNECTION_SECS {
+            Activity::Drilling { drilled: 0.0 }
+        } else {
+            Activity::Connection { secs: secs + 1 }
+        };
+        Motion {
+            rop: 0.0,
+            off_bottom,
+            pumps,
+            in_slips: (45..150).contains(&secs),
+        }
+    }
+
+    /// The flowline holds ~6 bbl while circulating; it drains to the pits when the pumps stop
+    /// and refills from them when they start, with a ~15 s time constant. Flow out, gpm.
+    fn flowline(&mut self, pumps: f64) -> f64 {
         let target_line = FLOWBACK_BBL * pumps;
         let moved = (self.flowline_bbl - target_line) / 15.0;
         self.flowline_bbl -= moved;
         self.pit_bbl += moved;
-        let mut flow_out = self.flow_in + moved * 42.0 * 60.0;
+        self.flow_in + moved * 42.0 * 60.0
+    }
 
-        let mut spp_factor = 1.0;
-        let mut torque_factor = 1.0;
-        let mut hook_delta = 0.0;
-        let mut gas = 0.5;
+    /// What the scenario's trouble does to the well this second (flow out and the pit changed
+    /// in place).
+    fn trouble(&mut self, scenario: Scenario, s: Option<f64>, flow_out: &mut f64) -> Trouble {
+        let mut t = Trouble {
+            spp_factor: 1.0,
+            torque_factor: 1.0,
+            hook_delta: 0.0,
+            gas: 0.5,
+        };
         match scenario {
             Scenario::Kick => {
                 let influx = s.map_or(0.0, |s| (1.0 * s).min(150.0));
-                flow_out += influx;
+                *flow_out += influx;
                 self.pit_bbl += influx / 42.0 / 60.0;
-                spp_factor -= influx / FLOW_GPM * 0.1;
-                gas += 6.0 * ramp(240.0);
+                t.spp_factor -= influx / FLOW_GPM * 0.1;
+                t.gas += 6.0 * ramp(s, 240.0);
             }
             Scenario::LostCirculation => {
                 let loss = s.map_or(0.0, |s| (1.5 * s).min(0.3 * FLOW_GPM));
-                flow_out -= loss;
+                *flow_out -= loss;
                 self.pit_bbl -= loss / 42.0 / 60.0;
-                spp_factor -= loss / FLOW_GPM * 0.15;
+                t.spp_factor -= loss / FLOW_GPM * 0.15;
             }
             Scenario::PackOff => {
-                spp_factor += 0.25 * ramp(400.0);
-                torque_factor += 0.3 * ramp(400.0) * (1.0 + 0.3 * self.rng.random::<f64>());
-                flow_out -= 0.05 * FLOW_GPM * ramp(400.0);
+                t.spp_factor += 0.25 * ramp(s, 400.0);
+                t.torque_factor += 0.3 * ramp(s, 400.0) * (1.0 + 0.3 * self.rng.random::<f64>());
+                *flow_out -= 0.05 * FLOW_GPM * ramp(s, 400.0);
             }
-            Scenario::Washout => spp_factor -= 0.3 * ramp(1_200.0),
+            Scenario::Washout => t.spp_factor -= 0.3 * ramp(s, 1_200.0),
             Scenario::TwistOff => {
-                spp_factor -= 0.15;
-                torque_factor = 0.35;
+                t.spp_factor -= 0.15;
+                t.torque_factor = 0.35;
                 // The BHA below the break: ~600 ft of collars, 46 klb buoyed.
-                hook_delta = -46.0;
+                t.hook_delta = -46.0;
                 self.wob = 0.0;
             }
-            Scenario::StuckPipe => torque_factor += 0.8 * ramp(40.0),
-            Scenario::PressureTransition => gas += 2.5 * ramp(900.0),
+            Scenario::StuckPipe => t.torque_factor += 0.8 * ramp(s, 40.0),
+            Scenario::PressureTransition => t.gas += 2.5 * ramp(s, 900.0),
             _ => {}
         }
+        t
+    }
 
+    /// The sensors' readings of this second, with their noise.
+    fn packet(
+        &mut self,
+        scenario: Scenario,
+        s: Option<f64>,
+        motion: &Motion,
+        trouble: &Trouble,
+        flow_out: f64,
+    ) -> WitsPacket {
         let rotating = self.rpm > 5.0;
-        let wob = if off_bottom > 0.5 { 0.0 } else { self.wob };
+        let wob = if motion.off_bottom > 0.5 {
+            0.0
+        } else {
+            self.wob
+        };
         let torque = if rotating {
-            (2.0 + self.hole_ft / 5_000.0 + 0.25 * wob) * torque_factor
+            (2.0 + self.hole_ft / 5_000.0 + 0.25 * wob) * trouble.torque_factor
         } else {
             0.0
         };
         let q = self.flow_in / FLOW_GPM;
         let spp = if self.flow_in > 0.0 {
-            (2_600.0 + 0.02 * self.hole_ft + 8.0 * wob) * q.powf(1.86) * spp_factor
+            (2_600.0 + 0.02 * self.hole_ft + 8.0 * wob) * q.powf(1.86) * trouble.spp_factor
         } else {
             0.0
         };
         let string = STRING_KLB_PER_FT * self.bit_ft;
-        let hookload = if in_slips {
+        let hookload = if motion.in_slips {
             BLOCK_KLB
         } else {
-            BLOCK_KLB + string - wob + hook_delta
+            BLOCK_KLB + string - wob + trouble.hook_delta
         };
-
-        let timestamp = self.start + Duration::seconds(self.t as i64);
-        let spm = SPM_PER_PUMP * pumps;
-        let packet = WitsPacket {
-            timestamp,
+        let spm = SPM_PER_PUMP * motion.pumps;
+        WitsPacket {
+            timestamp: self.start + Duration::seconds(self.t as i64),
             bit_depth_ft: Some(self.bit_ft),
             hole_depth_ft: Some(self.hole_ft),
             hole_depth_tvd_ft: Some(self.hole_ft),
-            block_position_ft: Some(60.0 + off_bottom),
-            rop_ft_h: Some((rop * (1.0 + self.noise(0.05))).max(0.0)),
+            block_position_ft: Some(60.0 + motion.off_bottom),
+            rop_ft_h: Some((motion.rop * (1.0 + self.noise(0.05))).max(0.0)),
             hookload_klb: Some(hookload + self.noise(1.0)),
             wob_klb: Some((wob + self.noise(0.4)).max(0.0)),
             torque_kftlbf: Some(if rotating {
@@ -310,17 +342,36 @@ impl Simulator {
             mud_density_in_ppg: Some(10.0),
             mud_density_out_ppg: Some(
                 10.0 - if scenario == Scenario::Kick {
-                    0.2 * ramp(240.0)
+                    0.2 * ramp(s, 240.0)
                 } else {
                     0.0
                 },
             ),
-            gas_pct: Some((gas + self.noise(0.05)).max(0.0)),
+            gas_pct: Some((trouble.gas + self.noise(0.05)).max(0.0)),
             ..WitsPacket::default()
-        };
-        self.t += 1;
-        packet
+        }
     }
+}
+
+/// How far a trouble that takes `secs` to develop has come, 0 to 1 (0 before the onset).
+fn ramp(since_onset: Option<f64>, secs: f64) -> f64 {
+    since_onset.map_or(0.0, |s| (s / secs).min(1.0))
+}
+
+/// How the rig moved this second.
+struct Motion {
+    rop: f64,
+    off_bottom: f64,
+    pumps: f64,
+    in_slips: bool,
+}
+
+/// What the trouble did this second.
+struct Trouble {
+    spp_factor: f64,
+    torque_factor: f64,
+    hook_delta: f64,
+    gas: f64,
 }
 
 impl Iterator for Simulator {
