@@ -27,7 +27,7 @@ fn add_rigs(conn: &mut PgConnection) {
             key_id: &key,
             key_hash: "unused",
         };
-        sairen::hub::db::rigs::insert(conn, &new).expect("rig");
+        sairen::hub::db::rigs::register(conn, &new, "bench").expect("rig");
     }
 }
 
@@ -137,7 +137,7 @@ fn sync_of_50k_episodes() {
             key_id: &key_id,
             key_hash: &phc,
         };
-        sairen::hub::db::rigs::insert(&mut conn, &new).expect("rig");
+        sairen::hub::db::rigs::register(&mut conn, &new, "bench").expect("rig");
         keys.push(format!("sk-fleet-{key_id}.{secret}"));
     }
     let version = http(&hub.addr, "GET", "/api/fleet/health", &[], b"")

@@ -1,6 +1,6 @@
 //! `sairen admin`: the registry client, over the hub's HTTP API.
 
-use crate::hub::api::registry::{RegisteredRig, RigDetail, RigSummary};
+use crate::fleet::{RegisteredRig, RigDetail, RigSummary};
 use crate::web::Secret;
 use awc::http::StatusCode;
 use clap::Subcommand;
@@ -160,7 +160,7 @@ fn rig_table(rigs: &[RigSummary]) -> String {
             r.rig_id.clone(),
             r.well_id.clone(),
             r.field.clone(),
-            r.status.clone(),
+            r.status.to_string(),
             when(r.last_seen),
             r.event_count.to_string(),
             r.library_version

@@ -21,7 +21,7 @@ fn add_rig(conn: &mut PgConnection, rig: &str) {
         key_id: &format!("k{rig}"),
         key_hash: "unused",
     };
-    db::rigs::insert(conn, &new)
+    db::rigs::register(conn, &new, "test")
         .expect("insert rig")
         .expect("new rig");
 }

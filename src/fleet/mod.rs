@@ -5,9 +5,11 @@ mod episode;
 mod event;
 pub mod features;
 mod ids;
+mod registry;
 
 pub use episode::{
     episode_from_event, resolution_summary, EpisodeMetrics, FleetEpisode, LibraryResponse,
 };
 pub use event::{outcome_value, EventOutcome, FleetEvent, HistorySnapshot, OutcomeUpdate};
 pub use ids::{EventId, IdError, RigId};
+pub use registry::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigStatus, RigSummary};

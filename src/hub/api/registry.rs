@@ -1,54 +1,13 @@
 //! The rig registry: register, list, show, revoke (admin only).
 
 use super::{with_db, ApiError};
-use crate::fleet::RigId;
+use crate::fleet::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigSummary};
 use crate::hub::auth::{AdminAuth, RigKey};
 use crate::hub::db::models::{EventRow, NewRig, RigRow};
 use crate::hub::db::{self, DbError};
 use crate::hub::intake;
 use crate::hub::state::AppState;
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-/// Body of `POST /api/fleet/rigs/register`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRig {
-    /// The new rig's id.
-    pub rig_id: RigId,
-    /// The well it is drilling.
-    pub well_id: String,
-    /// The field it is in.
-    pub field: String,
-}
-
-/// A rig as the registry shows it (never its key).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RigSummary {
-    /// Rig id.
-    pub rig_id: String,
-    /// Well id.
-    pub well_id: String,
-    /// Field.
-    pub field: String,
-    /// `active` or `revoked`.
-    pub status: String,
-    /// Public half of its key, to match against rig configuration.
-    pub key_id: String,
-    /// When registered.
-    pub registered_at: DateTime<Utc>,
-    /// When revoked.
-    pub revoked_at: Option<DateTime<Utc>>,
-    /// Last authenticated request.
-    pub last_seen: Option<DateTime<Utc>>,
-    /// Last library sync.
-    pub last_sync: Option<DateTime<Utc>>,
-    /// Library version it last synced to.
-    pub library_version: Option<i64>,
-    /// Events accepted from it.
-    pub event_count: i64,
-}
 
 impl From<RigRow> for RigSummary {
     fn from(r: RigRow) -> Self {
@@ -66,43 +25,6 @@ impl From<RigRow> for RigSummary {
             event_count: r.event_count,
         }
     }
-}
-
-/// The answer to a registration: the only time the key is ever shown.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RegisteredRig {
-    /// The rig as stored.
-    pub rig: RigSummary,
-    /// The full API key; the hub keeps only its hash.
-    pub api_key: String,
-    /// What to do with the key.
-    pub note: String,
-}
-
-/// A rig with its latest events.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RigDetail {
-    /// The rig.
-    pub rig: RigSummary,
-    /// Its latest 20 events, newest first.
-    pub recent_events: Vec<EventBrief>,
-}
-
-/// One line about an event.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EventBrief {
-    /// Event id.
-    pub id: String,
-    /// Category.
-    pub category: String,
-    /// Risk level.
-    pub risk_level: String,
-    /// Outcome kind.
-    pub outcome: String,
-    /// Depth at the advisory.
-    pub depth_ft: f64,
-    /// When it happened.
-    pub occurred_at: DateTime<Utc>,
 }
 
 impl From<EventRow> for EventBrief {
@@ -128,23 +50,21 @@ pub async fn register(
     intake::check_label("well_id", &body.well_id)?;
     intake::check_label("field", &body.field)?;
     let rig_id = body.rig_id.clone();
-    let (row, key) = with_db(&state, move |conn| -> Result<(Option<RigRow>, RigKey), ApiError> {
-        let key = RigKey::generate();
-        let key_hash = key.hash()?;
-        let new = NewRig {
-            rig_id: body.rig_id.as_str(),
-            well_id: &body.well_id,
-            field: &body.field,
-            key_id: key.key_id(),
-            key_hash: &key_hash,
-        };
-        let row = db::rigs::insert(conn, &new)?;
-        if row.is_some() {
-            let detail = serde_json::json!({"well_id": body.well_id, "field": body.field, "key_id": key.key_id()});
-            db::rigs::audit(conn, "admin", "register", Some(body.rig_id.as_str()), detail)?;
-        }
-        Ok((row, key))
-    })
+    let (row, key) = with_db(
+        &state,
+        move |conn| -> Result<(Option<RigRow>, RigKey), ApiError> {
+            let key = RigKey::generate();
+            let key_hash = key.hash()?;
+            let new = NewRig {
+                rig_id: body.rig_id.as_str(),
+                well_id: &body.well_id,
+                field: &body.field,
+                key_id: key.key_id(),
+                key_hash: &key_hash,
+            };
+            Ok((db::rigs::register(conn, &new, "admin")?, key))
+        },
+    )
     .await?;
     let row = row.ok_or_else(|| {
         ApiError::Conflict(format!(
@@ -200,23 +120,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lookup = id.clone();
-    let result = with_db(
-        &state,
-        move |conn| -> Result<Option<(RigRow, bool)>, DbError> {
-            let result = db::rigs::revoke(conn, &lookup)?;
-            if let Some((_, true)) = &result {
-                db::rigs::audit(
-                    conn,
-                    "admin",
-                    "revoke",
-                    Some(&lookup),
-                    serde_json::json!({}),
-                )?;
-            }
-            Ok(result)
-        },
-    )
-    .await?;
+    let result = with_db(&state, move |conn| db::rigs::revoke(conn, &lookup, "admin")).await?;
     let (row, newly) = result.ok_or_else(|| ApiError::NotFound(format!("no rig {id}")))?;
     state.keys.forget_rig(&id);
     if newly {

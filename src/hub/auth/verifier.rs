@@ -3,7 +3,7 @@
 
 use super::keys::RigKey;
 use super::AuthError;
-use crate::fleet::RigId;
+use crate::fleet::{RigId, RigStatus};
 use crate::hub::db::{self, DbError, DbPool};
 use crate::hub::watch::HubWatch;
 use std::collections::HashMap;
@@ -141,7 +141,7 @@ impl KeyVerifier {
             db::rigs::key_for(&mut conn, key.key_id())?
         };
         let row = row.ok_or(AuthError::UnknownKey)?;
-        if row.status != "active" {
+        if row.status != RigStatus::Active {
             self.forget_key(key.key_id());
             return Err(AuthError::Revoked(row.rig_id));
         }

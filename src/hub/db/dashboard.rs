@@ -15,7 +15,7 @@ pub const INACTIVE_AFTER_HOURS: i64 = 48;
 
 /// A rig as the dashboard lists it.
 #[derive(Debug, Clone, Serialize, QueryableByName)]
-pub struct RigSummary {
+pub struct RigOverview {
     /// The rig's id.
     #[diesel(sql_type = Text)]
     pub rig_id: String,
@@ -73,7 +73,7 @@ pub struct FleetSummary {
     /// When these figures were read.
     pub generated_at: DateTime<Utc>,
     /// Every registered rig.
-    pub rigs: Vec<RigSummary>,
+    pub rigs: Vec<RigOverview>,
     /// Rigs by status.
     pub rig_status: Vec<NamedCount>,
     /// Events ever received.
@@ -141,7 +141,7 @@ const RIGS_SQL: &str = "SELECT rig_id, well_id, field, \
      FROM rigs";
 
 /// Every rig with its derived status, busiest first.
-pub fn rigs(conn: &mut PgConnection) -> Result<Vec<RigSummary>, DbError> {
+pub fn rigs(conn: &mut PgConnection) -> Result<Vec<RigOverview>, DbError> {
     Ok(
         diesel::sql_query(format!("{RIGS_SQL} ORDER BY event_count DESC, rig_id"))
             .bind::<diesel::sql_types::Integer, _>(INACTIVE_AFTER_HOURS as i32)
@@ -150,7 +150,7 @@ pub fn rigs(conn: &mut PgConnection) -> Result<Vec<RigSummary>, DbError> {
 }
 
 /// One rig with its derived status, if registered.
-pub fn rig(conn: &mut PgConnection, rig_id: &str) -> Result<Option<RigSummary>, DbError> {
+pub fn rig(conn: &mut PgConnection, rig_id: &str) -> Result<Option<RigOverview>, DbError> {
     Ok(diesel::sql_query(format!("{RIGS_SQL} WHERE rig_id = $2"))
         .bind::<diesel::sql_types::Integer, _>(INACTIVE_AFTER_HOURS as i32)
         .bind::<Text, _>(rig_id)
@@ -446,7 +446,7 @@ pub fn outcomes_by_category(
 
 /// One event as the rig page lists it.
 #[derive(Debug, Clone, Serialize, QueryableByName)]
-pub struct EventRow {
+pub struct EventListing {
     /// Event id.
     #[diesel(sql_type = Text)]
     pub id: String,
@@ -481,7 +481,7 @@ pub fn rig_events(
     conn: &mut PgConnection,
     rig_id: &str,
     limit: i64,
-) -> Result<Vec<EventRow>, DbError> {
+) -> Result<Vec<EventListing>, DbError> {
     Ok(diesel::sql_query(
         "SELECT id, category, risk_level, outcome, outcome_text, payload->>'notes' AS notes, \
                 campaign, depth_ft, occurred_at \

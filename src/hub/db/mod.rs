@@ -10,6 +10,7 @@ pub mod models;
 mod pool;
 pub mod rigs;
 pub mod schema;
+mod sql_types;
 pub mod status;
 
 pub use migrate::{revert_all_migrations, run_migrations};

@@ -1,6 +1,7 @@
 //! Rows as diesel reads and writes them.
 
 use super::schema::{events, rigs};
+use crate::fleet::RigStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -18,8 +19,9 @@ pub struct RigRow {
     pub key_id: String,
     /// argon2 PHC hash of the key's secret.
     pub key_hash: String,
-    /// `active` or `revoked`.
-    pub status: String,
+    /// Active or revoked.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: RigStatus,
     /// When it was registered.
     pub registered_at: DateTime<Utc>,
     /// When it was revoked, if it was.
@@ -55,13 +57,14 @@ pub struct NewRig<'a> {
 /// What authentication needs to know about a key id.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = rigs, check_for_backend(diesel::pg::Pg))]
-pub struct RigKey {
+pub struct KeyRow {
     /// The rig the key belongs to.
     pub rig_id: String,
     /// argon2 PHC hash of the secret.
     pub key_hash: String,
-    /// `active` or `revoked`.
-    pub status: String,
+    /// Active or revoked.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: RigStatus,
 }
 
 /// An event about to be stored.

@@ -1,20 +1,33 @@
 //! The rig registry.
 
-use super::models::{NewRig, RigKey, RigRow};
+use super::models::{KeyRow, NewRig, RigRow};
 use super::schema::{audit_log, rigs};
 use super::DbError;
+use crate::fleet::RigStatus;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel::PgConnection;
 
-/// Register a rig; `None` when its id (or, astronomically unlikely, its key id) is taken.
-pub fn insert(conn: &mut PgConnection, new: &NewRig<'_>) -> Result<Option<RigRow>, DbError> {
-    Ok(diesel::insert_into(rigs::table)
-        .values(new)
-        .on_conflict_do_nothing()
-        .returning(RigRow::as_returning())
-        .get_result(conn)
-        .optional()?)
+/// Register a rig and write its audit row, in one transaction; `None` (and no audit row) when
+/// its id (or, astronomically unlikely, its key id) is taken.
+pub fn register(
+    conn: &mut PgConnection,
+    new: &NewRig<'_>,
+    actor: &str,
+) -> Result<Option<RigRow>, DbError> {
+    conn.transaction(|conn| {
+        let row = diesel::insert_into(rigs::table)
+            .values(new)
+            .on_conflict_do_nothing()
+            .returning(RigRow::as_returning())
+            .get_result(conn)
+            .optional()?;
+        if row.is_some() {
+            let detail = serde_json::json!({"well_id": new.well_id, "field": new.field, "key_id": new.key_id});
+            audit(conn, actor, "register", Some(new.rig_id), detail)?;
+        }
+        Ok(row)
+    })
 }
 
 /// Every registered rig, revoked ones too, by id.
@@ -35,29 +48,41 @@ pub fn find(conn: &mut PgConnection, rig_id: &str) -> Result<Option<RigRow>, DbE
 }
 
 /// The rig a key id belongs to: one indexed lookup, whatever the number of rigs.
-pub fn key_for(conn: &mut PgConnection, key_id: &str) -> Result<Option<RigKey>, DbError> {
+pub fn key_for(conn: &mut PgConnection, key_id: &str) -> Result<Option<KeyRow>, DbError> {
     Ok(rigs::table
         .filter(rigs::key_id.eq(key_id))
-        .select(RigKey::as_select())
+        .select(KeyRow::as_select())
         .first(conn)
         .optional()?)
 }
 
-/// Revoke a rig. Returns the row and whether this call revoked it (false: it already was).
-pub fn revoke(conn: &mut PgConnection, rig_id: &str) -> Result<Option<(RigRow, bool)>, DbError> {
+/// Revoke a rig and write its audit row, in one transaction. Returns the row and whether this
+/// call revoked it (false: it already was, and no audit row is written).
+pub fn revoke(
+    conn: &mut PgConnection,
+    rig_id: &str,
+    actor: &str,
+) -> Result<Option<(RigRow, bool)>, DbError> {
     conn.transaction(|conn| {
-        let changed = diesel::update(rigs::table.find(rig_id).filter(rigs::status.eq("active")))
-            .set((
-                rigs::status.eq("revoked"),
-                rigs::revoked_at.eq(Some(Utc::now())),
-            ))
-            .execute(conn)?;
+        let changed = diesel::update(
+            rigs::table
+                .find(rig_id)
+                .filter(rigs::status.eq(RigStatus::Active.as_str())),
+        )
+        .set((
+            rigs::status.eq(RigStatus::Revoked.as_str()),
+            rigs::revoked_at.eq(Some(Utc::now())),
+        ))
+        .execute(conn)?;
+        if changed == 1 {
+            audit(conn, actor, "revoke", Some(rig_id), serde_json::json!({}))?;
+        }
         Ok(find(conn, rig_id)?.map(|row| (row, changed == 1)))
     })
 }
 
 /// Record who did what to the registry.
-pub fn audit(
+fn audit(
     conn: &mut PgConnection,
     actor: &str,
     action: &str,

@@ -7,7 +7,7 @@ use crate::charts::{self, Bar, Point, Series};
 use crate::drilling::AnomalyCategory;
 use crate::hub::api::with_db;
 use crate::hub::auth::PageAuth;
-use crate::hub::db::dashboard::{self, RigSummary, DEPTH_BAND_FT};
+use crate::hub::db::dashboard::{self, RigOverview, DEPTH_BAND_FT};
 use crate::hub::db::DbError;
 use crate::hub::state::AppState;
 use crate::web::ApiError;
@@ -31,8 +31,8 @@ pub async fn index() -> HttpResponse {
         .finish()
 }
 
-fn rig_row(r: &RigSummary, now: DateTime<Utc>) -> RigRow {
-    RigRow {
+fn rig_row(r: &RigOverview, now: DateTime<Utc>) -> RigListItem {
+    RigListItem {
         rig_id: r.rig_id.clone(),
         well_id: r.well_id.clone(),
         field: r.field.clone(),

@@ -99,7 +99,7 @@ pub struct MessagePage {
 
 /// One rig row of the overview.
 #[derive(Debug, Clone)]
-pub struct RigRow {
+pub struct RigListItem {
     /// Id (links to its page).
     pub rig_id: String,
     /// Well.
@@ -127,7 +127,7 @@ pub struct OverviewPage {
     /// Headline figures.
     pub tiles: Vec<Tile>,
     /// Every rig.
-    pub rigs: Vec<RigRow>,
+    pub rigs: Vec<RigListItem>,
     /// Events per day, categories, outcomes.
     pub charts: Vec<Chart>,
 }
@@ -160,7 +160,7 @@ pub struct RigPage {
     /// Frame.
     pub page: Chrome,
     /// The rig.
-    pub rig: RigRow,
+    pub rig: RigListItem,
     /// Headline figures.
     pub tiles: Vec<Tile>,
     /// Timeline and categories.
