@@ -7,7 +7,7 @@ use crate::hub::db::library::{self, SyncAnswer, SyncRecord};
 use crate::hub::state::AppState;
 use actix_web::http::header::{ETag, EntityTag, IfNoneMatch};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -99,27 +99,7 @@ pub async fn sync(
 ) -> Result<HttpResponse, ApiError> {
     let since = parse_since(query.since.as_deref())?;
     let rig = auth.rig_id.to_string();
-    // The common case, a rig that is up to date, is answered from memory: no database work
-    // while the change watch is live (the sync log is written off the request path).
-    let version = current_version(&state).await?;
-    let unchanged = since == Some(version) || none_match(&req, &etag(&rig, since, version));
-    let total = if unchanged {
-        total_at(&state, version).await?
-    } else {
-        None
-    };
-    let answer = match total {
-        Some(total) => SyncAnswer::NotModified { version, total },
-        None => {
-            let reader = rig.clone();
-            with_db(&state, move |conn| {
-                library::read_for_rig(conn, &reader, since)
-            })
-            .await?
-        }
-    };
-    let at = Utc::now();
-    let (response, record) = match answer {
+    let (response, served) = match answer(&req, &state, &rig, since).await? {
         SyncAnswer::BeyondVersion { version } => {
             return Err(ApiError::bad_request(
                 format!(
@@ -130,67 +110,129 @@ pub async fn sync(
             ))
         }
         SyncAnswer::NotModified { version, total } => {
-            let response = HttpResponse::NotModified()
-                .insert_header(ETag(etag(&rig, since, version)))
-                .insert_header(("X-Library-Version", version.to_string()))
-                .insert_header(("X-Total-Episodes", total.to_string()))
-                .insert_header(("X-Delta-Count", "0"))
-                .finish();
-            let record = SyncRecord {
-                rig_id: rig,
-                since,
-                served_version: version,
-                delta_count: 0,
-                pruned_count: 0,
-                full: false,
-                not_modified: true,
-                at,
-            };
-            (response, record)
+            let mut builder = HttpResponse::NotModified();
+            library_headers(&mut builder, &rig, since, version, total, 0);
+            (builder.finish(), Served::nothing(version))
         }
         SyncAnswer::Changes(view) => {
             state.library_totals.put(view.version, view.total);
-            let mut builder = HttpResponse::build(StatusCode::OK);
-            builder
-                .insert_header(ETag(etag(&rig, since, view.version)))
-                .insert_header(("X-Library-Version", view.version.to_string()))
-                .insert_header(("X-Total-Episodes", view.total.to_string()))
-                .insert_header(("X-Delta-Count", view.episodes.len().to_string()));
-            let (delta_count, pruned_count) =
-                (counts(view.episodes.len()), counts(view.pruned_ids.len()));
-            let (version, full) = (view.version, view.full);
-            // The stored episode JSON goes out as it is, streamed: each episode's text is
-            // dropped once sent, so a request never holds more than one copy of the library.
-            let head = format!("{{\"version\":{version},\"full\":{full},\"episodes\":[");
-            let mut tail = b"],\"pruned_ids\":".to_vec();
-            serde_json::to_writer(&mut tail, &view.pruned_ids)
-                .map_err(|e| ApiError::Internal(format!("encoding tombstones: {e}")))?;
-            tail.extend_from_slice(
-                format!(",\"total_fleet_episodes\":{}}}", view.total).as_bytes(),
-            );
-            let episodes = view.episodes.into_iter().enumerate().flat_map(|(i, text)| {
-                let comma = (i > 0).then(|| b",".to_vec());
-                comma.into_iter().chain(std::iter::once(text.into_bytes()))
-            });
-            let pieces = std::iter::once(head.into_bytes())
-                .chain(episodes)
-                .chain(std::iter::once(tail));
-            let response = streamed_response(&req, builder, pieces)?;
-            let record = SyncRecord {
-                rig_id: rig,
-                since,
-                served_version: version,
-                delta_count,
-                pruned_count,
-                full,
-                not_modified: false,
-                at,
-            };
-            (response, record)
+            changes(&req, &rig, since, view)?
         }
     };
-    state.sync_log.record(record);
+    state.sync_log.record(SyncRecord {
+        rig_id: rig,
+        since,
+        served_version: served.version,
+        delta_count: served.delta_count,
+        pruned_count: served.pruned_count,
+        full: served.full,
+        not_modified: served.not_modified,
+        at: Utc::now(),
+    });
     Ok(response)
+}
+
+/// The answer to (rig, since) now. The common case, a rig that is up to date, is answered from
+/// memory: no database work while the change watch is live (the sync log is written off the
+/// request path).
+async fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    rig: &str,
+    since: Option<i64>,
+) -> Result<SyncAnswer, ApiError> {
+    let version = current_version(state).await?;
+    let unchanged = since == Some(version) || none_match(req, &etag(rig, since, version));
+    if unchanged {
+        if let Some(total) = total_at(state, version).await? {
+            return Ok(SyncAnswer::NotModified { version, total });
+        }
+    }
+    let reader = rig.to_owned();
+    Ok(with_db(state, move |conn| {
+        library::read_for_rig(conn, &reader, since)
+    })
+    .await?)
+}
+
+/// What a sync answer served, for the sync log.
+struct Served {
+    version: i64,
+    delta_count: i32,
+    pruned_count: i32,
+    full: bool,
+    not_modified: bool,
+}
+
+impl Served {
+    fn nothing(version: i64) -> Self {
+        Self {
+            version,
+            delta_count: 0,
+            pruned_count: 0,
+            full: false,
+            not_modified: true,
+        }
+    }
+}
+
+/// The headers every sync answer carries: its ETag and the library's figures.
+fn library_headers(
+    builder: &mut HttpResponseBuilder,
+    rig: &str,
+    since: Option<i64>,
+    version: i64,
+    total: i64,
+    delta: usize,
+) {
+    builder
+        .insert_header(ETag(etag(rig, since, version)))
+        .insert_header(("X-Library-Version", version.to_string()))
+        .insert_header(("X-Total-Episodes", total.to_string()))
+        .insert_header(("X-Delta-Count", delta.to_string()));
+}
+
+/// A 200 with the changed episodes. The stored episode JSON goes out as it is, streamed: each
+/// episode's text is dropped once sent, so a request never holds more than one copy of the
+/// library.
+fn changes(
+    req: &HttpRequest,
+    rig: &str,
+    since: Option<i64>,
+    view: library::LibraryView,
+) -> Result<(HttpResponse, Served), ApiError> {
+    let mut builder = HttpResponse::build(StatusCode::OK);
+    library_headers(
+        &mut builder,
+        rig,
+        since,
+        view.version,
+        view.total,
+        view.episodes.len(),
+    );
+    let served = Served {
+        version: view.version,
+        delta_count: counts(view.episodes.len()),
+        pruned_count: counts(view.pruned_ids.len()),
+        full: view.full,
+        not_modified: false,
+    };
+    let head = format!(
+        "{{\"version\":{},\"full\":{},\"episodes\":[",
+        view.version, view.full
+    );
+    let mut tail = b"],\"pruned_ids\":".to_vec();
+    serde_json::to_writer(&mut tail, &view.pruned_ids)
+        .map_err(|e| ApiError::Internal(format!("encoding tombstones: {e}")))?;
+    tail.extend_from_slice(format!(",\"total_fleet_episodes\":{}}}", view.total).as_bytes());
+    let episodes = view.episodes.into_iter().enumerate().flat_map(|(i, text)| {
+        let comma = (i > 0).then(|| b",".to_vec());
+        comma.into_iter().chain(std::iter::once(text.into_bytes()))
+    });
+    let pieces = std::iter::once(head.into_bytes())
+        .chain(episodes)
+        .chain(std::iter::once(tail));
+    Ok((streamed_response(req, builder, pieces)?, served))
 }
 
 /// The library's make-up: by category, outcome and rig, and a score histogram.

@@ -182,61 +182,19 @@ fn curate_event(
             return Ok(Curated::Skipped);
         }
     };
-    let category = event.advisory.category.as_str().to_owned();
-    // Which episode does this event belong to: the one it is already in (its outcome changed),
-    // a duplicate's, or a new one of its own?
-    let (episode_id, sources, kind) = if let Some(row) = lib::episode_with_event(conn, id)? {
-        (row.id, row.source_event_ids, Curated::Updated)
-    } else {
-        let window = settings.dedup_window;
-        let candidates = lib::dedup_candidates(
-            conn,
-            event.rig_id.as_str(),
-            &category,
-            event.timestamp - window,
-            event.timestamp + window,
-        )?;
-        let duplicate = candidates.into_iter().find(|row| {
-            serde_json::from_value::<FleetEpisode>(row.payload.clone())
-                .is_ok_and(|ep| is_duplicate(&ep, &event, settings))
-        });
-        match duplicate {
-            Some(row) => {
-                let mut sources = row.source_event_ids;
-                sources.push(id.to_owned());
-                (row.id, sources, Curated::Merged)
-            }
-            None => (
-                id.to_owned(),
-                vec![id.to_owned()],
-                Curated::New(category.clone()),
-            ),
-        }
-    };
-
-    let mut members: Vec<FleetEvent> = if sources.len() == 1 {
+    let home = place(conn, id, &event, settings)?;
+    let category = event.advisory.category.as_str();
+    let members = if home.sources.len() == 1 {
         vec![event]
     } else {
-        lib::event_payloads(conn, &sources)?
+        lib::event_payloads(conn, &home.sources)?
             .into_iter()
             .filter_map(|p| parse_event(p).ok())
             .collect()
     };
-    members.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
-    let Some((first, rest)) = members.split_first() else {
-        return Err(DbError::Encode(format!(
-            "episode {episode_id} has no readable events"
-        )));
-    };
-    let mut episode = episode_from_event(first);
-    for e in rest {
-        merge_event(&mut episode, e);
-    }
-    episode.id = episode_id;
-
-    let is_new = matches!(kind, Curated::New(_));
-    let add = i64::from(is_new);
-    let in_category = counts.get(&category).copied().unwrap_or(0) + add;
+    let mut episode = build_episode(&home.episode_id, members)?;
+    let add = i64::from(matches!(home.kind, Curated::New(_)));
+    let in_category = counts.get(category).copied().unwrap_or(0) + add;
     let total = counts.values().sum::<i64>() + add;
     let share = if total > 0 {
         in_category as f64 / total as f64
@@ -252,16 +210,84 @@ fn curate_event(
         category_share: share,
     };
     episode.score = score(&inputs, settings).total;
-
     let payload = serde_json::to_value(&episode).map_err(|e| DbError::Encode(e.to_string()))?;
     lib::upsert(
         conn,
         &EpisodeWrite {
             episode: &episode,
             payload,
-            sources: &sources,
+            sources: &home.sources,
         },
     )?;
     lib::mark_curated(conn, id, None)?;
-    Ok(kind)
+    Ok(home.kind)
+}
+
+/// The episode an event belongs to, with every event in it.
+struct Home {
+    episode_id: String,
+    sources: Vec<String>,
+    kind: Curated,
+}
+
+/// Which episode does this event belong to: the one it is already in (its outcome changed), a
+/// duplicate's, or a new one of its own?
+fn place(
+    conn: &mut PgConnection,
+    id: &str,
+    event: &FleetEvent,
+    settings: &CuratorSettings,
+) -> Result<Home, DbError> {
+    if let Some(row) = lib::episode_with_event(conn, id)? {
+        return Ok(Home {
+            episode_id: row.id,
+            sources: row.source_event_ids,
+            kind: Curated::Updated,
+        });
+    }
+    let category = event.advisory.category.as_str();
+    let window = settings.dedup_window;
+    let candidates = lib::dedup_candidates(
+        conn,
+        event.rig_id.as_str(),
+        category,
+        event.timestamp - window,
+        event.timestamp + window,
+    )?;
+    let duplicate = candidates.into_iter().find(|row| {
+        serde_json::from_value::<FleetEpisode>(row.payload.clone())
+            .is_ok_and(|ep| is_duplicate(&ep, event, settings))
+    });
+    Ok(match duplicate {
+        Some(row) => {
+            let mut sources = row.source_event_ids;
+            sources.push(id.to_owned());
+            Home {
+                episode_id: row.id,
+                sources,
+                kind: Curated::Merged,
+            }
+        }
+        None => Home {
+            episode_id: id.to_owned(),
+            sources: vec![id.to_owned()],
+            kind: Curated::New(category.to_owned()),
+        },
+    })
+}
+
+/// One episode from its events, oldest first, under the episode's id.
+fn build_episode(episode_id: &str, mut members: Vec<FleetEvent>) -> Result<FleetEpisode, DbError> {
+    members.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then_with(|| a.id.cmp(&b.id)));
+    let Some((first, rest)) = members.split_first() else {
+        return Err(DbError::Encode(format!(
+            "episode {episode_id} has no readable events"
+        )));
+    };
+    let mut episode = episode_from_event(first);
+    for e in rest {
+        merge_event(&mut episode, e);
+    }
+    episode.id = episode_id.to_owned();
+    Ok(episode)
 }

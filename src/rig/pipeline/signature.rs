@@ -6,7 +6,7 @@
 use super::baseline::{Baseline, Signal};
 use super::history::Entry;
 use super::thresholds::Thresholds;
-use crate::drilling::{AnomalyCategory, PhysicsEvidence, RigState};
+use crate::drilling::{AnomalyCategory, DrillingMetrics, PhysicsEvidence, RigState, WitsPacket};
 
 /// Below this ROP the bit is not advancing, ft/h.
 const STALLED_ROP_FT_H: f64 = 2.0;
@@ -146,139 +146,27 @@ pub fn read(
     baseline: &Baseline,
     th: &Thresholds,
 ) -> Option<Reading> {
-    let (p, m) = (&entry.snapshot.packet, &entry.snapshot.metrics);
-    if !entry.steady || !active_in(category, m.rig_state) {
+    if !entry.steady || !active_in(category, entry.snapshot.metrics.rig_state) {
         return None;
     }
-    let against = |signal: Signal, sign: f64, threshold_pct: f64, primary: bool| {
-        let value = signal.value(p, m)?;
-        let dev = baseline.deviation_pct(signal, value)?;
-        Some(Indicator {
-            name: signal.name(),
-            value,
-            unit: signal.unit(),
-            baseline: baseline.locked(signal).map(|s| s.mean),
-            deviation_pct: Some(dev),
-            ratio: sign * dev / threshold_pct,
-            primary,
-        })
+    let reader = Reader {
+        p: &entry.snapshot.packet,
+        m: &entry.snapshot.metrics,
+        entry,
+        baseline,
+        th,
     };
-    let absolute = |name, value: Option<f64>, unit, ratio: &dyn Fn(f64) -> f64| {
-        value.map(|v| Indicator {
-            name,
-            value: v,
-            unit,
-            baseline: None,
-            deviation_pct: None,
-            ratio: ratio(v),
-            primary: true,
-        })
-    };
-    // A category whose primary indicator is beyond its threshold may still need its qualifying
-    // conditions (the twist-off's pressure and weight loss, the stuck pipe's stall); without them
-    // the packet does not show it.
-    let mut qualified = true;
-    use AnomalyCategory::*;
-    let indicators: Indicators = match category {
-        Kick => [
-            absolute("flow_balance_pct", m.flow_balance_pct, "%", &|v| {
-                v / th.kick_flow_pct
-            }),
-            absolute("pit_gain_bbl", m.pit_gain_bbl, "bbl", &|v| {
-                let rate = m.pit_rate_bbl_min.unwrap_or(0.0) / th.kick_pit_rate_bbl_min;
-                (v / th.kick_pit_gain_bbl).max(rate)
-            }),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        LostCirculation => [
-            absolute("flow_balance_pct", m.flow_balance_pct, "%", &|v| {
-                -v / th.loss_flow_pct
-            }),
-            absolute("pit_rate_bbl_min", m.pit_rate_bbl_min, "bbl/min", &|v| {
-                -v / th.loss_pit_rate_bbl_min
-            }),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        PackOff => {
-            let spp = against(Signal::SppAtFlow, 1.0, th.pack_off_spp_pct, true)?;
-            // Torque climbing with it says cuttings are gripping the string: half the SPP threshold.
-            let torque = against(Signal::Torque, 2.0, th.pack_off_spp_pct, false);
-            std::iter::once(spp).chain(torque).collect()
-        }
-        Washout => [against(Signal::SppAtFlow, -1.0, th.washout_spp_pct, true)?]
-            .into_iter()
-            .collect(),
-        TwistOff => {
-            let torque = against(Signal::Torque, -1.0, th.twist_off_torque_drop_pct, true)?;
-            let confirm: Indicators = [Signal::Spp, Signal::Hookload]
-                .into_iter()
-                .filter_map(|s| against(s, -1.0, th.twist_off_confirm_drop_pct, false))
-                .collect();
-            if confirm.is_empty() {
-                return None;
-            }
-            // A parted string loses pressure (shorter flow path) and weight (the part below the
-            // break): every one of them that is measured must have fallen.
-            // Torque alone falls whenever the driller eases off: not a twist-off.
-            qualified = confirm.iter().all(Indicator::beyond);
-            std::iter::once(torque)
-                .chain(confirm.iter().copied())
-                .collect()
-        }
-        StuckPipe => {
-            let torque = against(Signal::Torque, 1.0, th.stuck_torque_pct, true)?;
-            // The bit not advancing (under 2 ft/h: slow drilling is still drilling) or the rotary
-            // stalling (under half its normal speed).
-            let rop = absolute("rop_ft_h", p.rop_ft_h, "ft/h", &|v| {
-                if v <= STALLED_ROP_FT_H {
-                    1.0
-                } else {
-                    0.0
-                }
-            })
-            .map(|i| Indicator {
-                primary: false,
-                ..i
-            });
-            let rpm = against(Signal::Rpm, -1.0, 50.0, false);
-            qualified = [&rop, &rpm]
-                .iter()
-                .any(|i| i.as_ref().is_some_and(Indicator::beyond));
-            std::iter::once(torque).chain(rop).chain(rpm).collect()
-        }
-        StickSlip => [absolute("rpm_cv_pct", entry.rpm_cv_pct, "%", &|v| {
-            v / th.stick_slip_rpm_cv_pct
-        })?]
-        .into_iter()
-        .collect(),
-        Founder => {
-            let mse = against(Signal::Mse, 1.0, th.founder_mse_pct, true)?;
-            let wob = against(Signal::Wob, 1.0, 5.0, false)?;
-            let rop = against(Signal::Rop, 1.0, 5.0, false)?;
-            // Founder: more weight, no more hole. More weight with more hole is just drilling.
-            qualified = wob.beyond() && !rop.beyond();
-            [mse, wob, rop].into_iter().collect()
-        }
-        MseInefficiency => [absolute("mse_efficiency", m.mse_efficiency, "", &|v| {
-            if v > 0.0 {
-                th.mse_efficiency_min / v
-            } else {
-                0.0
-            }
-        })?]
-        .into_iter()
-        .collect(),
-        PressureTransition => [against(Signal::Dc, -1.0, th.transition_dc_pct, true)?]
-            .into_iter()
-            .collect(),
-    };
+    let (indicators, qualified) = reader.indicators(category)?;
     if indicators.is_empty() {
         return None;
     }
+    Some(judge(category, indicators, qualified))
+}
+
+/// Whether the indicators agree (the strongest primary beyond its threshold, and qualified) and
+/// are corroborated (a second independent one beyond too).
+fn judge(category: AnomalyCategory, indicators: Indicators, qualified: bool) -> Reading {
+    use AnomalyCategory::*;
     let primaries = indicators.iter().filter(|i| i.primary);
     let strength = primaries.clone().map(|i| i.ratio).fold(0.0, f64::max);
     let agrees = strength >= 1.0 && qualified;
@@ -290,10 +178,190 @@ pub fn read(
         PackOff | TwistOff | StuckPipe | Founder => beyond >= 2,
         _ => false,
     };
-    Some(Reading {
+    Reading {
         agrees,
         corroborated,
         strength,
         indicators,
-    })
+    }
+}
+
+/// One entry's readings, against the baseline and the thresholds.
+struct Reader<'a> {
+    p: &'a WitsPacket,
+    m: &'a DrillingMetrics,
+    entry: &'a Entry,
+    baseline: &'a Baseline,
+    th: &'a Thresholds,
+}
+
+/// A category's indicators, and whether its qualifying conditions hold. A category whose primary
+/// indicator is beyond its threshold may still need them (the twist-off's pressure and weight
+/// loss, the stuck pipe's stall); without them the packet does not show it.
+type Signature = (Indicators, bool);
+
+impl Reader<'_> {
+    /// A signal's deviation from the baseline as an indicator: `sign` says which way is trouble.
+    fn against(
+        &self,
+        signal: Signal,
+        sign: f64,
+        threshold_pct: f64,
+        primary: bool,
+    ) -> Option<Indicator> {
+        let value = signal.value(self.p, self.m)?;
+        let dev = self.baseline.deviation_pct(signal, value)?;
+        Some(Indicator {
+            name: signal.name(),
+            value,
+            unit: signal.unit(),
+            baseline: self.baseline.locked(signal).map(|s| s.mean),
+            deviation_pct: Some(dev),
+            ratio: sign * dev / threshold_pct,
+            primary,
+        })
+    }
+
+    /// A value judged on its own (no baseline): `ratio` says how far toward its threshold.
+    fn absolute(
+        name: &'static str,
+        value: Option<f64>,
+        unit: &'static str,
+        ratio: impl Fn(f64) -> f64,
+    ) -> Option<Indicator> {
+        value.map(|v| Indicator {
+            name,
+            value: v,
+            unit,
+            baseline: None,
+            deviation_pct: None,
+            ratio: ratio(v),
+            primary: true,
+        })
+    }
+
+    fn indicators(&self, category: AnomalyCategory) -> Option<Signature> {
+        use AnomalyCategory::*;
+        let (m, th) = (self.m, self.th);
+        let only = |i: Indicator| (std::iter::once(i).collect(), true);
+        Some(match category {
+            Kick => self.kick(),
+            LostCirculation => self.losses(),
+            PackOff => self.pack_off()?,
+            Washout => only(self.against(Signal::SppAtFlow, -1.0, th.washout_spp_pct, true)?),
+            TwistOff => self.twist_off()?,
+            StuckPipe => self.stuck_pipe()?,
+            StickSlip => only(Self::absolute(
+                "rpm_cv_pct",
+                self.entry.rpm_cv_pct,
+                "%",
+                |v| v / th.stick_slip_rpm_cv_pct,
+            )?),
+            Founder => self.founder()?,
+            MseInefficiency => only(Self::absolute(
+                "mse_efficiency",
+                m.mse_efficiency,
+                "",
+                |v| {
+                    if v > 0.0 {
+                        th.mse_efficiency_min / v
+                    } else {
+                        0.0
+                    }
+                },
+            )?),
+            PressureTransition => {
+                only(self.against(Signal::Dc, -1.0, th.transition_dc_pct, true)?)
+            }
+        })
+    }
+
+    fn kick(&self) -> Signature {
+        let (m, th) = (self.m, self.th);
+        let indicators = [
+            Self::absolute("flow_balance_pct", m.flow_balance_pct, "%", |v| {
+                v / th.kick_flow_pct
+            }),
+            Self::absolute("pit_gain_bbl", m.pit_gain_bbl, "bbl", |v| {
+                let rate = m.pit_rate_bbl_min.unwrap_or(0.0) / th.kick_pit_rate_bbl_min;
+                (v / th.kick_pit_gain_bbl).max(rate)
+            }),
+        ];
+        (indicators.into_iter().flatten().collect(), true)
+    }
+
+    fn losses(&self) -> Signature {
+        let (m, th) = (self.m, self.th);
+        let indicators = [
+            Self::absolute("flow_balance_pct", m.flow_balance_pct, "%", |v| {
+                -v / th.loss_flow_pct
+            }),
+            Self::absolute("pit_rate_bbl_min", m.pit_rate_bbl_min, "bbl/min", |v| {
+                -v / th.loss_pit_rate_bbl_min
+            }),
+        ];
+        (indicators.into_iter().flatten().collect(), true)
+    }
+
+    fn pack_off(&self) -> Option<Signature> {
+        let th = self.th;
+        let spp = self.against(Signal::SppAtFlow, 1.0, th.pack_off_spp_pct, true)?;
+        // Torque climbing with it says cuttings are gripping the string: half the SPP threshold.
+        let torque = self.against(Signal::Torque, 2.0, th.pack_off_spp_pct, false);
+        Some((std::iter::once(spp).chain(torque).collect(), true))
+    }
+
+    fn twist_off(&self) -> Option<Signature> {
+        let th = self.th;
+        let torque = self.against(Signal::Torque, -1.0, th.twist_off_torque_drop_pct, true)?;
+        let confirm: Indicators = [Signal::Spp, Signal::Hookload]
+            .into_iter()
+            .filter_map(|s| self.against(s, -1.0, th.twist_off_confirm_drop_pct, false))
+            .collect();
+        if confirm.is_empty() {
+            return None;
+        }
+        // A parted string loses pressure (shorter flow path) and weight (the part below the
+        // break): every one of them that is measured must have fallen.
+        // Torque alone falls whenever the driller eases off: not a twist-off.
+        let qualified = confirm.iter().all(Indicator::beyond);
+        let indicators = std::iter::once(torque)
+            .chain(confirm.iter().copied())
+            .collect();
+        Some((indicators, qualified))
+    }
+
+    fn stuck_pipe(&self) -> Option<Signature> {
+        let torque = self.against(Signal::Torque, 1.0, self.th.stuck_torque_pct, true)?;
+        // The bit not advancing (under 2 ft/h: slow drilling is still drilling) or the rotary
+        // stalling (under half its normal speed).
+        let rop = Self::absolute("rop_ft_h", self.p.rop_ft_h, "ft/h", |v| {
+            if v <= STALLED_ROP_FT_H {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .map(|i| Indicator {
+            primary: false,
+            ..i
+        });
+        let rpm = self.against(Signal::Rpm, -1.0, 50.0, false);
+        let qualified = [&rop, &rpm]
+            .iter()
+            .any(|i| i.as_ref().is_some_and(Indicator::beyond));
+        Some((
+            std::iter::once(torque).chain(rop).chain(rpm).collect(),
+            qualified,
+        ))
+    }
+
+    fn founder(&self) -> Option<Signature> {
+        let mse = self.against(Signal::Mse, 1.0, self.th.founder_mse_pct, true)?;
+        let wob = self.against(Signal::Wob, 1.0, 5.0, false)?;
+        let rop = self.against(Signal::Rop, 1.0, 5.0, false)?;
+        // Founder: more weight, no more hole. More weight with more hole is just drilling.
+        let qualified = wob.beyond() && !rop.beyond();
+        Some(([mse, wob, rop].into_iter().collect(), qualified))
+    }
 }

@@ -105,39 +105,76 @@ pub fn verify(
     th: &Thresholds,
 ) -> Option<Verified> {
     let (window, trend) = rule(category);
-    let entries = history.entries();
-    if entries.len() < window || !latest.agrees {
+    if history.entries().len() < window || !latest.agrees {
         return None;
     }
-    let i = category as usize;
-    let well_control = matches!(
-        category,
-        AnomalyCategory::Kick | AnomalyCategory::LostCirculation
-    );
-    // Where two independent measurements exist for a well-control category, both must agree.
-    // Counted without allocating; the last five agreeing strengths kept for the severity.
-    let (mut agreed, mut recent, mut corroborated) = (0usize, [0.0f64; 5], false);
-    for e in entries.iter().rev().take(window) {
-        let m: Mark = e.marks[i];
-        if m.read && m.agrees && (!well_control || !m.two_sensors || m.corroborated) {
-            if agreed < recent.len() {
-                recent[agreed] = m.strength;
-                corroborated |= m.corroborated;
-            }
-            agreed += 1;
-        }
-    }
-    let sustained = agreed as f64 / window as f64;
+    let tally = tally(category, history, window);
+    let sustained = tally.agreed as f64 / window as f64;
     if sustained < th.sustain_fraction {
         return None;
     }
     let latest = latest.clone();
     let mut evidence: Vec<PhysicsEvidence> =
         latest.indicators.iter().map(|i| i.evidence()).collect();
-    let trend_fit = match trend {
-        Trend::None => None,
+    if let Some((signal, f)) = trend_fit(trend, history, th)? {
+        add_trend(&mut evidence, signal, &f, history, baseline);
+    }
+    // Severity from the last few agreeing packets, so one noisy reading does not set it.
+    let n = tally.agreed.min(tally.recent.len()).max(1);
+    let strength = tally.recent[..n].iter().sum::<f64>() / n as f64;
+    let severity = (0.25 + (strength - 1.0) / 4.0).clamp(0.25, 1.0);
+    Some(Verified {
+        category,
+        severity,
+        corroborated: tally.corroborated,
+        sustained,
+        reading: latest,
+        evidence,
+    })
+}
+
+/// How many of the window's packets agreed, the last five agreeing strengths, and whether any
+/// of those was corroborated.
+struct Tally {
+    agreed: usize,
+    recent: [f64; 5],
+    corroborated: bool,
+}
+
+/// Count the agreeing packets of the window, newest first, without allocating. Where two
+/// independent measurements exist for a well-control category, both must agree.
+fn tally(category: AnomalyCategory, history: &History, window: usize) -> Tally {
+    let i = category as usize;
+    let well_control = matches!(
+        category,
+        AnomalyCategory::Kick | AnomalyCategory::LostCirculation
+    );
+    let mut t = Tally {
+        agreed: 0,
+        recent: [0.0; 5],
+        corroborated: false,
+    };
+    for e in history.entries().iter().rev().take(window) {
+        let m: Mark = e.marks[i];
+        if m.read && m.agrees && (!well_control || !m.two_sensors || m.corroborated) {
+            if t.agreed < t.recent.len() {
+                t.recent[t.agreed] = m.strength;
+                t.corroborated |= m.corroborated;
+            }
+            t.agreed += 1;
+        }
+    }
+    t
+}
+
+/// The trend a slow kind needs: `Some(None)` when none is needed, `None` when it is needed and
+/// not there (not enough points, the wrong way, or too scattered).
+fn trend_fit(trend: Trend, history: &History, th: &Thresholds) -> Option<Option<(Signal, Fit)>> {
+    let (signal, f, dir) = match trend {
+        Trend::None => return Some(None),
         Trend::Packets(signal, dir) => {
-            let points: Vec<(f64, f64)> = entries
+            let points: Vec<(f64, f64)> = history
+                .entries()
                 .iter()
                 .filter(|e| e.steady)
                 .filter_map(|e| {
@@ -146,52 +183,40 @@ pub fn verify(
                     signal.value(&s.packet, &s.metrics).map(|v| (t, v))
                 })
                 .collect();
-            let f = fit(&points)?;
-            if !(f.slope * dir > 0.0 && f.r2 >= th.trend_min_r2) {
-                return None;
-            }
-            Some((signal, f))
+            (signal, fit(&points)?, dir)
         }
-        Trend::Minutes(signal, n, dir) => {
-            let f = fit(&history.minute_series(signal, n))?;
-            if !(f.slope * dir > 0.0 && f.r2 >= th.trend_min_r2) {
-                return None;
-            }
-            Some((signal, f))
-        }
+        Trend::Minutes(signal, n, dir) => (signal, fit(&history.minute_series(signal, n))?, dir),
     };
-    if let Some((signal, f)) = trend_fit {
-        match evidence.iter_mut().find(|e| e.channel == signal.name()) {
-            Some(e) => {
-                e.trend_per_min = Some(f.slope);
-                e.trend_r2 = Some(f.r2);
-            }
-            None => evidence.push(PhysicsEvidence {
-                channel: signal.name().to_owned(),
-                value: entries
-                    .back()
-                    .and_then(|e| signal.value(&e.snapshot.packet, &e.snapshot.metrics))
-                    .unwrap_or(f.intercept),
-                unit: signal.unit().to_owned(),
-                baseline: baseline.locked(signal).map(|s| s.mean),
-                deviation_pct: None,
-                trend_per_min: Some(f.slope),
-                trend_r2: Some(f.r2),
-            }),
+    (f.slope * dir > 0.0 && f.r2 >= th.trend_min_r2).then_some(Some((signal, f)))
+}
+
+/// Put the trend on its indicator's evidence, or add the trended signal as evidence of its own.
+fn add_trend(
+    evidence: &mut Vec<PhysicsEvidence>,
+    signal: Signal,
+    f: &Fit,
+    history: &History,
+    baseline: &Baseline,
+) {
+    match evidence.iter_mut().find(|e| e.channel == signal.name()) {
+        Some(e) => {
+            e.trend_per_min = Some(f.slope);
+            e.trend_r2 = Some(f.r2);
         }
+        None => evidence.push(PhysicsEvidence {
+            channel: signal.name().to_owned(),
+            value: history
+                .entries()
+                .back()
+                .and_then(|e| signal.value(&e.snapshot.packet, &e.snapshot.metrics))
+                .unwrap_or(f.intercept),
+            unit: signal.unit().to_owned(),
+            baseline: baseline.locked(signal).map(|s| s.mean),
+            deviation_pct: None,
+            trend_per_min: Some(f.slope),
+            trend_r2: Some(f.r2),
+        }),
     }
-    // Severity from the last few agreeing packets, so one noisy reading does not set it.
-    let n = agreed.min(recent.len()).max(1);
-    let strength = recent[..n].iter().sum::<f64>() / n as f64;
-    let severity = (0.25 + (strength - 1.0) / 4.0).clamp(0.25, 1.0);
-    Some(Verified {
-        category,
-        severity,
-        corroborated,
-        sustained,
-        reading: latest,
-        evidence,
-    })
 }
 
 #[cfg(test)]
