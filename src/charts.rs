@@ -29,6 +29,17 @@ pub fn risk_colour(name: &str) -> &'static str {
     }
 }
 
+/// The colour for an outcome wire name: resolved green, escalated orange, a false alarm grey,
+/// pending amber.
+pub fn outcome_colour(name: &str) -> &'static str {
+    match name {
+        "resolved" => "#2b8a3e",
+        "escalated" => "#e8590c",
+        "false_positive" => "#868e96",
+        _ => "#d4a000",
+    }
+}
+
 /// Text made safe for HTML and SVG.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

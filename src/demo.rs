@@ -3,7 +3,11 @@
 //! rig B syncing and citing A's precedent in its own pack-off advisory. Ends by itself within two
 //! minutes and cleans up what it started (`--keep-running` to stay up).
 
+use crate::fleet::{LibraryResponse, RegisteredRig};
+use crate::rig::advisories::AdvisoryRecord;
+use crate::rig::uplink::sink::{FleetStatus, LinkStatus};
 use rand::RngCore;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -47,9 +51,13 @@ impl Drop for Children {
         // SIGTERM first, newest first: rigs save their baseline, the hub lets requests finish and
         // stops its own PostgreSQL. SIGKILL only for one that does not stop in time.
         for c in self.0.iter_mut().rev() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &c.id().to_string()])
-                .status();
+            if let Ok(pid) = libc::pid_t::try_from(c.id()) {
+                // SAFETY: kill only sends a signal, to a child this demo started and still owns
+                // (not yet waited for, so its pid cannot have been reused).
+                unsafe {
+                    libc::kill(pid, libc::SIGTERM);
+                }
+            }
             let deadline = Instant::now() + Duration::from_secs(20);
             while Instant::now() < deadline {
                 if matches!(c.try_wait(), Ok(Some(_))) {
@@ -70,13 +78,14 @@ fn free_port() -> Result<u16, DemoError> {
         .map_err(|e| DemoError::Failed(format!("no free port: {e}")))
 }
 
-/// One HTTP exchange with a local peer (the demo's own children), through awc.
-fn call(
+/// One HTTP exchange with a local peer (the demo's own children), through awc: the status and
+/// the body read as `T` (`None` when the peer is not there yet or answered something else).
+fn call<T: DeserializeOwned>(
     method: &str,
     url: &str,
     bearer: Option<&str>,
     body: Option<Value>,
-) -> Option<(u16, Value)> {
+) -> Option<(u16, Option<T>)> {
     let (method, url, bearer) = (method.to_owned(), url.to_owned(), bearer.map(str::to_owned));
     actix_rt::System::new().block_on(async move {
         let client = awc::Client::builder()
@@ -95,15 +104,32 @@ fn call(
         }
         .ok()?;
         let bytes = resp.body().limit(64 << 20).await.ok()?;
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Some((resp.status().as_u16(), json))
+        Some((resp.status().as_u16(), serde_json::from_slice(&bytes).ok()))
     })
 }
 
+/// A GET whose 200 body reads as `T`.
+fn get<T: DeserializeOwned>(url: &str, bearer: Option<&str>) -> Option<T> {
+    match call(method::GET, url, bearer, None)? {
+        (200, body) => body,
+        _ => None,
+    }
+}
+
+mod method {
+    pub const GET: &str = "GET";
+    pub const POST: &str = "POST";
+}
+
+/// The demo's run: what it started, and the clock its steps are told and timed by.
 struct Demo {
+    exe: PathBuf,
     started: Instant,
-    logs: PathBuf,
+    /// Configs, rig data and the children's logs.
+    work: PathBuf,
     deadline: Duration,
+    admin_key: String,
+    children: Children,
 }
 
 impl Demo {
@@ -121,24 +147,28 @@ impl Demo {
                 return Err(DemoError::Timeout {
                     step: step.into(),
                     secs: self.deadline.as_secs(),
-                    logs: self.logs.display().to_string(),
+                    logs: self.work.display().to_string(),
                 });
             }
             std::thread::sleep(Duration::from_millis(250));
         }
     }
 
-    fn spawn(&self, name: &str, cmd: &mut Command) -> Result<Child, DemoError> {
-        let log = std::fs::File::create(self.logs.join(format!("{name}.log")))
+    /// Start a child with its output in `<name>.log`; it is stopped when the demo ends.
+    fn spawn(&mut self, name: &str, cmd: &mut Command) -> Result<(), DemoError> {
+        let log = std::fs::File::create(self.work.join(format!("{name}.log")))
             .map_err(|e| DemoError::Failed(format!("log file for {name}: {e}")))?;
         let err = log
             .try_clone()
             .map_err(|e| DemoError::Failed(e.to_string()))?;
-        cmd.stdin(Stdio::null())
+        let child = cmd
+            .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)
             .spawn()
-            .map_err(|e| DemoError::Failed(format!("cannot start {name}: {e}")))
+            .map_err(|e| DemoError::Failed(format!("cannot start {name}: {e}")))?;
+        self.children.0.push(child);
+        Ok(())
     }
 }
 
@@ -175,233 +205,256 @@ pub fn run(options: DemoOptions) -> Result<(), DemoError> {
     result
 }
 
+/// The driller's action on rig A, which rig B's advisory must cite.
+const ACTION: &str = "reduced flow to 450 gpm and worked the pipe free";
+
+/// The hub the demo started.
+struct HubUp {
+    url: String,
+}
+
+/// A rig registered with the hub, and its key.
+struct Registered {
+    rig_id: String,
+    key: String,
+}
+
+/// A rig the demo started, drilling into its pack-off.
+struct RigUp {
+    rig_id: String,
+    port: u16,
+}
+
+impl RigUp {
+    fn api(&self) -> String {
+        format!("http://127.0.0.1:{}/api/v1", self.port)
+    }
+
+    /// The fleet events this rig holds of one category, oldest first.
+    fn fleet_events(&self, category: &str) -> Option<Vec<AdvisoryRecord>> {
+        let list: Vec<AdvisoryRecord> = get(
+            &format!("{}/advisories?category={category}", self.api()),
+            None,
+        )?;
+        Some(list.into_iter().rev().filter(|r| r.fleet_event).collect())
+    }
+
+    fn fleet(&self) -> Option<LinkStatus> {
+        get::<FleetStatus>(&format!("{}/fleet", self.api()), None)?.link
+    }
+}
+
 fn story(options: &DemoOptions, work: &Path) -> Result<(), DemoError> {
-    let exe = std::env::current_exe().map_err(|e| DemoError::Failed(e.to_string()))?;
-    let demo = Demo {
-        started: Instant::now(),
-        logs: work.to_path_buf(),
-        deadline: Duration::from_secs(110),
-    };
-    let mut children = Children(Vec::new());
-    let mut secret = [0u8; 24];
-    rand::rng().fill_bytes(&mut secret);
-    let admin_key: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let mut demo = Demo::new(work)?;
+    let hub = demo.start_hub(options)?;
     let run_tag = chrono::Utc::now().format("%H%M%S").to_string();
-
-    // 1. The hub.
-    let hub_port = free_port()?;
-    let hub = format!("http://127.0.0.1:{hub_port}");
-    let mut hub_cmd = Command::new(&exe);
-    hub_cmd
-        .args(["hub", "serve", "--bind", &format!("127.0.0.1:{hub_port}")])
-        .env("SAIREN_ADMIN_KEY", &admin_key);
-    let database = match &options.database_url {
-        Some(url) => {
-            hub_cmd.env("DATABASE_URL", url);
-            "the PostgreSQL of DATABASE_URL"
-        }
-        None => {
-            hub_cmd
-                .env_remove("DATABASE_URL")
-                .arg("--data-dir")
-                .arg(work.join("hub"));
-            "its own PostgreSQL (no DATABASE_URL set)"
-        }
-    };
-    children.0.push(demo.spawn("hub", &mut hub_cmd)?);
-    demo.until("the hub starting", || {
-        call("GET", &format!("{hub}/api/fleet/health"), None, None).filter(|(s, _)| *s == 200)
-    })?;
+    let a = demo.register(&hub, &format!("RIG-A-{run_tag}"))?;
+    let b = demo.register(&hub, &format!("RIG-B-{run_tag}"))?;
     demo.say(&format!(
-        "hub up on {hub} with {database}, migrated, curator running"
+        "registered {} and {} with `sairen admin register-rig`",
+        a.rig_id, b.rig_id
     ));
+    let rig_a = demo.start_rig(&hub, &a, "rig-a", 1, options.speed)?;
+    demo.say(&format!(
+        "{} drilling 8½-in hole at {}× real time (pack-off 30 simulated minutes in)",
+        a.rig_id, options.speed
+    ));
+    let event = demo.pack_off_on(&rig_a)?;
+    demo.resolve(&rig_a, &event)?;
+    demo.curated(&hub, &b)?;
+    let rig_b = demo.start_rig(&hub, &b, "rig-b", 2, options.speed)?;
+    demo.cited(&rig_b, &a)?;
+    demo.finish(&hub, &rig_a, &rig_b, options.keep_running);
+    Ok(())
+}
 
-    // 2. Two rigs registered with `sairen admin`.
-    let register = |rig: &str| -> Result<String, DemoError> {
-        let out = Command::new(&exe)
-            .args([
-                "admin",
-                "--hub-url",
-                &hub,
-                "--json",
-                "register-rig",
-                "--rig-id",
-                rig,
-            ])
-            .args(["--well-id", &format!("DEMO-{rig}"), "--field", "DEMO"])
-            .env("SAIREN_ADMIN_KEY", &admin_key)
+impl Demo {
+    fn new(work: &Path) -> Result<Self, DemoError> {
+        let mut secret = [0u8; 24];
+        rand::rng().fill_bytes(&mut secret);
+        Ok(Self {
+            exe: std::env::current_exe().map_err(|e| DemoError::Failed(e.to_string()))?,
+            started: Instant::now(),
+            work: work.to_path_buf(),
+            deadline: Duration::from_secs(110),
+            admin_key: secret.iter().map(|b| format!("{b:02x}")).collect(),
+            children: Children(Vec::new()),
+        })
+    }
+
+    /// 1. The hub, on `DATABASE_URL` or its own PostgreSQL.
+    fn start_hub(&mut self, options: &DemoOptions) -> Result<HubUp, DemoError> {
+        let port = free_port()?;
+        let url = format!("http://127.0.0.1:{port}");
+        let mut cmd = Command::new(&self.exe);
+        cmd.args(["hub", "serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("SAIREN_ADMIN_KEY", &self.admin_key);
+        let database = match &options.database_url {
+            Some(db) => {
+                cmd.env("DATABASE_URL", db);
+                "the PostgreSQL of DATABASE_URL"
+            }
+            None => {
+                cmd.env_remove("DATABASE_URL")
+                    .arg("--data-dir")
+                    .arg(self.work.join("hub"));
+                "its own PostgreSQL (no DATABASE_URL set)"
+            }
+        };
+        self.spawn("hub", &mut cmd)?;
+        self.until("the hub starting", || {
+            call::<Value>(method::GET, &format!("{url}/api/fleet/health"), None, None)
+                .filter(|(s, _)| *s == 200)
+        })?;
+        self.say(&format!(
+            "hub up on {url} with {database}, migrated, curator running"
+        ));
+        Ok(HubUp { url })
+    }
+
+    /// 2. A rig registered with `sairen admin register-rig`, as an administrator would.
+    fn register(&self, hub: &HubUp, rig_id: &str) -> Result<Registered, DemoError> {
+        let out = Command::new(&self.exe)
+            .args(["admin", "--hub-url", &hub.url, "--json", "register-rig"])
+            .args(["--rig-id", rig_id, "--well-id", &format!("DEMO-{rig_id}")])
+            .args(["--field", "DEMO"])
+            .env("SAIREN_ADMIN_KEY", &self.admin_key)
             .output()
             .map_err(|e| DemoError::Failed(e.to_string()))?;
-        let v: Value = serde_json::from_slice(&out.stdout).map_err(|_| {
+        let registered: RegisteredRig = serde_json::from_slice(&out.stdout).map_err(|_| {
             DemoError::Failed(format!(
-                "sairen admin register-rig {rig} failed: {}",
+                "sairen admin register-rig {rig_id} failed: {}",
                 String::from_utf8_lossy(&out.stderr)
             ))
         })?;
-        v["api_key"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| DemoError::Failed(format!("no key for {rig}: {v}")))
-    };
-    let (rig_a, rig_b) = (format!("RIG-A-{run_tag}"), format!("RIG-B-{run_tag}"));
-    let key_a = register(&rig_a)?;
-    let key_b = register(&rig_b)?;
-    demo.say(&format!(
-        "registered {rig_a} and {rig_b} with `sairen admin register-rig`"
-    ));
-
-    // 3. Rig A drills into a pack-off.
-    let speed = format!("{}", options.speed);
-    let api_a = free_port()?;
-    let config_a = rig_config(work, &rig_a, api_a, &hub)?;
-    children.0.push(
-        demo.spawn(
-            "rig-a",
-            Command::new(&exe)
-                .arg("rig")
-                .arg("--config")
-                .arg(&config_a)
-                .args([
-                    "--simulate",
-                    "pack_off",
-                    "--seconds",
-                    "0",
-                    "--speed",
-                    &speed,
-                ])
-                .env("SAIREN_RIG_API_KEY", &key_a),
-        )?,
-    );
-    let a_api = format!("http://127.0.0.1:{api_a}/api/v1");
-    demo.say(&format!(
-        "{rig_a} drilling 8½-in hole at {speed}× real time (pack-off 30 simulated minutes in)"
-    ));
-    let record = demo.until("rig A raising its pack-off", || {
-        let (_, list) = call(
-            "GET",
-            &format!("{a_api}/advisories?category=pack_off"),
-            None,
-            None,
-        )?;
-        list.as_array()?
-            .iter()
-            .rev()
-            .find(|r| r["fleet_event"] == true)
-            .cloned()
-    })?;
-    let id = record["id"].as_str().unwrap_or_default().to_owned();
-    demo.say(&format!(
-        "{rig_a} [{}] {}",
-        record["advisory"]["risk_level"]
-            .as_str()
-            .unwrap_or("?")
-            .to_uppercase(),
-        record["advisory"]["recommendation"].as_str().unwrap_or("")
-    ));
-    let action = "reduced flow to 450 gpm and worked the pipe free";
-    let ack =
-        serde_json::json!({"id": id, "outcome": {"status": "resolved", "action_taken": action}});
-    call(
-        "POST",
-        &format!("{a_api}/advisory/acknowledge"),
-        None,
-        Some(ack),
-    )
-    .filter(|(s, _)| *s == 200)
-    .ok_or_else(|| DemoError::Failed("acknowledging on rig A failed".into()))?;
-    demo.say(&format!("{rig_a}'s driller: resolved — {action}"));
-    demo.until("rig A uploading its event", || {
-        let (_, f) = call("GET", &format!("{a_api}/fleet"), None, None)?;
-        (f["stats"]["delivered"].as_u64()? >= 1).then_some(())
-    })?;
-    demo.say(&format!(
-        "{rig_a} uploaded event {id} and its outcome to the hub"
-    ));
-
-    // 4. The hub curates it into the library.
-    let summary = demo.until("the hub curating A's episode", || {
-        let (status, lib) = call(
-            "GET",
-            &format!("{hub}/api/fleet/library?since=0"),
-            Some(&key_b),
-            None,
-        )?;
-        if status != 200 {
-            return None;
-        }
-        lib["episodes"].as_array()?.iter().find_map(|e| {
-            let s = e["resolution_summary"].as_str()?;
-            s.contains(action).then(|| s.to_owned())
+        Ok(Registered {
+            rig_id: rig_id.to_owned(),
+            key: registered.api_key,
         })
-    })?;
-    demo.say(&format!("hub curated: {summary}"));
-
-    // 5. Rig B syncs and meets its own pack-off.
-    let api_b = free_port()?;
-    let config_b = rig_config(work, &rig_b, api_b, &hub)?;
-    children.0.push(
-        demo.spawn(
-            "rig-b",
-            Command::new(&exe)
-                .arg("rig")
-                .arg("--config")
-                .arg(&config_b)
-                .args([
-                    "--simulate",
-                    "pack_off",
-                    "--seed",
-                    "2",
-                    "--seconds",
-                    "0",
-                    "--speed",
-                    &speed,
-                ])
-                .env("SAIREN_RIG_API_KEY", &key_b),
-        )?,
-    );
-    let b_api = format!("http://127.0.0.1:{api_b}/api/v1");
-    let version = demo.until("rig B syncing the library", || {
-        let (_, f) = call("GET", &format!("{b_api}/fleet"), None, None)?;
-        (f["stats"]["episodes_loaded"].as_u64()? >= 1)
-            .then(|| f["stats"]["library_version"].clone())
-    })?;
-    demo.say(&format!("{rig_b} synced library version {version}"));
-    let cited = demo.until("rig B citing A's precedent", || {
-        let (_, list) = call(
-            "GET",
-            &format!("{b_api}/advisories?category=pack_off"),
-            None,
-            None,
-        )?;
-        list.as_array()?.iter().rev().find_map(|r| {
-            let p = &r["advisory"]["precedents"][0];
-            (p["rig_id"].as_str()? == rig_a).then(|| r["advisory"]["recommendation"].clone())
-        })
-    })?;
-    demo.say(&format!(
-        "{rig_b} advises: {}",
-        cited.as_str().unwrap_or("")
-    ));
-
-    println!();
-    println!(
-        "Done in {:.0} s: rig B's advisory cites rig A's precedent and the action that worked.",
-        demo.started.elapsed().as_secs_f64()
-    );
-    println!(
-        "  fleet dashboard: {hub}/dashboard   (sign in with this run's admin key: {admin_key})"
-    );
-    println!("  hub API:         {hub}/api/fleet/health");
-    println!("  rig A screen:    http://127.0.0.1:{api_a}/   (API {a_api}/health)");
-    println!("  rig B screen:    http://127.0.0.1:{api_b}/   (API {b_api}/health)");
-    println!("  logs:            {}", work.display());
-    if options.keep_running {
-        println!("Everything keeps running; Ctrl-C stops it.");
-        loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        }
     }
-    println!("Stopping hub and rigs, removing the demo's files.");
-    drop(children);
-    Ok(())
+
+    /// 3. and 5. A rig on the simulator's pack-off, linked to the hub, logging to `<log>.log`.
+    fn start_rig(
+        &mut self,
+        hub: &HubUp,
+        rig: &Registered,
+        log: &str,
+        seed: u64,
+        speed: f64,
+    ) -> Result<RigUp, DemoError> {
+        let port = free_port()?;
+        let config = rig_config(&self.work, &rig.rig_id, port, &hub.url)?;
+        self.spawn(
+            log,
+            Command::new(&self.exe)
+                .arg("rig")
+                .arg("--config")
+                .arg(&config)
+                .args(["--simulate", "pack_off", "--seed", &seed.to_string()])
+                .args(["--seconds", "0", "--speed", &speed.to_string()])
+                .env("SAIREN_RIG_API_KEY", &rig.key),
+        )?;
+        Ok(RigUp {
+            rig_id: rig.rig_id.clone(),
+            port,
+        })
+    }
+
+    /// Rig A raises its pack-off as a fleet event.
+    fn pack_off_on(&self, rig: &RigUp) -> Result<AdvisoryRecord, DemoError> {
+        let record = self.until("rig A raising its pack-off", || {
+            rig.fleet_events("pack_off")?.into_iter().next()
+        })?;
+        self.say(&format!(
+            "{} [{}] {}",
+            rig.rig_id,
+            record.advisory.risk_level.as_str().to_uppercase(),
+            record.advisory.recommendation
+        ));
+        Ok(record)
+    }
+
+    /// Rig A's driller resolves it; the event and its outcome go up to the hub.
+    fn resolve(&self, rig: &RigUp, event: &AdvisoryRecord) -> Result<(), DemoError> {
+        let ack = serde_json::json!({"id": event.id, "outcome": {"status": "resolved", "action_taken": ACTION}});
+        call::<Value>(
+            method::POST,
+            &format!("{}/advisory/acknowledge", rig.api()),
+            None,
+            Some(ack),
+        )
+        .filter(|(s, _)| *s == 200)
+        .ok_or_else(|| DemoError::Failed("acknowledging on rig A failed".into()))?;
+        self.say(&format!("{}'s driller: resolved — {ACTION}", rig.rig_id));
+        self.until("rig A uploading its event", || {
+            (rig.fleet()?.stats.delivered >= 1).then_some(())
+        })?;
+        self.say(&format!(
+            "{} uploaded event {} and its outcome to the hub",
+            rig.rig_id, event.id
+        ));
+        Ok(())
+    }
+
+    /// 4. The hub curates A's episode into the library (read with B's key: other rigs' only).
+    fn curated(&self, hub: &HubUp, reader: &Registered) -> Result<(), DemoError> {
+        let url = format!("{}/api/fleet/library?since=0", hub.url);
+        let summary = self.until("the hub curating A's episode", || {
+            let library: LibraryResponse = get(&url, Some(&reader.key))?;
+            library
+                .episodes
+                .into_iter()
+                .map(|e| e.resolution_summary)
+                .find(|s| s.contains(ACTION))
+        })?;
+        self.say(&format!("hub curated: {summary}"));
+        Ok(())
+    }
+
+    /// 5. Rig B syncs the library and, at its own pack-off, cites A's precedent.
+    fn cited(&self, rig: &RigUp, precedent_of: &Registered) -> Result<(), DemoError> {
+        let version = self.until("rig B syncing the library", || {
+            let link = rig.fleet()?;
+            (link.stats.episodes_loaded >= 1).then_some(link.stats.library_version)
+        })?;
+        self.say(&format!("{} synced library version {version}", rig.rig_id));
+        let cited = self.until("rig B citing A's precedent", || {
+            rig.fleet_events("pack_off")?.into_iter().find_map(|r| {
+                let first = r.advisory.precedents.first()?;
+                (first.rig_id.as_str() == precedent_of.rig_id).then_some(r.advisory.recommendation)
+            })
+        })?;
+        self.say(&format!("{} advises: {cited}", rig.rig_id));
+        Ok(())
+    }
+
+    /// Say where everything is; stop it all unless asked to keep it running.
+    fn finish(self, hub: &HubUp, a: &RigUp, b: &RigUp, keep_running: bool) {
+        println!();
+        println!(
+            "Done in {:.0} s: rig B's advisory cites rig A's precedent and the action that worked.",
+            self.started.elapsed().as_secs_f64()
+        );
+        println!(
+            "  fleet dashboard: {}/dashboard   (sign in with this run's admin key: {})",
+            hub.url, self.admin_key
+        );
+        println!("  hub API:         {}/api/fleet/health", hub.url);
+        for (name, rig) in [("rig A", a), ("rig B", b)] {
+            println!(
+                "  {name} screen:    http://127.0.0.1:{}/   (API {}/health)",
+                rig.port,
+                rig.api()
+            );
+        }
+        println!("  logs:            {}", self.work.display());
+        if keep_running {
+            println!("Everything keeps running; Ctrl-C stops it.");
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+        println!("Stopping hub and rigs, removing the demo's files.");
+        drop(self.children);
+    }
 }

@@ -149,10 +149,10 @@ async fn answer(
         }
     }
     let reader = rig.to_owned();
-    Ok(with_db(state, move |conn| {
+    with_db(state, move |conn| {
         library::read_for_rig(conn, &reader, since)
     })
-    .await?)
+    .await
 }
 
 /// What a sync answer served, for the sync log.

@@ -3,7 +3,7 @@
 use super::queue::{Enqueued, Queue};
 use crate::fleet::{EventId, FleetEvent, OutcomeUpdate};
 use crate::rig::core::EventSink;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -36,8 +36,20 @@ impl Serialize for LinkState {
     }
 }
 
+/// Read back from its description, for tools that read `GET /api/v1/fleet`.
+impl<'de> Deserialize<'de> for LinkState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(match text.as_str() {
+            "up" => Self::Up,
+            "not tried yet" => Self::NotTried,
+            other => Self::Down(other.strip_prefix("down: ").unwrap_or(other).to_owned()),
+        })
+    }
+}
+
 /// The fleet link as `GET /api/v1/fleet` reports it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FleetStatus {
     /// Whether the rig has a fleet link.
     pub enabled: bool,
@@ -45,7 +57,7 @@ pub struct FleetStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// With a link: its queue and figures.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub link: Option<LinkStatus>,
 }
 
@@ -61,7 +73,7 @@ impl FleetStatus {
 }
 
 /// The queue and the link's figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinkStatus {
     /// Events waiting for upload.
     pub queue_depth: usize,
@@ -76,7 +88,7 @@ pub struct LinkStatus {
 }
 
 /// What the fleet link has done, for `GET /api/v1/fleet`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LinkStats {
     /// Events queued since start.
     pub enqueued: u64,
@@ -170,6 +182,25 @@ impl EventSink for QueueSink {
                 quarantined_at_start: q.quarantined.clone(),
                 stats,
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_states_read_back_from_their_wire_text() {
+        for state in [
+            LinkState::NotTried,
+            LinkState::Up,
+            LinkState::Down("hub answered 503".into()),
+        ] {
+            let json = serde_json::to_value(&state).expect("json");
+            assert_eq!(json, serde_json::json!(state.to_string()));
+            let back: LinkState = serde_json::from_value(json).expect("back");
+            assert_eq!(back, state);
         }
     }
 }

@@ -1,0 +1,111 @@
+//! `GET /dashboard/library`: is the precedent library any good?
+
+use super::super::views::*;
+use super::category_bars;
+use crate::charts::{self, Series};
+use crate::drilling::AnomalyCategory;
+use crate::hub::api::with_db;
+use crate::hub::auth::PageAuth;
+use crate::hub::db::dashboard::{self, LibraryHealth};
+use crate::hub::state::AppState;
+use crate::web::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+
+/// A library where one rig holds more than this share is flagged: its precedents are one crew's.
+const DOMINANT_SHARE: f64 = 0.5;
+
+/// `GET /dashboard/library`: is the precedent library any good?
+pub async fn library(
+    _admin: PageAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let h = with_db(&state, dashboard::library_health).await?;
+    render(
+        StatusCode::OK,
+        &LibraryPage {
+            page: Chrome::page("Library health"),
+            tiles: tiles(&h),
+            warning: dominance(&h),
+            charts: charts(&h),
+            uncovered: h
+                .coverage
+                .iter()
+                .filter(|c| c.count == 0)
+                .map(|c| category_label(&c.name))
+                .collect(),
+            contributions: h
+                .contribution
+                .iter()
+                .map(|c| Contribution {
+                    rig_id: c.name.clone(),
+                    episodes: count(c.count),
+                    share: format!(
+                        "{:.1} %",
+                        100.0 * c.count as f64 / h.active_episodes.max(1) as f64
+                    ),
+                })
+                .collect(),
+        },
+    )
+}
+
+/// A warning when one rig supplies most of the library.
+fn dominance(h: &LibraryHealth) -> Option<String> {
+    let top = h.contribution.first()?;
+    let share = top.count as f64 / h.active_episodes as f64;
+    (h.active_episodes > 0 && share > DOMINANT_SHARE).then(|| {
+        format!(
+            "{} supplies {:.0} % of the library: its precedents are one crew's habits. \
+             Precedents from more rigs make the library better.",
+            top.name,
+            100.0 * share
+        )
+    })
+}
+
+fn tiles(h: &LibraryHealth) -> Vec<Tile> {
+    let covered = h.coverage.iter().filter(|c| c.count > 0).count();
+    let top = h.contribution.first();
+    vec![
+        Tile::new(
+            "Active episodes",
+            count(h.active_episodes),
+            format!("{} archived", count(h.archived_episodes)),
+        ),
+        Tile::new("Library version", format!("v{}", h.library_version), ""),
+        Tile::new(
+            "Categories covered",
+            format!("{covered} of {}", AnomalyCategory::ALL.len()),
+            "with at least one precedent",
+        ),
+        Tile::new(
+            "Contributing rigs",
+            count(h.contribution.len() as i64),
+            top.map_or_else(String::new, |t| format!("most from {}", t.name)),
+        ),
+    ]
+}
+
+fn charts(h: &LibraryHealth) -> Vec<Chart> {
+    let bins: Vec<String> = (0..10)
+        .map(|i| format!("{:.1}–{:.1}", i as f64 / 10.0, (i + 1) as f64 / 10.0))
+        .collect();
+    let histogram = Series {
+        name: "episodes".into(),
+        colour: "#1f77b4",
+        values: h.score_histogram.iter().map(|n| *n as f64).collect(),
+    };
+    vec![
+        Chart::new(
+            "Score histogram (curator score, 0–1)",
+            charts::stacked_columns(&bins, &[histogram], "score", "active episodes"),
+            "The library is empty: no event has been curated yet.",
+        ),
+        Chart::new(
+            "Category coverage",
+            charts::horizontal_bars(&category_bars(&h.coverage), "active episodes"),
+            "No precedent in any category yet.",
+        ),
+    ]
+}

@@ -1,0 +1,79 @@
+//! The dashboard's HTML pages, one per file: fleet overview, rig detail, library health and
+//! trends. Each reads its figures in one blocking database task, formats them into a view and
+//! renders a template. What more than one page shows (a rig's row, category bars, a message
+//! page) is here.
+
+mod library;
+mod overview;
+mod rig;
+mod trends;
+
+pub use library::library;
+pub use overview::overview;
+pub use rig::rig;
+pub use trends::trends;
+
+use super::views::*;
+use crate::charts::{self, Bar};
+use crate::hub::db::dashboard::{self, RigOverview};
+use crate::web::ApiError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+
+/// `GET /`: the dashboard.
+pub async fn index() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/dashboard"))
+        .finish()
+}
+
+fn rig_row(r: &RigOverview, now: DateTime<Utc>) -> RigListItem {
+    RigListItem {
+        rig_id: r.rig_id.clone(),
+        well_id: r.well_id.clone(),
+        field: r.field.clone(),
+        status: r.status.clone(),
+        last_seen: ago(r.last_seen, now),
+        last_sync: ago(r.last_sync, now),
+        library_version: r
+            .library_version
+            .map_or_else(|| "—".into(), |v| v.to_string()),
+        events: count(r.event_count),
+    }
+}
+
+fn category_bars(counts: &[dashboard::NamedCount]) -> Vec<Bar> {
+    counts
+        .iter()
+        .map(|c| Bar {
+            label: category_label(&c.name),
+            value: c.count as f64,
+            colour: charts::category_colour(&c.name),
+        })
+        .collect()
+}
+
+/// A page saying what went wrong, with its status.
+pub fn message(status: StatusCode, heading: &str, text: String) -> Result<HttpResponse, ApiError> {
+    render(
+        status,
+        &MessagePage {
+            page: Chrome {
+                refresh: false,
+                ..Chrome::page(heading)
+            },
+            heading: heading.into(),
+            message: text,
+        },
+    )
+}
+
+/// Any other `/dashboard/...` path: a 404 page, not a JSON error.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    message(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        format!("There is no dashboard page at {}.", req.path()),
+    )
+}

@@ -1,0 +1,135 @@
+//! `GET /dashboard`: the fleet overview.
+
+use super::super::views::*;
+use super::{category_bars, rig_row};
+use crate::charts::{self, Bar, Series};
+use crate::hub::api::with_db;
+use crate::hub::auth::PageAuth;
+use crate::hub::db::dashboard::{self, FleetSummary};
+use crate::hub::state::AppState;
+use crate::web::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+
+/// `GET /dashboard`: the fleet overview.
+pub async fn overview(
+    _admin: PageAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let s = with_db(&state, dashboard::summary).await?;
+    let outcomes = Outcomes::of(&s);
+    render(
+        StatusCode::OK,
+        &OverviewPage {
+            page: Chrome::page("Fleet overview"),
+            tiles: tiles(&s, &outcomes),
+            rigs: s.rigs.iter().map(|r| rig_row(r, s.generated_at)).collect(),
+            charts: charts(&s, &outcomes),
+        },
+    )
+}
+
+/// Events with a crew's outcome, and of those the resolved.
+struct Outcomes {
+    decided: i64,
+    resolved: i64,
+}
+
+impl Outcomes {
+    fn of(s: &FleetSummary) -> Self {
+        let named = |name: &str| {
+            s.by_outcome
+                .iter()
+                .find(|c| c.name == name)
+                .map_or(0, |c| c.count)
+        };
+        let all: i64 = s.by_outcome.iter().map(|c| c.count).sum();
+        Self {
+            decided: all - named("pending"),
+            resolved: named("resolved"),
+        }
+    }
+}
+
+fn tiles(s: &FleetSummary, o: &Outcomes) -> Vec<Tile> {
+    let now = s.generated_at;
+    let status = |name: &str| {
+        s.rig_status
+            .iter()
+            .find(|c| c.name == name)
+            .map_or(0, |c| c.count)
+    };
+    vec![
+        Tile::new(
+            "Rigs active",
+            count(status("active")),
+            format!(
+                "{} inactive (silent > {} h) · {} revoked",
+                status("inactive"),
+                dashboard::INACTIVE_AFTER_HOURS,
+                status("revoked")
+            ),
+        ),
+        Tile::new(
+            "Events, last 24 h",
+            count(s.events_last_24h),
+            format!("{} in all", count(s.events_total)),
+        ),
+        Tile::new(
+            "Resolved",
+            percent_or_none((o.decided > 0).then(|| o.resolved as f64 / o.decided as f64)),
+            format!("of {} events with an outcome", count(o.decided)),
+        ),
+        Tile::new(
+            "Library",
+            format!("v{}", s.library_version),
+            format!(
+                "{} active episodes · curated {} · {} awaiting",
+                count(s.active_episodes),
+                ago(s.last_curation, now),
+                count(s.events_awaiting_curation)
+            ),
+        ),
+    ]
+}
+
+fn charts(s: &FleetSummary, o: &Outcomes) -> Vec<Chart> {
+    let days: Vec<String> = s
+        .events_per_day
+        .iter()
+        .map(|d| d.name.get(5..).unwrap_or(&d.name).to_owned())
+        .collect();
+    let per_day = Series {
+        name: "events".into(),
+        colour: "#1f77b4",
+        values: s.events_per_day.iter().map(|d| d.count as f64).collect(),
+    };
+    let outcome_bars: Vec<Bar> = s
+        .by_outcome
+        .iter()
+        .map(|c| Bar {
+            label: outcome_label(&c.name),
+            value: c.count as f64,
+            colour: charts::outcome_colour(&c.name),
+        })
+        .collect();
+    vec![
+        Chart::new(
+            "Events per day, last 30 days",
+            charts::stacked_columns(&days, &[per_day], "day (UTC, month-day)", "events"),
+            "No events in the last 30 days.",
+        ),
+        Chart::new(
+            "Events by category",
+            charts::horizontal_bars(&category_bars(&s.by_category), "events"),
+            "No events yet.",
+        ),
+        Chart::new(
+            "Outcomes",
+            (o.decided > 0)
+                .then(|| charts::horizontal_bars(&outcome_bars, "events"))
+                .flatten(),
+            "No outcome data yet: no crew has acknowledged an event.",
+        ),
+    ]
+}

@@ -1,0 +1,180 @@
+//! `GET /dashboard/rigs/{id}`: one rig's history.
+
+use super::super::views::*;
+use super::{category_bars, message, rig_row};
+use crate::charts::{self, Point};
+use crate::fleet::RigId;
+use crate::hub::api::with_db;
+use crate::hub::auth::PageAuth;
+use crate::hub::db::dashboard::{self, CategoryOutcomes, EventListing, RigOverview};
+use crate::hub::db::DbError;
+use crate::hub::state::AppState;
+use crate::web::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+
+/// Events listed on a rig's page.
+const RIG_EVENTS_LISTED: i64 = 200;
+
+/// Events drawn on a rig's timeline (the newest).
+const TIMELINE_EVENTS: i64 = 5_000;
+
+/// What the rig page shows, read in one database task.
+struct RigHistory {
+    rig: RigOverview,
+    events: Vec<EventListing>,
+    outcomes: Vec<CategoryOutcomes>,
+    hub_version: i64,
+}
+
+/// `GET /dashboard/rigs/{id}`: one rig's history.
+pub async fn rig(
+    _admin: PageAuth,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let rig_id = path.into_inner();
+    let Ok(id) = RigId::parse(&rig_id) else {
+        return no_such_rig(&rig_id);
+    };
+    let Some(h) = with_db(&state, move |conn| read(conn, &id)).await? else {
+        return no_such_rig(&rig_id);
+    };
+    let now = Utc::now();
+    render(
+        StatusCode::OK,
+        &RigPage {
+            page: Chrome::page(format!("Rig {}", h.rig.rig_id)),
+            rig: rig_row(&h.rig, now),
+            tiles: tiles(&h, now),
+            charts: charts(&h),
+            more_events: (h.events.len() as i64 - RIG_EVENTS_LISTED).max(0),
+            events: h
+                .events
+                .iter()
+                .take(RIG_EVENTS_LISTED as usize)
+                .map(event_line)
+                .collect(),
+        },
+    )
+}
+
+fn no_such_rig(rig_id: &str) -> Result<HttpResponse, ApiError> {
+    message(
+        StatusCode::NOT_FOUND,
+        "No such rig",
+        format!("No rig {rig_id:?} is registered on this hub. The fleet overview lists every rig."),
+    )
+}
+
+fn read(conn: &mut diesel::PgConnection, id: &RigId) -> Result<Option<RigHistory>, DbError> {
+    let Some(rig) = dashboard::rig(conn, id.as_str())? else {
+        return Ok(None);
+    };
+    Ok(Some(RigHistory {
+        rig,
+        events: dashboard::rig_events(conn, id.as_str(), TIMELINE_EVENTS)?,
+        outcomes: dashboard::outcomes_by_category(conn, Some(id.as_str()))?,
+        hub_version: crate::hub::db::status::library_version(conn)?,
+    }))
+}
+
+fn tiles(h: &RigHistory, now: DateTime<Utc>) -> Vec<Tile> {
+    let (rig, hub_version) = (&h.rig, h.hub_version);
+    let total: i64 = h.outcomes.iter().map(|c| c.total).sum();
+    let pending: i64 = h.outcomes.iter().map(|c| c.pending).sum();
+    let resolved: i64 = h.outcomes.iter().map(|c| c.resolved).sum();
+    let decided = total - pending;
+    let behind = rig.library_version.map(|v| hub_version - v);
+    vec![
+        Tile::new(
+            "Events",
+            count(total),
+            format!("last seen {}", ago(rig.last_seen, now)),
+        ),
+        Tile::new(
+            "Outcome reported",
+            percent_or_none((total > 0).then(|| decided as f64 / total as f64)),
+            format!("{} of {} events acknowledged", count(decided), count(total)),
+        ),
+        Tile::new(
+            "Resolved",
+            percent_or_none((decided > 0).then(|| resolved as f64 / decided as f64)),
+            "of events with an outcome",
+        ),
+        Tile::new(
+            "Library",
+            rig.library_version
+                .map_or_else(|| "never synced".into(), |v| format!("v{v}")),
+            match behind {
+                Some(0) => format!("up to date · synced {}", ago(rig.last_sync, now)),
+                Some(n) => format!(
+                    "hub is at v{hub_version} ({n} changes newer) · synced {}",
+                    ago(rig.last_sync, now)
+                ),
+                None => format!("hub is at v{hub_version}"),
+            },
+        ),
+    ]
+}
+
+fn charts(h: &RigHistory) -> Vec<Chart> {
+    let points: Vec<Point> = h
+        .events
+        .iter()
+        .map(|e| Point {
+            at: e.occurred_at.timestamp(),
+            depth_ft: e.depth_ft,
+            colour: charts::risk_colour(&e.risk_level),
+            title: format!(
+                "{} {} at {} ft, {} — {}",
+                e.occurred_at.format("%Y-%m-%d %H:%M"),
+                category_label(&e.category),
+                crate::drilling::thousands(e.depth_ft),
+                e.risk_level,
+                outcome_label(&e.outcome)
+            ),
+        })
+        .collect();
+    let by_category: Vec<dashboard::NamedCount> = h
+        .outcomes
+        .iter()
+        .map(|c| dashboard::NamedCount {
+            name: c.category.clone(),
+            count: c.total,
+        })
+        .collect();
+    vec![
+        Chart::new(
+            "Advisory timeline: depth against time, coloured by risk",
+            charts::timeline(
+                &points,
+                &[
+                    ("Elevated", charts::risk_colour("elevated")),
+                    ("High", charts::risk_colour("high")),
+                    ("Critical", charts::risk_colour("critical")),
+                ],
+            ),
+            "This rig has not uploaded an event yet.",
+        ),
+        Chart::new(
+            "Events by category",
+            charts::horizontal_bars(&category_bars(&by_category), "events"),
+            "No events yet.",
+        ),
+    ]
+}
+
+fn event_line(e: &EventListing) -> EventLine {
+    EventLine {
+        at: e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        category: category_label(&e.category),
+        risk: e.risk_level.clone(),
+        depth: crate::drilling::thousands(e.depth_ft),
+        campaign: campaign_label(&e.campaign),
+        outcome: outcome_label(&e.outcome),
+        outcome_text: e.outcome_text.clone().unwrap_or_default(),
+        notes: e.notes.clone().unwrap_or_default(),
+    }
+}

@@ -1,0 +1,133 @@
+//! `GET /dashboard/trends?from=&to=`: the fleet over time and depth.
+
+use super::super::data::{parse_range, RangeQuery};
+use super::super::views::*;
+use crate::charts::{self, Series};
+use crate::drilling::AnomalyCategory;
+use crate::hub::api::with_db;
+use crate::hub::auth::PageAuth;
+use crate::hub::db::dashboard::{self, Trends, DEPTH_BAND_FT};
+use crate::hub::state::AppState;
+use crate::web::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, Utc};
+
+/// `GET /dashboard/trends?from=&to=`: the fleet over time and depth.
+pub async fn trends(
+    _admin: PageAuth,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    // Read the query by hand: a malformed one is answered on the page, not with a bare 400.
+    let query = web::Query::<RangeQuery>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    let (from, to) = match parse_range(&query, Utc::now().date_naive()) {
+        Ok(range) => range,
+        Err(e) => return bad_range(query, &e.to_string()),
+    };
+    let t = with_db(&state, move |conn| dashboard::trends(conn, from, to)).await?;
+    render(
+        StatusCode::OK,
+        &TrendsPage {
+            page: Chrome::page("Trends"),
+            from: from.to_string(),
+            to: to.to_string(),
+            error: None,
+            charts: vec![per_day_chart(&t, from, to), depth_chart(&t)],
+            campaigns: t
+                .campaigns
+                .iter()
+                .map(|c| CampaignLine {
+                    campaign: campaign_label(&c.campaign),
+                    events: count(c.events),
+                    rigs: count(c.rigs),
+                    per_rig_day: format!("{:.2}", c.events_per_rig_day),
+                    resolution: percent_or_none(c.resolution_rate),
+                })
+                .collect(),
+            actions: t
+                .common_actions
+                .iter()
+                .map(|a| ActionLine {
+                    category: category_label(&a.category),
+                    action: a.action.clone(),
+                    count: count(a.count),
+                })
+                .collect(),
+        },
+    )
+}
+
+/// The page again with the range as given and what is wrong with it.
+fn bad_range(query: RangeQuery, why: &str) -> Result<HttpResponse, ApiError> {
+    render(
+        StatusCode::BAD_REQUEST,
+        &TrendsPage {
+            page: Chrome::page("Trends"),
+            from: query.from.unwrap_or_default(),
+            to: query.to.unwrap_or_default(),
+            error: Some(format!("That date range does not make sense: {why}.")),
+            charts: vec![],
+            campaigns: vec![],
+            actions: vec![],
+        },
+    )
+}
+
+/// Events per day, one stacked series per category that occurs in the range.
+fn per_day_chart(t: &Trends, from: NaiveDate, to: NaiveDate) -> Chart {
+    let day_list: Vec<_> = dashboard::days(from, to).collect();
+    let columns: Vec<String> = day_list
+        .iter()
+        .map(|d| d.format("%m-%d").to_string())
+        .collect();
+    let series: Vec<Series> = AnomalyCategory::ALL
+        .iter()
+        .filter(|c| t.per_day.iter().any(|p| p.name == c.as_str()))
+        .map(|c| Series {
+            name: category_label(c.as_str()),
+            colour: charts::category_colour(c.as_str()),
+            values: day_list
+                .iter()
+                .map(|d| {
+                    let day = d.to_string();
+                    t.per_day
+                        .iter()
+                        .filter(|p| p.day == day && p.name == c.as_str())
+                        .map(|p| p.count as f64)
+                        .sum()
+                })
+                .collect(),
+        })
+        .collect();
+    Chart::new(
+        "Events per day by category",
+        charts::stacked_columns(&columns, &series, "day (UTC, month-day)", "events"),
+        "No events in this range.",
+    )
+}
+
+fn depth_chart(t: &Trends) -> Chart {
+    let bands: Vec<String> = t
+        .by_depth
+        .iter()
+        .map(|b| format!("{}k", (b.from_ft / DEPTH_BAND_FT) as i64))
+        .collect();
+    let density = Series {
+        name: "events".into(),
+        colour: "#8c564b",
+        values: t.by_depth.iter().map(|b| b.count as f64).collect(),
+    };
+    Chart::new(
+        "Anomaly density by depth",
+        charts::stacked_columns(
+            &bands,
+            &[density],
+            "measured depth band (top, thousands of ft; 1,000 ft per band)",
+            "events",
+        ),
+        "No events in this range.",
+    )
+}
