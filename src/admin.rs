@@ -1,6 +1,6 @@
 //! `sairen admin`: the registry client, over the hub's HTTP API.
 
-use crate::fleet::{RegisteredRig, RigDetail, RigSummary};
+use crate::fleet::{RegisterRig, RegisteredRig, RigDetail, RigId, RigSummary};
 use crate::web::Secret;
 use awc::http::StatusCode;
 use clap::Subcommand;
@@ -54,6 +54,9 @@ pub enum AdminError {
     /// No admin key in the environment.
     #[error("SAIREN_ADMIN_KEY is not set: export the hub's admin key first")]
     NoAdminKey,
+    /// An argument is not acceptable (said before the hub is asked).
+    #[error("{0}")]
+    Invalid(String),
     /// The hub did not answer.
     #[error("cannot reach the hub at {url}: {reason} (is `sairen hub serve` running there? set --hub-url or SAIREN_HUB_URL)")]
     Unreachable {
@@ -206,82 +209,114 @@ pub async fn run(
         base: options.hub_url.trim_end_matches('/').to_owned(),
         key,
     };
-    let none: Option<&()> = None;
     match command {
         AdminCommand::RegisterRig {
             rig_id,
             well_id,
             field,
         } => {
-            let body = serde_json::json!({"rig_id": rig_id, "well_id": well_id, "field": field});
-            let reg: RegisteredRig = client
-                .call("POST", "/api/fleet/rigs/register", Some(&body))
-                .await?;
-            if options.json {
-                return print_json(&reg);
-            }
-            println!("{}\n", rig_table(std::slice::from_ref(&reg.rig)));
-            println!(
-                "API key (shown once — the hub keeps only its hash):\n\n    {}\n",
-                reg.api_key
-            );
-            println!("On the rig, put it in the service's environment file, e.g.:\n    SAIREN_RIG_API_KEY={}", reg.api_key);
+            let body = RegisterRig {
+                rig_id: rig_id_arg(&rig_id)?,
+                well_id,
+                field,
+            };
+            register(&client, &body, options.json).await
         }
         AdminCommand::RevokeRig { rig_id } => {
-            let rig: RigSummary = client
-                .call("POST", &format!("/api/fleet/rigs/{rig_id}/revoke"), none)
-                .await?;
-            if options.json {
-                return print_json(&rig);
-            }
-            println!(
-                "rig {} is {} (since {}); its key is refused from now on",
-                rig.rig_id,
-                rig.status,
-                when(rig.revoked_at)
-            );
+            revoke(&client, &rig_id_arg(&rig_id)?, options.json).await
         }
-        AdminCommand::ListRigs => {
-            let rigs: Vec<RigSummary> = client.call("GET", "/api/fleet/rigs", none).await?;
-            if options.json {
-                return print_json(&rigs);
-            }
-            if rigs.is_empty() {
-                println!("no rigs registered yet: `sairen admin register-rig --rig-id … --well-id … --field …`");
-            } else {
-                println!("{}", rig_table(&rigs));
-            }
-        }
+        AdminCommand::ListRigs => list(&client, options.json).await,
         AdminCommand::ShowRig { rig_id } => {
-            let detail: RigDetail = client
-                .call("GET", &format!("/api/fleet/rigs/{rig_id}"), none)
-                .await?;
-            if options.json {
-                return print_json(&detail);
-            }
-            let r = &detail.rig;
-            println!("{}\n", rig_table(std::slice::from_ref(r)));
-            println!("key id:        {}", r.key_id);
-            println!("registered:    {}", when(Some(r.registered_at)));
-            println!("revoked:       {}", when(r.revoked_at));
-            println!("last sync:     {}", when(r.last_sync));
-            if detail.recent_events.is_empty() {
-                println!("\nno events yet");
-            } else {
-                println!("\nlatest events:");
-                for e in &detail.recent_events {
-                    println!(
-                        "  {}  {:<20} {:<9} {:>8.0} ft  {:<15} {}",
-                        when(Some(e.occurred_at)),
-                        e.category,
-                        e.risk_level,
-                        e.depth_ft,
-                        e.outcome,
-                        e.id
-                    );
-                }
-            }
+            show(&client, &rig_id_arg(&rig_id)?, options.json).await
         }
+    }
+}
+
+/// A rig id from the command line, checked here so a bad one is named before the hub is asked.
+fn rig_id_arg(text: &str) -> Result<RigId, AdminError> {
+    RigId::parse(text).map_err(|e| AdminError::Invalid(format!("--rig-id {text:?}: {e}")))
+}
+
+const NO_BODY: Option<&()> = None;
+
+async fn register(client: &Client, body: &RegisterRig, json: bool) -> Result<(), AdminError> {
+    let reg: RegisteredRig = client
+        .call("POST", "/api/fleet/rigs/register", Some(body))
+        .await?;
+    if json {
+        return print_json(&reg);
+    }
+    println!("{}\n", rig_table(std::slice::from_ref(&reg.rig)));
+    println!(
+        "API key (shown once — the hub keeps only its hash):\n\n    {}\n",
+        reg.api_key
+    );
+    println!(
+        "On the rig, put it in the service's environment file, e.g.:\n    SAIREN_RIG_API_KEY={}",
+        reg.api_key
+    );
+    Ok(())
+}
+
+async fn revoke(client: &Client, rig_id: &RigId, json: bool) -> Result<(), AdminError> {
+    let rig: RigSummary = client
+        .call("POST", &format!("/api/fleet/rigs/{rig_id}/revoke"), NO_BODY)
+        .await?;
+    if json {
+        return print_json(&rig);
+    }
+    println!(
+        "rig {} is {} (since {}); its key is refused from now on",
+        rig.rig_id,
+        rig.status,
+        when(rig.revoked_at)
+    );
+    Ok(())
+}
+
+async fn list(client: &Client, json: bool) -> Result<(), AdminError> {
+    let rigs: Vec<RigSummary> = client.call("GET", "/api/fleet/rigs", NO_BODY).await?;
+    if json {
+        return print_json(&rigs);
+    }
+    if rigs.is_empty() {
+        println!(
+            "no rigs registered yet: `sairen admin register-rig --rig-id … --well-id … --field …`"
+        );
+    } else {
+        println!("{}", rig_table(&rigs));
+    }
+    Ok(())
+}
+
+async fn show(client: &Client, rig_id: &RigId, json: bool) -> Result<(), AdminError> {
+    let detail: RigDetail = client
+        .call("GET", &format!("/api/fleet/rigs/{rig_id}"), NO_BODY)
+        .await?;
+    if json {
+        return print_json(&detail);
+    }
+    let r = &detail.rig;
+    println!("{}\n", rig_table(std::slice::from_ref(r)));
+    println!("key id:        {}", r.key_id);
+    println!("registered:    {}", when(Some(r.registered_at)));
+    println!("revoked:       {}", when(r.revoked_at));
+    println!("last sync:     {}", when(r.last_sync));
+    if detail.recent_events.is_empty() {
+        println!("\nno events yet");
+        return Ok(());
+    }
+    println!("\nlatest events:");
+    for e in &detail.recent_events {
+        println!(
+            "  {}  {:<20} {:<9} {:>8.0} ft  {:<15} {}",
+            when(Some(e.occurred_at)),
+            e.category,
+            e.risk_level,
+            e.depth_ft,
+            e.outcome,
+            e.id
+        );
     }
     Ok(())
 }

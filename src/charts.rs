@@ -160,53 +160,27 @@ pub fn stacked_columns(
     let legend_rows = series.len().div_ceil(3) as f64;
     let height = top_pad + plot_h + 56.0 + 22.0 * legend_rows;
     let (top, step) = nice_axis(totals.iter().copied().fold(0.0, f64::max));
+    let frame = Frame {
+        left,
+        plot_w,
+        plot_h,
+        top_pad,
+        top,
+    };
     let mut svg = open(left + plot_w + 20.0, height, "chart");
-    let y_of = |v: f64| top_pad + plot_h - v / top * plot_h;
-    let mut tick = 0.0;
-    while tick <= top + step * 0.01 {
-        let _ = write!(
-            svg,
-            r#"<line x1="{left}" y1="{y:.1}" x2="{r}" y2="{y:.1}" class="grid"/><text x="{tx}" y="{ty:.1}" text-anchor="end" class="val">{l}</text>"#,
-            y = y_of(tick),
-            r = left + plot_w,
-            tx = left - 6.0,
-            ty = y_of(tick) + 4.0,
-            l = tick_label(tick),
-        );
-        tick += step;
-    }
+    y_grid(&mut svg, &frame, step);
     let slot = plot_w / columns.len().max(1) as f64;
-    let bar_w = (slot * 0.8).max(1.0);
     let label_every = (columns.len() as f64 / 10.0).ceil().max(1.0) as usize;
     for (i, column) in columns.iter().enumerate() {
-        let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
-        let mut base = 0.0;
-        for s in series {
-            let v = s.values.get(i).copied().unwrap_or(0.0);
-            if v <= 0.0 {
-                continue;
-            }
-            let _ = write!(
-                svg,
-                r#"<rect x="{x:.1}" y="{y:.1}" width="{bar_w:.1}" height="{h:.1}" fill="{c}"><title>{col} — {name}: {v}</title></rect>"#,
-                y = y_of(base + v),
-                h = v / top * plot_h,
-                c = s.colour,
-                col = escape(column),
-                name = escape(&s.name),
-                v = tick_label(v),
-            );
-            base += v;
-        }
-        if i % label_every == 0 {
-            let _ = write!(
-                svg,
-                r#"<text x="{cx:.1}" y="{ly}" text-anchor="middle" class="val">{l}</text>"#,
-                cx = x + bar_w / 2.0,
-                ly = top_pad + plot_h + 16.0,
-                l = escape(column),
-            );
-        }
+        column_svg(
+            &mut svg,
+            &frame,
+            slot,
+            i,
+            column,
+            series,
+            i % label_every == 0,
+        );
     }
     let _ = write!(
         svg,
@@ -227,6 +201,80 @@ pub fn stacked_columns(
     );
     svg.push_str("</svg>");
     Some(svg)
+}
+
+/// A column chart's plot area, and the value at its top.
+struct Frame {
+    left: f64,
+    plot_w: f64,
+    plot_h: f64,
+    top_pad: f64,
+    top: f64,
+}
+
+impl Frame {
+    fn y_of(&self, v: f64) -> f64 {
+        self.top_pad + self.plot_h - v / self.top * self.plot_h
+    }
+}
+
+/// Horizontal grid lines with their values, every `step` up to the top.
+fn y_grid(svg: &mut String, f: &Frame, step: f64) {
+    let mut tick = 0.0;
+    while tick <= f.top + step * 0.01 {
+        let _ = write!(
+            svg,
+            r#"<line x1="{left}" y1="{y:.1}" x2="{r}" y2="{y:.1}" class="grid"/><text x="{tx}" y="{ty:.1}" text-anchor="end" class="val">{l}</text>"#,
+            left = f.left,
+            y = f.y_of(tick),
+            r = f.left + f.plot_w,
+            tx = f.left - 6.0,
+            ty = f.y_of(tick) + 4.0,
+            l = tick_label(tick),
+        );
+        tick += step;
+    }
+}
+
+/// Column `i`: its series stacked, each with a tooltip, and its label when `labelled`.
+fn column_svg(
+    svg: &mut String,
+    f: &Frame,
+    slot: f64,
+    i: usize,
+    column: &str,
+    series: &[Series],
+    labelled: bool,
+) {
+    let bar_w = (slot * 0.8).max(1.0);
+    let x = f.left + slot * i as f64 + (slot - bar_w) / 2.0;
+    let mut base = 0.0;
+    for s in series {
+        let v = s.values.get(i).copied().unwrap_or(0.0);
+        if v <= 0.0 {
+            continue;
+        }
+        let _ = write!(
+            svg,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{bar_w:.1}" height="{h:.1}" fill="{c}"><title>{col} — {name}: {v}</title></rect>"#,
+            y = f.y_of(base + v),
+            h = v / f.top * f.plot_h,
+            c = s.colour,
+            col = escape(column),
+            name = escape(&s.name),
+            v = tick_label(v),
+        );
+        base += v;
+    }
+    if labelled {
+        let _ = write!(
+            svg,
+            r#"<text x="{cx:.1}" y="{ly}" text-anchor="middle" class="val">{l}</text>"#,
+            cx = x + bar_w / 2.0,
+            ly = f.top_pad + f.plot_h + 16.0,
+            l = escape(column),
+        );
+    }
 }
 
 fn legend<'a>(

@@ -35,7 +35,9 @@ pub struct EmbeddedDb {
     url: String,
 }
 
-fn find_bin() -> Option<PathBuf> {
+/// The PostgreSQL server binaries (`initdb`, `pg_ctl`): on `PATH`, else the newest
+/// `/usr/lib/postgresql/*/bin`.
+pub fn find_bin() -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .find(|p| p.join("initdb").is_file() && p.join("pg_ctl").is_file())
@@ -52,6 +54,23 @@ fn find_bin() -> Option<PathBuf> {
     })
 }
 
+/// PostgreSQL refuses to run as root: as root the cluster runs as the `postgres` system user.
+fn run_as() -> Result<Option<String>, EmbeddedError> {
+    if !is_root() {
+        return Ok(None);
+    }
+    let exists = Command::new("id")
+        .arg("postgres")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if exists {
+        Ok(Some("postgres".to_owned()))
+    } else {
+        Err(EmbeddedError::Root)
+    }
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -64,19 +83,7 @@ impl EmbeddedDb {
     /// Create the cluster under `data_dir/postgres` if needed, start it, and return it.
     pub fn start(data_dir: &Path) -> Result<Self, EmbeddedError> {
         let bin = find_bin().ok_or(EmbeddedError::NoBinaries)?;
-        let run_as = if is_root() {
-            let exists = Command::new("id")
-                .arg("postgres")
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false);
-            if !exists {
-                return Err(EmbeddedError::Root);
-            }
-            Some("postgres".to_owned())
-        } else {
-            None
-        };
+        let run_as = run_as()?;
         let step = |step: &'static str| {
             move |e: std::io::Error| EmbeddedError::Step {
                 step,
@@ -96,30 +103,7 @@ impl EmbeddedDb {
             bin,
             run_as,
         };
-        if !db.dir.join("PG_VERSION").exists() {
-            std::fs::create_dir_all(&db.dir).map_err(step("creating the cluster directory"))?;
-            db.own()?;
-            log::info!(
-                "creating the hub's own PostgreSQL cluster in {}",
-                db.dir.display()
-            );
-            db.run(
-                "initdb",
-                &[
-                    "-D",
-                    &db.dir.to_string_lossy(),
-                    "-U",
-                    "postgres",
-                    "-A",
-                    "trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C",
-                ],
-            )?;
-        } else {
-            db.own()?;
-        }
+        db.init_if_new()?;
         let options = format!("-k {} -c listen_addresses=''", db.dir.display());
         db.run(
             "pg_ctl",
@@ -141,6 +125,36 @@ impl EmbeddedDb {
             db.dir.display()
         );
         Ok(db)
+    }
+
+    /// Make the cluster on first start (initdb); either way, hand it to the user it runs as.
+    fn init_if_new(&self) -> Result<(), EmbeddedError> {
+        if self.dir.join("PG_VERSION").exists() {
+            return self.own();
+        }
+        std::fs::create_dir_all(&self.dir).map_err(|e| EmbeddedError::Step {
+            step: "creating the cluster directory",
+            detail: e.to_string(),
+        })?;
+        self.own()?;
+        log::info!(
+            "creating the hub's own PostgreSQL cluster in {}",
+            self.dir.display()
+        );
+        self.run(
+            "initdb",
+            &[
+                "-D",
+                &self.dir.to_string_lossy(),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+        )
     }
 
     fn own(&self) -> Result<(), EmbeddedError> {

@@ -460,17 +460,9 @@ pub struct PrivateCluster {
 }
 
 fn pg_bin() -> PathBuf {
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path().join("bin"))
-        .filter(|p| p.join("pg_ctl").exists())
-        .collect();
-    candidates.sort();
-    candidates
-        .pop()
-        .expect("PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin")
+    sairen::hub::embedded::find_bin().expect(
+        "PostgreSQL server binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin",
+    )
 }
 
 /// A PostgreSQL server tool, run as user `postgres` when we are root (initdb and pg_ctl refuse root).
