@@ -51,12 +51,13 @@ fn bench_uploads(c: &mut Criterion) {
                     "key_verified_argon2"
                 }
             );
+            let bench_rig = sairen::fleet::RigId::parse("RIG-BENCH").expect("rig id");
             group.bench_function(&name, |b| {
                 b.iter(|| {
                     n += 1;
                     let event = event_for("RIG-BENCH", base - chrono::Duration::seconds(n));
                     if !cached {
-                        state.keys.forget_rig("RIG-BENCH");
+                        state.keys.forget_rig(&bench_rig);
                     }
                     let req = test::TestRequest::post()
                         .uri("/api/fleet/events")

@@ -268,7 +268,7 @@ async fn revoke(client: &Client, rig_id: &RigId, json: bool) -> Result<(), Admin
     println!(
         "rig {} is {} (since {}); its key is refused from now on",
         rig.rig_id,
-        rig.status,
+        rig.status.as_str(),
         when(rig.revoked_at)
     );
     Ok(())
@@ -311,10 +311,10 @@ async fn show(client: &Client, rig_id: &RigId, json: bool) -> Result<(), AdminEr
         println!(
             "  {}  {:<20} {:<9} {:>8.0} ft  {:<15} {}",
             when(Some(e.occurred_at)),
-            e.category,
-            e.risk_level,
+            e.category.as_str(),
+            e.risk_level.as_str(),
             e.depth_ft,
-            e.outcome,
+            e.outcome.as_str(),
             e.id
         );
     }

@@ -156,6 +156,12 @@ pub fn html_page(
         .body(html))
 }
 
+/// A path whose id does not parse names nothing: 404 in the API's shape (never a 500, whatever
+/// bytes the path carries).
+pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(format!("nothing at {}: {err}", req.path())).into()
+}
+
 /// 404 for a route that does not exist, in the API's error shape.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!(

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel::sql_query;
 use sairen::drilling::RiskLevel;
 use sairen::fleet::codec::{decode_json, encode_json, Encoding};
-use sairen::fleet::FleetEvent;
+use sairen::fleet::{FleetEvent, RigId};
 use sairen::hub::auth::RigKey;
 use sairen::hub::db;
 use sairen::hub::watch::HubWatch;
@@ -384,7 +384,9 @@ async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
             .execute(&mut conn)
             .expect("insert rig");
     }
-    state.keys.forget_rig("RIG-ONE");
+    state
+        .keys
+        .forget_rig(&RigId::parse("RIG-ONE").expect("rig id"));
     let e2 = event_for("RIG-ONE", base - ChronoDuration::seconds(20));
     let before = state.keys.hash_checks();
     assert_eq!(

@@ -19,12 +19,22 @@ impl RiskLevel {
     /// All levels, lowest first.
     pub const ALL: [RiskLevel; 4] = [Self::Low, Self::Elevated, Self::High, Self::Critical];
 
-    /// The wire name (`"elevated"`), also used as the database value.
     /// The value with this wire name (`"critical"`).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == name)
     }
 
+    /// How a screen says it: `"Critical"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Low => "Low",
+            Self::Elevated => "Elevated",
+            Self::High => "High",
+            Self::Critical => "Critical",
+        }
+    }
+
+    /// The wire name (`"elevated"`), also used as the database value.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Low => "low",

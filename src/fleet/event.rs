@@ -60,14 +60,89 @@ pub enum EventOutcome {
     FalsePositive,
 }
 
-impl EventOutcome {
-    /// The wire and database name of the outcome's kind (`"resolved"`).
-    pub fn as_str(&self) -> &'static str {
+/// What kind of outcome an event has, without the crew's words: the database's `outcome` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    /// Not yet acknowledged.
+    Pending,
+    /// Resolved by an action.
+    Resolved,
+    /// Escalated.
+    Escalated,
+    /// Not real.
+    FalsePositive,
+}
+
+impl OutcomeKind {
+    /// All four, in the order a crew meets them.
+    pub const ALL: [OutcomeKind; 4] = [
+        Self::Pending,
+        Self::Resolved,
+        Self::Escalated,
+        Self::FalsePositive,
+    ];
+
+    /// The wire and database name (`"false_positive"`).
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
-            Self::Resolved { .. } => "resolved",
-            Self::Escalated { .. } => "escalated",
+            Self::Resolved => "resolved",
+            Self::Escalated => "escalated",
             Self::FalsePositive => "false_positive",
+        }
+    }
+
+    /// The value with this name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// How a screen says it: `"False alarm"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Resolved => "Resolved",
+            Self::Escalated => "Escalated",
+            Self::FalsePositive => "False alarm",
+        }
+    }
+}
+
+/// Compares by wire name, so a stored row reads against the name in the contract.
+impl PartialEq<&str> for OutcomeKind {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
+impl std::fmt::Display for OutcomeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl EventOutcome {
+    /// The outcome's kind.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Self::Pending => OutcomeKind::Pending,
+            Self::Resolved { .. } => OutcomeKind::Resolved,
+            Self::Escalated { .. } => OutcomeKind::Escalated,
+            Self::FalsePositive => OutcomeKind::FalsePositive,
+        }
+    }
+
+    /// The wire and database name of the outcome's kind (`"resolved"`).
+    pub fn as_str(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// The outcome as a screen says it: `"Resolved: reduced flow to 450 gpm"`.
+    pub fn describe(&self) -> String {
+        match self.text() {
+            Some(text) => format!("{}: {text}", self.kind().label()),
+            None => self.kind().label().to_owned(),
         }
     }
 
@@ -104,6 +179,24 @@ pub fn outcome_value(outcome: &EventOutcome) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn outcome_kinds_keep_their_wire_names_and_say_the_crews_words() {
+        for k in OutcomeKind::ALL {
+            assert_eq!(OutcomeKind::from_name(k.as_str()), Some(k));
+            assert_eq!(
+                serde_json::to_value(k).expect("json"),
+                serde_json::json!(k.as_str())
+            );
+        }
+        let resolved = EventOutcome::Resolved {
+            action_taken: "reduced flow to 450 gpm".into(),
+        };
+        assert_eq!(resolved.kind(), OutcomeKind::Resolved);
+        assert_eq!(resolved.describe(), "Resolved: reduced flow to 450 gpm");
+        assert_eq!(EventOutcome::FalsePositive.describe(), "False alarm");
+        assert!(OutcomeKind::Escalated == "escalated");
+    }
+
     use super::*;
 
     #[test]

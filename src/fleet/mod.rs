@@ -10,6 +10,8 @@ mod registry;
 pub use episode::{
     episode_from_event, resolution_summary, EpisodeMetrics, FleetEpisode, LibraryResponse,
 };
-pub use event::{outcome_value, EventOutcome, FleetEvent, HistorySnapshot, OutcomeUpdate};
+pub use event::{
+    outcome_value, EventOutcome, FleetEvent, HistorySnapshot, OutcomeKind, OutcomeUpdate,
+};
 pub use ids::{EventId, IdError, RigId};
 pub use registry::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigStatus, RigSummary};

@@ -1,6 +1,7 @@
 //! The registry's wire types: what `sairen admin` sends to the hub and reads back.
 
-use super::RigId;
+use super::{OutcomeKind, RigId};
+use crate::drilling::{AnomalyCategory, RiskLevel};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -104,11 +105,11 @@ pub struct EventBrief {
     /// Event id.
     pub id: String,
     /// Category.
-    pub category: String,
+    pub category: AnomalyCategory,
     /// Risk level.
-    pub risk_level: String,
+    pub risk_level: RiskLevel,
     /// Outcome kind.
-    pub outcome: String,
+    pub outcome: OutcomeKind,
     /// Depth at the advisory.
     pub depth_ft: f64,
     /// When it happened.

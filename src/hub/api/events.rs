@@ -2,7 +2,7 @@
 
 use super::body::{json_response, read_json};
 use super::{with_db, ApiError};
-use crate::fleet::{FleetEvent, OutcomeUpdate};
+use crate::fleet::{EventId, FleetEvent, OutcomeUpdate};
 use crate::hub::auth::RigAuth;
 use crate::hub::db;
 use crate::hub::db::events::{InsertOutcome, OutcomeChange};
@@ -79,11 +79,11 @@ pub async fn get(
     req: HttpRequest,
     _auth: RigAuth,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lookup = id.clone();
-    let row = with_db(&state, move |conn| db::events::get(conn, &lookup))
+    let row = with_db(&state, move |conn| db::events::get(conn, lookup.as_str()))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no event with id {id}")))?;
     json_response(&req, StatusCode::OK, &StoredEvent::from(row))
@@ -105,7 +105,7 @@ pub async fn update_outcome(
     req: HttpRequest,
     auth: RigAuth,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<EventId>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -115,14 +115,14 @@ pub async fn update_outcome(
     intake::check_outcome_update(&update)?;
     let (lookup, rig) = (id.clone(), auth.rig_id.to_string());
     let change = with_db(&state, move |conn| {
-        db::events::update_outcome(conn, &lookup, &rig, &update)
+        db::events::update_outcome(conn, lookup.as_str(), &rig, &update)
     })
     .await?;
     match change {
         OutcomeChange::Updated(row) => {
             state.curator.wake();
             Ok(HttpResponse::Ok().json(OutcomeReceipt {
-                id,
+                id: id.to_string(),
                 status: "updated".into(),
                 outcome: row.payload.get("outcome").cloned().unwrap_or_default(),
             }))

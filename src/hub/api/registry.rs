@@ -1,7 +1,7 @@
 //! The rig registry: register, list, show, revoke (admin only).
 
 use super::{with_db, ApiError};
-use crate::fleet::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigSummary};
+use crate::fleet::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigId, RigSummary};
 use crate::hub::auth::{AdminAuth, RigKey};
 use crate::hub::db::models::{EventRow, NewRig, RigRow};
 use crate::hub::db::{self, DbError};
@@ -90,17 +90,17 @@ pub async fn list(_admin: AdminAuth, state: web::Data<AppState>) -> Result<HttpR
 pub async fn show(
     _admin: AdminAuth,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<RigId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lookup = id.clone();
     let found = with_db(
         &state,
         move |conn| -> Result<Option<(RigRow, Vec<EventRow>)>, DbError> {
-            let Some(rig) = db::rigs::find(conn, &lookup)? else {
+            let Some(rig) = db::rigs::find(conn, lookup.as_str())? else {
                 return Ok(None);
             };
-            let events = db::events::recent_for_rig(conn, &lookup, 20)?;
+            let events = db::events::recent_for_rig(conn, lookup.as_str(), 20)?;
             Ok(Some((rig, events)))
         },
     )
@@ -116,11 +116,14 @@ pub async fn show(
 pub async fn revoke(
     _admin: AdminAuth,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<RigId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lookup = id.clone();
-    let result = with_db(&state, move |conn| db::rigs::revoke(conn, &lookup, "admin")).await?;
+    let result = with_db(&state, move |conn| {
+        db::rigs::revoke(conn, lookup.as_str(), "admin")
+    })
+    .await?;
     let (row, newly) = result.ok_or_else(|| ApiError::NotFound(format!("no rig {id}")))?;
     state.keys.forget_rig(&id);
     if newly {

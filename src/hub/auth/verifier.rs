@@ -199,9 +199,8 @@ impl KeyVerifier {
     }
 
     /// Drop every cached key of a rig (on revoke).
-    pub fn forget_rig(&self, rig_id: &str) {
-        self.lock()
-            .retain(|_, entry| entry.rig_id.as_str() != rig_id);
+    pub fn forget_rig(&self, rig_id: &RigId) {
+        self.lock().retain(|_, entry| entry.rig_id != *rig_id);
     }
 
     fn forget_key(&self, key_id: &str) {

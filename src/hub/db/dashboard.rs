@@ -4,6 +4,8 @@
 
 use super::status::{hub_status, HubStatus};
 use super::DbError;
+use crate::drilling::{AnomalyCategory, Campaign, RiskLevel};
+use crate::fleet::OutcomeKind;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
@@ -450,15 +452,15 @@ pub struct EventListing {
     /// Event id.
     #[diesel(sql_type = Text)]
     pub id: String,
-    /// Category wire name.
+    /// Category.
     #[diesel(sql_type = Text)]
-    pub category: String,
-    /// Risk level wire name.
+    pub category: AnomalyCategory,
+    /// Risk level.
     #[diesel(sql_type = Text)]
-    pub risk_level: String,
-    /// Outcome status.
+    pub risk_level: RiskLevel,
+    /// Outcome kind.
     #[diesel(sql_type = Text)]
-    pub outcome: String,
+    pub outcome: OutcomeKind,
     /// The action or reason the crew gave, if any.
     #[diesel(sql_type = Nullable<Text>)]
     pub outcome_text: Option<String>,
@@ -467,7 +469,7 @@ pub struct EventListing {
     pub notes: Option<String>,
     /// Campaign.
     #[diesel(sql_type = Text)]
-    pub campaign: String,
+    pub campaign: Campaign,
     /// Measured depth, ft.
     #[diesel(sql_type = Double)]
     pub depth_ft: f64,

@@ -1,7 +1,8 @@
 //! Rows as diesel reads and writes them.
 
 use super::schema::{events, rigs};
-use crate::fleet::RigStatus;
+use crate::drilling::{AnomalyCategory, RiskLevel};
+use crate::fleet::{OutcomeKind, RigStatus};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -122,12 +123,15 @@ pub struct EventRow {
     pub id: String,
     /// The rig.
     pub rig_id: String,
-    /// Category wire name.
-    pub category: String,
-    /// Risk level wire name.
-    pub risk_level: String,
-    /// Outcome kind wire name.
-    pub outcome: String,
+    /// Category.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub category: AnomalyCategory,
+    /// Risk level.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub risk_level: RiskLevel,
+    /// Outcome kind.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub outcome: OutcomeKind,
     /// Measured depth at the advisory.
     pub depth_ft: f64,
     /// When the advisory was raised.

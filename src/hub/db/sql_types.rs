@@ -1,7 +1,8 @@
 //! Domain values as PostgreSQL `text` columns: read straight into their enums, so nothing past
 //! the database edge compares strings. A value the enum does not know is an error naming it.
 
-use crate::fleet::RigStatus;
+use crate::drilling::{AnomalyCategory, Campaign, RiskLevel};
+use crate::fleet::{OutcomeKind, RigStatus};
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::pg::{Pg, PgValue};
 use diesel::sql_types::Text;
@@ -28,3 +29,7 @@ macro_rules! text_enum {
 }
 
 text_enum!(RigStatus);
+text_enum!(AnomalyCategory);
+text_enum!(RiskLevel);
+text_enum!(Campaign);
+text_enum!(OutcomeKind);

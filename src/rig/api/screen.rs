@@ -110,15 +110,6 @@ fn gauges(window: &[HistorySnapshot]) -> Vec<Gauge> {
     ]
 }
 
-fn outcome_text(outcome: &EventOutcome) -> String {
-    match outcome {
-        EventOutcome::Pending => "Pending".into(),
-        EventOutcome::Resolved { action_taken } => format!("Resolved: {action_taken}"),
-        EventOutcome::Escalated { reason } => format!("Escalated: {reason}"),
-        EventOutcome::FalsePositive => "False alarm".into(),
-    }
-}
-
 fn view(r: &AdvisoryRecord) -> AdvisoryView {
     let a = &r.advisory;
     let label = a.category.label();
@@ -156,7 +147,7 @@ fn view(r: &AdvisoryRecord) -> AdvisoryView {
             })
             .collect(),
         acknowledged: r.acknowledgment.as_ref().map(|k| {
-            let mut t = outcome_text(&k.outcome);
+            let mut t = k.outcome.describe();
             if let Some(n) = &k.notes {
                 t.push_str(&format!(" — {n}"));
             }
@@ -176,10 +167,7 @@ pub async fn screen(
     let page = ScreenPage {
         rig_id: c.identity().rig_id.to_string(),
         well_id: c.identity().well_id.clone(),
-        campaign: match c.pipeline().campaign().as_str() {
-            "plug_and_abandonment" => "P&A".into(),
-            _ => "Production".into(),
-        },
+        campaign: c.pipeline().campaign().label().into(),
         rig_state: window.last().map_or_else(
             || "no data yet".into(),
             |s| s.metrics.rig_state.to_string().replace('_', " "),

@@ -1,8 +1,8 @@
 //! The dashboard's pages as askama templates (`templates/hub/`), and the small formatting rules
 //! they share. Values are formatted here, so templates only place them; askama escapes every one.
 
-use crate::drilling::AnomalyCategory;
-use crate::drilling::{capitalise, thousands};
+use crate::drilling::{capitalise, thousands, AnomalyCategory, Campaign};
+use crate::fleet::OutcomeKind;
 use askama::Template;
 use chrono::{DateTime, Utc};
 
@@ -281,26 +281,14 @@ pub fn category_label(name: &str) -> String {
     AnomalyCategory::from_name(name).map_or_else(|| name.to_owned(), |c| capitalise(c.label()))
 }
 
-/// An outcome's label from its wire name.
+/// An outcome's label from its wire name (the name itself if unknown).
 pub fn outcome_label(name: &str) -> String {
-    match name {
-        "pending" => "Pending",
-        "resolved" => "Resolved",
-        "escalated" => "Escalated",
-        "false_positive" => "False alarm",
-        other => other,
-    }
-    .to_owned()
+    OutcomeKind::from_name(name).map_or_else(|| name.to_owned(), |k| k.label().to_owned())
 }
 
-/// A campaign's label from its wire name.
+/// A campaign's label from its wire name (the name itself if unknown).
 pub fn campaign_label(name: &str) -> String {
-    match name {
-        "production" => "Production",
-        "plug_and_abandonment" => "P&A",
-        other => other,
-    }
-    .to_owned()
+    Campaign::from_name(name).map_or_else(|| name.to_owned(), |c| c.label().to_owned())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use super::super::views::*;
 use super::{category_bars, message, rig_row};
 use crate::charts::{self, Point};
+use crate::drilling::capitalise;
 use crate::fleet::RigId;
 use crate::hub::api::with_db;
 use crate::hub::auth::PageAuth;
@@ -126,14 +127,14 @@ fn charts(h: &RigHistory) -> Vec<Chart> {
         .map(|e| Point {
             at: e.occurred_at.timestamp(),
             depth_ft: e.depth_ft,
-            colour: charts::risk_colour(&e.risk_level),
+            colour: charts::risk_colour(e.risk_level.as_str()),
             title: format!(
                 "{} {} at {} ft, {} — {}",
                 e.occurred_at.format("%Y-%m-%d %H:%M"),
-                category_label(&e.category),
+                capitalise(e.category.label()),
                 crate::drilling::thousands(e.depth_ft),
                 e.risk_level,
-                outcome_label(&e.outcome)
+                e.outcome.label()
             ),
         })
         .collect();
@@ -169,11 +170,11 @@ fn charts(h: &RigHistory) -> Vec<Chart> {
 fn event_line(e: &EventListing) -> EventLine {
     EventLine {
         at: e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        category: category_label(&e.category),
-        risk: e.risk_level.clone(),
+        category: capitalise(e.category.label()),
+        risk: e.risk_level.to_string(),
         depth: crate::drilling::thousands(e.depth_ft),
-        campaign: campaign_label(&e.campaign),
-        outcome: outcome_label(&e.outcome),
+        campaign: e.campaign.label().into(),
+        outcome: e.outcome.label().into(),
         outcome_text: e.outcome_text.clone().unwrap_or_default(),
         notes: e.notes.clone().unwrap_or_default(),
     }
