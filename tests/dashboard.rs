@@ -4,11 +4,13 @@
 
 mod common;
 
+use sairen::fleet::codec::Encoding;
+
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test as actix_test;
 use chrono::{Duration, Utc};
-use common::app::{bearer, call, register, start, upload_req};
-use common::{event_for, TestDb, ADMIN_KEY};
+use common::app::{bearer, call, register, upload_req, TestHub};
+use common::{event_for, ADMIN_KEY};
 use sairen::drilling::AnomalyCategory;
 use sairen::hub::curator::pass::run_pass;
 use sairen::hub::curator::CuratorSettings;
@@ -72,15 +74,14 @@ where
 
 #[actix_web::test]
 async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
+    let hub = TestHub::start().await;
     for page in [
         "/dashboard",
         "/dashboard/library",
         "/dashboard/trends",
         "/dashboard/rigs/RIG-A",
     ] {
-        let (status, headers, _) = get(&app, page, &[]).await;
+        let (status, headers, _) = get(&hub.app, page, &[]).await;
         assert_eq!(status, 303, "{page}");
         let to = header(&headers, "location").expect("redirect");
         assert!(
@@ -88,7 +89,7 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
             "{page} -> {to}"
         );
     }
-    let (status, headers, _) = get(&app, "/", &[]).await;
+    let (status, headers, _) = get(&hub.app, "/", &[]).await;
     assert_eq!(
         (status, header(&headers, "location")),
         (303, Some("/dashboard"))
@@ -96,14 +97,14 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
 
     for endpoint in ["summary", "trends", "outcomes"] {
         let uri = format!("/api/fleet/dashboard/{endpoint}");
-        let (status, _, _) = get(&app, &uri, &[]).await;
+        let (status, _, _) = get(&hub.app, &uri, &[]).await;
         assert_eq!(status, 401, "{uri}");
-        let (status, _, _) = get(&app, &uri, &[bearer("not-the-admin-key-at-all")]).await;
+        let (status, _, _) = get(&hub.app, &uri, &[bearer("not-the-admin-key-at-all")]).await;
         assert_eq!(status, 403, "{uri}");
         let forged = ("Cookie", "sairen_session=9999999999.00ff".to_owned());
-        let (status, _, _) = get(&app, &uri, &[forged]).await;
+        let (status, _, _) = get(&hub.app, &uri, &[forged]).await;
         assert_eq!(status, 401, "a forged session is no session: {uri}");
-        let (status, _, _) = get(&app, &uri, &[bearer(ADMIN_KEY)]).await;
+        let (status, _, _) = get(&hub.app, &uri, &[bearer(ADMIN_KEY)]).await;
         assert_eq!(status, 200, "{uri}");
     }
 
@@ -111,7 +112,7 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
     let req = actix_test::TestRequest::post()
         .uri("/dashboard/login")
         .set_form([("admin_key", "wrong-wrong-wrong-wrong")]);
-    let (status, headers, body) = send(&app, req).await;
+    let (status, headers, body) = send(&hub.app, req).await;
     assert_eq!(status, 401);
     assert!(header(&headers, "set-cookie").is_none());
     assert!(
@@ -120,8 +121,8 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
     );
 
     // The right key: a session that opens the pages; signing out clears it.
-    let cookie = sign_in(&app).await;
-    let (status, _, body) = get(&app, "/dashboard", &[("Cookie", cookie.clone())]).await;
+    let cookie = sign_in(&hub.app).await;
+    let (status, _, body) = get(&hub.app, "/dashboard", &[("Cookie", cookie.clone())]).await;
     assert_eq!(status, 200);
     assert!(body.contains("Fleet overview"));
     assert!(
@@ -133,7 +134,7 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
         "nothing fetched from elsewhere"
     );
     let (status, headers, _) = send(
-        &app,
+        &hub.app,
         actix_test::TestRequest::post()
             .uri("/dashboard/logout")
             .insert_header(("Cookie", cookie)),
@@ -145,26 +146,24 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
 
 #[actix_web::test]
 async fn an_empty_hub_says_so_instead_of_showing_zero_percent() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let cookie = [("Cookie", sign_in(&app).await)];
-    let (_, _, overview) = get(&app, "/dashboard", &cookie).await;
+    let hub = TestHub::start().await;
+    let cookie = [("Cookie", sign_in(&hub.app).await)];
+    let (_, _, overview) = get(&hub.app, "/dashboard", &cookie).await;
     assert!(overview.contains("No outcome data yet"), "{overview}");
     assert!(overview.contains("No rig is registered yet"));
     assert!(!overview.contains("0 %"), "no misleading 0 %");
-    let (_, _, library) = get(&app, "/dashboard/library", &cookie).await;
+    let (_, _, library) = get(&hub.app, "/dashboard/library", &cookie).await;
     assert!(library.contains("The library is empty"));
-    let (_, _, trends) = get(&app, "/dashboard/trends", &cookie).await;
+    let (_, _, trends) = get(&hub.app, "/dashboard/trends", &cookie).await;
     assert!(trends.contains("No events in this range."));
     assert!(trends.contains("No outcome data yet"));
 }
 
 #[actix_web::test]
 async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let key_a = register(&app, "RIG-A").await;
-    let key_b = register(&app, "RIG-B").await;
+    let hub = TestHub::start().await;
+    let key_a = register(&hub.app, "RIG-A").await;
+    let key_b = register(&hub.app, "RIG-B").await;
     let now = Utc::now();
     // RIG-A: three pack-offs and a kick, at 9,000–12,500 ft; RIG-B: one washout.
     let mut ids = vec![];
@@ -182,7 +181,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
         event.advisory.category = category;
         event.depth_ft = depth;
         let body = serde_json::to_vec(&event).expect("json");
-        let (status, reply) = call(&app, upload_req(key, body, false)).await;
+        let (status, reply) = call(&hub.app, upload_req(key, body, Encoding::Identity)).await;
         assert_eq!(status, 201, "{reply}");
         ids.push((event.id.to_string(), key.clone()));
     }
@@ -195,7 +194,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     };
     let action = "<script>alert('x')</script> reamed and circulated";
     let (status, reply) = call(
-        &app,
+        &hub.app,
         actix_test::TestRequest::patch()
             .uri(&format!("/api/fleet/events/{}/outcome", ids[0].0))
             .insert_header(bearer(&ids[0].1))
@@ -207,17 +206,17 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     .await;
     assert_eq!(status, 200, "{reply}");
     let (status, _) = call(
-        &app,
+        &hub.app,
         patch(&ids[1].0, &ids[1].1, json!({"status": "false_positive"})),
     )
     .await;
     assert_eq!(status, 200);
-    let report = run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("curate");
+    let report = run_pass(&mut hub.db.conn(), &CuratorSettings::default(), true).expect("curate");
     assert_eq!(report.events_curated, 5);
 
     // JSON endpoints.
     let admin = [bearer(ADMIN_KEY)];
-    let (status, _, body) = get(&app, "/api/fleet/dashboard/summary", &admin).await;
+    let (status, _, body) = get(&hub.app, "/api/fleet/dashboard/summary", &admin).await;
     assert_eq!(status, 200, "{body}");
     let summary: Value = serde_json::from_str(&body).expect("json");
     assert_eq!(summary["events_total"], 5);
@@ -239,7 +238,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     assert_eq!(per_day, 5, "every event falls on one of the last 30 days");
     assert!(summary["active_episodes"].as_i64().unwrap_or(0) >= 1);
 
-    let (status, _, body) = get(&app, "/api/fleet/dashboard/outcomes", &admin).await;
+    let (status, _, body) = get(&hub.app, "/api/fleet/dashboard/outcomes", &admin).await;
     assert_eq!(status, 200);
     let outcomes: Value = serde_json::from_str(&body).expect("json");
     let pack_off = outcomes["by_category"]
@@ -262,7 +261,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     );
     assert_eq!(outcomes["common_actions"][0]["action"], action);
 
-    let (status, _, body) = get(&app, "/api/fleet/dashboard/trends", &admin).await;
+    let (status, _, body) = get(&hub.app, "/api/fleet/dashboard/trends", &admin).await;
     assert_eq!(status, 200);
     let trends: Value = serde_json::from_str(&body).expect("json");
     let bands: Vec<(f64, i64)> = trends["by_depth"]
@@ -289,7 +288,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     assert_eq!(trends["campaigns"][0]["campaign"], "production");
     assert_eq!(trends["campaigns"][0]["events"], 5);
     let (status, _, body) = get(
-        &app,
+        &hub.app,
         "/api/fleet/dashboard/trends?from=2026-11-20&to=2026-11-01",
         &admin,
     )
@@ -298,8 +297,8 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     assert!(body.contains(r#""details":["from"]"#), "{body}");
 
     // Pages.
-    let cookie = [("Cookie", sign_in(&app).await)];
-    let (_, _, overview) = get(&app, "/dashboard", &cookie).await;
+    let cookie = [("Cookie", sign_in(&hub.app).await)];
+    let (_, _, overview) = get(&hub.app, "/dashboard", &cookie).await;
     for needle in [
         "RIG-A",
         "RIG-B",
@@ -310,7 +309,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     ] {
         assert!(overview.contains(needle), "overview lacks {needle}");
     }
-    let (status, _, rig) = get(&app, "/dashboard/rigs/RIG-A", &cookie).await;
+    let (status, _, rig) = get(&hub.app, "/dashboard/rigs/RIG-A", &cookie).await;
     assert_eq!(status, 200);
     for needle in [
         "Rig RIG-A",
@@ -335,7 +334,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
         shown.contains("&lt;script&gt;") || shown.contains("&#60;script&#62;"),
         "escaped markup: {shown}"
     );
-    let (_, _, library) = get(&app, "/dashboard/library", &cookie).await;
+    let (_, _, library) = get(&hub.app, "/dashboard/library", &cookie).await;
     for needle in [
         "Active episodes",
         "Contribution per rig",
@@ -352,7 +351,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
         library.contains("No precedent yet for"),
         "uncovered categories are listed"
     );
-    let (status, _, trends) = get(&app, "/dashboard/trends", &cookie).await;
+    let (status, _, trends) = get(&hub.app, "/dashboard/trends", &cookie).await;
     assert_eq!(status, 200);
     for needle in [
         "Events per day by category",
@@ -364,17 +363,17 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     }
 
     // Bad input on pages: a page that says what is wrong.
-    let (status, _, page) = get(&app, "/dashboard/rigs/NO-SUCH-RIG", &cookie).await;
+    let (status, _, page) = get(&hub.app, "/dashboard/rigs/NO-SUCH-RIG", &cookie).await;
     assert_eq!(status, 404);
     assert!(page.contains("No such rig") && page.contains("NO-SUCH-RIG"));
-    let (status, _, page) = get(&app, "/dashboard/rigs/%3Cb%3Ex", &cookie).await;
+    let (status, _, page) = get(&hub.app, "/dashboard/rigs/%3Cb%3Ex", &cookie).await;
     assert_eq!(status, 404);
     assert!(
         !page.contains("<b>x") && (page.contains("&lt;b&gt;x") || page.contains("&#60;b&#62;x")),
         "{page}"
     );
     let (status, _, page) = get(
-        &app,
+        &hub.app,
         "/dashboard/trends?from=2026-11-20&to=2026-11-01",
         &cookie,
     )
@@ -384,7 +383,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
         page.contains("does not make sense") && page.contains("after"),
         "{page}"
     );
-    let (status, _, page) = get(&app, "/dashboard/nothing-here", &cookie).await;
+    let (status, _, page) = get(&hub.app, "/dashboard/nothing-here", &cookie).await;
     assert_eq!(status, 404);
     assert!(page.contains("Page not found"));
 }

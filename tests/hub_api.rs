@@ -17,7 +17,7 @@ use sairen::hub::watch::HubWatch;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-use common::app::{bearer, call, register, start, start_with, upload_req, Status};
+use common::app::{bearer, call, register, start, start_with, upload_req, Status, TestHub};
 
 fn json_bytes(event: &FleetEvent) -> Vec<u8> {
     serde_json::to_vec(event).expect("json")
@@ -25,27 +25,23 @@ fn json_bytes(event: &FleetEvent) -> Vec<u8> {
 
 #[actix_web::test]
 async fn an_event_is_accepted_once_and_a_repeat_is_a_409_that_changes_nothing() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let key = register(&app, "RIG-A").await;
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-A").await;
     let event = event_for("RIG-A", Utc::now());
-    let (status, body) = call(&app, upload_req(&key, json_bytes(&event), false)).await;
+    let (status, body) = rig.upload(&event).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body, json!({"id": event.id.as_str(), "status": "accepted"}));
 
     let mut changed = event.clone();
     changed.advisory.recommendation = "something else entirely".into();
-    let (status, body) = call(&app, upload_req(&key, json_bytes(&changed), false)).await;
+    let (status, body) = rig.upload(&changed).await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(
         body,
         json!({"id": event.id.as_str(), "status": "already_exists"})
     );
 
-    let get = test::TestRequest::get()
-        .uri(&format!("/api/fleet/events/{}", event.id))
-        .insert_header(bearer(&key));
-    let (status, body) = call(&app, get).await;
+    let (status, body) = rig.get_event(&event.id).await;
     assert_eq!(status, 200);
     assert_eq!(
         body["event"]["advisory"]["recommendation"],
@@ -53,7 +49,7 @@ async fn an_event_is_accepted_once_and_a_repeat_is_a_409_that_changes_nothing() 
     );
     assert_eq!(body["needs_curation"], json!(true));
 
-    let mut conn = db.conn();
+    let mut conn = hub.db.conn();
     let (count, seen): (i64, Option<chrono::DateTime<Utc>>) = db::schema::rigs::table
         .find("RIG-A")
         .select((db::schema::rigs::event_count, db::schema::rigs::last_seen))
@@ -65,20 +61,19 @@ async fn an_event_is_accepted_once_and_a_repeat_is_a_409_that_changes_nothing() 
 
 #[actix_web::test]
 async fn zstd_goes_both_ways() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let key = register(&app, "RIG-Z").await;
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-Z").await;
     let event = event_for("RIG-Z", Utc::now());
     let packed = encode_json(&event, Encoding::Zstd).expect("encode");
-    let (status, body) = call(&app, upload_req(&key, packed, true)).await;
+    let (status, body) = hub.call(upload_req(&rig.key, packed, Encoding::Zstd)).await;
     assert_eq!(status, 201, "{body}");
 
     let req = test::TestRequest::get()
         .uri(&format!("/api/fleet/events/{}", event.id))
-        .insert_header(bearer(&key))
+        .insert_header(bearer(&rig.key))
         .insert_header(("Accept-Encoding", "gzip, zstd"))
         .to_request();
-    let resp = test::call_service(&app, req).await;
+    let resp = test::call_service(&hub.app, req).await;
     assert_eq!(
         resp.headers()
             .get("content-encoding")
@@ -93,18 +88,17 @@ async fn zstd_goes_both_ways() {
 
 #[actix_web::test]
 async fn every_upload_rule_answers_its_status_and_names_the_problem() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let key = register(&app, "RIG-V").await;
-    register(&app, "RIG-W").await;
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-V").await;
+    register(&hub.app, "RIG-W").await;
     let now = Utc::now();
     let good = event_for("RIG-V", now);
 
-    let mut cases: Vec<(&str, Vec<u8>, bool, Status, &str)> = Vec::new();
+    let mut cases: Vec<(&str, Vec<u8>, Encoding, Status, &str)> = Vec::new();
     cases.push((
         "malformed JSON",
         b"{\"id\": ".to_vec(),
-        false,
+        Encoding::Identity,
         400,
         "invalid JSON",
     ));
@@ -113,7 +107,7 @@ async fn every_upload_rule_answers_its_status_and_names_the_problem() {
     cases.push((
         "missing field",
         serde_json::to_vec(&missing).expect("json"),
-        false,
+        Encoding::Identity,
         400,
         "advisory",
     ));
@@ -122,7 +116,7 @@ async fn every_upload_rule_answers_its_status_and_names_the_problem() {
     cases.push((
         "low risk",
         json_bytes(&low),
-        false,
+        Encoding::Identity,
         400,
         "advisory.risk_level",
     ));
@@ -131,18 +125,24 @@ async fn every_upload_rule_answers_its_status_and_names_the_problem() {
     cases.push((
         "empty history",
         json_bytes(&empty),
-        false,
+        Encoding::Identity,
         400,
         "history_window",
     ));
     let mut bad_id = good.clone();
     bad_id.id = sairen::fleet::EventId::parse("OTHER-1763640000").expect("chars");
-    cases.push(("id not of the rig", json_bytes(&bad_id), false, 400, "id"));
+    cases.push((
+        "id not of the rig",
+        json_bytes(&bad_id),
+        Encoding::Identity,
+        400,
+        "id",
+    ));
     let other_rig = event_for("RIG-W", now);
     cases.push((
         "another rig's event",
         json_bytes(&other_rig),
-        false,
+        Encoding::Identity,
         403,
         "belongs to rig RIG-V",
     ));
@@ -150,35 +150,41 @@ async fn every_upload_rule_answers_its_status_and_names_the_problem() {
     cases.push((
         "10 minutes ahead",
         json_bytes(&future),
-        false,
+        Encoding::Identity,
         422,
         "ahead of the hub's clock",
     ));
     let old = event_for("RIG-V", now - ChronoDuration::days(8));
-    cases.push(("8 days old", json_bytes(&old), false, 422, "days old"));
+    cases.push((
+        "8 days old",
+        json_bytes(&old),
+        Encoding::Identity,
+        422,
+        "days old",
+    ));
     let bomb = zstd::stream::encode_all(std::io::repeat(b' ').take(64 << 20), 1).expect("bomb");
     assert!(
         bomb.len() < 1 << 20,
         "the bomb itself is under the 1 MiB sent limit"
     );
-    cases.push(("zstd bomb", bomb, true, 413, "exceeds the limit"));
+    cases.push(("zstd bomb", bomb, Encoding::Zstd, 413, "exceeds the limit"));
     cases.push((
         "body over 1 MiB as sent",
         vec![b' '; (1 << 20) + 1],
-        false,
+        Encoding::Identity,
         413,
         "as sent",
     ));
     cases.push((
         "corrupt zstd",
         b"not zstd at all".to_vec(),
-        true,
+        Encoding::Zstd,
         400,
         "not valid zstd",
     ));
 
-    for (what, body, zstd, expected, mention) in cases {
-        let (status, reply) = call(&app, upload_req(&key, body, zstd)).await;
+    for (what, body, encoding, expected, mention) in cases {
+        let (status, reply) = call(&hub.app, upload_req(&key, body, encoding)).await;
         assert_eq!(status, expected, "{what}: {reply}");
         let text = reply.to_string();
         assert!(
@@ -191,13 +197,14 @@ async fn every_upload_rule_answers_its_status_and_names_the_problem() {
         );
     }
 
-    let req = upload_req(&key, json_bytes(&good), false).insert_header(("Content-Encoding", "br"));
-    let (status, _) = call(&app, req).await;
+    let req = upload_req(&key, json_bytes(&good), Encoding::Identity)
+        .insert_header(("Content-Encoding", "br"));
+    let (status, _) = call(&hub.app, req).await;
     assert_eq!(status, 415, "an encoding we do not speak");
 
     let (count,): (i64,) = (db::schema::events::table
         .count()
-        .get_result(&mut db.conn())
+        .get_result(&mut hub.db.conn())
         .expect("count"),);
     assert_eq!(count, 0, "nothing refused may be stored");
 }
@@ -206,9 +213,8 @@ use std::io::Read as _;
 
 #[actix_web::test]
 async fn keys_are_checked_as_design_section_5_says() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let key = register(&app, "RIG-K").await;
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-K").await;
     let event = event_for("RIG-K", Utc::now());
     let up = |auth: Option<String>| {
         let mut req = test::TestRequest::post()
@@ -238,12 +244,12 @@ async fn keys_are_checked_as_design_section_5_says() {
         ),
     ];
     for (what, auth, expected) in cases {
-        let (status, body) = call(&app, up(auth)).await;
+        let (status, body) = call(&hub.app, up(auth)).await;
         assert_eq!(status, expected, "{what}: {body}");
     }
     let mismatch = up(Some(format!("Bearer {key}"))).insert_header(("X-Rig-ID", "RIG-OTHER"));
     assert_eq!(
-        call(&app, mismatch).await.0,
+        call(&hub.app, mismatch).await.0,
         403,
         "X-Rig-ID must match the key's rig"
     );
@@ -256,24 +262,27 @@ async fn keys_are_checked_as_design_section_5_says() {
         req
     };
     assert_eq!(
-        call(&app, admin(None)).await.0,
+        call(&hub.app, admin(None)).await.0,
         401,
         "admin endpoint without a key"
     );
     assert_eq!(
-        call(&app, admin(Some(format!("Bearer {key}")))).await.0,
+        call(&hub.app, admin(Some(format!("Bearer {key}")))).await.0,
         403,
         "rig key on an admin endpoint"
     );
     assert_eq!(
-        call(&app, admin(Some("Bearer not-the-admin-key-at-all".into())))
-            .await
-            .0,
+        call(
+            &hub.app,
+            admin(Some("Bearer not-the-admin-key-at-all".into()))
+        )
+        .await
+        .0,
         403,
         "wrong admin key"
     );
     assert_eq!(
-        call(&app, admin(Some(format!("Bearer {ADMIN_KEY}"))))
+        call(&hub.app, admin(Some(format!("Bearer {ADMIN_KEY}"))))
             .await
             .0,
         200
@@ -286,7 +295,7 @@ fn revoke_req(rig: &str) -> test::TestRequest {
         .insert_header(bearer(ADMIN_KEY))
 }
 
-/// Two independent app states on one database stand for two hub processes. Hub B has the
+/// Two independent hub.app states on one database stand for two hub processes. Hub B has the
 /// key verified and trusted from memory; a revoke through hub A reaches B by PostgreSQL
 /// `NOTIFY` at commit, so B refuses within a poll of its change watch — well inside a second.
 #[actix_web::test]
@@ -296,7 +305,13 @@ async fn a_revoke_holds_in_every_hub_process_that_has_the_key_cached() {
     let (hub_b, state_b) = start(&db).await;
     let key = register(&hub_a, "RIG-R").await;
     let base = Utc::now() - ChronoDuration::seconds(60);
-    let upload = |at| upload_req(&key, json_bytes(&event_for("RIG-R", at)), false);
+    let upload = |at| {
+        upload_req(
+            &key,
+            json_bytes(&event_for("RIG-R", at)),
+            Encoding::Identity,
+        )
+    };
     assert_eq!(call(&hub_b, upload(base)).await.0, 201);
     let parsed = RigKey::parse(&key).expect("key");
     assert!(
@@ -339,7 +354,13 @@ async fn without_the_change_watch_a_revoke_holds_on_the_next_request() {
     let (hub_b, state_b) = start_with(&db, HubWatch::off()).await;
     let key = register(&hub_a, "RIG-R").await;
     let base = Utc::now() - ChronoDuration::seconds(60);
-    let upload = |at| upload_req(&key, json_bytes(&event_for("RIG-R", at)), false);
+    let upload = |at| {
+        upload_req(
+            &key,
+            json_bytes(&event_for("RIG-R", at)),
+            Encoding::Identity,
+        )
+    };
     assert_eq!(call(&hub_b, upload(base)).await.0, 201);
     assert!(state_b
         .keys
@@ -356,25 +377,29 @@ async fn without_the_change_watch_a_revoke_holds_on_the_next_request() {
 
 #[actix_web::test]
 async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
-    let db = TestDb::new();
-    let (app, state) = start(&db).await;
-    let key = register(&app, "RIG-ONE").await;
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-ONE").await;
     let base = Utc::now();
     let e1 = event_for("RIG-ONE", base - ChronoDuration::seconds(30));
-    let before = state.keys.hash_checks();
+    let before = hub.state.keys.hash_checks();
     assert_eq!(
-        call(&app, upload_req(&key, json_bytes(&e1), false)).await.0,
+        call(
+            &hub.app,
+            upload_req(&key, json_bytes(&e1), Encoding::Identity)
+        )
+        .await
+        .0,
         201
     );
     assert_eq!(
-        state.keys.hash_checks() - before,
+        hub.state.keys.hash_checks() - before,
         1,
         "one rig: one hash check"
     );
 
     // 999 more rigs, each with its own key id (one shared hash keeps the setup fast).
     let shared_hash = RigKey::generate().hash().expect("hash");
-    let mut conn = db.conn();
+    let mut conn = hub.db.conn();
     for i in 0..999 {
         let id = RigKey::generate();
         sql_query("INSERT INTO rigs (rig_id, well_id, field, key_id, key_hash) VALUES ($1, 'W', 'F', $2, $3)")
@@ -384,29 +409,39 @@ async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
             .execute(&mut conn)
             .expect("insert rig");
     }
-    state
+    hub.state
         .keys
         .forget_rig(&RigId::parse("RIG-ONE").expect("rig id"));
     let e2 = event_for("RIG-ONE", base - ChronoDuration::seconds(20));
-    let before = state.keys.hash_checks();
+    let before = hub.state.keys.hash_checks();
     assert_eq!(
-        call(&app, upload_req(&key, json_bytes(&e2), false)).await.0,
+        call(
+            &hub.app,
+            upload_req(&key, json_bytes(&e2), Encoding::Identity)
+        )
+        .await
+        .0,
         201
     );
     assert_eq!(
-        state.keys.hash_checks() - before,
+        hub.state.keys.hash_checks() - before,
         1,
         "1,000 rigs: still one hash check"
     );
 
     let e3 = event_for("RIG-ONE", base - ChronoDuration::seconds(10));
-    let before = state.keys.hash_checks();
+    let before = hub.state.keys.hash_checks();
     assert_eq!(
-        call(&app, upload_req(&key, json_bytes(&e3), false)).await.0,
+        call(
+            &hub.app,
+            upload_req(&key, json_bytes(&e3), Encoding::Identity)
+        )
+        .await
+        .0,
         201
     );
     assert_eq!(
-        state.keys.hash_checks() - before,
+        hub.state.keys.hash_checks() - before,
         0,
         "a verified key is cached"
     );
@@ -414,19 +449,21 @@ async fn auth_costs_one_hash_check_however_many_rigs_are_registered() {
 
 #[actix_web::test]
 async fn outcomes_are_the_owners_to_set_and_the_last_write_wins() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let key = register(&app, "RIG-O").await;
-    let other = register(&app, "RIG-P").await;
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-O").await;
+    let other = register(&hub.app, "RIG-P").await;
     let event = event_for("RIG-O", Utc::now());
     assert_eq!(
-        call(&app, upload_req(&key, json_bytes(&event), false))
-            .await
-            .0,
+        call(
+            &hub.app,
+            upload_req(&key, json_bytes(&event), Encoding::Identity)
+        )
+        .await
+        .0,
         201
     );
     sql_query("UPDATE events SET needs_curation = false")
-        .execute(&mut db.conn())
+        .execute(&mut hub.db.conn())
         .expect("mark curated");
 
     let patch = |k: &str, id: &str, body: Value| {
@@ -443,16 +480,16 @@ async fn outcomes_are_the_owners_to_set_and_the_last_write_wins() {
         .expect("fixture"),
     )
     .expect("json");
-    let (status, body) = call(&app, patch(&key, event.id.as_str(), fixture.clone())).await;
+    let (status, body) = call(&hub.app, patch(&key, event.id.as_str(), fixture.clone())).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["outcome"], fixture["outcome"]);
 
-    let (status, _) = call(&app, patch(&other, event.id.as_str(), fixture.clone())).await;
+    let (status, _) = call(&hub.app, patch(&other, event.id.as_str(), fixture.clone())).await;
     assert_eq!(status, 403, "another rig may not set this rig's outcome");
-    let (status, _) = call(&app, patch(&key, "RIG-O-1000000000", fixture.clone())).await;
+    let (status, _) = call(&hub.app, patch(&key, "RIG-O-1000000000", fixture.clone())).await;
     assert_eq!(status, 404);
     let (status, body) = call(
-        &app,
+        &hub.app,
         patch(
             &key,
             event.id.as_str(),
@@ -462,7 +499,7 @@ async fn outcomes_are_the_owners_to_set_and_the_last_write_wins() {
     .await;
     assert_eq!(status, 400, "a resolved outcome needs its action: {body}");
     let (status, _) = call(
-        &app,
+        &hub.app,
         patch(
             &key,
             event.id.as_str(),
@@ -474,12 +511,12 @@ async fn outcomes_are_the_owners_to_set_and_the_last_write_wins() {
 
     let last = json!({"outcome": {"status": "escalated", "reason": "torque kept climbing"}});
     assert_eq!(
-        call(&app, patch(&key, event.id.as_str(), last.clone()))
+        call(&hub.app, patch(&key, event.id.as_str(), last.clone()))
             .await
             .0,
         200
     );
-    let row = db::events::get(&mut db.conn(), event.id.as_str())
+    let row = db::events::get(&mut hub.db.conn(), event.id.as_str())
         .expect("query")
         .expect("row");
     assert_eq!(row.outcome, "escalated");
@@ -497,9 +534,8 @@ async fn outcomes_are_the_owners_to_set_and_the_last_write_wins() {
 
 #[actix_web::test]
 async fn the_registry_registers_lists_shows_and_revokes() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let key = register(&app, "RIG-REG").await;
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-REG").await;
     assert!(
         RigKey::parse(&key).is_ok(),
         "the key has the documented shape"
@@ -509,7 +545,7 @@ async fn the_registry_registers_lists_shows_and_revokes() {
         .uri("/api/fleet/rigs/register")
         .insert_header(bearer(ADMIN_KEY))
         .set_json(json!({"rig_id": "RIG-REG", "well_id": "W", "field": "F"}));
-    let (status, body) = call(&app, dup).await;
+    let (status, body) = call(&hub.app, dup).await;
     assert_eq!(status, 409, "{body}");
     assert!(body["error"]
         .as_str()
@@ -520,10 +556,10 @@ async fn the_registry_registers_lists_shows_and_revokes() {
         .uri("/api/fleet/rigs/register")
         .insert_header(bearer(ADMIN_KEY))
         .set_json(json!({"rig_id": "bad rig", "well_id": "W", "field": "F"}));
-    assert_eq!(call(&app, bad).await.0, 400);
+    assert_eq!(call(&hub.app, bad).await.0, 400);
 
     let (status, list) = call(
-        &app,
+        &hub.app,
         test::TestRequest::get()
             .uri("/api/fleet/rigs")
             .insert_header(bearer(ADMIN_KEY)),
@@ -543,21 +579,21 @@ async fn the_registry_registers_lists_shows_and_revokes() {
             .uri(&format!("/api/fleet/rigs/{id}"))
             .insert_header(bearer(ADMIN_KEY))
     };
-    let (status, detail) = call(&app, show("RIG-REG")).await;
+    let (status, detail) = call(&hub.app, show("RIG-REG")).await;
     assert_eq!(status, 200);
     assert_eq!(detail["rig"]["status"], json!("active"));
-    assert_eq!(call(&app, show("NOPE")).await.0, 404);
+    assert_eq!(call(&hub.app, show("NOPE")).await.0, 404);
 
     let revoke = revoke_req;
-    assert_eq!(call(&app, revoke("NOPE")).await.0, 404);
-    assert_eq!(call(&app, revoke("RIG-REG")).await.0, 200);
+    assert_eq!(call(&hub.app, revoke("NOPE")).await.0, 404);
+    assert_eq!(call(&hub.app, revoke("RIG-REG")).await.0, 200);
     assert_eq!(
-        call(&app, revoke("RIG-REG")).await.0,
+        call(&hub.app, revoke("RIG-REG")).await.0,
         200,
         "revoking twice is harmless"
     );
 
-    let mut conn = db.conn();
+    let mut conn = hub.db.conn();
     let stored: String = db::schema::rigs::table
         .find("RIG-REG")
         .select(db::schema::rigs::key_hash)
@@ -580,29 +616,32 @@ async fn the_registry_registers_lists_shows_and_revokes() {
 
 #[actix_web::test]
 async fn health_reports_the_database_and_the_curation_backlog() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let (status, body) = call(&app, test::TestRequest::get().uri("/api/fleet/health")).await;
+    let hub = TestHub::start().await;
+    let (status, body) = call(&hub.app, test::TestRequest::get().uri("/api/fleet/health")).await;
     assert_eq!(status, 200);
     assert_eq!(body["database"], json!("reachable"));
     assert_eq!(body["library_version"], json!(0));
     assert_eq!(body["last_curation"], Value::Null);
     assert_eq!(body["events_awaiting_curation"], json!(0));
 
-    let key = register(&app, "RIG-H").await;
+    let key = register(&hub.app, "RIG-H").await;
     assert_eq!(
         call(
-            &app,
-            upload_req(&key, json_bytes(&event_for("RIG-H", Utc::now())), false)
+            &hub.app,
+            upload_req(
+                &key,
+                json_bytes(&event_for("RIG-H", Utc::now())),
+                Encoding::Identity
+            )
         )
         .await
         .0,
         201
     );
-    let (_, body) = call(&app, test::TestRequest::get().uri("/api/fleet/health")).await;
+    let (_, body) = call(&hub.app, test::TestRequest::get().uri("/api/fleet/health")).await;
     assert_eq!(body["events_awaiting_curation"], json!(1));
 
-    let (status, body) = call(&app, test::TestRequest::get().uri("/no/such/route")).await;
+    let (status, body) = call(&hub.app, test::TestRequest::get().uri("/no/such/route")).await;
     assert_eq!(status, 404);
     assert!(body["error"].is_string(), "unknown routes answer JSON too");
 }
@@ -632,17 +671,19 @@ fn migrations_are_idempotent_and_revert_cleanly() {
 
 #[actix_web::test]
 async fn a_burst_of_new_keys_runs_at_most_one_argon2_check_per_core_at_once() {
-    let db = TestDb::new();
-    let (app, state) = start(&db).await;
+    let hub = TestHub::start().await;
     let rigs: Vec<String> = (0..8).map(|i| format!("RIG-BURST-{i}")).collect();
     let mut keys = vec![];
     for rig in &rigs {
-        keys.push(register(&app, rig).await);
+        keys.push(register(&hub.app, rig).await);
     }
     let now = Utc::now();
     let uploads = rigs.iter().zip(&keys).map(|(rig, key)| {
         let event = event_for(rig, now - ChronoDuration::seconds(5));
-        call(&app, upload_req(key, json_bytes(&event), false))
+        call(
+            &hub.app,
+            upload_req(key, json_bytes(&event), Encoding::Identity),
+        )
     });
     let replies = futures_util::future::join_all(uploads).await;
     assert!(
@@ -650,10 +691,10 @@ async fn a_burst_of_new_keys_runs_at_most_one_argon2_check_per_core_at_once() {
         "{replies:?}"
     );
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    assert_eq!(state.keys.hash_checks(), 8, "one check per new key");
+    assert_eq!(hub.state.keys.hash_checks(), 8, "one check per new key");
     assert!(
-        state.keys.peak_concurrent_hash_checks() <= cores,
+        hub.state.keys.peak_concurrent_hash_checks() <= cores,
         "{} checks at once on {cores} cores",
-        state.keys.peak_concurrent_hash_checks()
+        hub.state.keys.peak_concurrent_hash_checks()
     );
 }

@@ -5,8 +5,8 @@ mod common;
 
 use actix_web::test;
 use chrono::{Duration, Utc};
-use common::app::{bearer, call, register, settle, start, upload_req};
-use common::{event_for, TestDb};
+use common::app::{bearer, call, register, settle, upload_req, TestHub};
+use common::event_for;
 use diesel::prelude::*;
 use sairen::fleet::codec::{decode_json, Encoding};
 use sairen::fleet::{FleetEvent, LibraryResponse};
@@ -75,31 +75,30 @@ fn ids(r: &LibraryResponse) -> Vec<String> {
 
 #[actix_web::test]
 async fn two_rigs_learn_only_from_each_other_by_delta() {
-    let db = TestDb::new();
-    let (app, state) = start(&db).await;
-    let key_a = register(&app, "RIG-A").await;
-    let key_b = register(&app, "RIG-B").await;
+    let hub = TestHub::start().await;
+    let key_a = register(&hub.app, "RIG-A").await;
+    let key_b = register(&hub.app, "RIG-B").await;
     let a1 = at_depth("RIG-A", 60, 5_000.0);
     let a2 = at_depth("RIG-A", 50, 9_000.0);
     let b1 = at_depth("RIG-B", 40, 7_000.0);
     for (k, e) in [(&key_a, &a1), (&key_a, &a2), (&key_b, &b1)] {
         assert_eq!(
             call(
-                &app,
-                upload_req(k, serde_json::to_vec(e).expect("json"), false)
+                &hub.app,
+                upload_req(k, serde_json::to_vec(e).expect("json"), Encoding::Identity)
             )
             .await
             .0,
             201
         );
     }
-    let mut conn = db.conn();
+    let mut conn = hub.db.conn();
     let settings = CuratorSettings::default();
     run_pass(&mut conn, &settings, true).expect("pass");
-    settle(&state, &db).await;
+    settle(&hub.state, &hub.db).await;
 
     // First sync: the whole library, other rigs' episodes only, best score first.
-    let first = sync(&app, &key_b, None).await;
+    let first = sync(&hub.app, &key_b, None).await;
     assert_eq!(first.status, 200);
     let lib = first.body.expect("body");
     assert!(lib.full);
@@ -113,7 +112,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     assert!(lib.episodes.windows(2).all(|w| w[0].score >= w[1].score));
     assert_eq!((first.version, first.delta), (Some(lib.version), Some(2)));
     assert_eq!(lib.total_fleet_episodes, 3);
-    let of_a = sync(&app, &key_a, Some(0)).await.body.expect("body");
+    let of_a = sync(&hub.app, &key_a, Some(0)).await.body.expect("body");
     assert_eq!(
         ids(&of_a),
         vec![b1.id.to_string()],
@@ -121,7 +120,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     );
 
     // Nothing changed: 304 with the version in the headers.
-    let same = sync(&app, &key_b, Some(lib.version)).await;
+    let same = sync(&hub.app, &key_b, Some(lib.version)).await;
     assert_eq!(
         (same.status, same.version, same.delta),
         (304, Some(lib.version), Some(0))
@@ -131,16 +130,20 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     let a3 = at_depth("RIG-A", 30, 11_000.0);
     assert_eq!(
         call(
-            &app,
-            upload_req(&key_a, serde_json::to_vec(&a3).expect("json"), false)
+            &hub.app,
+            upload_req(
+                &key_a,
+                serde_json::to_vec(&a3).expect("json"),
+                Encoding::Identity
+            )
         )
         .await
         .0,
         201
     );
     run_pass(&mut conn, &settings, true).expect("pass");
-    settle(&state, &db).await;
-    let delta = sync(&app, &key_b, Some(lib.version))
+    settle(&hub.state, &hub.db).await;
+    let delta = sync(&hub.app, &key_b, Some(lib.version))
         .await
         .body
         .expect("body");
@@ -159,10 +162,10 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
         .uri(&format!("/api/fleet/events/{}/outcome", a1.id))
         .insert_header(bearer(&key_a))
         .set_json(json!({"outcome": {"status": "resolved", "action_taken": "reduced WOB 5 klbf"}}));
-    assert_eq!(call(&app, patch).await.0, 200);
+    assert_eq!(call(&hub.app, patch).await.0, 200);
     run_pass(&mut conn, &settings, true).expect("pass");
-    settle(&state, &db).await;
-    let changed = sync(&app, &key_b, Some(delta.version))
+    settle(&hub.state, &hub.db).await;
+    let changed = sync(&hub.app, &key_b, Some(delta.version))
         .await
         .body
         .expect("body");
@@ -179,8 +182,8 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
 
     // An archived episode arrives as a tombstone.
     sairen::hub::db::episodes::archive(&mut conn, a2.id.as_str(), "test").expect("archive");
-    settle(&state, &db).await;
-    let pruned = sync(&app, &key_b, Some(changed.version))
+    settle(&hub.state, &hub.db).await;
+    let pruned = sync(&hub.app, &key_b, Some(changed.version))
         .await
         .body
         .expect("body");
@@ -195,11 +198,11 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     )
     .execute(&mut conn)
     .expect("age tombstone");
-    settle(&state, &db).await;
+    settle(&hub.state, &hub.db).await;
     let report = run_pass(&mut conn, &settings, true).expect("pass");
-    settle(&state, &db).await;
+    settle(&hub.state, &hub.db).await;
     assert_eq!(report.purged, 1, "{report}");
-    let stale = sync(&app, &key_b, Some(changed.version))
+    let stale = sync(&hub.app, &key_b, Some(changed.version))
         .await
         .body
         .expect("body");
@@ -207,14 +210,14 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     let mut got = ids(&stale);
     got.sort();
     assert_eq!(got, vec![a1.id.to_string(), a3.id.to_string()]);
-    let current = sync(&app, &key_b, Some(stale.version)).await;
+    let current = sync(&hub.app, &key_b, Some(stale.version)).await;
     assert_eq!(
         current.status, 304,
         "the version survives the purge of its newest row"
     );
 
     // Every answered sync is logged and stamped on the rig (by the writer thread, so flush it).
-    assert!(state.sync_log.flush(std::time::Duration::from_secs(10)));
+    assert!(hub.state.sync_log.flush(std::time::Duration::from_secs(10)));
     let logged: i64 = sairen::hub::db::schema::sync_log::table
         .filter(sairen::hub::db::schema::sync_log::rig_id.eq("RIG-B"))
         .count()
@@ -236,9 +239,8 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
 
 #[actix_web::test]
 async fn a_bad_since_is_a_400_that_says_why() {
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    let key = register(&app, "RIG-S").await;
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-S").await;
     for (uri, mention) in [
         ("/api/fleet/library?since=-1", "≥ 0"),
         ("/api/fleet/library?since=abc", "whole number"),
@@ -248,7 +250,7 @@ async fn a_bad_since_is_a_400_that_says_why() {
         ),
     ] {
         let (status, body) = call(
-            &app,
+            &hub.app,
             test::TestRequest::get()
                 .uri(uri)
                 .insert_header(bearer(&key)),
@@ -257,16 +259,15 @@ async fn a_bad_since_is_a_400_that_says_why() {
         assert_eq!(status, 400, "{uri}: {body}");
         assert!(body.to_string().contains(mention), "{uri}: {body}");
     }
-    let (status, _) = call(&app, test::TestRequest::get().uri("/api/fleet/library")).await;
+    let (status, _) = call(&hub.app, test::TestRequest::get().uri("/api/fleet/library")).await;
     assert_eq!(status, 401, "the library needs a rig key");
 }
 
 #[actix_web::test]
 async fn stats_count_the_active_library() {
-    let db = TestDb::new();
-    let (app, state) = start(&db).await;
-    let key_a = register(&app, "RIG-A").await;
-    let key_b = register(&app, "RIG-B").await;
+    let hub = TestHub::start().await;
+    let key_a = register(&hub.app, "RIG-A").await;
+    let key_b = register(&hub.app, "RIG-B").await;
     for (k, e) in [
         (&key_a, at_depth("RIG-A", 30, 1_000.0)),
         (&key_a, at_depth("RIG-A", 20, 5_000.0)),
@@ -274,18 +275,18 @@ async fn stats_count_the_active_library() {
     ] {
         assert_eq!(
             call(
-                &app,
-                upload_req(k, serde_json::to_vec(&e).expect("json"), false)
+                &hub.app,
+                upload_req(k, serde_json::to_vec(&e).expect("json"), Encoding::Identity)
             )
             .await
             .0,
             201
         );
     }
-    run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("pass");
-    settle(&state, &db).await;
+    run_pass(&mut hub.db.conn(), &CuratorSettings::default(), true).expect("pass");
+    settle(&hub.state, &hub.db).await;
     let (status, stats) = call(
-        &app,
+        &hub.app,
         test::TestRequest::get()
             .uri("/api/fleet/library/stats")
             .insert_header(bearer(&key_a)),
@@ -309,17 +310,24 @@ async fn stats_count_the_active_library() {
 /// and `If-None-Match` with it is a 304 until the library changes.
 #[actix_web::test]
 async fn a_full_answer_carries_an_etag_that_holds_until_the_library_changes() {
-    let db = TestDb::new();
-    let (app, state) = start(&db).await;
-    let key_a = register(&app, "RIG-A").await;
-    let key_b = register(&app, "RIG-B").await;
-    let upload = |e: FleetEvent| upload_req(&key_a, serde_json::to_vec(&e).expect("json"), false);
+    let hub = TestHub::start().await;
+    let key_a = register(&hub.app, "RIG-A").await;
+    let key_b = register(&hub.app, "RIG-B").await;
+    let upload = |e: FleetEvent| {
+        upload_req(
+            &key_a,
+            serde_json::to_vec(&e).expect("json"),
+            Encoding::Identity,
+        )
+    };
     assert_eq!(
-        call(&app, upload(at_depth("RIG-A", 30, 4_000.0))).await.0,
+        call(&hub.app, upload(at_depth("RIG-A", 30, 4_000.0)))
+            .await
+            .0,
         201
     );
-    run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("pass");
-    settle(&state, &db).await;
+    run_pass(&mut hub.db.conn(), &CuratorSettings::default(), true).expect("pass");
+    settle(&hub.state, &hub.db).await;
 
     let full = |tag: Option<&str>| {
         let mut req = test::TestRequest::get()
@@ -336,24 +344,26 @@ async fn a_full_answer_carries_an_etag_that_holds_until_the_library_changes() {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let first = test::call_service(&app, full(None)).await;
+    let first = test::call_service(&hub.app, full(None)).await;
     assert_eq!(first.status(), 200);
     let tag = etag_of(&first).expect("a full answer has an ETag");
     assert!(tag.starts_with("W/\""), "weak, for either encoding: {tag}");
 
-    let again = test::call_service(&app, full(Some(&tag))).await;
+    let again = test::call_service(&hub.app, full(Some(&tag))).await;
     assert_eq!(again.status(), 304, "same version, same answer");
     assert_eq!(etag_of(&again).as_deref(), Some(tag.as_str()));
-    let other = test::call_service(&app, full(Some("W/\"something-else\""))).await;
+    let other = test::call_service(&hub.app, full(Some("W/\"something-else\""))).await;
     assert_eq!(other.status(), 200, "a tag that is not this answer's");
 
     assert_eq!(
-        call(&app, upload(at_depth("RIG-A", 10, 8_000.0))).await.0,
+        call(&hub.app, upload(at_depth("RIG-A", 10, 8_000.0)))
+            .await
+            .0,
         201
     );
-    run_pass(&mut db.conn(), &CuratorSettings::default(), true).expect("pass");
-    settle(&state, &db).await;
-    let changed = test::call_service(&app, full(Some(&tag))).await;
+    run_pass(&mut hub.db.conn(), &CuratorSettings::default(), true).expect("pass");
+    settle(&hub.state, &hub.db).await;
+    let changed = test::call_service(&hub.app, full(Some(&tag))).await;
     assert_eq!(
         changed.status(),
         200,
@@ -368,9 +378,8 @@ async fn a_full_answer_carries_an_etag_that_holds_until_the_library_changes() {
 async fn batched_sync_records_never_move_last_sync_backwards() {
     use sairen::hub::db::library::{record_syncs, SyncRecord};
     use sairen::hub::db::schema::{rigs, sync_log};
-    let db = TestDb::new();
-    let (app, _) = start(&db).await;
-    register(&app, "RIG-L").await;
+    let hub = TestHub::start().await;
+    register(&hub.app, "RIG-L").await;
     let newer = Utc::now();
     let record = |at, version| SyncRecord {
         rig_id: "RIG-L".into(),
@@ -382,7 +391,7 @@ async fn batched_sync_records_never_move_last_sync_backwards() {
         not_modified: true,
         at,
     };
-    let mut conn = db.conn();
+    let mut conn = hub.db.conn();
     record_syncs(
         &mut conn,
         &[record(newer, 9), record(newer - Duration::minutes(5), 4)],

@@ -3,6 +3,8 @@
 use super::{TestDb, ADMIN_KEY};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{test, web, App};
+use sairen::fleet::codec::Encoding;
+use sairen::fleet::{EventId, FleetEvent};
 use sairen::hub::auth::AdminKey;
 use sairen::hub::config::HubConfig;
 use sairen::hub::db::{self, PoolSettings};
@@ -92,15 +94,95 @@ where
     body["api_key"].as_str().expect("api_key").to_owned()
 }
 
-pub fn upload_req(key: &str, body: Vec<u8>, zstd: bool) -> test::TestRequest {
+/// An upload of `body`, sent as `encoding` says (zstd bodies carry `Content-Encoding: zstd`).
+pub fn upload_req(key: &str, body: Vec<u8>, encoding: Encoding) -> test::TestRequest {
     let mut req = test::TestRequest::post()
         .uri("/api/fleet/events")
         .insert_header(bearer(key))
         .set_payload(body);
-    if zstd {
+    if encoding == Encoding::Zstd {
         req = req.insert_header(("Content-Encoding", "zstd"));
     }
     req
+}
+
+/// The hub's real handlers in process on a database of their own, with verbs for what tests do.
+pub struct TestHub<S> {
+    /// The app, to send requests to.
+    pub app: S,
+    /// Its shared state (caches, the change watch).
+    pub state: web::Data<AppState>,
+    /// Its database.
+    pub db: TestDb,
+}
+
+impl TestHub<()> {
+    /// A hub on a fresh migrated database, its change watch live.
+    pub async fn start() -> TestHub<
+        impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    > {
+        let db = TestDb::new();
+        let (app, state) = start(&db).await;
+        TestHub { app, state, db }
+    }
+}
+
+impl<S> TestHub<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    /// Register `rig_id` and stand for it.
+    pub async fn rig(&self, rig_id: &str) -> TestRig<'_, S> {
+        TestRig {
+            key: register(&self.app, rig_id).await,
+            hub: self,
+        }
+    }
+
+    /// Send a request; its status and JSON body.
+    pub async fn call(&self, req: test::TestRequest) -> (Status, Value) {
+        call(&self.app, req).await
+    }
+}
+
+/// A registered rig of a [`TestHub`], with its key.
+pub struct TestRig<'a, S> {
+    /// Its API key.
+    pub key: String,
+    hub: &'a TestHub<S>,
+}
+
+impl<S> TestRig<'_, S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    /// Upload an event as plain JSON.
+    pub async fn upload(&self, event: &FleetEvent) -> (Status, Value) {
+        let body = serde_json::to_vec(event).expect("json");
+        self.hub
+            .call(upload_req(&self.key, body, Encoding::Identity))
+            .await
+    }
+
+    /// `GET /api/fleet/library`, since a version or whole.
+    pub async fn sync(&self, since: Option<i64>) -> (Status, Value) {
+        let uri = match since {
+            Some(v) => format!("/api/fleet/library?since={v}"),
+            None => "/api/fleet/library".to_owned(),
+        };
+        let req = test::TestRequest::get()
+            .uri(&uri)
+            .insert_header(bearer(&self.key));
+        self.hub.call(req).await
+    }
+
+    /// `GET /api/fleet/events/{id}`.
+    pub async fn get_event(&self, id: &EventId) -> (Status, Value) {
+        let req = test::TestRequest::get()
+            .uri(&format!("/api/fleet/events/{id}"))
+            .insert_header(bearer(&self.key));
+        self.hub.call(req).await
+    }
 }
 
 /// Wait until the change watch has seen the library version the database holds now: the

@@ -1,5 +1,5 @@
 //! Test harness: a database per test cloned from a migrated template, a fixture event builder,
-//! a real `sairen hub serve` process, a tiny blocking HTTP client, and a private PostgreSQL
+//! a real `sairen hub serve` process, a blocking HTTP call through awc, and a private PostgreSQL
 //! cluster for tests that stop the database.
 #![allow(dead_code)]
 
@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_query;
 use sairen::fleet::{EventId, FleetEvent, RigId};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -230,7 +230,7 @@ impl Reply {
     }
 }
 
-/// Send one request and read the whole reply (the connection is closed after).
+/// Send one request through awc (a new connection each time) and read the whole reply.
 pub fn http(
     addr: &str,
     method: &str,
@@ -238,22 +238,48 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<Reply> {
-    let mut stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (n, v) in headers {
-        head.push_str(&format!("{n}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
-    read_reply(stream)
+    let url = format!("http://{addr}{path}");
+    let method = awc::http::Method::from_bytes(method.as_bytes()).map_err(std::io::Error::other)?;
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+    let body = body.to_vec();
+    actix_rt::System::new().block_on(async move {
+        // Redirects are answers the tests read, not followed.
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .disable_redirects()
+            .finish();
+        let mut req = client.request(method, &url);
+        for (n, v) in &headers {
+            req = req.insert_header((n.as_str(), v.as_str()));
+        }
+        let sent = if body.is_empty() {
+            req.send().await
+        } else {
+            req.send_body(body).await
+        };
+        let mut resp = sent.map_err(|e| std::io::Error::other(e.to_string()))?;
+        let body = resp
+            .body()
+            .limit(256 << 20)
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(Reply {
+            status: resp.status().as_u16(),
+            headers: resp
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+                .collect(),
+            body: body.to_vec(),
+        })
+    })
 }
 
-/// Read an HTTP/1.1 reply from a stream until the server closes it.
+/// Read a raw HTTP/1.1 reply (not chunked) from a stream until the server closes it: for tests
+/// that must write the request byte by byte themselves.
 pub fn read_reply(mut stream: TcpStream) -> std::io::Result<Reply> {
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
@@ -268,38 +294,17 @@ pub fn read_reply(mut stream: TcpStream) -> std::io::Result<Reply> {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| std::io::Error::other("bad status line"))?;
-    let headers: Vec<(String, String)> = lines
+    let headers = lines
         .filter_map(|l| {
             l.split_once(':')
                 .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         })
         .collect();
-    let mut body = raw[split + 4..].to_vec();
-    if headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"))
-    {
-        body = dechunk(&body);
-    }
     Ok(Reply {
         status,
         headers,
-        body,
+        body: raw[split + 4..].to_vec(),
     })
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(String::from_utf8_lossy(&data[..eol]).trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&data[eol + 2..eol + 2 + size]);
-        data = &data[eol + 2 + size + 2..];
-    }
-    out
 }
 
 /// A running `sairen hub serve` process, killed when dropped.
