@@ -9,7 +9,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::rig::{rig_command, RigProcess};
+use common::rig::{rig_command, RigClient, RigProcess};
 use common::{admin_headers, event_for, http, HubProcess, TestDb};
 use sairen::drilling::{AnomalyCategory, Campaign, RiskLevel};
 use serde_json::{json, Value};

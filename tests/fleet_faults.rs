@@ -5,7 +5,7 @@
 mod common;
 
 use common::fake_hub::{Answer, FakeHub, Seen};
-use common::rig::{rig_command, RigProcess};
+use common::rig::{rig_command, RigClient, RigProcess};
 use std::time::Duration;
 
 fn rig(dir: &std::path::Path, hub: &str, scenario: &str) -> RigProcess {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::rig::{rig_command, RigProcess};
+use common::rig::{rig_command, RigClient, RigProcess};
 use common::{free_port, http, HubProcess, TestDb};
 use serde_json::json;
 use std::time::{Duration, Instant};

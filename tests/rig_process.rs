@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::rig::{rig_command, volve_csv, RigProcess};
+use common::rig::{rig_command, volve_csv, RigClient, RigProcess};
 use serde_json::json;
 use std::io::Write;
 use std::process::Stdio;

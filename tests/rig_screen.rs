@@ -1,18 +1,23 @@
-//! The driller's screen on a real `sairen rig` process: the live numbers, the advisory with its
-//! evidence, acknowledging from the screen (bad input answered on the form, the crew's words
-//! escaped), and who may look and acknowledge on and off loopback.
+//! The driller's screen on a real rig built in this process (`Rig::build`, its API on a free
+//! port): the live numbers, the advisory with its evidence, acknowledging from the screen (bad
+//! input answered on the form, the crew's words escaped), and who may look and acknowledge on and
+//! off loopback. That a rig without a token refuses screen login is checked on the real binary.
 
 mod common;
 
 use common::http;
-use common::rig::{rig_command, RigProcess};
+use common::rig::{rig_command, RigClient, RigInProcess};
+use sairen::rig::acquisition::source::SourceSpec;
+use sairen::rig::settings::RigSecrets;
+use sairen::simulate::Scenario;
+use sairen::web::Secret;
 
-fn page(rig: &RigProcess, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+fn page(rig: &RigInProcess, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let r = http(&rig.addr, "GET", path, headers, b"").expect("request");
     (r.status, String::from_utf8_lossy(&r.body).into_owned())
 }
 
-fn post_form(rig: &RigProcess, path: &str, form: &str) -> (u16, Option<String>, String) {
+fn post_form(rig: &RigInProcess, path: &str, form: &str) -> (u16, Option<String>, String) {
     let r = http(
         &rig.addr,
         "POST",
@@ -33,27 +38,20 @@ fn start_kick(
     extra_toml: &str,
     bind: &str,
     token: Option<&str>,
-) -> RigProcess {
-    let mut cmd = rig_command(dir, extra_toml);
-    cmd.args([
-        "--simulate",
-        "kick",
-        "--seconds",
-        "0",
-        "--speed",
-        "400",
-        "--api-bind",
-        bind,
-    ]);
-    if let Some(t) = token {
-        cmd.env("SAIREN_RIG_OPERATOR_TOKEN", t);
-    }
-    let mut rig = RigProcess::start(cmd);
-    rig.addr = rig.addr.replace("0.0.0.0", "127.0.0.1");
-    rig
+) -> RigInProcess {
+    let kick = SourceSpec::Simulate {
+        scenario: Scenario::Kick,
+        seed: 1,
+        seconds: 0,
+    };
+    let secrets = RigSecrets {
+        operator_token: token.map(Secret::new),
+        api_key: None,
+    };
+    RigInProcess::start(dir, extra_toml, kick, 400.0, bind, secrets)
 }
 
-fn first_kick(rig: &RigProcess) -> String {
+fn first_kick(rig: &RigInProcess) -> String {
     let list = rig.wait_for("/api/v1/advisories?category=kick", 60, |b| {
         b.as_array().is_some_and(|a| !a.is_empty())
     });

@@ -1,7 +1,11 @@
-//! A real `sairen rig` process for black-box tests: started with its own data directory and
-//! config, its API address read from its log.
+//! Rigs for black-box tests: a real `sairen rig` process (its API address read from its log), or
+//! the same rig built in this test process with `Rig::build` (its address asked of it), each with
+//! its own data directory and config; both answered through [`RigClient`].
 
 use super::http;
+use sairen::rig::acquisition::source::SourceSpec;
+use sairen::rig::settings::{RigError, RigOptions, RigSecrets, RigSettings};
+use sairen::rig::start::{Rig, RigStopper};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -20,14 +24,20 @@ pub struct RigProcess {
     pub stdin: Option<ChildStdin>,
 }
 
-/// The `sairen` binary with the rig's config and data directory under `dir`.
-pub fn rig_command(dir: &Path, extra_toml: &str) -> Command {
+/// The test rig's config under `dir` (rig RIG-TEST-1, data in `dir/data`) plus `extra_toml`.
+pub fn rig_config(dir: &Path, extra_toml: &str) -> PathBuf {
     let config = dir.join("rig.toml");
     let toml = format!(
         "[rig]\nrig_id = \"RIG-TEST-1\"\nwell_id = \"W-TEST\"\nfield = \"Volve\"\ndata_dir = {:?}\n{extra_toml}",
         dir.join("data")
     );
     std::fs::write(&config, toml).expect("config");
+    config
+}
+
+/// The `sairen` binary with the rig's config and data directory under `dir`.
+pub fn rig_command(dir: &Path, extra_toml: &str) -> Command {
+    let config = rig_config(dir, extra_toml);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sairen"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["rig", "--config"])
@@ -80,15 +90,34 @@ impl RigProcess {
             stdin,
         }
     }
+}
+
+impl RigClient for RigProcess {
+    fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    fn log_text(&self) -> String {
+        self.log.lock().expect("log").join("\n")
+    }
+}
+
+/// What a test asks of a running rig, over its HTTP API.
+pub trait RigClient {
+    /// `127.0.0.1:PORT` of its API.
+    fn addr(&self) -> &str;
+
+    /// Its log so far, for failure messages.
+    fn log_text(&self) -> String;
 
     /// GET a path; status and JSON.
-    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = http(&self.addr, "GET", path, &[], b"").expect("GET");
+    fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = http(self.addr(), "GET", path, &[], b"").expect("GET");
         (r.status, r.json())
     }
 
     /// Send a JSON body with a method and optional bearer token; status and JSON.
-    pub fn send(
+    fn send(
         &self,
         method: &str,
         path: &str,
@@ -101,7 +130,7 @@ impl RigProcess {
             headers.push(("Authorization", b.as_str()));
         }
         let r = http(
-            &self.addr,
+            self.addr(),
             method,
             path,
             &headers,
@@ -112,7 +141,7 @@ impl RigProcess {
     }
 
     /// Poll `path` until `done` says yes, or panic after `secs`.
-    pub fn wait_for(
+    fn wait_for(
         &self,
         path: &str,
         secs: u64,
@@ -133,10 +162,66 @@ impl RigProcess {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+}
 
-    /// The log so far, joined.
-    pub fn log_text(&self) -> String {
-        self.log.lock().expect("log").join("\n")
+/// A rig built and run in this test process, stopped (as SIGTERM would) when dropped.
+pub struct RigInProcess {
+    /// `127.0.0.1:PORT` of its API.
+    pub addr: String,
+    stopper: RigStopper,
+    thread: Option<std::thread::JoinHandle<Result<(), RigError>>>,
+    _config_dir: PathBuf,
+}
+
+impl RigInProcess {
+    /// Build the rig of `rig_config(dir, extra_toml)` on `source`, run it on a thread, and return
+    /// once its API listens.
+    pub fn start(
+        dir: &Path,
+        extra_toml: &str,
+        source: SourceSpec,
+        speed: f64,
+        api_bind: &str,
+        secrets: RigSecrets,
+    ) -> Self {
+        let options = RigOptions {
+            config: Some(rig_config(dir, extra_toml)),
+            source,
+            data_dir: None,
+            api_bind: Some(api_bind.to_owned()),
+            csv_map: None,
+            speed,
+        };
+        let settings = RigSettings::load(options, secrets).expect("valid rig settings");
+        let rig = Rig::build(settings).expect("the rig builds");
+        let addr = rig.api_addr().to_string().replace("0.0.0.0", "127.0.0.1");
+        let stopper = rig.stopper();
+        let thread = std::thread::spawn(move || rig.run_until_stopped());
+        Self {
+            addr,
+            stopper,
+            thread: Some(thread),
+            _config_dir: dir.to_path_buf(),
+        }
+    }
+}
+
+impl RigClient for RigInProcess {
+    fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    fn log_text(&self) -> String {
+        "(in-process rig: its log goes to the test's output)".into()
+    }
+}
+
+impl Drop for RigInProcess {
+    fn drop(&mut self) {
+        self.stopper.stop();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
