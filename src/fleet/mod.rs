@@ -5,6 +5,7 @@ mod episode;
 mod event;
 pub mod features;
 mod ids;
+mod receipts;
 mod registry;
 
 pub use episode::{
@@ -14,4 +15,5 @@ pub use event::{
     outcome_value, EventOutcome, FleetEvent, HistorySnapshot, OutcomeKind, OutcomeUpdate,
 };
 pub use ids::{EventId, IdError, RigId};
+pub use receipts::{OutcomeReceipt, StoredEvent, UploadReceipt};
 pub use registry::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigStatus, RigSummary};

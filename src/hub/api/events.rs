@@ -2,7 +2,9 @@
 
 use super::body::{json_response, read_json};
 use super::{with_db, ApiError};
-use crate::fleet::{EventId, FleetEvent, OutcomeUpdate};
+use crate::fleet::{
+    EventId, FleetEvent, OutcomeReceipt, OutcomeUpdate, StoredEvent, UploadReceipt,
+};
 use crate::hub::auth::RigAuth;
 use crate::hub::db;
 use crate::hub::db::events::{InsertOutcome, OutcomeChange};
@@ -11,30 +13,7 @@ use crate::hub::intake;
 use crate::hub::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-/// The answer to an upload: 201 `accepted` or 409 `already_exists`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct UploadReceipt {
-    /// The event id.
-    pub id: String,
-    /// `accepted` or `already_exists`.
-    pub status: String,
-}
-
-/// A stored event as `GET /api/fleet/events/{id}` shows it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct StoredEvent {
-    /// The event as uploaded, with its current outcome and notes.
-    pub event: serde_json::Value,
-    /// When the hub accepted it.
-    pub received_at: DateTime<Utc>,
-    /// When its outcome last changed, if it did.
-    pub outcome_updated_at: Option<DateTime<Utc>>,
-    /// Whether the curator has yet to (re)consider it.
-    pub needs_curation: bool,
-}
+use chrono::Utc;
 
 impl From<EventRow> for StoredEvent {
     fn from(row: EventRow) -> Self {
@@ -87,17 +66,6 @@ pub async fn get(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no event with id {id}")))?;
     json_response(&req, StatusCode::OK, &StoredEvent::from(row))
-}
-
-/// The answer to an outcome update.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct OutcomeReceipt {
-    /// The event id.
-    pub id: String,
-    /// Always `updated`.
-    pub status: String,
-    /// The outcome now stored.
-    pub outcome: serde_json::Value,
 }
 
 /// Set the outcome of one of the calling rig's own events; the last write wins.
