@@ -129,7 +129,7 @@ impl HubSettings {
 /// A hub whose database is migrated and whose address is bound; it serves once run.
 pub struct Hub {
     server: Server,
-    addrs: Vec<SocketAddr>,
+    addr: SocketAddr,
     state: web::Data<AppState>,
     /// The hub's own PostgreSQL, stopped when the hub is dropped (after the server).
     _own_db: Option<EmbeddedDb>,
@@ -162,10 +162,10 @@ impl Hub {
             Duration::from_secs(config.curator.curation_interval_secs),
             state.curator.clone(),
         )?;
-        let (server, addrs) = bind(&config, &state)?;
+        let (server, addr) = bind(&config, &state)?;
         Ok(Self {
             server,
-            addrs,
+            addr,
             state,
             _own_db: own_db,
         })
@@ -173,7 +173,7 @@ impl Hub {
 
     /// Where the hub listens (the first address bound).
     pub fn addr(&self) -> SocketAddr {
-        self.addrs[0]
+        self.addr
     }
 
     /// Serve until SIGTERM or Ctrl-C; in-flight requests get `shutdown_grace_secs` to finish.
@@ -199,7 +199,7 @@ fn open_database(database: Database) -> Result<(Secret, Option<EmbeddedDb>), Ser
 fn bind(
     config: &HubConfig,
     state: &web::Data<AppState>,
-) -> Result<(Server, Vec<SocketAddr>), ServeError> {
+) -> Result<(Server, SocketAddr), ServeError> {
     let state = state.clone();
     let mut server = HttpServer::new(move || {
         App::new()
@@ -220,7 +220,10 @@ fn bind(
     for addr in &addrs {
         log::info!("sairen hub listening on http://{addr}");
     }
-    Ok((server.run(), addrs))
+    let first = addrs.first().copied().ok_or_else(|| {
+        ServeError::Setting(format!("{} resolves to no address", config.server.bind))
+    })?;
+    Ok((server.run(), first))
 }
 
 /// `sairen hub serve`: build the hub and serve until stopped, on a runtime of its own.

@@ -32,7 +32,7 @@ pub struct Rig {
     core: Arc<Mutex<Core>>,
     source_state: Arc<SourceState>,
     server: Server,
-    addrs: Vec<SocketAddr>,
+    api_addr: SocketAddr,
     stop: Arc<AtomicBool>,
     link_thread: Option<JoinHandle<()>>,
 }
@@ -106,13 +106,13 @@ impl Rig {
         .with_recall(recall);
         let core = Arc::new(Mutex::new(core));
         let source_state = Arc::new(SourceState::default());
-        let (server, addrs) = serve_api(&settings, &core, &source_state)?;
+        let (server, api_addr) = serve_api(&settings, &core, &source_state)?;
         Ok(Self {
             settings,
             core,
             source_state,
             server,
-            addrs,
+            api_addr,
             stop,
             link_thread,
         })
@@ -120,7 +120,7 @@ impl Rig {
 
     /// Where the API listens (the first address bound; port 0 in the config gives a free one).
     pub fn api_addr(&self) -> SocketAddr {
-        self.addrs[0]
+        self.api_addr
     }
 
     /// A handle that stops this rig from another thread.
@@ -288,7 +288,7 @@ fn serve_api(
     settings: &RigSettings,
     core: &Arc<Mutex<Core>>,
     source: &Arc<SourceState>,
-) -> Result<(Server, Vec<SocketAddr>), RigError> {
+) -> Result<(Server, SocketAddr), RigError> {
     let config = &settings.config;
     let state = web::Data::new(ApiState {
         core: core.clone(),
@@ -306,7 +306,11 @@ fn serve_api(
     for addr in &addrs {
         log::info!("rig API on http://{addr}/api/v1/health · driller's screen on http://{addr}/");
     }
-    Ok((server.run(), addrs))
+    let first = addrs.first().copied().ok_or_else(|| RigError::Io {
+        what: format!("API address {}", config.api.bind),
+        source: std::io::Error::other("it resolves to no address"),
+    })?;
+    Ok((server.run(), first))
 }
 
 fn summarize(c: &Core, source: &SourceState) {
