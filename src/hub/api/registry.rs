@@ -92,24 +92,25 @@ pub async fn show(
     state: web::Data<AppState>,
     id: web::Path<RigId>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let lookup = id.clone();
-    let found = with_db(
-        &state,
-        move |conn| -> Result<Option<(RigRow, Vec<EventRow>)>, DbError> {
-            let Some(rig) = db::rigs::find(conn, lookup.as_str())? else {
-                return Ok(None);
-            };
-            let events = db::events::recent_for_rig(conn, lookup.as_str(), 20)?;
-            Ok(Some((rig, events)))
-        },
-    )
-    .await?;
-    let (rig, events) = found.ok_or_else(|| ApiError::NotFound(format!("no rig {id}")))?;
+    let no_rig = ApiError::NotFound(format!("no rig {id}"));
+    let found = with_db(&state, move |conn| rig_with_events(conn, &id)).await?;
+    let (rig, events) = found.ok_or(no_rig)?;
     Ok(HttpResponse::Ok().json(RigDetail {
         rig: rig.into(),
         recent_events: events.into_iter().map(EventBrief::from).collect(),
     }))
+}
+
+/// A rig's row and its 20 latest events, if it is registered.
+fn rig_with_events(
+    conn: &mut diesel::PgConnection,
+    id: &RigId,
+) -> Result<Option<(RigRow, Vec<EventRow>)>, DbError> {
+    let Some(rig) = db::rigs::find(conn, id.as_str())? else {
+        return Ok(None);
+    };
+    let events = db::events::recent_for_rig(conn, id.as_str(), 20)?;
+    Ok(Some((rig, events)))
 }
 
 /// Revoke a rig: its key is refused from this moment, in every hub process.

@@ -278,26 +278,27 @@ impl Queue {
 
     /// Read one queued event from disk.
     pub fn load(&self, id: &str) -> Result<Option<FleetEvent>, QueueError> {
-        let Some(e) = self.entries.get(id) else {
-            return Ok(None);
-        };
-        let bytes = fs::read(self.dir.join(&e.file)).map_err(|source| QueueError::Io {
-            dir: self.dir.clone(),
-            source,
-        })?;
-        Ok(decode(&bytes).ok())
+        Ok(self.read(id)?.and_then(|bytes| decode(&bytes).ok()))
     }
 
     /// The checked zstd JSON body of a queued event, exactly as it goes on the wire.
     pub fn body(&self, id: &str) -> Result<Option<Vec<u8>>, QueueError> {
+        Ok(self
+            .read(id)?
+            .and_then(|bytes| body_of(&bytes).ok().map(<[u8]>::to_vec)))
+    }
+
+    /// The raw file of a queued event, if it is queued.
+    fn read(&self, id: &str) -> Result<Option<Vec<u8>>, QueueError> {
         let Some(e) = self.entries.get(id) else {
             return Ok(None);
         };
-        let bytes = fs::read(self.dir.join(&e.file)).map_err(|source| QueueError::Io {
-            dir: self.dir.clone(),
-            source,
-        })?;
-        Ok(body_of(&bytes).ok().map(<[u8]>::to_vec))
+        fs::read(self.dir.join(&e.file))
+            .map(Some)
+            .map_err(|source| QueueError::Io {
+                dir: self.dir.clone(),
+                source,
+            })
     }
 
     /// Forget a delivered (or evicted) event: delete its file, durably.
@@ -457,6 +458,21 @@ mod tests {
         e
     }
 
+    /// Events numbered from `first`, one per level, each enqueued.
+    fn enqueued<const N: usize>(
+        q: &mut Queue,
+        first: i64,
+        levels: [RiskLevel; N],
+    ) -> [FleetEvent; N] {
+        let mut n = first;
+        levels.map(|level| {
+            let e = event(n, level);
+            n += 1;
+            q.enqueue(&e).expect("enqueue");
+            e
+        })
+    }
+
     #[test]
     fn an_event_survives_a_reopen_once_and_is_gone_once_removed() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -476,14 +492,11 @@ mod tests {
     fn a_full_queue_evicts_the_oldest_of_the_lowest_risk_and_never_a_critical() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut q = Queue::open(dir.path(), 3).expect("open");
-        let (c0, e1, h2) = (
-            event(0, RiskLevel::Critical),
-            event(1, RiskLevel::Elevated),
-            event(2, RiskLevel::High),
+        let [c0, e1, h2] = enqueued(
+            &mut q,
+            0,
+            [RiskLevel::Critical, RiskLevel::Elevated, RiskLevel::High],
         );
-        for e in [&c0, &e1, &h2] {
-            q.enqueue(e).expect("enqueue");
-        }
         // A High arrives: the Elevated goes, though the Critical is older.
         let h3 = event(3, RiskLevel::High);
         assert_eq!(
@@ -510,14 +523,7 @@ mod tests {
     fn corrupt_truncated_and_stray_files_are_handled_at_start() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut q = Queue::open(dir.path(), 10).expect("open");
-        let (a, b, c) = (
-            event(1, RiskLevel::High),
-            event(2, RiskLevel::High),
-            event(3, RiskLevel::High),
-        );
-        for e in [&a, &b, &c] {
-            q.enqueue(e).expect("enqueue");
-        }
+        let [a, b, c] = enqueued(&mut q, 1, [RiskLevel::High; 3]);
         drop(q);
         let qdir = dir.path().join(QUEUE_DIR);
         let file_of = |e: &FleetEvent| {
