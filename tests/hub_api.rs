@@ -698,3 +698,31 @@ async fn a_burst_of_new_keys_runs_at_most_one_argon2_check_per_core_at_once() {
         hub.state.keys.peak_concurrent_hash_checks()
     );
 }
+
+/// Ids in paths are parsed before a handler runs: one that is not a rig or event id (a NUL, a
+/// space, a slash encoded) names nothing, and is answered 404 in the API's shape, never a 500.
+#[actix_web::test]
+async fn ids_in_paths_that_do_not_parse_are_404s_in_the_api_shape() {
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-PATH").await;
+    for id in ["%00", "bad%20id", "RIG-PATH%2F1", "%C3%28"] {
+        for (req, who) in [
+            (
+                test::TestRequest::get().uri(&format!("/api/fleet/events/{id}")),
+                &rig.key,
+            ),
+            (
+                test::TestRequest::get().uri(&format!("/api/fleet/rigs/{id}")),
+                &ADMIN_KEY.to_owned(),
+            ),
+            (
+                test::TestRequest::post().uri(&format!("/api/fleet/rigs/{id}/revoke")),
+                &ADMIN_KEY.to_owned(),
+            ),
+        ] {
+            let (status, body) = hub.call(req.insert_header(bearer(who))).await;
+            assert_eq!(status, 404, "{id}: {body}");
+            assert_eq!(body["code"], "not_found", "{id}: {body}");
+        }
+    }
+}
