@@ -726,3 +726,58 @@ async fn ids_in_paths_that_do_not_parse_are_404s_in_the_api_shape() {
         }
     }
 }
+
+/// PostgreSQL stores no NUL in text or JSON: a NUL anywhere a rig or an administrator can put one
+/// is a 400 naming the field, and nothing is stored (it was a 500, and a rig retries 5xx for ever).
+#[actix_web::test]
+async fn a_nul_anywhere_is_a_400_naming_the_field_and_nothing_is_stored() {
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-NUL").await;
+    let now = Utc::now();
+
+    let mut event = event_for("RIG-NUL", now);
+    event.advisory.reasoning = "pit gain\u{0}7 bbl".into();
+    let (status, body) = rig.upload(&event).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["details"], json!(["advisory.reasoning"]), "{body}");
+    let mut event = event_for("RIG-NUL", now);
+    if let Some(e) = event.advisory.physics.first_mut() {
+        e.channel = "spp\u{0}".into();
+    }
+    let (status, body) = rig.upload(&event).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["details"],
+        json!(["advisory.physics[0].channel"]),
+        "{body}"
+    );
+
+    let good = event_for("RIG-NUL", now - ChronoDuration::seconds(5));
+    assert_eq!(rig.upload(&good).await.0, 201);
+    let patch = test::TestRequest::patch()
+        .uri(&format!("/api/fleet/events/{}/outcome", good.id))
+        .insert_header(bearer(&rig.key))
+        .set_json(json!({"outcome": {"status": "false_positive"}, "notes": "sensor\u{0}fault"}));
+    let (status, body) = hub.call(patch).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["details"], json!(["notes"]), "{body}");
+
+    let register = test::TestRequest::post()
+        .uri("/api/fleet/rigs/register")
+        .insert_header(bearer(ADMIN_KEY))
+        .set_json(json!({"rig_id": "RIG-OTHER", "well_id": "W\u{0}1", "field": "Volve"}));
+    let (status, body) = hub.call(register).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["details"], json!(["well_id"]), "{body}");
+
+    let (events,): (i64,) = (db::schema::events::table
+        .count()
+        .get_result(&mut hub.db.conn())
+        .expect("count"),);
+    assert_eq!(events, 1, "only the good event is stored");
+    let (rigs,): (i64,) = (db::schema::rigs::table
+        .count()
+        .get_result(&mut hub.db.conn())
+        .expect("count"),);
+    assert_eq!(rigs, 1, "no rig registered with a NUL");
+}

@@ -99,6 +99,14 @@ fn a_kick_reaches_the_api_is_acknowledged_and_survives_a_restart() {
             .0,
         400
     );
+    // A NUL is refused on the rig: the hub would refuse the outcome for good.
+    for nul in [
+        json!({"id": id, "outcome": {"status": "resolved", "action_taken": "shut in\u{0}"}}),
+        json!({"id": id, "outcome": {"status": "false_positive"}, "notes": "a\u{0}b"}),
+    ] {
+        let (status, body) = rig.send("POST", "/api/v1/advisory/acknowledge", &nul, None);
+        assert_eq!(status, 400, "{body}");
+    }
     let unknown = json!({"id": "RIG-TEST-1-1", "outcome": {"status": "false_positive"}});
     assert_eq!(
         rig.send("POST", "/api/v1/advisory/acknowledge", &unknown, None)

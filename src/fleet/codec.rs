@@ -7,7 +7,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Write};
 
 /// The largest zstd window a peer may use: 4 MiB (our encoder uses 2 MiB at level 3).
 pub const MAX_WINDOW_LOG: u32 = 22;
@@ -44,6 +44,12 @@ pub enum CodecError {
     /// Writing the body failed (serialisation or compression).
     #[error("could not encode body: {0}")]
     Encode(String),
+    /// A string holds the NUL character, which no text in the contract may (PostgreSQL refuses it).
+    #[error("text at {path} contains a NUL character (\\u0000), which is not allowed")]
+    Nul {
+        /// Where in the document (`advisory.reasoning`).
+        path: String,
+    },
 }
 
 /// How a body is (or is to be) encoded on the wire.
@@ -113,12 +119,108 @@ fn zstd_error(e: io::Error) -> CodecError {
 
 /// Decode a zstd body into a sink, stopping one byte past `limit`; returns its decoded length.
 pub fn zstd_decoded_len(body: &[u8], limit: usize) -> Result<usize, CodecError> {
+    zstd_scan(body, limit).map(|(n, _)| n)
+}
+
+/// Decode a zstd body, stopping one byte past `limit`: its decoded length, and whether the JSON
+/// in it escapes a NUL.
+fn zstd_scan(body: &[u8], limit: usize) -> Result<(usize, bool), CodecError> {
     let mut reader = zstd_reader(body)?.take(limit as u64 + 1);
-    let n = io::copy(&mut reader, &mut io::sink()).map_err(zstd_error)?;
+    let mut scan = NulScan::default();
+    let n = io::copy(&mut reader, &mut scan).map_err(zstd_error)?;
     if n > limit as u64 {
         return Err(CodecError::TooLarge { limit });
     }
-    Ok(n as usize)
+    Ok((n as usize, scan.found))
+}
+
+/// Finds `\u0000` in JSON text as it streams past: the only way a JSON string can carry a NUL.
+/// Tracks escapes, so an escaped backslash followed by `u0000` is not taken for one.
+#[derive(Default)]
+struct NulScan {
+    in_escape: bool,
+    /// Characters of `u0000` matched after an escaping backslash.
+    matched: u8,
+    found: bool,
+}
+
+impl NulScan {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &c in bytes {
+            if self.in_escape {
+                self.in_escape = false;
+                self.matched = u8::from(c == b'u');
+            } else if self.matched > 0 {
+                if c == b'0' {
+                    self.matched += 1;
+                    self.found |= self.matched == 5;
+                } else {
+                    self.matched = 0;
+                    self.in_escape = c == b'\\';
+                }
+                if self.matched == 5 {
+                    self.matched = 0;
+                }
+            } else if c == b'\\' {
+                self.in_escape = true;
+            }
+        }
+    }
+}
+
+impl Write for NulScan {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.feed(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The path of the first string (or key) in `value` that holds a NUL.
+fn nul_path(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains('\0') => {
+            Some(if at.is_empty() { ".".into() } else { at.into() })
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "\\u0000")))
+            } else {
+                nul_path(v, &join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// The error for a body that escapes a NUL, naming where (read again: only on this path).
+fn nul_error(body: &[u8], encoding: Encoding) -> CodecError {
+    let value: Option<serde_json::Value> = match encoding {
+        Encoding::Identity => serde_json::from_slice(body).ok(),
+        Encoding::Zstd => zstd_reader(body)
+            .ok()
+            .and_then(|r| serde_json::from_reader(BufReader::new(r)).ok()),
+    };
+    CodecError::Nul {
+        path: value
+            .and_then(|v| nul_path(&v, ""))
+            .unwrap_or_else(|| "body".into()),
+    }
 }
 
 /// Decode a body of the given encoding into `T`, refusing more than `limit` decoded bytes.
@@ -132,10 +234,17 @@ pub fn decode_json<T: DeserializeOwned>(
             if body.len() > limit {
                 return Err(CodecError::TooLarge { limit });
             }
+            let mut scan = NulScan::default();
+            scan.feed(body);
+            if scan.found {
+                return Err(nul_error(body, encoding));
+            }
             parse(serde_json::Deserializer::from_slice(body))
         }
         Encoding::Zstd => {
-            zstd_decoded_len(body, limit)?;
+            if zstd_scan(body, limit)?.1 {
+                return Err(nul_error(body, encoding));
+            }
             let reader = BufReader::with_capacity(64 * 1024, zstd_reader(body)?);
             parse(serde_json::Deserializer::from_reader(reader))
         }
@@ -357,6 +466,36 @@ mod tests {
         let err =
             decode_json::<Doc>(b"{\"name\":1}", Encoding::Zstd, 1 << 20).expect_err("not zstd");
         assert!(matches!(err, CodecError::Corrupt(_)), "{err}");
+    }
+
+    #[test]
+    fn a_nul_anywhere_is_refused_with_its_path_and_escaped_backslashes_are_not_nuls() {
+        #[derive(Debug, Deserialize)]
+        struct Any {
+            #[allow(dead_code)]
+            a: serde_json::Value,
+        }
+        let cases: [(&[u8], &str); 3] = [
+            (br#"{"a":"x\u0000y"}"#, "a"),
+            (br#"{"a":[1,{"b":"ok","c":"\u0000"}]}"#, "a[1].c"),
+            (br#"{"a":{"k\u0000":1}}"#, "a.k\\u0000"),
+        ];
+        for (body, path) in cases {
+            for encoding in [Encoding::Identity, Encoding::Zstd] {
+                let wire = match encoding {
+                    Encoding::Identity => body.to_vec(),
+                    Encoding::Zstd => zstd::stream::encode_all(body, 3).expect("zstd"),
+                };
+                match decode_json::<Any>(&wire, encoding, 1 << 20) {
+                    Err(CodecError::Nul { path: p }) => assert_eq!(p, path, "{encoding:?}"),
+                    other => panic!("{encoding:?} {path}: {other:?}"),
+                }
+            }
+        }
+        // An escaped backslash before "u0000" is text, not a NUL; so is "\u0041".
+        for body in [br#"{"a":"\\u0000"}"#.as_slice(), br#"{"a":"\u0041\\"}"#] {
+            assert!(decode_json::<Any>(body, Encoding::Identity, 1 << 20).is_ok());
+        }
     }
 
     #[test]

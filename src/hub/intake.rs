@@ -87,6 +87,7 @@ pub enum IntakeError {
 
 /// Check a label (well id, field name): not blank, at most [`MAX_LABEL_CHARS`].
 pub fn check_label(field: &'static str, value: &str) -> Result<(), IntakeError> {
+    no_nul(field, value)?;
     let len = value.chars().count();
     if value.trim().is_empty() || len > MAX_LABEL_CHARS {
         return Err(IntakeError::BadValue {
@@ -97,7 +98,19 @@ pub fn check_label(field: &'static str, value: &str) -> Result<(), IntakeError> 
     Ok(())
 }
 
+/// PostgreSQL stores no NUL in text or JSON: one is refused here, with its field named.
+fn no_nul(field: &'static str, value: &str) -> Result<(), IntakeError> {
+    if value.contains('\0') {
+        return Err(IntakeError::BadValue {
+            field,
+            reason: "contains a NUL character, which is not allowed".into(),
+        });
+    }
+    Ok(())
+}
+
 fn check_text(field: &'static str, value: &str) -> Result<(), IntakeError> {
+    no_nul(field, value)?;
     let len = value.chars().count();
     if len > MAX_TEXT_CHARS {
         return Err(IntakeError::BadValue {

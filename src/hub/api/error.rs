@@ -42,6 +42,7 @@ impl From<CodecError> for ApiError {
             CodecError::Json { path, message } => {
                 Self::bad_request(format!("invalid JSON: {message}"), path.clone())
             }
+            CodecError::Nul { path } => Self::bad_request(e.to_string(), path.clone()),
             CodecError::Encode(detail) => Self::Internal(detail.clone()),
         }
     }

@@ -95,7 +95,8 @@ pub fn apply_acknowledgment(
     outcome: EventOutcome,
     notes: Option<String>,
 ) -> Result<AdvisoryRecord, ApiError> {
-    let text_ok = |t: &str| !t.trim().is_empty() && t.len() <= MAX_TEXT;
+    // No NUL: the hub stores none, and an outcome it refuses for good never reaches it.
+    let text_ok = |t: &str| !t.trim().is_empty() && t.len() <= MAX_TEXT && !t.contains('\0');
     match &outcome {
         EventOutcome::Pending => {
             return Err(ApiError::bad_request(
@@ -105,21 +106,24 @@ pub fn apply_acknowledgment(
         }
         EventOutcome::Resolved { action_taken } if !text_ok(action_taken) => {
             return Err(ApiError::bad_request(
-                format!("say what was done (1 to {MAX_TEXT} characters)"),
+                format!("say what was done (1 to {MAX_TEXT} characters, no NUL)"),
                 "outcome.action_taken",
             ))
         }
         EventOutcome::Escalated { reason } if !text_ok(reason) => {
             return Err(ApiError::bad_request(
-                format!("say why it was escalated (1 to {MAX_TEXT} characters)"),
+                format!("say why it was escalated (1 to {MAX_TEXT} characters, no NUL)"),
                 "outcome.reason",
             ))
         }
         _ => {}
     }
-    if notes.as_ref().is_some_and(|n| n.len() > MAX_TEXT) {
+    if notes
+        .as_ref()
+        .is_some_and(|n| n.len() > MAX_TEXT || n.contains('\0'))
+    {
         return Err(ApiError::bad_request(
-            format!("notes are limited to {MAX_TEXT} characters"),
+            format!("notes are limited to {MAX_TEXT} characters, with no NUL"),
             "notes",
         ));
     }
