@@ -32,6 +32,9 @@ pub enum ApiError {
     /// 404: no such thing.
     #[error("{0}")]
     NotFound(String),
+    /// 405: the route exists, not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 409: it exists already.
     #[error("{0}")]
     Conflict(String),
@@ -74,6 +77,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed(_) => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -91,6 +95,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -162,8 +167,24 @@ pub fn path_error(err: actix_web::error::PathError, req: &HttpRequest) -> actix_
     ApiError::NotFound(format!("nothing at {}: {err}", req.path())).into()
 }
 
-/// 404 for a route that does not exist, in the API's error shape.
+/// A query string that does not read (a repeated or malformed parameter): 400 in the API's shape.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::bad_request(format!("invalid query string: {err}"), "query").into()
+}
+
+/// 404 for a path that names no route, and 405 for a route asked with a method it does not take
+/// (TRACE, or DELETE on a GET route), in the API's error shape.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.match_pattern().is_some() {
+        return Err(ApiError::MethodNotAllowed(format!(
+            "{} is not allowed on {}",
+            req.method(),
+            req.path()
+        )));
+    }
     Err(ApiError::NotFound(format!(
         "no route for {} {}",
         req.method(),

@@ -387,3 +387,38 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     assert_eq!(status, 404);
     assert!(page.contains("Page not found"));
 }
+
+/// A sign-in link whose `next` carries CR/LF (a header-splitting attempt) is a 400 page, on the
+/// form and at sign-in, and never reaches a `Location` header; a page asked with a method it does
+/// not take is a 405 page (issue 17).
+#[actix_web::test]
+async fn a_damaged_next_is_a_400_and_a_wrong_method_a_405() {
+    let hub = TestHub::start().await;
+    let (status, _, body) = get(
+        &hub.app,
+        "/dashboard/login?next=/dashboard%0D%0ASet-Cookie:%20x=1",
+        &[],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body.contains("Damaged sign-in link"), "{body}");
+    let req = actix_test::TestRequest::post()
+        .uri("/dashboard/login")
+        .set_form([
+            ("admin_key", ADMIN_KEY),
+            ("next", "/dashboard\r\nSet-Cookie: x=1"),
+        ]);
+    let (status, headers, _) = send(&hub.app, req).await;
+    assert_eq!(status, 400);
+    assert!(
+        header(&headers, "set-cookie").is_none(),
+        "no session either"
+    );
+
+    let req = actix_test::TestRequest::default()
+        .method(actix_web::http::Method::TRACE)
+        .uri("/dashboard/library");
+    let (status, _, body) = send(&hub.app, req).await;
+    assert_eq!(status, 405);
+    assert!(body.contains("Method not allowed"), "{body}");
+}

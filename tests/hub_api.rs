@@ -781,3 +781,53 @@ async fn a_nul_anywhere_is_a_400_naming_the_field_and_nothing_is_stored() {
         .expect("count"),);
     assert_eq!(rigs, 1, "no rig registered with a NUL");
 }
+
+/// Input hygiene (issue 17): a rig reads only its own events; a method a route does not take is a
+/// 405, a repeated query parameter a 400, a repeated X-Rig-ID a 400, each in the API's shape.
+#[actix_web::test]
+async fn rigs_read_only_their_own_events_and_odd_requests_get_their_own_status() {
+    let hub = TestHub::start().await;
+    let a = hub.rig("RIG-OWN-A").await;
+    let b = hub.rig("RIG-OWN-B").await;
+    let event = event_for("RIG-OWN-A", Utc::now());
+    assert_eq!(a.upload(&event).await.0, 201);
+    assert_eq!(a.get_event(&event.id).await.0, 200, "its own rig reads it");
+    let (status, body) = b.get_event(&event.id).await;
+    assert_eq!(status, 404, "another rig may not read it: {body}");
+    assert!(
+        !body.to_string().contains("recommendation"),
+        "nothing of it is shown: {body}"
+    );
+
+    for (method, uri) in [
+        (actix_web::http::Method::TRACE, "/api/fleet/health"),
+        (actix_web::http::Method::DELETE, "/api/fleet/rigs"),
+        (actix_web::http::Method::PUT, "/api/fleet/events"),
+    ] {
+        let req = test::TestRequest::default().method(method.clone()).uri(uri);
+        let (status, body) = hub.call(req).await;
+        assert_eq!(status, 405, "{method} {uri}: {body}");
+        assert_eq!(body["code"], "method_not_allowed", "{body}");
+    }
+    let (status, body) = hub
+        .call(test::TestRequest::get().uri("/api/fleet/no-such-route"))
+        .await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+
+    let twice = test::TestRequest::get()
+        .uri("/api/fleet/library?since=0&since=1")
+        .insert_header(bearer(&a.key));
+    let (status, body) = hub.call(twice).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "bad_request", "a JSON error: {body}");
+
+    let req = test::TestRequest::post()
+        .uri("/api/fleet/events")
+        .insert_header(bearer(&a.key))
+        .append_header(("X-Rig-ID", "RIG-OWN-A"))
+        .append_header(("X-Rig-ID", "RIG-OWN-B"))
+        .set_payload(json_bytes(&event_for("RIG-OWN-A", Utc::now())));
+    let (status, body) = hub.call(req).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["details"], json!(["X-Rig-ID"]), "{body}");
+}

@@ -25,6 +25,7 @@ impl From<AuthError> for ApiError {
             | AuthError::RigMismatch { .. }
             | AuthError::RigKeyOnAdminEndpoint
             | AuthError::WrongAdminKey => Self::Forbidden(e.to_string()),
+            AuthError::RepeatedRigId(_) => Self::bad_request(e.to_string(), "X-Rig-ID"),
             AuthError::Db(db) => db.into(),
             AuthError::Internal(detail) => Self::Internal(detail),
         }

@@ -53,10 +53,11 @@ pub async fn upload(
     }))
 }
 
-/// Show one event to any registered rig.
+/// Show one of the calling rig's own events. Another rig's event is answered as one that does
+/// not exist: a rig learns from others through the curated library, never their raw events.
 pub async fn get(
     req: HttpRequest,
-    _auth: RigAuth,
+    auth: RigAuth,
     state: web::Data<AppState>,
     id: web::Path<EventId>,
 ) -> Result<HttpResponse, ApiError> {
@@ -64,7 +65,10 @@ pub async fn get(
     let lookup = id.clone();
     let row = with_db(&state, move |conn| db::events::get(conn, lookup.as_str()))
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no event with id {id}")))?;
+        .filter(|row| row.rig_id == auth.rig_id.as_str())
+        .ok_or_else(|| {
+            ApiError::NotFound(format!("no event with id {id} of rig {}", auth.rig_id))
+        })?;
     json_response(&req, StatusCode::OK, &StoredEvent::from(row))
 }
 

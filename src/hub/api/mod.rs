@@ -13,7 +13,7 @@ pub use error::ApiError;
 
 use crate::hub::db::DbError;
 use crate::hub::state::AppState;
-use crate::web::{json_error, not_found, path_error};
+use crate::web::{json_error, not_found, path_error, query_error};
 use actix_web::web;
 use diesel::PgConnection;
 
@@ -42,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .error_handler(json_error),
     )
     .app_data(web::PathConfig::default().error_handler(path_error))
+    .app_data(web::QueryConfig::default().error_handler(query_error))
     .service(
         web::scope("/api/fleet")
             .route("/health", web::get().to(health::health))

@@ -42,11 +42,16 @@ impl FromRequest for RigAuth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = hub_state(req);
         let token = token(req);
-        let claimed = req
+        let claims: Vec<String> = req
             .headers()
-            .get("X-Rig-ID")
-            .map(|v| v.to_str().unwrap_or("<not text>").to_owned());
+            .get_all("X-Rig-ID")
+            .map(|v| v.to_str().unwrap_or("<not text>").to_owned())
+            .collect();
         Box::pin(async move {
+            if claims.len() > 1 {
+                return Err(AuthError::RepeatedRigId(claims.len()).into());
+            }
+            let claimed = claims.into_iter().next();
             let state = state?;
             let key = RigKey::parse(&token?)?;
             let rig_id = match state.keys.trusted(&key) {

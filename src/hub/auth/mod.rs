@@ -51,6 +51,9 @@ pub enum AuthError {
         /// The rig the key belongs to.
         key_rig: String,
     },
+    /// `X-Rig-ID` sent more than once: which one is meant cannot be told (400).
+    #[error("send X-Rig-ID once; it was sent {0} times")]
+    RepeatedRigId(usize),
     /// A rig key on an admin endpoint (403).
     #[error("this endpoint needs the admin key; a rig key cannot use it")]
     RigKeyOnAdminEndpoint,

@@ -13,7 +13,7 @@ pub use auth::OperatorToken;
 use crate::rig::acquisition::source::SourceState;
 use crate::rig::core::{lock, Core};
 use crate::rig::health::Health;
-use crate::web::{json_error, not_found};
+use crate::web::{json_error, not_found, query_error};
 use actix_web::web;
 use std::sync::{Arc, Mutex};
 
@@ -45,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .limit(16 * 1024)
             .error_handler(json_error),
     )
+    .app_data(web::QueryConfig::default().error_handler(query_error))
     .service(
         web::scope("/api/v1")
             .route("/health", web::get().to(status::health))

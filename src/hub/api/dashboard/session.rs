@@ -3,23 +3,43 @@
 //! cookie or the admin key as a Bearer token (`hub::auth`'s `PageAuth` and `DashboardAuth`), and
 //! refuses without either.
 
+use super::pages::message;
 use super::views::{render, LoginPage};
 use crate::hub::auth::{COOKIE, SESSION_HOURS};
 use crate::hub::state::AppState;
 use crate::web::ApiError;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
 
-/// Where to go after signing in: only a dashboard path of this hub (never another site).
+/// Where to go after signing in: only a dashboard path of this hub (never another site), and
+/// never one a `Location` header cannot carry.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/dashboard") && !n.starts_with("//") && !n.contains('\\') => {
+        Some(n)
+            if n.starts_with("/dashboard")
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
             n.to_owned()
         }
         _ => "/dashboard".to_owned(),
     }
+}
+
+/// A `next` with control characters (CR/LF: a header-splitting attempt) is a damaged link: 400.
+fn refuse_damaged(next: Option<&str>) -> Option<Result<HttpResponse, ApiError>> {
+    next.is_some_and(|n| n.chars().any(char::is_control))
+        .then(|| {
+            message(
+            StatusCode::BAD_REQUEST,
+            "Damaged sign-in link",
+            "The link's next= address holds control characters. Open the dashboard at /dashboard."
+                .into(),
+        )
+        })
 }
 
 /// `?next=` on the sign-in page.
@@ -37,8 +57,11 @@ pub struct LoginForm {
 
 /// `GET /dashboard/login`: the sign-in form.
 pub async fn login_page(query: web::Query<NextQuery>) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = refuse_damaged(query.next.as_deref()) {
+        return refused;
+    }
     render(
-        actix_web::http::StatusCode::OK,
+        StatusCode::OK,
         &LoginPage {
             next: safe_next(query.next.as_deref()),
             error: None,
@@ -51,11 +74,14 @@ pub async fn login(
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = refuse_damaged(form.next.as_deref()) {
+        return refused;
+    }
     let next = safe_next(form.next.as_deref());
     if !state.admin_key.matches(form.admin_key.trim()) {
         log::warn!("dashboard sign-in refused: wrong admin key");
         return render(
-            actix_web::http::StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
             &LoginPage {
                 next,
                 error: Some("That is not this hub's admin key (SAIREN_ADMIN_KEY).".into()),

@@ -69,8 +69,16 @@ pub fn message(status: StatusCode, heading: &str, text: String) -> Result<HttpRe
     )
 }
 
-/// Any other `/dashboard/...` path: a 404 page, not a JSON error.
+/// Any other `/dashboard/...` path: a 404 page, not a JSON error; a page asked with a method it
+/// does not take, a 405 page.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.match_pattern().is_some() {
+        return message(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            format!("{} is not allowed on {}.", req.method(), req.path()),
+        );
+    }
     message(
         StatusCode::NOT_FOUND,
         "Page not found",
