@@ -831,3 +831,55 @@ async fn rigs_read_only_their_own_events_and_odd_requests_get_their_own_status()
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["details"], json!(["X-Rig-ID"]), "{body}");
 }
+
+/// Bounded work per request (issue 17): a history past `MAX_HISTORY` snapshots is refused at the
+/// snapshot past the bound, before the rest is parsed, and so is JSON nested deeper than the
+/// contract could need, however it hides (in an unknown field).
+#[actix_web::test]
+async fn an_oversized_history_and_deep_nesting_are_refused_before_they_cost_anything() {
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-BIG").await;
+    let mut event = serde_json::to_value(event_for("RIG-BIG", Utc::now())).expect("json");
+    let one = event["history_window"][0].clone();
+    let over = sairen::fleet::MAX_HISTORY + 1;
+    event["history_window"] = Value::Array(vec![one.clone(); over]);
+    for encoding in [Encoding::Identity, Encoding::Zstd] {
+        let body = encode_json(&event, encoding).expect("encode");
+        let (status, reply) = hub.call(upload_req(&rig.key, body, encoding)).await;
+        assert_eq!(status, 400, "{reply}");
+        assert_eq!(reply["details"], json!(["history_window"]), "{reply}");
+        assert!(
+            reply["error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("at most 120"),
+            "{reply}"
+        );
+    }
+    event["history_window"] = Value::Array(vec![one; sairen::fleet::MAX_HISTORY]);
+    let fits = encode_json(&event, Encoding::Identity).expect("encode");
+    assert_eq!(
+        hub.call(upload_req(&rig.key, fits, Encoding::Identity))
+            .await
+            .0,
+        201,
+        "the bound itself is allowed"
+    );
+
+    let deep = format!(
+        r#"{{"unknown": {}1{}, "id": "x"}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let (status, reply) = hub
+        .call(upload_req(&rig.key, deep.into_bytes(), Encoding::Identity))
+        .await;
+    assert_eq!(status, 400, "{reply}");
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("deeper than 64"),
+        "{reply}"
+    );
+}

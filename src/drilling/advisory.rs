@@ -1,6 +1,14 @@
+use super::bounded::at_most;
 use super::{AnomalyCategory, RigState, RiskLevel};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Most evidence items an advisory carries (a rig sends a handful).
+pub const MAX_EVIDENCE: usize = 32;
+/// Most specialist votes an advisory carries (a rig has four specialists).
+pub const MAX_VOTES: usize = 16;
+/// Most precedents an advisory cites (a rig cites three).
+pub const MAX_PRECEDENTS: usize = 16;
 
 /// A confirmed advisory for the driller: what is wrong, how bad, what to do, and why we think so.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,14 +29,15 @@ pub struct StrategicAdvisory {
     pub reasoning: String,
     /// The rig state when the advisory was raised.
     pub rig_state: RigState,
-    /// The measurements behind the advisory.
-    #[serde(default)]
+    /// The measurements behind the advisory (at most [`MAX_EVIDENCE`]).
+    #[serde(default, deserialize_with = "at_most::<_, _, MAX_EVIDENCE>")]
     pub physics: Vec<PhysicsEvidence>,
-    /// Each specialist's view.
-    #[serde(default)]
+    /// Each specialist's view (at most [`MAX_VOTES`]).
+    #[serde(default, deserialize_with = "at_most::<_, _, MAX_VOTES>")]
     pub votes: Vec<SpecialistVote>,
-    /// Precedents from this rig or the fleet that informed the recommendation.
-    #[serde(default)]
+    /// Precedents from this rig or the fleet that informed the recommendation (at most
+    /// [`MAX_PRECEDENTS`]).
+    #[serde(default, deserialize_with = "at_most::<_, _, MAX_PRECEDENTS>")]
     pub precedents: Vec<PrecedentRef>,
     /// Whether the wording came from the built-in templates or a language model.
     pub source: AdvisorySource,

@@ -3,6 +3,7 @@
 //! Nothing here knows about HTTP, PostgreSQL or files: these are the words of drilling.
 
 mod advisory;
+pub mod bounded;
 mod campaign;
 mod category;
 mod channel;

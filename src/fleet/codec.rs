@@ -44,6 +44,12 @@ pub enum CodecError {
     /// Writing the body failed (serialisation or compression).
     #[error("could not encode body: {0}")]
     Encode(String),
+    /// Arrays and objects nest deeper than [`MAX_DEPTH`].
+    #[error("JSON nests deeper than {limit} levels")]
+    TooDeep {
+        /// The deepest nesting allowed.
+        limit: usize,
+    },
     /// A string holds the NUL character, which no text in the contract may (PostgreSQL refuses it).
     #[error("text at {path} contains a NUL character (\\u0000), which is not allowed")]
     Nul {
@@ -124,29 +130,49 @@ pub fn zstd_decoded_len(body: &[u8], limit: usize) -> Result<usize, CodecError> 
 
 /// Decode a zstd body, stopping one byte past `limit`: its decoded length, and whether the JSON
 /// in it escapes a NUL.
-fn zstd_scan(body: &[u8], limit: usize) -> Result<(usize, bool), CodecError> {
+fn zstd_scan(body: &[u8], limit: usize) -> Result<(usize, JsonScan), CodecError> {
     let mut reader = zstd_reader(body)?.take(limit as u64 + 1);
-    let mut scan = NulScan::default();
+    let mut scan = JsonScan::default();
     let n = io::copy(&mut reader, &mut scan).map_err(zstd_error)?;
     if n > limit as u64 {
         return Err(CodecError::TooLarge { limit });
     }
-    Ok((n as usize, scan.found))
+    Ok((n as usize, scan))
 }
 
-/// Finds `\u0000` in JSON text as it streams past: the only way a JSON string can carry a NUL.
-/// Tracks escapes, so an escaped backslash followed by `u0000` is not taken for one.
+/// Deepest nesting of arrays and objects a body may have: the contract needs 4; an unknown field
+/// nested 10,000 deep must not cost the hub a deep recursion.
+pub const MAX_DEPTH: usize = 64;
+
+/// Reads JSON text as it streams past for what serde would let through: `\u0000` (the only way a
+/// JSON string can carry a NUL; escapes are tracked, so an escaped backslash followed by `u0000`
+/// is not one) and nesting deeper than [`MAX_DEPTH`] (counted outside strings).
 #[derive(Default)]
-struct NulScan {
+struct JsonScan {
+    in_string: bool,
     in_escape: bool,
     /// Characters of `u0000` matched after an escaping backslash.
     matched: u8,
     found: bool,
+    depth: usize,
+    max_depth: usize,
 }
 
-impl NulScan {
+impl JsonScan {
     fn feed(&mut self, bytes: &[u8]) {
         for &c in bytes {
+            if !self.in_string {
+                match c {
+                    b'"' => self.in_string = true,
+                    b'[' | b'{' => {
+                        self.depth += 1;
+                        self.max_depth = self.max_depth.max(self.depth);
+                    }
+                    b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                    _ => {}
+                }
+                continue;
+            }
             if self.in_escape {
                 self.in_escape = false;
                 self.matched = u8::from(c == b'u');
@@ -163,12 +189,25 @@ impl NulScan {
                 }
             } else if c == b'\\' {
                 self.in_escape = true;
+            } else if c == b'"' {
+                self.in_string = false;
             }
         }
     }
+
+    /// What the scan found, as the error to answer, if any.
+    fn verdict(&self, body: &[u8], encoding: Encoding) -> Result<(), CodecError> {
+        if self.max_depth > MAX_DEPTH {
+            return Err(CodecError::TooDeep { limit: MAX_DEPTH });
+        }
+        if self.found {
+            return Err(nul_error(body, encoding));
+        }
+        Ok(())
+    }
 }
 
-impl Write for NulScan {
+impl Write for JsonScan {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.feed(buf);
         Ok(buf.len())
@@ -234,17 +273,13 @@ pub fn decode_json<T: DeserializeOwned>(
             if body.len() > limit {
                 return Err(CodecError::TooLarge { limit });
             }
-            let mut scan = NulScan::default();
+            let mut scan = JsonScan::default();
             scan.feed(body);
-            if scan.found {
-                return Err(nul_error(body, encoding));
-            }
+            scan.verdict(body, encoding)?;
             parse(serde_json::Deserializer::from_slice(body))
         }
         Encoding::Zstd => {
-            if zstd_scan(body, limit)?.1 {
-                return Err(nul_error(body, encoding));
-            }
+            zstd_scan(body, limit)?.1.verdict(body, encoding)?;
             let reader = BufReader::with_capacity(64 * 1024, zstd_reader(body)?);
             parse(serde_json::Deserializer::from_reader(reader))
         }

@@ -1,7 +1,12 @@
 use super::{EventId, RigId};
+use crate::drilling::bounded::at_most;
 use crate::drilling::{Campaign, DrillingMetrics, StrategicAdvisory, WitsPacket};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Most history snapshots an event may carry: twice the 60 a rig sends, so a rig tuned to a
+/// longer window still fits, and a body of tiny snapshots cannot ask the hub for gigabytes.
+pub const MAX_HISTORY: usize = 120;
 
 /// A confirmed Elevated-or-higher advisory, with the history that led to it, as a rig uploads it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,7 +23,9 @@ pub struct FleetEvent {
     pub campaign: Campaign,
     /// The advisory the driller saw.
     pub advisory: StrategicAdvisory,
-    /// The packets and metrics before the advisory, oldest first; at least one.
+    /// The packets and metrics before the advisory, oldest first; at least one, at most
+    /// [`MAX_HISTORY`].
+    #[serde(deserialize_with = "at_most::<_, _, MAX_HISTORY>")]
     pub history_window: Vec<HistorySnapshot>,
     /// What came of it, as far as the rig knows.
     pub outcome: EventOutcome,

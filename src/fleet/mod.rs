@@ -13,6 +13,7 @@ pub use episode::{
 };
 pub use event::{
     outcome_value, EventOutcome, FleetEvent, HistorySnapshot, OutcomeKind, OutcomeUpdate,
+    MAX_HISTORY,
 };
 pub use ids::{EventId, IdError, RigId};
 pub use receipts::{OutcomeReceipt, StoredEvent, UploadReceipt};

@@ -44,6 +44,7 @@ impl From<CodecError> for ApiError {
                 Self::bad_request(format!("invalid JSON: {message}"), path.clone())
             }
             CodecError::Nul { path } => Self::bad_request(e.to_string(), path.clone()),
+            CodecError::TooDeep { .. } => Self::bad_request(e.to_string(), "body"),
             CodecError::Encode(detail) => Self::Internal(detail.clone()),
         }
     }
