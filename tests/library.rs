@@ -419,3 +419,53 @@ async fn batched_sync_records_never_move_last_sync_backwards() {
         "every record is logged, in whatever order it came"
     );
 }
+
+/// `sync_log` is bounded (issue 17): one rig asking in a loop has at most
+/// `MAX_LOGGED_PER_RIG_MINUTE` syncs logged a minute (a minute of 304s from one key once wrote
+/// 1.8 M rows), and the curator deletes rows past `sync_log_retention_days`.
+#[actix_web::test]
+async fn the_sync_log_is_bounded_per_rig_and_by_age() {
+    use sairen::hub::db::schema::sync_log;
+    use sairen::hub::sync_log::MAX_LOGGED_PER_RIG_MINUTE;
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-LOOP").await;
+    let quiet = register(&hub.app, "RIG-QUIET").await;
+    let first = sync(&hub.app, &key, None).await;
+    let version = first.version.expect("version");
+    for _ in 0..(2 * MAX_LOGGED_PER_RIG_MINUTE) {
+        assert_eq!(sync(&hub.app, &key, Some(version)).await.status, 304);
+    }
+    assert_eq!(sync(&hub.app, &quiet, Some(version)).await.status, 304);
+    assert!(hub.state.sync_log.flush(std::time::Duration::from_secs(10)));
+    let mut conn = hub.db.conn();
+    let logged = |conn: &mut diesel::PgConnection, rig: &str| -> i64 {
+        sync_log::table
+            .filter(sync_log::rig_id.eq(rig))
+            .count()
+            .get_result(conn)
+            .expect("count")
+    };
+    assert_eq!(
+        logged(&mut conn, "RIG-LOOP"),
+        i64::from(MAX_LOGGED_PER_RIG_MINUTE)
+    );
+    assert_eq!(
+        logged(&mut conn, "RIG-QUIET"),
+        1,
+        "another rig is not held back"
+    );
+
+    diesel::sql_query(
+        "UPDATE sync_log SET synced_at = now() - interval '40 days' WHERE rig_id = 'RIG-QUIET'",
+    )
+    .execute(&mut conn)
+    .expect("age");
+    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    assert_eq!(report.sync_log_purged, 1, "{report}");
+    assert_eq!(logged(&mut conn, "RIG-QUIET"), 0);
+    assert_eq!(
+        logged(&mut conn, "RIG-LOOP"),
+        i64::from(MAX_LOGGED_PER_RIG_MINUTE),
+        "recent rows stay"
+    );
+}

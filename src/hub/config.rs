@@ -48,6 +48,8 @@ pub struct CuratorConfig {
     pub max_active_episodes: i64,
     /// Keep archived episodes as tombstones this many days; a rig further behind gets a full sync.
     pub tombstone_retention_days: i64,
+    /// Keep rows of `sync_log` (one per answered sync) this many days.
+    pub sync_log_retention_days: i64,
 }
 
 impl Default for CuratorConfig {
@@ -64,6 +66,7 @@ impl Default for CuratorConfig {
             stale_pending_score: d.stale_pending_score,
             max_active_episodes: d.max_active_episodes,
             tombstone_retention_days: d.tombstone_retention.num_days(),
+            sync_log_retention_days: d.sync_log_retention.num_days(),
         }
     }
 }
@@ -195,6 +198,7 @@ impl HubConfig {
             || !(0.0..=1.0).contains(&c.stale_pending_score)
             || c.max_active_episodes < 1
             || c.tombstone_retention_days < 1
+            || c.sync_log_retention_days < 1
         {
             return Err(ConfigError::Invalid(
                 "[curator]: intervals and day counts must be ≥ 1, distances and windows ≥ 0, \
@@ -233,6 +237,7 @@ impl HubConfig {
             stale_pending_score: c.stale_pending_score,
             max_active_episodes: c.max_active_episodes,
             tombstone_retention: chrono::Duration::days(c.tombstone_retention_days),
+            sync_log_retention: chrono::Duration::days(c.sync_log_retention_days),
         }
     }
 

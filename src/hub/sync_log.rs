@@ -8,6 +8,7 @@
 
 use super::db::library::{self, SyncRecord};
 use super::db::DbPool;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender};
 use std::sync::Mutex;
@@ -20,6 +21,10 @@ pub const WRITE_EVERY: Duration = Duration::from_millis(500);
 const CHANNEL_BOUND: usize = 100_000;
 /// Records the writer keeps for a retry while the database is down.
 const RETAIN_BOUND: usize = 100_000;
+/// Most syncs of one rig logged in a minute: a rig syncs every 15 minutes, and one key asking in
+/// a loop (a broken rig, or an attacker) must not grow `sync_log` by millions of rows a minute.
+/// Beyond it the rig's syncs are neither logged nor stamped until the minute is over.
+pub const MAX_LOGGED_PER_RIG_MINUTE: u32 = 60;
 
 enum Message {
     Record(SyncRecord),
@@ -93,7 +98,46 @@ impl SyncLog {
     }
 }
 
+/// Counts each rig's records in the current minute, and lets through at most
+/// [`MAX_LOGGED_PER_RIG_MINUTE`].
+#[derive(Default)]
+struct PerRigMinute {
+    counts: HashMap<String, (Instant, u32)>,
+    held_back: u64,
+}
+
+impl PerRigMinute {
+    fn admit(&mut self, record: &SyncRecord) -> bool {
+        let now = Instant::now();
+        let (since, n) = self.counts.entry(record.rig_id.clone()).or_insert((now, 0));
+        if now.duration_since(*since) >= Duration::from_secs(60) {
+            *since = now;
+            *n = 0;
+        }
+        *n += 1;
+        let admitted = *n <= MAX_LOGGED_PER_RIG_MINUTE;
+        if !admitted {
+            self.held_back += 1;
+            if self.held_back.is_power_of_two() {
+                log::warn!(
+                    "sync log: rig {} syncs more than {MAX_LOGGED_PER_RIG_MINUTE} times a minute; \
+                     {} such sync(s) not logged so far",
+                    record.rig_id,
+                    self.held_back
+                );
+            }
+        }
+        if self.counts.len() > 10_000 {
+            // Rigs that stopped asking: forget them so the map stays the fleet's size.
+            self.counts
+                .retain(|_, (since, _)| now.duration_since(*since) < Duration::from_secs(60));
+        }
+        admitted
+    }
+}
+
 fn write_loop(pool: &DbPool, receiver: &mpsc::Receiver<Message>) {
+    let mut per_rig = PerRigMinute::default();
     let mut pending: Vec<SyncRecord> = Vec::new();
     let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
     let mut due = Instant::now() + WRITE_EVERY;
@@ -102,7 +146,8 @@ fn write_loop(pool: &DbPool, receiver: &mpsc::Receiver<Message>) {
         let message = receiver.recv_timeout(due.saturating_duration_since(Instant::now()));
         let disconnected = matches!(message, Err(RecvTimeoutError::Disconnected));
         match message {
-            Ok(Message::Record(r)) => pending.push(r),
+            Ok(Message::Record(r)) if per_rig.admit(&r) => pending.push(r),
+            Ok(Message::Record(_)) => {}
             Ok(Message::Flush(done)) => {
                 waiting.push(done);
                 due = Instant::now();
@@ -115,7 +160,8 @@ fn write_loop(pool: &DbPool, receiver: &mpsc::Receiver<Message>) {
         // Take what else is already queued, so a flush covers everything sent before it.
         while let Ok(message) = receiver.try_recv() {
             match message {
-                Message::Record(r) => pending.push(r),
+                Message::Record(r) if per_rig.admit(&r) => pending.push(r),
+                Message::Record(_) => {}
                 Message::Flush(done) => waiting.push(done),
             }
         }

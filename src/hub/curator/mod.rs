@@ -31,6 +31,8 @@ pub struct CuratorSettings {
     pub max_active_episodes: i64,
     /// Tombstones (archived episodes) are kept this long for delta syncs, then purged.
     pub tombstone_retention: Duration,
+    /// Rows of `sync_log` are kept this long, then deleted.
+    pub sync_log_retention: Duration,
 }
 
 impl Default for CuratorSettings {
@@ -45,6 +47,7 @@ impl Default for CuratorSettings {
             stale_pending_score: 0.05,
             max_active_episodes: 50_000,
             tombstone_retention: Duration::days(90),
+            sync_log_retention: Duration::days(30),
         }
     }
 }

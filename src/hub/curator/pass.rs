@@ -39,6 +39,8 @@ pub struct PassReport {
     pub rescored: usize,
     /// Tombstones older than the retention, deleted.
     pub purged: usize,
+    /// `sync_log` rows older than their retention, deleted.
+    pub sync_log_purged: usize,
     /// The library version after the pass.
     pub library_version: i64,
 }
@@ -58,7 +60,8 @@ impl fmt::Display for PassReport {
         write!(
             f,
             "curated {} events ({} new episodes, {} merged as duplicates, {} episodes updated, {} skipped); \
-             pruning archived {}, rescored {} and purged {} old tombstones; library version {}",
+             pruning archived {}, rescored {} and purged {} old tombstones and {} old sync-log rows; \
+             library version {}",
             self.events_curated,
             self.episodes_created,
             self.events_merged,
@@ -67,6 +70,7 @@ impl fmt::Display for PassReport {
             self.archived,
             self.rescored,
             self.purged,
+            self.sync_log_purged,
             self.library_version
         )
     }
@@ -147,6 +151,7 @@ fn curate_and_prune(
     )?;
     report.archived += lib::archive_beyond(conn, settings.max_active_episodes)?;
     report.purged = lib::purge_tombstones(conn, days(settings.tombstone_retention))?;
+    report.sync_log_purged = lib::purge_sync_log(conn, days(settings.sync_log_retention))?;
     report.library_version = status::library_version(conn)?;
     if report.did_work() {
         let n = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);

@@ -277,6 +277,15 @@ pub fn purge_tombstones(conn: &mut PgConnection, days: i64) -> Result<usize, DbE
     Ok(usize::try_from(row.purged).unwrap_or(0))
 }
 
+/// Delete `sync_log` rows older than `days`; how many went.
+pub fn purge_sync_log(conn: &mut PgConnection, days: i64) -> Result<usize, DbError> {
+    Ok(
+        sql_query("DELETE FROM sync_log WHERE synced_at < now() - make_interval(days => $1::int)")
+            .bind::<BigInt, _>(days)
+            .execute(conn)?,
+    )
+}
+
 /// Record a finished curation pass.
 #[allow(clippy::too_many_arguments)]
 pub fn record_run(

@@ -1,0 +1,1 @@
+DROP INDEX sync_log_by_time;
