@@ -422,3 +422,40 @@ async fn a_damaged_next_is_a_400_and_a_wrong_method_a_405() {
     assert_eq!(status, 405);
     assert!(body.contains("Method not allowed"), "{body}");
 }
+
+/// Every page carries the security headers (issue 17): a CSP that allows no script and no framing,
+/// no referrer, no sniffing; the sign-in page and error pages too.
+#[actix_web::test]
+async fn every_page_carries_the_security_headers() {
+    let hub = TestHub::start().await;
+    let cookie = [("Cookie", sign_in(&hub.app).await)];
+    for page in [
+        "/dashboard",
+        "/dashboard/library",
+        "/dashboard/trends",
+        "/dashboard/rigs/NO-SUCH-RIG",
+        "/dashboard/login",
+    ] {
+        let (_, headers, _) = get(&hub.app, page, &cookie).await;
+        let csp = header(&headers, "content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{page}: {csp:?}"
+        );
+        assert!(
+            !csp.contains("script-src"),
+            "{page}: no script is allowed: {csp}"
+        );
+        assert_eq!(header(&headers, "x-frame-options"), Some("DENY"), "{page}");
+        assert_eq!(
+            header(&headers, "referrer-policy"),
+            Some("no-referrer"),
+            "{page}"
+        );
+        assert_eq!(
+            header(&headers, "x-content-type-options"),
+            Some("nosniff"),
+            "{page}"
+        );
+    }
+}

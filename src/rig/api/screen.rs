@@ -11,7 +11,7 @@ use crate::drilling::{capitalise, thousands, WitsPacket};
 use crate::fleet::{EventOutcome, HistorySnapshot};
 use crate::rig::advisories::{AdvisoryRecord, Filter};
 use crate::rig::core::lock;
-use crate::web::{html_page, ApiError};
+use crate::web::{html_headers, html_page, ApiError};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -205,9 +205,9 @@ fn find(state: &ApiState, id: &str) -> Option<AdvisoryRecord> {
 }
 
 fn not_found(id: &str) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::NotFound()
-        .content_type("text/html; charset=utf-8")
-        .body(format!(
+    let mut response = HttpResponse::NotFound();
+    html_headers(&mut response);
+    Ok(response.body(format!(
             "<!doctype html><title>Not found</title><p style=\"font:24px sans-serif\">No advisory {} is held on this rig. <a href=\"/\">Back to the screen</a></p>",
             escape(&format!("{id:?}"))
         )))
