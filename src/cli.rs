@@ -213,16 +213,10 @@ struct AdminArgs {
     command: AdminCommand,
 }
 
-fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .format_timestamp_millis()
-        .init();
-}
-
 /// Parse the command line, run the subcommand, and return the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    init_logging();
+    crate::logging::init();
     match cli.command {
         Command::Hub(HubCommand::Serve(args)) => report(run_serve(args)),
         Command::Hub(HubCommand::Migrate(args)) => {

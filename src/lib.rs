@@ -11,6 +11,7 @@ pub mod demo;
 pub mod drilling;
 pub mod fleet;
 pub mod hub;
+pub mod logging;
 pub mod rig;
 pub mod simulate;
 pub mod web;
