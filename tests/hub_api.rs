@@ -883,3 +883,40 @@ async fn an_oversized_history_and_deep_nesting_are_refused_before_they_cost_anyt
         "{reply}"
     );
 }
+
+/// `GET /api/fleet/rigs/{id}` lists the rig's latest events from their columns (issue 17: it once
+/// read their whole payloads), newest first, with the wire names of their category and levels.
+#[actix_web::test]
+async fn a_rigs_detail_lists_its_latest_events_in_brief() {
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-SHOW").await;
+    let now = Utc::now();
+    let (older, newer) = (
+        event_for("RIG-SHOW", now - ChronoDuration::minutes(10)),
+        event_for("RIG-SHOW", now - ChronoDuration::minutes(1)),
+    );
+    for e in [&older, &newer] {
+        assert_eq!(rig.upload(e).await.0, 201);
+    }
+    let req = test::TestRequest::get()
+        .uri("/api/fleet/rigs/RIG-SHOW")
+        .insert_header(bearer(ADMIN_KEY));
+    let (status, body) = hub.call(req).await;
+    assert_eq!(status, 200, "{body}");
+    let events = body["recent_events"].as_array().expect("events");
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["id"], json!(newer.id.as_str()), "newest first");
+    assert_eq!(
+        events[0]["category"],
+        json!(newer.advisory.category.as_str())
+    );
+    assert_eq!(
+        events[0]["risk_level"],
+        json!(newer.advisory.risk_level.as_str())
+    );
+    assert_eq!(events[0]["outcome"], json!(newer.outcome.as_str()));
+    assert!(
+        events[0].get("payload").is_none() && events[0].get("history_window").is_none(),
+        "{body}"
+    );
+}

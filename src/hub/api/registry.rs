@@ -3,7 +3,7 @@
 use super::{with_db, ApiError};
 use crate::fleet::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigId, RigSummary};
 use crate::hub::auth::{AdminAuth, RigKey};
-use crate::hub::db::models::{EventRow, NewRig, RigRow};
+use crate::hub::db::models::{NewRig, RigRow};
 use crate::hub::db::{self, DbError};
 use crate::hub::intake;
 use crate::hub::state::AppState;
@@ -23,19 +23,6 @@ impl From<RigRow> for RigSummary {
             last_sync: r.last_sync,
             library_version: r.library_version,
             event_count: r.event_count,
-        }
-    }
-}
-
-impl From<EventRow> for EventBrief {
-    fn from(e: EventRow) -> Self {
-        Self {
-            id: e.id,
-            category: e.category,
-            risk_level: e.risk_level,
-            outcome: e.outcome,
-            depth_ft: e.depth_ft,
-            occurred_at: e.occurred_at,
         }
     }
 }
@@ -97,7 +84,7 @@ pub async fn show(
     let (rig, events) = found.ok_or(no_rig)?;
     Ok(HttpResponse::Ok().json(RigDetail {
         rig: rig.into(),
-        recent_events: events.into_iter().map(EventBrief::from).collect(),
+        recent_events: events,
     }))
 }
 
@@ -105,7 +92,7 @@ pub async fn show(
 fn rig_with_events(
     conn: &mut diesel::PgConnection,
     id: &RigId,
-) -> Result<Option<(RigRow, Vec<EventRow>)>, DbError> {
+) -> Result<Option<(RigRow, Vec<EventBrief>)>, DbError> {
     let Some(rig) = db::rigs::find(conn, id.as_str())? else {
         return Ok(None);
     };

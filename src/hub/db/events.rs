@@ -3,8 +3,9 @@
 use super::models::{EventRow, NewEvent};
 use super::schema::{events, rigs};
 use super::DbError;
-use crate::fleet::OutcomeUpdate;
-use chrono::Utc;
+use crate::drilling::{AnomalyCategory, RiskLevel};
+use crate::fleet::{EventBrief, OutcomeKind, OutcomeUpdate};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::PgConnection;
 
@@ -52,18 +53,46 @@ pub fn get(conn: &mut PgConnection, id: &str) -> Result<Option<EventRow>, DbErro
         .optional()?)
 }
 
-/// A rig's latest events, newest first.
+/// A rig's latest events, newest first, one line each: read from the filter columns, never the
+/// stored payloads (20 payloads of a maximal upload once cost 2.7 GB to send 1.9 KB).
 pub fn recent_for_rig(
     conn: &mut PgConnection,
     rig_id: &str,
     limit: i64,
-) -> Result<Vec<EventRow>, DbError> {
-    Ok(events::table
+) -> Result<Vec<EventBrief>, DbError> {
+    let rows: Vec<(
+        String,
+        AnomalyCategory,
+        RiskLevel,
+        OutcomeKind,
+        f64,
+        DateTime<Utc>,
+    )> = events::table
         .filter(events::rig_id.eq(rig_id))
         .order(events::occurred_at.desc())
         .limit(limit)
-        .select(EventRow::as_select())
-        .load(conn)?)
+        .select((
+            events::id,
+            events::category,
+            events::risk_level,
+            events::outcome,
+            events::depth_ft,
+            events::occurred_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, category, risk_level, outcome, depth_ft, occurred_at)| EventBrief {
+                id,
+                category,
+                risk_level,
+                outcome,
+                depth_ft,
+                occurred_at,
+            },
+        )
+        .collect())
 }
 
 /// What an outcome update did.
