@@ -459,3 +459,42 @@ async fn every_page_carries_the_security_headers() {
         );
     }
 }
+
+/// Guessing the admin key is slowed (issue 17: 300 wrong keys in 0.24 s): past ten wrong keys a
+/// minute from one client, sign-in answers 429 with Retry-After before the key is even checked;
+/// another client is not held back.
+#[actix_web::test]
+async fn a_client_guessing_the_admin_key_is_told_to_wait() {
+    let hub = TestHub::start().await;
+    let guesser: std::net::SocketAddr = "10.1.1.1:40000".parse().expect("addr");
+    let other: std::net::SocketAddr = "10.1.1.2:40000".parse().expect("addr");
+    let attempt = |from, key: &str| {
+        actix_test::TestRequest::post()
+            .uri("/dashboard/login")
+            .peer_addr(from)
+            .set_form([("admin_key", key)])
+    };
+    for i in 0..sairen::hub::state::SIGN_IN_FAILURES_PER_MINUTE {
+        let (status, _, _) = send(
+            &hub.app,
+            attempt(guesser, &format!("guess-{i:04}-wrong-key")),
+        )
+        .await;
+        assert_eq!(status, 401, "guess {i}");
+    }
+    let (status, headers, body) = send(&hub.app, attempt(guesser, "guess-past-the-limit")).await;
+    assert_eq!(status, 429);
+    let wait: u64 = header(&headers, "retry-after")
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=61).contains(&wait), "{wait}");
+    assert!(body.contains("Too many wrong keys"), "{body}");
+    let (status, headers, _) = send(&hub.app, attempt(guesser, ADMIN_KEY)).await;
+    assert_eq!(
+        status, 429,
+        "not even the right key, until the minute is over"
+    );
+    assert!(header(&headers, "set-cookie").is_none());
+    let (status, _, _) = send(&hub.app, attempt(other, ADMIN_KEY)).await;
+    assert_eq!(status, 303, "another client signs in");
+}

@@ -1,6 +1,6 @@
 //! What every request handler shares.
 
-use super::auth::{AdminKey, KeyVerifier};
+use super::auth::{AdminKey, FailureThrottle, KeyVerifier};
 use super::config::HubConfig;
 use super::curator::thread::CuratorWake;
 use super::db::DbPool;
@@ -9,6 +9,9 @@ use super::sync_log::SyncLog;
 use super::watch::HubWatch;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Wrong admin keys one client may try at the dashboard's sign-in in a minute.
+pub const SIGN_IN_FAILURES_PER_MINUTE: u32 = 10;
 
 /// The hub's shared state: no state of its own beyond caches (DESIGN §9).
 pub struct AppState {
@@ -28,6 +31,8 @@ pub struct AppState {
     pub watch: Arc<HubWatch>,
     /// Answered syncs, written off the request path.
     pub sync_log: SyncLog,
+    /// Wrong admin keys at the dashboard's sign-in, per client.
+    pub sign_ins: FailureThrottle,
 }
 
 impl AppState {
@@ -49,6 +54,7 @@ impl AppState {
             library_totals: Default::default(),
             watch,
             sync_log: SyncLog::spawn(pool.clone())?,
+            sign_ins: FailureThrottle::new(SIGN_IN_FAILURES_PER_MINUTE, Duration::from_secs(60)),
             pool,
         })
     }

@@ -14,6 +14,7 @@
 mod admin;
 mod extract;
 mod keys;
+mod throttle;
 mod verifier;
 
 pub use admin::{AdminKey, COOKIE, SESSION_HOURS};
@@ -21,6 +22,7 @@ pub use admin::{AdminKey, COOKIE, SESSION_HOURS};
 pub(crate) use extract::percent_encode;
 pub use extract::{AdminAuth, DashboardAuth, PageAuth, RigAuth};
 pub use keys::{RigKey, KEY_PREFIX};
+pub use throttle::FailureThrottle;
 pub use verifier::KeyVerifier;
 
 use super::db::DbError;

@@ -9,9 +9,11 @@ use crate::hub::auth::{COOKIE, SESSION_HOURS};
 use crate::hub::state::AppState;
 use crate::web::ApiError;
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
+use std::net::IpAddr;
+use std::time::Duration;
 
 /// Where to go after signing in: only a dashboard path of this hub (never another site), and
 /// never one a `Location` header cannot carry.
@@ -71,6 +73,7 @@ pub async fn login_page(query: web::Query<NextQuery>) -> Result<HttpResponse, Ap
 
 /// `POST /dashboard/login`: the admin key for a session cookie, or the form again with the reason.
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, ApiError> {
@@ -78,8 +81,15 @@ pub async fn login(
         return refused;
     }
     let next = safe_next(form.next.as_deref());
+    let client = req
+        .peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    if let Some(wait) = state.sign_ins.wait(client) {
+        return too_many(next, wait);
+    }
     if !state.admin_key.matches(form.admin_key.trim()) {
-        log::warn!("dashboard sign-in refused: wrong admin key");
+        state.sign_ins.failed(client);
+        log::warn!("dashboard sign-in refused: wrong admin key from {client}");
         return render(
             StatusCode::UNAUTHORIZED,
             &LoginPage {
@@ -88,6 +98,7 @@ pub async fn login(
             },
         );
     }
+    state.sign_ins.succeeded(client);
     let expires = Utc::now().timestamp() + SESSION_HOURS * 3_600;
     let cookie = format!(
         "{COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict",
@@ -99,6 +110,24 @@ pub async fn login(
         .insert_header((header::SET_COOKIE, cookie))
         .insert_header((header::LOCATION, next))
         .finish())
+}
+
+/// The form again, 429 with `Retry-After`: this client has tried too many wrong keys this minute.
+fn too_many(next: String, wait: Duration) -> Result<HttpResponse, ApiError> {
+    let secs = wait.as_secs() + 1;
+    let mut response = render(
+        StatusCode::TOO_MANY_REQUESTS,
+        &LoginPage {
+            next,
+            error: Some(format!(
+                "Too many wrong keys from here: wait {secs} s before trying again."
+            )),
+        },
+    )?;
+    if let Ok(value) = header::HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Ok(response)
 }
 
 /// `POST /dashboard/logout`: the cookie cleared, back to the sign-in page.
