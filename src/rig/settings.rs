@@ -124,6 +124,12 @@ impl RigSettings {
         let operator_token = operator_token(&config, secrets.operator_token)?;
         let source = match options.source {
             SourceSpec::Csv { path, .. } => {
+                if !path.is_file() {
+                    return Err(RigError::Setting(format!(
+                        "--csv {}: no such file (or not a file)",
+                        path.display()
+                    )));
+                }
                 let map = options
                     .csv_map
                     .unwrap_or_else(|| config.input.csv_channel_map.clone());
@@ -295,5 +301,17 @@ mod tests {
         assert!(s.fleet_key.is_some());
         let s = RigSettings::resolve(options(1.0), RigConfig::default(), secrets).expect("valid");
         assert!(s.fleet_key.is_none(), "no link, no key held");
+    }
+
+    #[test]
+    fn a_csv_that_is_not_there_is_refused_before_anything_runs() {
+        let mut missing = options(0.0);
+        missing.source = SourceSpec::Csv {
+            path: "/nope.csv".into(),
+            map: PathBuf::new(),
+        };
+        let e = RigSettings::resolve(missing, RigConfig::default(), RigSecrets::default())
+            .expect_err("missing");
+        assert!(e.to_string().contains("/nope.csv: no such file"), "{e}");
     }
 }

@@ -2,7 +2,7 @@
 //! with units). Depth-indexed logs carry no time: each row's time then comes from the depth
 //! drilled since the previous row at the row's ROP.
 
-use super::units::parse_unit;
+use super::units::{parse_unit, units_for};
 use super::wits::{quantity, Issue, Issues};
 use crate::drilling::{Channel, WitsPacket};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -90,8 +90,15 @@ impl ChannelMap {
                     known.join(" ")
                 ))
             })?;
-            let (measures, factor) = parse_unit(&c.unit)
-                .ok_or_else(|| err(format!("unknown unit {:?} for {:?}", c.unit, c.source)))?;
+            let (measures, factor) = parse_unit(&c.unit).ok_or_else(|| {
+                err(format!(
+                    "unknown unit {:?} for {:?}; {} takes one of: {}",
+                    c.unit,
+                    c.source,
+                    channel,
+                    units_for(quantity(channel)).join(", ")
+                ))
+            })?;
             if measures != quantity(channel) {
                 return Err(err(format!(
                     "unit {:?} does not measure {} (in {})",
@@ -391,6 +398,21 @@ mod tests {
         assert_eq!(dt, 10_000);
         assert_eq!(replay.issues.count(Issue::BadValue), 1);
         assert_eq!(replay.issues.count(Issue::TruncatedFrame), 1);
+    }
+
+    #[test]
+    fn an_unknown_unit_is_refused_with_the_units_its_channel_takes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let map = write(
+            dir.path(),
+            "map.toml",
+            "[[column]]\nsource = \"SPP\"\nchannel = \"spp_psi\"\nunit = \"kpsi\"\n",
+        );
+        let err = ChannelMap::load(&map).expect_err("refused").to_string();
+        assert!(
+            err.contains("unknown unit \"kpsi\"") && err.contains("psi, kpa, bar, mpa"),
+            "{err}"
+        );
     }
 
     #[test]

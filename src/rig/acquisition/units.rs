@@ -69,45 +69,67 @@ const N_PER_LBF: f64 = 4.448_221_615_260_5;
 /// Newtons per kilogram-force (standard gravity, 9.806 65 m/s²).
 const N_PER_KGF: f64 = 9.806_65;
 
+/// Every unit a CSV channel map may name (lower case, separators as `.`), with what it measures and
+/// the factor that takes it to the FPS unit of that quantity.
+const UNITS: &[(&[&str], Quantity, f64)] = &[
+    (&["ft"], Quantity::Length, 1.0),
+    (&["m"], Quantity::Length, FT_PER_M),
+    (&["ft/h", "ft/hr"], Quantity::Speed, 1.0),
+    (&["m/h", "m/hr"], Quantity::Speed, FT_PER_M),
+    (&["klb", "klbf", "kip"], Quantity::Force, 1.0),
+    (&["lb", "lbf"], Quantity::Force, 1e-3),
+    (&["kn"], Quantity::Force, 1_000.0 / N_PER_LBF / 1_000.0),
+    (&["kdn"], Quantity::Force, KLB_PER_KDN),
+    (
+        &["kkgf", "tf", "tonne.force"],
+        Quantity::Force,
+        1_000.0 * N_PER_KGF / N_PER_LBF / 1_000.0,
+    ),
+    (&["kft.lbf", "kft.lb"], Quantity::Torque, 1.0),
+    (&["ft.lbf", "ft.lb"], Quantity::Torque, 1e-3),
+    (&["kn.m"], Quantity::Torque, KFTLBF_PER_KNM),
+    (&["n.m"], Quantity::Torque, KFTLBF_PER_KNM / 1_000.0),
+    (&["psi"], Quantity::Pressure, 1.0),
+    (&["kpa"], Quantity::Pressure, PSI_PER_KPA),
+    (&["bar"], Quantity::Pressure, 100.0 * PSI_PER_KPA),
+    (&["mpa"], Quantity::Pressure, 1_000.0 * PSI_PER_KPA),
+    (&["bbl"], Quantity::Volume, 1.0),
+    (&["m3", "m³"], Quantity::Volume, BBL_PER_M3),
+    (&["gpm", "gal/min"], Quantity::Flow, 1.0),
+    (&["l/min", "lpm"], Quantity::Flow, GAL_PER_L),
+    (&["m3/min", "m³/min"], Quantity::Flow, 1_000.0 * GAL_PER_L),
+    (&["ppg", "lb/gal"], Quantity::Density, 1.0),
+    (&["kg/m3", "kg/m³"], Quantity::Density, PPG_PER_KG_M3),
+    (
+        &["g/cm3", "g/cm³", "sg"],
+        Quantity::Density,
+        1_000.0 * PPG_PER_KG_M3,
+    ),
+    (&["in"], Quantity::Diameter, 1.0),
+    (&["mm"], Quantity::Diameter, 1.0 / 25.4),
+    (&["rpm", "spm", "%", "1"], Quantity::Unitless, 1.0),
+];
+
 /// A unit as written in a CSV channel map (case-insensitive: `"kN.m"`, `"L/min"`, `"kkgf"`), with
 /// what it measures and the factor that takes it to the FPS unit of that quantity.
 pub fn parse_unit(name: &str) -> Option<(Quantity, f64)> {
-    use Quantity::*;
     let unit = name
         .trim()
         .to_ascii_lowercase()
         .replace(['·', '*', '-', ' '], ".");
-    Some(match unit.as_str() {
-        "ft" => (Length, 1.0),
-        "m" => (Length, FT_PER_M),
-        "ft/h" | "ft/hr" => (Speed, 1.0),
-        "m/h" | "m/hr" => (Speed, FT_PER_M),
-        "klb" | "klbf" | "kip" => (Force, 1.0),
-        "lb" | "lbf" => (Force, 1e-3),
-        "kn" => (Force, 1_000.0 / N_PER_LBF / 1_000.0),
-        "kdn" => (Force, KLB_PER_KDN),
-        "kkgf" | "tf" | "tonne.force" => (Force, 1_000.0 * N_PER_KGF / N_PER_LBF / 1_000.0),
-        "kft.lbf" | "kft.lb" => (Torque, 1.0),
-        "ft.lbf" | "ft.lb" => (Torque, 1e-3),
-        "kn.m" => (Torque, KFTLBF_PER_KNM),
-        "n.m" => (Torque, KFTLBF_PER_KNM / 1_000.0),
-        "psi" => (Pressure, 1.0),
-        "kpa" => (Pressure, PSI_PER_KPA),
-        "bar" => (Pressure, 100.0 * PSI_PER_KPA),
-        "mpa" => (Pressure, 1_000.0 * PSI_PER_KPA),
-        "bbl" => (Volume, 1.0),
-        "m3" | "m³" => (Volume, BBL_PER_M3),
-        "gpm" | "gal/min" => (Flow, 1.0),
-        "l/min" | "lpm" => (Flow, GAL_PER_L),
-        "m3/min" | "m³/min" => (Flow, 1_000.0 * GAL_PER_L),
-        "ppg" | "lb/gal" => (Density, 1.0),
-        "kg/m3" | "kg/m³" => (Density, PPG_PER_KG_M3),
-        "g/cm3" | "g/cm³" | "sg" => (Density, 1_000.0 * PPG_PER_KG_M3),
-        "in" => (Diameter, 1.0),
-        "mm" => (Diameter, 1.0 / 25.4),
-        "rpm" | "spm" | "%" | "1" => (Unitless, 1.0),
-        _ => return None,
-    })
+    UNITS
+        .iter()
+        .find(|(names, _, _)| names.contains(&unit.as_str()))
+        .map(|&(_, quantity, factor)| (quantity, factor))
+}
+
+/// The units a channel map may name for `quantity`, for an error that says what would do.
+pub fn units_for(quantity: Quantity) -> Vec<&'static str> {
+    UNITS
+        .iter()
+        .filter(|(_, q, _)| *q == quantity)
+        .flat_map(|(names, _, _)| names.iter().copied())
+        .collect()
 }
 
 fn metric_factor(quantity: Quantity) -> f64 {
