@@ -10,7 +10,7 @@ mod common;
 use chrono::{Duration, Utc};
 use common::{event_for, http, percentile, HubProcess, TestDb};
 use diesel::prelude::*;
-use sairen::hub::curator::pass::run_pass;
+use sairen::hub::curator::pass::{run_pass, WhenBusy};
 use sairen::hub::curator::CuratorSettings;
 use sairen::hub::db::models::{NewEvent, NewRig};
 use std::time::Instant;
@@ -53,7 +53,7 @@ fn curation_of_10k_events() {
             .expect("insert");
     }
     let start = Instant::now();
-    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     println!(
         "curation pass over 10,000 new events: {:.1} s — {report}",
         start.elapsed().as_secs_f64()

@@ -37,13 +37,22 @@ pub enum AdminCommand {
     },
 }
 
+/// How an admin command prints what the hub answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Tables and sentences.
+    Table,
+    /// The hub's JSON, pretty-printed.
+    Json,
+}
+
 /// How to reach the hub and how to print.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The hub's base URL.
     pub hub_url: String,
-    /// JSON output instead of tables.
-    pub json: bool,
+    /// Tables for a person, or the hub's JSON for scripts.
+    pub output: Output,
     /// Request timeout.
     pub timeout_secs: u64,
 }
@@ -220,14 +229,14 @@ pub async fn run(
                 well_id,
                 field,
             };
-            register(&client, &body, options.json).await
+            register(&client, &body, options.output).await
         }
         AdminCommand::RevokeRig { rig_id } => {
-            revoke(&client, &rig_id_arg(&rig_id)?, options.json).await
+            revoke(&client, &rig_id_arg(&rig_id)?, options.output).await
         }
-        AdminCommand::ListRigs => list(&client, options.json).await,
+        AdminCommand::ListRigs => list(&client, options.output).await,
         AdminCommand::ShowRig { rig_id } => {
-            show(&client, &rig_id_arg(&rig_id)?, options.json).await
+            show(&client, &rig_id_arg(&rig_id)?, options.output).await
         }
     }
 }
@@ -239,11 +248,11 @@ fn rig_id_arg(text: &str) -> Result<RigId, AdminError> {
 
 const NO_BODY: Option<&()> = None;
 
-async fn register(client: &Client, body: &RegisterRig, json: bool) -> Result<(), AdminError> {
+async fn register(client: &Client, body: &RegisterRig, output: Output) -> Result<(), AdminError> {
     let reg: RegisteredRig = client
         .call("POST", "/api/fleet/rigs/register", Some(body))
         .await?;
-    if json {
+    if output == Output::Json {
         return print_json(&reg);
     }
     println!("{}\n", rig_table(std::slice::from_ref(&reg.rig)));
@@ -258,11 +267,11 @@ async fn register(client: &Client, body: &RegisterRig, json: bool) -> Result<(),
     Ok(())
 }
 
-async fn revoke(client: &Client, rig_id: &RigId, json: bool) -> Result<(), AdminError> {
+async fn revoke(client: &Client, rig_id: &RigId, output: Output) -> Result<(), AdminError> {
     let rig: RigSummary = client
         .call("POST", &format!("/api/fleet/rigs/{rig_id}/revoke"), NO_BODY)
         .await?;
-    if json {
+    if output == Output::Json {
         return print_json(&rig);
     }
     println!(
@@ -274,9 +283,9 @@ async fn revoke(client: &Client, rig_id: &RigId, json: bool) -> Result<(), Admin
     Ok(())
 }
 
-async fn list(client: &Client, json: bool) -> Result<(), AdminError> {
+async fn list(client: &Client, output: Output) -> Result<(), AdminError> {
     let rigs: Vec<RigSummary> = client.call("GET", "/api/fleet/rigs", NO_BODY).await?;
-    if json {
+    if output == Output::Json {
         return print_json(&rigs);
     }
     if rigs.is_empty() {
@@ -289,11 +298,11 @@ async fn list(client: &Client, json: bool) -> Result<(), AdminError> {
     Ok(())
 }
 
-async fn show(client: &Client, rig_id: &RigId, json: bool) -> Result<(), AdminError> {
+async fn show(client: &Client, rig_id: &RigId, output: Output) -> Result<(), AdminError> {
     let detail: RigDetail = client
         .call("GET", &format!("/api/fleet/rigs/{rig_id}"), NO_BODY)
         .await?;
-    if json {
+    if output == Output::Json {
         return print_json(&detail);
     }
     let r = &detail.rig;

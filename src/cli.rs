@@ -236,7 +236,11 @@ pub fn main() -> i32 {
             let key = std::env::var("SAIREN_ADMIN_KEY").ok().map(Secret::new);
             let options = admin::Options {
                 hub_url: args.hub_url,
-                json: args.json,
+                output: if args.json {
+                    admin::Output::Json
+                } else {
+                    admin::Output::Table
+                },
                 timeout_secs: args.timeout_secs,
             };
             let result = actix_rt::System::new().block_on(admin::run(options, key, args.command));

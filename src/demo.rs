@@ -6,6 +6,7 @@
 use crate::fleet::{LibraryResponse, RegisteredRig};
 use crate::rig::advisories::AdvisoryRecord;
 use crate::rig::uplink::sink::{FleetStatus, LinkStatus};
+use awc::http::Method;
 use rand::RngCore;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -81,20 +82,17 @@ fn free_port() -> Result<u16, DemoError> {
 /// One HTTP exchange with a local peer (the demo's own children), through awc: the status and
 /// the body read as `T` (`None` when the peer is not there yet or answered something else).
 fn call<T: DeserializeOwned>(
-    method: &str,
+    method: Method,
     url: &str,
     bearer: Option<&str>,
     body: Option<Value>,
 ) -> Option<(u16, Option<T>)> {
-    let (method, url, bearer) = (method.to_owned(), url.to_owned(), bearer.map(str::to_owned));
+    let (url, bearer) = (url.to_owned(), bearer.map(str::to_owned));
     actix_rt::System::new().block_on(async move {
         let client = awc::Client::builder()
             .timeout(Duration::from_secs(5))
             .finish();
-        let mut req = match method.as_str() {
-            "POST" => client.post(&url),
-            _ => client.get(&url),
-        };
+        let mut req = client.request(method, &url);
         if let Some(b) = bearer {
             req = req.insert_header(("Authorization", format!("Bearer {b}")));
         }
@@ -110,15 +108,10 @@ fn call<T: DeserializeOwned>(
 
 /// A GET whose 200 body reads as `T`.
 fn get<T: DeserializeOwned>(url: &str, bearer: Option<&str>) -> Option<T> {
-    match call(method::GET, url, bearer, None)? {
+    match call(Method::GET, url, bearer, None)? {
         (200, body) => body,
         _ => None,
     }
-}
-
-mod method {
-    pub const GET: &str = "GET";
-    pub const POST: &str = "POST";
 }
 
 /// The demo's run: what it started, and the clock its steps are told and timed by.
@@ -303,7 +296,7 @@ impl Demo {
         };
         self.spawn("hub", &mut cmd)?;
         self.until("the hub starting", || {
-            call::<Value>(method::GET, &format!("{url}/api/fleet/health"), None, None)
+            call::<Value>(Method::GET, &format!("{url}/api/fleet/health"), None, None)
                 .filter(|(s, _)| *s == 200)
         })?;
         self.say(&format!(
@@ -378,7 +371,7 @@ impl Demo {
     fn resolve(&self, rig: &RigUp, event: &AdvisoryRecord) -> Result<(), DemoError> {
         let ack = serde_json::json!({"id": event.id, "outcome": {"status": "resolved", "action_taken": ACTION}});
         call::<Value>(
-            method::POST,
+            Method::POST,
             &format!("{}/advisory/acknowledge", rig.api()),
             None,
             Some(ack),

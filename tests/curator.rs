@@ -8,7 +8,7 @@ use common::{event_for, TestDb};
 use diesel::prelude::*;
 use diesel::sql_query;
 use sairen::fleet::{EventOutcome, FleetEpisode, FleetEvent, OutcomeUpdate};
-use sairen::hub::curator::pass::run_pass;
+use sairen::hub::curator::pass::{run_pass, WhenBusy};
 use sairen::hub::curator::CuratorSettings;
 use sairen::hub::db::models::{NewEvent, NewRig};
 use sairen::hub::db::{self, schema::episodes};
@@ -68,7 +68,7 @@ fn duplicates_merge_into_one_episode_and_others_stay_apart() {
     for e in [&first, &dup, &far] {
         store(&mut conn, e);
     }
-    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     assert_eq!(
         (
             report.events_curated,
@@ -112,7 +112,7 @@ fn duplicates_merge_into_one_episode_and_others_stay_apart() {
         .get_result(&mut conn)
         .expect("count");
     assert_eq!(pending, 0);
-    let again = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    let again = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     assert!(
         !again.did_work(),
         "a second pass has nothing to do: {again}"
@@ -126,7 +126,7 @@ fn an_outcome_change_rescores_the_episode_with_a_new_version() {
     add_rig(&mut conn, "RIG-O");
     let e = event("RIG-O", Duration::hours(2), 9_000.0);
     store(&mut conn, &e);
-    run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     let (before, _, seq_before) = episodes_active(&mut conn).remove(0);
 
     let update = OutcomeUpdate {
@@ -136,7 +136,7 @@ fn an_outcome_change_rescores_the_episode_with_a_new_version() {
         notes: None,
     };
     db::events::update_outcome(&mut conn, e.id.as_str(), "RIG-O", &update).expect("patch");
-    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     assert_eq!(report.episodes_updated, 1, "{report}");
     let (after, _, seq_after) = episodes_active(&mut conn).remove(0);
     assert_eq!(after.outcome, update.outcome);
@@ -172,7 +172,7 @@ fn each_pruning_rule_applies() {
     for e in [&ancient, &old_false, &young_false, &stale, &good] {
         store(&mut conn, e);
     }
-    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     assert_eq!(
         report.archived, 2,
         "the 400-day-old and the 100-day-old false positive: {report}"
@@ -191,7 +191,7 @@ fn each_pruning_rule_applies() {
         .bind::<diesel::sql_types::Text, _>(stale.id.as_str())
         .execute(&mut conn)
         .expect("age it");
-    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     assert_eq!(report.rescored, 1, "{report}");
     let stale_ep = episodes_active(&mut conn)
         .into_iter()
@@ -204,7 +204,7 @@ fn each_pruning_rule_applies() {
         max_active_episodes: 2,
         ..CuratorSettings::default()
     };
-    let report = run_pass(&mut conn, &tight, true).expect("pass");
+    let report = run_pass(&mut conn, &tight, WhenBusy::Wait).expect("pass");
     assert_eq!(report.archived, 1, "{report}");
     let left = episodes_active(&mut conn);
     assert_eq!(left.len(), 2);
@@ -227,7 +227,7 @@ fn a_bad_event_is_skipped_with_its_reason_and_the_rest_are_curated() {
         .bind::<diesel::sql_types::Text, _>(bad.id.as_str())
         .execute(&mut conn)
         .expect("corrupt it");
-    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     assert_eq!(
         (report.events_skipped, report.events_curated),
         (1, 1),
@@ -270,7 +270,7 @@ fn two_curators_at_once_curate_every_event_exactly_once() {
             let url = url.clone();
             std::thread::spawn(move || {
                 let mut c = PgConnection::establish(&url).expect("connect");
-                run_pass(&mut c, &CuratorSettings::default(), true).expect("pass")
+                run_pass(&mut c, &CuratorSettings::default(), WhenBusy::Wait).expect("pass")
             })
         })
         .collect();

@@ -12,7 +12,7 @@ use chrono::{Duration, Utc};
 use common::app::{bearer, call, register, upload_req, TestHub};
 use common::{event_for, ADMIN_KEY};
 use sairen::drilling::AnomalyCategory;
-use sairen::hub::curator::pass::run_pass;
+use sairen::hub::curator::pass::{run_pass, WhenBusy};
 use sairen::hub::curator::CuratorSettings;
 use serde_json::{json, Value};
 
@@ -211,7 +211,12 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
     )
     .await;
     assert_eq!(status, 200);
-    let report = run_pass(&mut hub.db.conn(), &CuratorSettings::default(), true).expect("curate");
+    let report = run_pass(
+        &mut hub.db.conn(),
+        &CuratorSettings::default(),
+        WhenBusy::Wait,
+    )
+    .expect("curate");
     assert_eq!(report.events_curated, 5);
 
     // JSON endpoints.

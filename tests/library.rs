@@ -8,60 +8,11 @@ use chrono::{Duration, Utc};
 use common::app::{bearer, call, register, settle, upload_req, TestHub};
 use common::event_for;
 use diesel::prelude::*;
-use sairen::fleet::codec::{decode_json, Encoding};
+use sairen::fleet::codec::Encoding;
 use sairen::fleet::{FleetEvent, LibraryResponse};
-use sairen::hub::curator::pass::run_pass;
+use sairen::hub::curator::pass::{run_pass, WhenBusy};
 use sairen::hub::curator::CuratorSettings;
 use serde_json::{json, Value};
-
-struct Sync {
-    status: u16,
-    version: Option<i64>,
-    delta: Option<i64>,
-    body: Option<LibraryResponse>,
-}
-
-async fn sync<S>(app: &S, key: &str, since: Option<i64>) -> Sync
-where
-    S: actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-    >,
-{
-    let uri = since.map_or("/api/fleet/library".to_owned(), |s| {
-        format!("/api/fleet/library?since={s}")
-    });
-    let req = test::TestRequest::get()
-        .uri(&uri)
-        .insert_header(bearer(key))
-        .insert_header(("Accept-Encoding", "zstd"));
-    let resp = test::call_service(app, req.to_request()).await;
-    let status = resp.status().as_u16();
-    let header = |n: &str| {
-        resp.headers()
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-    };
-    let (version, delta) = (header("x-library-version"), header("x-delta-count"));
-    let zstd = resp.headers().get("content-encoding").is_some();
-    let bytes = test::read_body(resp).await;
-    let body = (status == 200).then(|| {
-        let enc = if zstd {
-            Encoding::Zstd
-        } else {
-            Encoding::Identity
-        };
-        decode_json::<LibraryResponse>(&bytes, enc, 64 << 20).expect("a LibraryResponse")
-    });
-    Sync {
-        status,
-        version,
-        delta,
-        body,
-    }
-}
 
 fn at_depth(rig: &str, minutes_ago: i64, depth_ft: f64) -> FleetEvent {
     let mut e = event_for(rig, Utc::now() - Duration::minutes(minutes_ago));
@@ -76,12 +27,12 @@ fn ids(r: &LibraryResponse) -> Vec<String> {
 #[actix_web::test]
 async fn two_rigs_learn_only_from_each_other_by_delta() {
     let hub = TestHub::start().await;
-    let key_a = register(&hub.app, "RIG-A").await;
-    let key_b = register(&hub.app, "RIG-B").await;
+    let a = hub.rig("RIG-A").await;
+    let b = hub.rig("RIG-B").await;
     let a1 = at_depth("RIG-A", 60, 5_000.0);
     let a2 = at_depth("RIG-A", 50, 9_000.0);
     let b1 = at_depth("RIG-B", 40, 7_000.0);
-    for (k, e) in [(&key_a, &a1), (&key_a, &a2), (&key_b, &b1)] {
+    for (k, e) in [(&a.key, &a1), (&a.key, &a2), (&b.key, &b1)] {
         assert_eq!(
             call(
                 &hub.app,
@@ -94,11 +45,11 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     }
     let mut conn = hub.db.conn();
     let settings = CuratorSettings::default();
-    run_pass(&mut conn, &settings, true).expect("pass");
+    run_pass(&mut conn, &settings, WhenBusy::Wait).expect("pass");
     settle(&hub.state, &hub.db).await;
 
     // First sync: the whole library, other rigs' episodes only, best score first.
-    let first = sync(&hub.app, &key_b, None).await;
+    let first = b.sync(None).await;
     assert_eq!(first.status, 200);
     let lib = first.body.expect("body");
     assert!(lib.full);
@@ -112,7 +63,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     assert!(lib.episodes.windows(2).all(|w| w[0].score >= w[1].score));
     assert_eq!((first.version, first.delta), (Some(lib.version), Some(2)));
     assert_eq!(lib.total_fleet_episodes, 3);
-    let of_a = sync(&hub.app, &key_a, Some(0)).await.body.expect("body");
+    let of_a = a.sync(Some(0)).await.body.expect("body");
     assert_eq!(
         ids(&of_a),
         vec![b1.id.to_string()],
@@ -120,7 +71,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     );
 
     // Nothing changed: 304 with the version in the headers.
-    let same = sync(&hub.app, &key_b, Some(lib.version)).await;
+    let same = b.sync(Some(lib.version)).await;
     assert_eq!(
         (same.status, same.version, same.delta),
         (304, Some(lib.version), Some(0))
@@ -132,7 +83,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
         call(
             &hub.app,
             upload_req(
-                &key_a,
+                &a.key,
                 serde_json::to_vec(&a3).expect("json"),
                 Encoding::Identity
             )
@@ -141,12 +92,9 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
         .0,
         201
     );
-    run_pass(&mut conn, &settings, true).expect("pass");
+    run_pass(&mut conn, &settings, WhenBusy::Wait).expect("pass");
     settle(&hub.state, &hub.db).await;
-    let delta = sync(&hub.app, &key_b, Some(lib.version))
-        .await
-        .body
-        .expect("body");
+    let delta = b.sync(Some(lib.version)).await.body.expect("body");
     assert!(!delta.full);
     assert_eq!(ids(&delta), vec![a3.id.to_string()]);
     assert!(delta.version > lib.version);
@@ -160,15 +108,12 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
         .score;
     let patch = test::TestRequest::patch()
         .uri(&format!("/api/fleet/events/{}/outcome", a1.id))
-        .insert_header(bearer(&key_a))
+        .insert_header(bearer(&a.key))
         .set_json(json!({"outcome": {"status": "resolved", "action_taken": "reduced WOB 5 klbf"}}));
     assert_eq!(call(&hub.app, patch).await.0, 200);
-    run_pass(&mut conn, &settings, true).expect("pass");
+    run_pass(&mut conn, &settings, WhenBusy::Wait).expect("pass");
     settle(&hub.state, &hub.db).await;
-    let changed = sync(&hub.app, &key_b, Some(delta.version))
-        .await
-        .body
-        .expect("body");
+    let changed = b.sync(Some(delta.version)).await.body.expect("body");
     assert_eq!(ids(&changed), vec![a1.id.to_string()]);
     assert!(
         changed.episodes[0].score > before,
@@ -183,10 +128,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     // An archived episode arrives as a tombstone.
     sairen::hub::db::episodes::archive(&mut conn, a2.id.as_str(), "test").expect("archive");
     settle(&hub.state, &hub.db).await;
-    let pruned = sync(&hub.app, &key_b, Some(changed.version))
-        .await
-        .body
-        .expect("body");
+    let pruned = b.sync(Some(changed.version)).await.body.expect("body");
     assert_eq!(
         (ids(&pruned), pruned.pruned_ids.clone()),
         (vec![], vec![a2.id.to_string()])
@@ -199,18 +141,15 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
     .execute(&mut conn)
     .expect("age tombstone");
     settle(&hub.state, &hub.db).await;
-    let report = run_pass(&mut conn, &settings, true).expect("pass");
+    let report = run_pass(&mut conn, &settings, WhenBusy::Wait).expect("pass");
     settle(&hub.state, &hub.db).await;
     assert_eq!(report.purged, 1, "{report}");
-    let stale = sync(&hub.app, &key_b, Some(changed.version))
-        .await
-        .body
-        .expect("body");
+    let stale = b.sync(Some(changed.version)).await.body.expect("body");
     assert!(stale.full, "behind a purged tombstone: full answer");
     let mut got = ids(&stale);
     got.sort();
     assert_eq!(got, vec![a1.id.to_string(), a3.id.to_string()]);
-    let current = sync(&hub.app, &key_b, Some(stale.version)).await;
+    let current = b.sync(Some(stale.version)).await;
     assert_eq!(
         current.status, 304,
         "the version survives the purge of its newest row"
@@ -240,7 +179,7 @@ async fn two_rigs_learn_only_from_each_other_by_delta() {
 #[actix_web::test]
 async fn a_bad_since_is_a_400_that_says_why() {
     let hub = TestHub::start().await;
-    let key = register(&hub.app, "RIG-S").await;
+    let rig = hub.rig("RIG-S").await;
     for (uri, mention) in [
         ("/api/fleet/library?since=-1", "≥ 0"),
         ("/api/fleet/library?since=abc", "whole number"),
@@ -253,7 +192,7 @@ async fn a_bad_since_is_a_400_that_says_why() {
             &hub.app,
             test::TestRequest::get()
                 .uri(uri)
-                .insert_header(bearer(&key)),
+                .insert_header(bearer(&rig.key)),
         )
         .await;
         assert_eq!(status, 400, "{uri}: {body}");
@@ -266,12 +205,12 @@ async fn a_bad_since_is_a_400_that_says_why() {
 #[actix_web::test]
 async fn stats_count_the_active_library() {
     let hub = TestHub::start().await;
-    let key_a = register(&hub.app, "RIG-A").await;
-    let key_b = register(&hub.app, "RIG-B").await;
+    let a = hub.rig("RIG-A").await;
+    let b = hub.rig("RIG-B").await;
     for (k, e) in [
-        (&key_a, at_depth("RIG-A", 30, 1_000.0)),
-        (&key_a, at_depth("RIG-A", 20, 5_000.0)),
-        (&key_b, at_depth("RIG-B", 10, 3_000.0)),
+        (&a.key, at_depth("RIG-A", 30, 1_000.0)),
+        (&a.key, at_depth("RIG-A", 20, 5_000.0)),
+        (&b.key, at_depth("RIG-B", 10, 3_000.0)),
     ] {
         assert_eq!(
             call(
@@ -283,13 +222,18 @@ async fn stats_count_the_active_library() {
             201
         );
     }
-    run_pass(&mut hub.db.conn(), &CuratorSettings::default(), true).expect("pass");
+    run_pass(
+        &mut hub.db.conn(),
+        &CuratorSettings::default(),
+        WhenBusy::Wait,
+    )
+    .expect("pass");
     settle(&hub.state, &hub.db).await;
     let (status, stats) = call(
         &hub.app,
         test::TestRequest::get()
             .uri("/api/fleet/library/stats")
-            .insert_header(bearer(&key_a)),
+            .insert_header(bearer(&a.key)),
     )
     .await;
     assert_eq!(status, 200);
@@ -311,11 +255,11 @@ async fn stats_count_the_active_library() {
 #[actix_web::test]
 async fn a_full_answer_carries_an_etag_that_holds_until_the_library_changes() {
     let hub = TestHub::start().await;
-    let key_a = register(&hub.app, "RIG-A").await;
-    let key_b = register(&hub.app, "RIG-B").await;
+    let a = hub.rig("RIG-A").await;
+    let b = hub.rig("RIG-B").await;
     let upload = |e: FleetEvent| {
         upload_req(
-            &key_a,
+            &a.key,
             serde_json::to_vec(&e).expect("json"),
             Encoding::Identity,
         )
@@ -326,13 +270,18 @@ async fn a_full_answer_carries_an_etag_that_holds_until_the_library_changes() {
             .0,
         201
     );
-    run_pass(&mut hub.db.conn(), &CuratorSettings::default(), true).expect("pass");
+    run_pass(
+        &mut hub.db.conn(),
+        &CuratorSettings::default(),
+        WhenBusy::Wait,
+    )
+    .expect("pass");
     settle(&hub.state, &hub.db).await;
 
     let full = |tag: Option<&str>| {
         let mut req = test::TestRequest::get()
             .uri("/api/fleet/library")
-            .insert_header(bearer(&key_b));
+            .insert_header(bearer(&b.key));
         if let Some(tag) = tag {
             req = req.insert_header(("If-None-Match", tag.to_owned()));
         }
@@ -361,7 +310,12 @@ async fn a_full_answer_carries_an_etag_that_holds_until_the_library_changes() {
             .0,
         201
     );
-    run_pass(&mut hub.db.conn(), &CuratorSettings::default(), true).expect("pass");
+    run_pass(
+        &mut hub.db.conn(),
+        &CuratorSettings::default(),
+        WhenBusy::Wait,
+    )
+    .expect("pass");
     settle(&hub.state, &hub.db).await;
     let changed = test::call_service(&hub.app, full(Some(&tag))).await;
     assert_eq!(
@@ -428,14 +382,14 @@ async fn the_sync_log_is_bounded_per_rig_and_by_age() {
     use sairen::hub::db::schema::sync_log;
     use sairen::hub::sync_log::MAX_LOGGED_PER_RIG_MINUTE;
     let hub = TestHub::start().await;
-    let key = register(&hub.app, "RIG-LOOP").await;
-    let quiet = register(&hub.app, "RIG-QUIET").await;
-    let first = sync(&hub.app, &key, None).await;
+    let looping = hub.rig("RIG-LOOP").await;
+    let quiet = hub.rig("RIG-QUIET").await;
+    let first = looping.sync(None).await;
     let version = first.version.expect("version");
     for _ in 0..(2 * MAX_LOGGED_PER_RIG_MINUTE) {
-        assert_eq!(sync(&hub.app, &key, Some(version)).await.status, 304);
+        assert_eq!(looping.sync(Some(version)).await.status, 304);
     }
-    assert_eq!(sync(&hub.app, &quiet, Some(version)).await.status, 304);
+    assert_eq!(quiet.sync(Some(version)).await.status, 304);
     assert!(hub.state.sync_log.flush(std::time::Duration::from_secs(10)));
     let mut conn = hub.db.conn();
     let logged = |conn: &mut diesel::PgConnection, rig: &str| -> i64 {
@@ -460,7 +414,7 @@ async fn the_sync_log_is_bounded_per_rig_and_by_age() {
     )
     .execute(&mut conn)
     .expect("age");
-    let report = run_pass(&mut conn, &CuratorSettings::default(), true).expect("pass");
+    let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     assert_eq!(report.sync_log_purged, 1, "{report}");
     assert_eq!(logged(&mut conn, "RIG-QUIET"), 0);
     assert_eq!(

@@ -243,7 +243,11 @@ pub fn curate(database_url: &str, config_path: Option<&Path>) -> Result<(), Serv
     let config = HubConfig::load(config_path)?;
     let pool = connect_and_migrate(database_url, &config)?;
     let mut conn = pool.get().map_err(DbError::from)?;
-    let report = super::curator::pass::run_pass(&mut conn, &config.curator_settings(), true)?;
+    let report = super::curator::pass::run_pass(
+        &mut conn,
+        &config.curator_settings(),
+        super::curator::pass::WhenBusy::Wait,
+    )?;
     println!("{report}");
     Ok(())
 }

@@ -3,8 +3,8 @@
 use super::{TestDb, ADMIN_KEY};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{test, web, App};
-use sairen::fleet::codec::Encoding;
-use sairen::fleet::{EventId, FleetEvent};
+use sairen::fleet::codec::{decode_json, Encoding};
+use sairen::fleet::{EventId, FleetEvent, LibraryResponse};
 use sairen::hub::auth::AdminKey;
 use sairen::hub::config::HubConfig;
 use sairen::hub::db::{self, PoolSettings};
@@ -145,6 +145,18 @@ where
     }
 }
 
+/// A library sync as a rig sees it.
+pub struct Synced {
+    /// The HTTP status.
+    pub status: Status,
+    /// `X-Library-Version`.
+    pub version: Option<i64>,
+    /// `X-Delta-Count`.
+    pub delta: Option<i64>,
+    /// The library, on a 200.
+    pub body: Option<LibraryResponse>,
+}
+
 /// A registered rig of a [`TestHub`], with its key.
 pub struct TestRig<'a, S> {
     /// Its API key.
@@ -164,16 +176,40 @@ where
             .await
     }
 
-    /// `GET /api/fleet/library`, since a version or whole.
-    pub async fn sync(&self, since: Option<i64>) -> (Status, Value) {
-        let uri = match since {
-            Some(v) => format!("/api/fleet/library?since={v}"),
-            None => "/api/fleet/library".to_owned(),
-        };
+    /// `GET /api/fleet/library`, since a version or whole (zstd accepted): the status, the
+    /// version and delta-count headers, and the library when the answer is a 200.
+    pub async fn sync(&self, since: Option<i64>) -> Synced {
+        let uri = since.map_or("/api/fleet/library".to_owned(), |s| {
+            format!("/api/fleet/library?since={s}")
+        });
         let req = test::TestRequest::get()
             .uri(&uri)
-            .insert_header(bearer(&self.key));
-        self.hub.call(req).await
+            .insert_header(bearer(&self.key))
+            .insert_header(("Accept-Encoding", "zstd"));
+        let resp = test::call_service(&self.hub.app, req.to_request()).await;
+        let status = resp.status().as_u16();
+        let header = |n: &str| {
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+        };
+        let (version, delta) = (header("x-library-version"), header("x-delta-count"));
+        let encoding = if resp.headers().contains_key("content-encoding") {
+            Encoding::Zstd
+        } else {
+            Encoding::Identity
+        };
+        let bytes = test::read_body(resp).await;
+        let body = (status == 200).then(|| {
+            decode_json::<LibraryResponse>(&bytes, encoding, 64 << 20).expect("a LibraryResponse")
+        });
+        Synced {
+            status,
+            version,
+            delta,
+            body,
+        }
     }
 
     /// `GET /api/fleet/events/{id}`.

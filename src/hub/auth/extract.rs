@@ -173,7 +173,7 @@ impl FromRequest for PageAuth {
 }
 
 /// Percent-encode a path for a query parameter.
-pub(crate) fn percent_encode(text: &str) -> String {
+fn percent_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
@@ -182,4 +182,17 @@ pub(crate) fn percent_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_way_back_after_sign_in_is_percent_encoded() {
+        assert_eq!(
+            percent_encode("/dashboard/trends?from=2026-01-01&to=x"),
+            "/dashboard/trends%3Ffrom%3D2026-01-01%26to%3Dx"
+        );
+    }
 }

@@ -18,8 +18,6 @@ mod throttle;
 mod verifier;
 
 pub use admin::{AdminKey, COOKIE, SESSION_HOURS};
-#[cfg(test)]
-pub(crate) use extract::percent_encode;
 pub use extract::{AdminAuth, DashboardAuth, PageAuth, RigAuth};
 pub use keys::{RigKey, KEY_PREFIX};
 pub use throttle::FailureThrottle;

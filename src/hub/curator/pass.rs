@@ -8,6 +8,7 @@ use super::episode::{episode_from_event, is_duplicate, merge_event};
 use super::scoring::{score, ScoreInputs};
 use super::CuratorSettings;
 use crate::fleet::{FleetEpisode, FleetEvent};
+pub use crate::hub::db::episodes::WhenBusy;
 use crate::hub::db::episodes::{self as lib, EpisodeWrite};
 use crate::hub::db::{status, DbError};
 use chrono::Utc;
@@ -87,9 +88,9 @@ enum Curated {
 pub fn run_pass(
     conn: &mut PgConnection,
     settings: &CuratorSettings,
-    wait_for_lock: bool,
+    when_busy: WhenBusy,
 ) -> Result<PassReport, DbError> {
-    if !lib::lock_curator(conn, wait_for_lock)? {
+    if !lib::lock_curator(conn, when_busy)? {
         return Ok(PassReport {
             busy: true,
             ..PassReport::default()

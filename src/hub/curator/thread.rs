@@ -41,7 +41,7 @@ pub fn spawn(
         .name("curator".into())
         .spawn(move || loop {
             match pool.get() {
-                Ok(mut conn) => match run_pass(&mut conn, &settings, false) {
+                Ok(mut conn) => match run_pass(&mut conn, &settings, super::pass::WhenBusy::Skip) {
                     Ok(report) if report.did_work() => log::info!("curator: {report}"),
                     Ok(report) if report.busy => log::debug!("curator: {report}"),
                     Ok(_) => {}

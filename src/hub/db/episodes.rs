@@ -26,14 +26,23 @@ pub struct EpisodeRow {
 }
 
 /// Take the curator lock: `wait` blocks until it is free, otherwise `false` means another
+/// What a curation pass does when another curator (any hub process) holds the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenBusy {
+    /// Wait for it: `sairen hub curate` and tests, which must see a pass run.
+    Wait,
+    /// Do nothing this time: the curator thread, which will run again soon.
+    Skip,
+}
+
 /// curator holds it. Session-level: PostgreSQL releases it if this connection dies.
-pub fn lock_curator(conn: &mut PgConnection, wait: bool) -> Result<bool, DbError> {
+pub fn lock_curator(conn: &mut PgConnection, when_busy: WhenBusy) -> Result<bool, DbError> {
     #[derive(QueryableByName)]
     struct Locked {
         #[diesel(sql_type = Bool)]
         locked: bool,
     }
-    if wait {
+    if when_busy == WhenBusy::Wait {
         sql_query("SELECT pg_advisory_lock($1)")
             .bind::<BigInt, _>(locks::CURATOR)
             .execute(conn)?;

@@ -8,7 +8,7 @@ use super::auth::ScreenAuth;
 use super::ApiState;
 use crate::charts::{escape, risk_colour, sparkline};
 use crate::drilling::{capitalise, thousands, WitsPacket};
-use crate::fleet::{EventOutcome, HistorySnapshot};
+use crate::fleet::{EventId, EventOutcome, HistorySnapshot};
 use crate::rig::advisories::{AdvisoryRecord, Filter};
 use crate::rig::core::lock;
 use crate::web::{html_headers, html_page, ApiError};
@@ -200,8 +200,10 @@ pub async fn screen(
     html_page(StatusCode::OK, &page)
 }
 
+/// The advisory the path names, if its id is one and the rig holds it.
 fn find(state: &ApiState, id: &str) -> Option<AdvisoryRecord> {
-    lock(&state.core).advisories().get(id).cloned()
+    let id = EventId::parse(id).ok()?;
+    lock(&state.core).advisories().get(id.as_str()).cloned()
 }
 
 fn not_found(id: &str) -> Result<HttpResponse, ApiError> {
