@@ -1,6 +1,7 @@
 // Load every page of a plan in headless Chromium (Debian's, driven by playwright-core): sign in
 // where the plan says, check each page's status and key figures, fail on any failed or foreign
-// request, console error or script error, and save a full-page screenshot of each.
+// request, console error or script error, and save a full-page screenshot of each, plus its first
+// screen at 800×600, 1366×768 and 1920×1080.
 //
 // Usage: node scripts/browser/check.mjs plan.json   (written by tests/browser.rs)
 import { createRequire } from 'node:module';
@@ -71,7 +72,13 @@ for (const site of plan.sites) {
     }
     const file = path.join(plan.screenshot_dir, `${p.screenshot}.png`);
     await page.screenshot({ path: file, fullPage: p.full_page ?? true });
-    console.log(`ok ${status} ${ms} ms ${current} -> ${file}`);
+    // The first screen as a small rig monitor, a laptop and a control-room display show it.
+    for (const [width, height] of [[800, 600], [1366, 768], [1920, 1080]]) {
+      await page.setViewportSize({ width, height });
+      await page.screenshot({ path: path.join(plan.screenshot_dir, `${p.screenshot}-${width}.png`) });
+    }
+    await page.setViewportSize({ width: 1440, height: 1000 });
+    console.log(`ok ${status} ${ms} ms ${current} -> ${file} (and at 800, 1366, 1920 px)`);
   }
 }
 await browser.close();
