@@ -45,7 +45,7 @@ fn replay(text: &str, mut on_packet: impl FnMut()) -> (u64, u64) {
         if let Some(frame) = framer.push_line(line, &mut issues) {
             if let Decoded::Packet(packet) = decoder.decode(frame, epoch, &mut issues) {
                 packets += 1;
-                advisories += u64::from(p.process(*packet).advisory.is_some());
+                advisories += p.process(*packet).announcements.len() as u64;
                 on_packet();
             }
         }

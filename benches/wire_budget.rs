@@ -41,7 +41,7 @@ fn first_event(scenario: Scenario) -> FleetEvent {
             field: "Volve".into(),
         },
         Box::new(CollectSink(events.clone())),
-        dir.path().join("baseline.json"),
+        dir.path(),
         "bench".into(),
     );
     for p in Simulator::new(scenario, 1).take(scenario.default_seconds() as usize) {
@@ -78,6 +78,7 @@ fn main() {
                 .into(),
         },
         notes: Some("gain 4 bbl; shut in 12 min".into()),
+        course: None,
     };
     let outcome_bytes = serde_json::to_vec(&outcome).expect("json").len();
     let outcomes = 3 * (outcome_bytes + REQUEST_HEADERS + RESPONSE_HEADERS + 200);

@@ -134,6 +134,7 @@ fn an_outcome_change_rescores_the_episode_with_a_new_version() {
             action_taken: "circulated bottoms up".into(),
         },
         notes: None,
+        course: None,
     };
     db::events::update_outcome(&mut conn, e.id.as_str(), "RIG-O", &update).expect("patch");
     let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");

@@ -19,8 +19,14 @@ fn rig(dir: &std::path::Path, hub: &str, scenario: &str) -> RigProcess {
     RigProcess::start(cmd)
 }
 
+/// A library sync with nothing new.
 fn not_modified() -> Answer {
     Answer::Status(304, vec![], vec![])
+}
+
+/// An incident's course (the PATCH that follows its event) taken as a hub takes it.
+fn course_taken() -> Answer {
+    Answer::Status(200, vec![], b"{\"status\":\"updated\"}".to_vec())
 }
 
 fn event_id(s: &Seen) -> String {
@@ -39,6 +45,7 @@ fn a_hub_answering_503_then_429_loses_nothing_and_is_backed_off_from() {
         ),
         ("POST", 1) => Answer::Status(429, vec![], b"{}".to_vec()),
         ("POST", _) => Answer::Status(201, vec![], b"{\"status\":\"accepted\"}".to_vec()),
+        ("PATCH", _) => course_taken(),
         _ => not_modified(),
     });
     let dir = tempfile::tempdir().expect("tempdir");
@@ -77,6 +84,7 @@ fn a_hub_that_never_answers_times_out_and_the_pipeline_keeps_going() {
     let hub = FakeHub::start(|s, n| match (s.method.as_str(), n) {
         ("POST", 0..=1) => Answer::Hang,
         ("POST", _) => Answer::Status(201, vec![], b"{}".to_vec()),
+        ("PATCH", _) => course_taken(),
         ("GET", _) => Answer::Hang,
         _ => not_modified(),
     });

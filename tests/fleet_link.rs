@@ -108,8 +108,12 @@ fn rig_b_cites_rig_a_resolved_pack_off_carried_across_a_hub_outage() {
     let still_queued = std::fs::read_dir(dir_a.path().join("data/fleet_queue"))
         .expect("queue")
         .filter_map(Result::ok)
-        .any(|e| e.file_name().to_string_lossy().contains(&id));
-    assert!(!still_queued, "{id} delivered, its file and outcome gone");
+        .any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.contains(&id) && name.ends_with(".evt")
+        });
+    // (Its incident goes on, so its course keeps following it as a fresh .outcome file.)
+    assert!(!still_queued, "{id} delivered, its event file gone");
 
     // Rig B starts, syncs A's precedent, and meets its own pack-off.
     let dir_b = tempfile::tempdir().expect("tempdir");
@@ -141,4 +145,77 @@ fn rig_b_cites_rig_a_resolved_pack_off_carried_across_a_hub_outage() {
     );
     // And the library survives B's restart on disk.
     assert!(dir_b.path().join("data/fleet_library.json.zst").exists());
+}
+
+/// A rig whose kick lasts thirty minutes sends one event for it, and the course that follows it
+/// says how long it lasted and how bad it got: the hub keeps one row, its dashboard the duration
+/// and peak (issue 15: one kick once became 24 rows).
+#[test]
+fn a_thirty_minute_kick_is_one_row_on_the_hub_with_its_duration_and_peak() {
+    use diesel::prelude::*;
+    let db = TestDb::new();
+    let hub = HubProcess::start(db.url(), "");
+    let key = hub.register("RIG-K");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let toml = format!(
+        "[fleet]\nenabled = true\nhub_url = \"http://{}\"\nupload_interval_secs = 1\nrequest_timeout_secs = 5\n",
+        hub.addr
+    );
+    let mut cmd = rig_command(dir.path(), &toml);
+    let config = dir.path().join("rig.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, text.replace("RIG-TEST-1", "RIG-K")).expect("config");
+    // Onset at 30 min of stream time (6 s here), then the kick goes on until the test has seen
+    // half an hour of it on the hub.
+    cmd.args(["--simulate", "kick", "--seconds", "0", "--speed", "300"])
+        .args(["--api-bind", "127.0.0.1:0"])
+        .env("SAIREN_RIG_API_KEY", &key);
+    let rig = RigProcess::start(cmd);
+    let mut conn = db.conn();
+    #[derive(QueryableByName, Debug)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        category: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        peak_level: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+        duration_secs: Option<f64>,
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    let settled = common::wait_until(Duration::from_secs(120), || {
+        rows = diesel::sql_query(
+            "SELECT category, peak_level, duration_secs FROM events WHERE rig_id = 'RIG-K'",
+        )
+        .load(&mut conn)
+        .expect("query");
+        rows.iter()
+            .any(|r| r.duration_secs.is_some_and(|d| d >= 25.0 * 60.0))
+    });
+    assert!(
+        settled,
+        "the kick's course never reached the hub: {rows:?}\nrig log:\n{}\nhub log:\n{}",
+        rig.log_text(),
+        hub.log_text()
+    );
+    let kicks: Vec<&Row> = rows.iter().filter(|r| r.category == "kick").collect();
+    assert_eq!(kicks.len(), 1, "one row for the kick: {rows:?}");
+    assert_eq!(kicks[0].peak_level.as_deref(), Some("critical"), "{rows:?}");
+    let page = http(
+        &hub.addr,
+        "GET",
+        "/dashboard/rigs/RIG-K",
+        &common::admin_headers(),
+        b"",
+    )
+    .expect("rig page");
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(
+        html.contains("<th>Peak</th>") && html.contains("<th>Duration</th>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("ongoing, 2") || html.contains("ongoing, 3"),
+        "the kick is still open after ~30 min: {html}"
+    );
 }

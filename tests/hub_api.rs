@@ -483,6 +483,25 @@ async fn outcomes_are_the_owners_to_set_and_the_last_write_wins() {
     let (status, body) = call(&hub.app, patch(&key, event.id.as_str(), fixture.clone())).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["outcome"], fixture["outcome"]);
+    // The incident's course lands in the event's row (one row per incident, growing).
+    #[derive(diesel::QueryableByName)]
+    struct Course {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        peak_level: Option<String>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Double>)]
+        duration_secs: Option<f64>,
+    }
+    let course: Course = sql_query("SELECT peak_level, duration_secs FROM events WHERE id = $1")
+        .bind::<diesel::sql_types::Text, _>(event.id.as_str())
+        .get_result(&mut hub.db.conn())
+        .expect("course");
+    assert_eq!(course.peak_level.as_deref(), Some("critical"));
+    assert_eq!(course.duration_secs, Some(1_260.0));
+    let mut bad_course = fixture.clone();
+    bad_course["course"]["duration_secs"] = json!(-5.0);
+    let (status, body) = call(&hub.app, patch(&key, event.id.as_str(), bad_course)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("course.duration_secs"), "{body}");
 
     let (status, _) = call(&hub.app, patch(&other, event.id.as_str(), fixture.clone())).await;
     assert_eq!(status, 403, "another rig may not set this rig's outcome");

@@ -404,17 +404,8 @@ fn with_a_fleet_link_events_and_outcomes_wait_in_the_queue_and_without_one_nothi
         .path()
         .join(format!("data/fleet_queue/{id}.outcome"))
         .exists());
-    // The rig's own resolved event is a precedent at once: the next twist-off cites it.
-    let cited = rig.wait_for("/api/v1/advisories?category=twist_off&limit=5", 30, |l| {
-        l[0]["advisory"]["precedents"][0]["episode_id"] == id.as_str()
-    });
-    assert!(
-        cited[0]["advisory"]["recommendation"]
-            .as_str()
-            .expect("text")
-            .contains("fished the BHA"),
-        "{cited}"
-    );
+    // (That the answered incident is a local precedent at once is tested beside the core: one
+    // twist-off is one incident now, so this run announces no second one to cite it.)
     drop(rig);
 
     let plain = tempfile::tempdir().expect("tempdir");

@@ -64,7 +64,7 @@ fn volve_replays_with_sensible_physics_and_nothing_from_absent_channels() {
         };
         mse.extend(out.metrics.mse_psi);
         d.extend(out.metrics.d_exponent);
-        advisories.extend(out.advisory);
+        advisories.extend(out.announcements.into_iter().map(|a| a.advisory));
     }
     assert_eq!(rows, 13_746, "every row of the file replays");
     eprintln!(

@@ -26,9 +26,33 @@ pub fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A span of time as a driller says it, coarser as it grows: "30 s", "14 min", "47 h", "3 d".
+pub fn duration_words(secs: f64) -> String {
+    let s = if secs.is_finite() {
+        secs.max(0.0) as u64
+    } else {
+        0
+    };
+    match s {
+        0..60 => format!("{s} s"),
+        60..3_600 => format!("{} min", s / 60),
+        3_600..172_800 => format!("{} h", s / 3_600),
+        _ => format!("{} d", s / 86_400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_grow_coarser() {
+        assert_eq!(duration_words(30.4), "30 s");
+        assert_eq!(duration_words(14.0 * 60.0 + 59.0), "14 min");
+        assert_eq!(duration_words(47.0 * 3_600.0), "47 h");
+        assert_eq!(duration_words(3.0 * 86_400.0), "3 d");
+        assert_eq!(duration_words(f64::NAN), "0 s");
+    }
 
     #[test]
     fn thousands_separators() {

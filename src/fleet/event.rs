@@ -1,6 +1,8 @@
 use super::{EventId, RigId};
 use crate::drilling::bounded::at_most;
-use crate::drilling::{Campaign, DrillingMetrics, StrategicAdvisory, WitsPacket};
+use crate::drilling::{
+    AnomalyCategory, Campaign, DrillingMetrics, RiskLevel, StrategicAdvisory, WitsPacket,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -172,7 +174,31 @@ pub struct OutcomeUpdate {
     /// Notes from the crew; replaces the stored notes when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// How the event's incident went so far, when the rig sends it (rigs with incidents do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub course: Option<IncidentCourse>,
 }
+
+/// The course of the incident an event stands for: it grows and ends after the event was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentCourse {
+    /// The highest level it reached.
+    pub peak_level: RiskLevel,
+    /// How long its condition lasted so far, s.
+    pub duration_secs: f64,
+    /// When its condition went away (rig clock), once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleared_at: Option<DateTime<Utc>>,
+    /// Times the driller was told.
+    pub announcements: u32,
+    /// Conditions its root cause produced, attached to it (at most [`MAX_ATTACHED`]).
+    #[serde(default, deserialize_with = "at_most::<_, _, MAX_ATTACHED>")]
+    pub attached: Vec<AnomalyCategory>,
+}
+
+/// Most attached categories a course lists (there are ten categories).
+pub const MAX_ATTACHED: usize = 16;
 
 /// What an outcome is worth as a precedent: a known fix most, a false alarm least.
 pub fn outcome_value(outcome: &EventOutcome) -> f64 {

@@ -56,6 +56,11 @@ impl RigId {
     /// The longest rig id accepted.
     pub const MAX_LEN: usize = 64;
 
+    /// The id of a rig not yet configured (`[rig] rig_id`'s default).
+    pub fn default_rig() -> Self {
+        Self("RIG-LOCAL".into())
+    }
+
     /// Parse a rig id.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         check_token(s, Self::MAX_LEN)?;

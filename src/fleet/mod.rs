@@ -12,8 +12,8 @@ pub use episode::{
     episode_from_event, resolution_summary, EpisodeMetrics, FleetEpisode, LibraryResponse,
 };
 pub use event::{
-    outcome_value, EventOutcome, FleetEvent, HistorySnapshot, OutcomeKind, OutcomeUpdate,
-    MAX_HISTORY,
+    outcome_value, EventOutcome, FleetEvent, HistorySnapshot, IncidentCourse, OutcomeKind,
+    OutcomeUpdate, MAX_ATTACHED, MAX_HISTORY,
 };
 pub use ids::{EventId, IdError, RigId};
 pub use receipts::{OutcomeReceipt, StoredEvent, UploadReceipt};

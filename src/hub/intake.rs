@@ -217,5 +217,25 @@ pub fn check_outcome_update(update: &OutcomeUpdate) -> Result<(), IntakeError> {
     if let Some(notes) = &update.notes {
         check_text("notes", notes)?;
     }
+    if let Some(course) = &update.course {
+        // A year of one incident is already absurd; beyond it the number is garbage.
+        if !(course.duration_secs.is_finite()
+            && (0.0..=31_536_000.0).contains(&course.duration_secs))
+        {
+            return Err(IntakeError::BadValue {
+                field: "course.duration_secs",
+                reason: format!(
+                    "must be between 0 and 31536000 seconds, not {}",
+                    course.duration_secs
+                ),
+            });
+        }
+        if course.announcements > 1_000 {
+            return Err(IntakeError::BadValue {
+                field: "course.announcements",
+                reason: format!("at most 1000, not {}", course.announcements),
+            });
+        }
+    }
     Ok(())
 }

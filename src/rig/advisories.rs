@@ -1,11 +1,12 @@
-//! The advisory log: every advisory appended as a JSON line to `<data_dir>/advisories.jsonl`
-//! (rotated by size), acknowledgments appended beside them, and the newest kept in memory for
-//! the API. A write that fails (a full disk) is reported, never fatal: the driller still sees
+//! The advisory log: every announcement of an incident appended as a JSON line to
+//! `<data_dir>/advisories.jsonl` (rotated by size), acknowledgments appended beside them, and the
+//! newest kept in memory for the API. A write that fails (a full disk) is reported, never fatal: the driller still sees
 //! the advisory.
 
 use crate::drilling::{AnomalyCategory, Campaign, RiskLevel, StrategicAdvisory};
-use crate::fleet::{EpisodeMetrics, EventId, EventOutcome};
-use chrono::{DateTime, Utc};
+use crate::fleet::{EpisodeMetrics, EventId};
+pub use crate::rig::incidents::Acknowledgment;
+use crate::rig::incidents::Reason;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
@@ -15,28 +16,22 @@ use std::path::{Path, PathBuf};
 /// The file name under the data directory.
 pub const FILE_NAME: &str = "advisories.jsonl";
 
-/// What the crew said about an advisory.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Acknowledgment {
-    /// Resolved (with the action), Escalated (with the reason) or FalsePositive.
-    pub outcome: EventOutcome,
-    /// Free notes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
-    /// When it was acknowledged.
-    pub at: DateTime<Utc>,
-}
-
 /// An advisory as the rig keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdvisoryRecord {
-    /// Its id (also the fleet event's id for Elevated and above).
+    /// Its id (its incident's id, for the incident's first announcement).
     pub id: EventId,
-    /// Whether it became a fleet event.
+    /// The incident it announced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<EventId>,
+    /// Why it was announced: the incident opened, escalated or came back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Whether its incident is a fleet event (Elevated and above).
     pub fleet_event: bool,
     /// The advisory.
     pub advisory: StrategicAdvisory,
-    /// The crew's acknowledgment, once given.
+    /// The crew's acknowledgment of its incident, once given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledgment: Option<Acknowledgment>,
     /// The key metrics at the advisory (what makes it a precedent once acknowledged).
@@ -284,12 +279,14 @@ mod tests {
     use super::*;
     use crate::drilling::{AdvisorySource, RigState};
     use crate::fleet::RigId;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Utc};
 
     fn record(n: i64) -> AdvisoryRecord {
         let rig = RigId::parse("RIG-T").expect("rig");
         AdvisoryRecord {
             id: EventId::new(&rig, 1_772_352_000 + n, 0),
+            incident: None,
+            reason: None,
             fleet_event: true,
             advisory: StrategicAdvisory {
                 timestamp: Utc.timestamp_opt(1_772_352_000 + n, 0).single().expect("t"),
@@ -314,8 +311,9 @@ mod tests {
 
     fn ack() -> Acknowledgment {
         Acknowledgment {
-            outcome: EventOutcome::FalsePositive,
+            outcome: crate::fleet::EventOutcome::FalsePositive,
             notes: None,
+            by: None,
             at: Utc.timestamp_opt(1_772_360_000, 0).single().expect("t"),
         }
     }

@@ -2,6 +2,7 @@
 
 use super::acquisition::units::UnitSystem;
 use super::acquisition::wits::DEFAULT_NULLS;
+use super::incidents::IncidentConfig;
 use super::physics::state::StateThresholds;
 use super::physics::WellConfig;
 use super::pipeline::baseline::BaselineConfig;
@@ -35,6 +36,8 @@ pub struct RigConfig {
     pub baseline: BaselineConfig,
     /// `[thresholds]`.
     pub thresholds: Thresholds,
+    /// `[incidents]`.
+    pub incidents: IncidentConfig,
     /// `[fleet]`.
     pub fleet: FleetSection,
 }
@@ -248,6 +251,7 @@ impl RigConfig {
                 .into_iter()
                 .map(|p| format!("thresholds.{p}")),
         );
+        problems.extend(self.incidents.problems());
         if problems.is_empty() {
             Ok(())
         } else {
@@ -268,6 +272,7 @@ impl RigConfig {
             states: self.states,
             baseline: self.baseline,
             thresholds: self.thresholds,
+            incidents: self.incidents,
         }
     }
 }

@@ -4,17 +4,21 @@
 
 use super::acquisition::source::SourceState;
 use super::acquisition::wits::{Issue, Issues};
-use super::advisories::{AckError, Acknowledgment, AdvisoryLog, AdvisoryRecord};
+use super::advisories::{AdvisoryLog, AdvisoryRecord};
 use super::health::Health;
+use super::incidents::{
+    store as incident_store, Acknowledgment, ChangeKind, Incident, IncidentBook, IncidentError,
+    Shelf,
+};
 use super::packet_loop::LoopEnd;
 use super::pipeline::thresholds::Thresholds;
-use super::pipeline::Pipeline;
+use super::pipeline::{Announced, Pipeline};
 use super::recall::{local_episode, Recall};
 use super::uplink::sink::FleetStatus;
-use crate::drilling::{Campaign, RiskLevel, StrategicAdvisory, WitsPacket};
-use crate::fleet::{EventId, EventOutcome, FleetEvent, OutcomeUpdate, RigId};
+use crate::drilling::{Campaign, RiskLevel, WitsPacket};
+use crate::fleet::{EventId, EventOutcome, FleetEvent, IncidentCourse, OutcomeUpdate, RigId};
 use chrono::{DateTime, Utc};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -118,41 +122,79 @@ pub struct Core {
     baseline_path: PathBuf,
     /// The baseline's last save error, for the health endpoint.
     baseline_error: Option<String>,
+    incidents_path: PathBuf,
+    /// The incident file's last save error, for the health endpoint.
+    incidents_error: Option<String>,
+    incidents_saved: Option<Instant>,
+    /// When each fleet incident's course was last queued (stream time).
+    course_sent: std::collections::BTreeMap<EventId, DateTime<Utc>>,
     /// The input, described.
     source: String,
     /// Precedent recall, when the rig has a fleet link: acknowledged events join it as local
     /// precedents.
     recall: Option<Arc<Recall>>,
     learned_since_save: u64,
-    last_id: Option<(i64, u32)>,
 }
 
 /// Save the baseline after this many learned samples.
 const SAVE_EVERY: u64 = 300;
+/// Save the incidents' numbers (when nothing but numbers changed) at most this often, s; a change
+/// of state is saved at once.
+const INCIDENT_NUMBERS_EVERY_SECS: u64 = 10;
+/// An open fleet incident's course (its duration, its numbers) follows its event to the hub at
+/// least this often, s of stream time, besides every change of state.
+const COURSE_EVERY_SECS: i64 = 60;
 
 impl Core {
-    /// A core around a pipeline.
+    /// A core around a pipeline, keeping its baseline and incidents under `data_dir`; the
+    /// incidents a previous run left open are restored into the pipeline.
     pub fn new(
         pipeline: Pipeline,
         advisories: AdvisoryLog,
         identity: Identity,
         sink: Box<dyn EventSink>,
-        baseline_path: PathBuf,
+        data_dir: &Path,
         source: String,
     ) -> Self {
+        let incidents_path = incident_store::path(data_dir);
+        let (saved, incidents_error) = match incident_store::load(&incidents_path) {
+            Ok(saved) => (saved, None),
+            Err(e) => {
+                log::error!(
+                    "cannot read {}: {e}; starting with no open incidents",
+                    incidents_path.display()
+                );
+                (Default::default(), Some(e.to_string()))
+            }
+        };
+        let open = saved.incidents.iter().filter(|i| !i.is_closed()).count();
+        if open > 0 {
+            log::warn!(
+                "{open} incident(s) still open from before the restart: they stay on the screen until they clear and are acknowledged"
+            );
+        }
+        let book = IncidentBook::restore(
+            *pipeline.incidents().config(),
+            identity.rig_id.clone(),
+            saved.incidents,
+            saved.shelves,
+        );
         Self {
-            pipeline,
+            pipeline: pipeline.with_incidents(book),
             advisories,
             identity,
             sink,
             stream: StreamStats::default(),
             issues: Issues::default(),
-            baseline_path,
+            baseline_path: data_dir.join("baseline.json"),
             baseline_error: None,
+            incidents_path,
+            incidents_error,
+            incidents_saved: None,
+            course_sent: Default::default(),
             source,
             recall: None,
             learned_since_save: 0,
-            last_id: None,
         }
     }
 
@@ -222,33 +264,27 @@ impl Core {
         self.baseline_error.as_deref()
     }
 
-    fn next_id(&mut self, at: DateTime<Utc>) -> EventId {
-        let secs = at.timestamp();
-        let n = match self.last_id {
-            Some((s, n)) if s == secs => n + 1,
-            _ => 0,
-        };
-        self.last_id = Some((secs, n));
-        EventId::new(&self.identity.rig_id, secs, n)
-    }
-
-    /// Run one packet through; the advisory record when one was raised.
-    pub fn handle(&mut self, packet: WitsPacket) -> Option<AdvisoryRecord> {
+    /// Run one packet through; the announcements it made (mostly none).
+    pub fn handle(&mut self, packet: WitsPacket) -> Vec<AdvisoryRecord> {
         if !self.accept(&packet) {
-            return None;
+            return Vec::new();
         }
         let processed = self.pipeline.process(packet);
         self.learned_since_save += self.pipeline.take_baseline_changes();
         if self.learned_since_save >= SAVE_EVERY {
             self.save_baseline();
         }
-        let advisory = processed.advisory?;
-        let record = self.record(advisory);
-        if record.fleet_event {
-            self.submit(&record);
+        let mut records = Vec::with_capacity(processed.announcements.len());
+        for announced in processed.announcements {
+            let record = self.record(announced);
+            if record.fleet_event {
+                self.submit(&record);
+            }
+            self.advisories.append(record.clone());
+            records.push(record);
         }
-        self.advisories.append(record.clone());
-        Some(record)
+        self.follow_incidents();
+        records
     }
 
     /// Count a packet whose time advances; drop (and note) one whose time does not.
@@ -265,28 +301,27 @@ impl Core {
         true
     }
 
-    /// The advisory as the rig keeps it, logged in one line.
-    fn record(&mut self, advisory: StrategicAdvisory) -> AdvisoryRecord {
-        let id = self.next_id(advisory.timestamp);
-        let fleet_event = advisory.risk_level >= RiskLevel::Elevated;
+    /// An announcement as the rig keeps it, logged in one line.
+    fn record(&mut self, announced: Announced) -> AdvisoryRecord {
+        let Announced { announce, advisory } = announced;
         let latest = self.pipeline.latest();
         let depth_ft = latest.and_then(|s| s.packet.depth_ft());
         let line = format!(
-            "[{}] {} at {} — {}",
+            "[{}] {} {} at {} — {}",
             advisory.risk_level.as_str().to_uppercase(),
             advisory.category.label(),
+            announce.reason.label(),
             depth_ft
                 .map(|d| format!("{} ft", crate::drilling::thousands(d)))
                 .unwrap_or_else(|| "unknown depth".into()),
             advisory.recommendation
         );
-        if fleet_event {
-            log::warn!("{line}");
-        } else {
-            log::info!("{line}");
-        }
+        log::warn!("{line} (incident {})", announce.incident);
+        let fleet_event = advisory.risk_level >= RiskLevel::Elevated;
         AdvisoryRecord {
-            id,
+            id: announce.advisory_id,
+            incident: Some(announce.incident),
+            reason: Some(announce.reason),
             fleet_event,
             advisory,
             acknowledgment: None,
@@ -296,10 +331,23 @@ impl Core {
         }
     }
 
-    /// Hand an Elevated-and-above advisory to the fleet sink as an event with its history.
+    /// Hand an incident to the fleet sink as one event with its history, the first time it is
+    /// announced at Elevated or above; later announcements travel as its course.
     fn submit(&mut self, record: &AdvisoryRecord) {
+        let Some(id) = record.incident.clone() else {
+            return;
+        };
+        if self
+            .pipeline
+            .incidents()
+            .get(id.as_str())
+            .is_none_or(|i| i.fleet_event)
+        {
+            return;
+        }
+        self.pipeline.incidents_mut().mark_fleet_event(&id);
         self.sink.submit(FleetEvent {
-            id: record.id.clone(),
+            id,
             rig_id: self.identity.rig_id.clone(),
             well_id: self.identity.well_id.clone(),
             field: self.identity.field.clone(),
@@ -313,31 +361,176 @@ impl Core {
         });
     }
 
-    /// Record what the crew made of advisory `id`: stored with the advisory, made a local
-    /// precedent at once, and handed to the sink to follow its event to the hub.
+    /// Save what changed in the incident book (a change of state at once, numbers every few
+    /// seconds) and send the course of fleet incidents after their events.
+    fn follow_incidents(&mut self) {
+        let changes = self.pipeline.incidents_mut().take_changes();
+        let touched = self.pipeline.incidents_mut().take_touched();
+        if touched {
+            self.send_due_courses();
+        }
+        let numbers_due = touched
+            && self.incidents_saved.is_none_or(|t| {
+                t.elapsed() >= std::time::Duration::from_secs(INCIDENT_NUMBERS_EVERY_SECS)
+            });
+        if changes.is_empty() && !numbers_due {
+            if touched {
+                // Not saved yet: remember that there is something to save.
+                self.pipeline.incidents_mut().touch();
+            }
+            return;
+        }
+        self.save_incidents();
+        let mut told = Vec::new();
+        for change in changes {
+            let tells_fleet = matches!(
+                change.kind,
+                ChangeKind::Escalated
+                    | ChangeKind::Reopened
+                    | ChangeKind::Cleared
+                    | ChangeKind::Closed
+                    | ChangeKind::Acknowledged
+                    | ChangeKind::Attached
+            );
+            if tells_fleet && !told.contains(&change.id) {
+                told.push(change.id);
+            }
+        }
+        for id in told {
+            self.send_course(&id);
+        }
+    }
+
+    /// Queue the course of every open fleet incident whose last one is a minute old.
+    fn send_due_courses(&mut self) {
+        let Some(now) = self.stream.last_time else {
+            return;
+        };
+        let due: Vec<EventId> = self
+            .pipeline
+            .incidents()
+            .incidents()
+            .iter()
+            .filter(|i| i.fleet_event && i.is_active())
+            .filter(|i| {
+                self.course_sent
+                    .get(&i.id)
+                    .is_none_or(|t| (now - *t).num_seconds() >= COURSE_EVERY_SECS)
+            })
+            .map(|i| i.id.clone())
+            .collect();
+        for id in due {
+            self.send_course(&id);
+        }
+    }
+
+    /// Queue incident `id`'s whole state (outcome so far, peak, duration, clearing) to follow
+    /// its event to the hub; a later update replaces an earlier one still waiting.
+    fn send_course(&mut self, id: &EventId) {
+        let Some(incident) = self.pipeline.incidents().get(id.as_str()) else {
+            return;
+        };
+        if !incident.fleet_event {
+            return;
+        }
+        let update = course_update(incident);
+        self.sink.outcome(id, update);
+        if let Some(now) = self.stream.last_time {
+            self.course_sent.insert(id.clone(), now);
+        }
+        let book = self.pipeline.incidents();
+        self.course_sent
+            .retain(|id, _| book.get(id.as_str()).is_some_and(|i| !i.is_closed()));
+    }
+
+    /// Write the incident book now (crash-safe); a failure is kept for the health endpoint.
+    fn save_incidents(&mut self) {
+        self.incidents_saved = Some(Instant::now());
+        let book = self.pipeline.incidents();
+        match incident_store::save(&self.incidents_path, book.incidents(), book.shelves()) {
+            Ok(()) => self.incidents_error = None,
+            Err(e) => {
+                if self.incidents_error.is_none() {
+                    log::error!(
+                        "cannot save the incidents to {}: {e}; they stay on the screen but a restart would lose them — free disk space under the data directory",
+                        self.incidents_path.display()
+                    );
+                }
+                self.incidents_error = Some(e.to_string());
+            }
+        }
+    }
+
+    /// The incident file's last save error.
+    pub fn incidents_error(&self) -> Option<&str> {
+        self.incidents_error.as_deref()
+    }
+
+    /// The incident an advisory announced (the advisory's own id is its incident's for the first
+    /// announcement).
+    pub fn incident_of(&self, advisory_id: &str) -> Option<EventId> {
+        if let Some(i) = self.pipeline.incidents().get(advisory_id) {
+            return Some(i.id.clone());
+        }
+        self.advisories.get(advisory_id)?.incident.clone()
+    }
+
+    /// Record what the crew made of incident `id`: kept with the incident and its announcements,
+    /// made a local precedent at once, and queued to follow its event to the hub.
     pub fn acknowledge(
         &mut self,
         id: &str,
         ack: Acknowledgment,
-    ) -> Result<AdvisoryRecord, AckError> {
-        let record = self.advisories.acknowledge(id, ack.clone())?;
-        if let (true, Some(recall)) = (record.fleet_event, &self.recall) {
+    ) -> Result<Incident, IncidentError> {
+        let at = self.stream.last_time.unwrap_or(ack.at);
+        let incident = self
+            .pipeline
+            .incidents_mut()
+            .acknowledge(id, ack.clone(), at)?;
+        for a in &incident.announcements {
+            // Announcements rotated out of memory keep their acknowledgment in the incident.
+            let _ = self
+                .advisories
+                .acknowledge(a.advisory_id.as_str(), ack.clone());
+        }
+        if let (true, Some(recall)) = (incident.fleet_event, &self.recall) {
             // The rig's own experience is a precedent at once, before any hub has seen it.
-            if let Some(e) = local_episode(&self.identity.rig_id, &self.identity.field, &record) {
+            let peak = incident
+                .announcements
+                .iter()
+                .max_by_key(|a| a.level)
+                .and_then(|a| self.advisories.get(a.advisory_id.as_str()));
+            if let Some(e) =
+                peak.and_then(|r| local_episode(&self.identity.rig_id, &self.identity.field, r))
+            {
                 recall.add_local(e);
             }
         }
-        if record.fleet_event {
-            // The outcome follows its event to the hub (queued on disk, sent after the event).
-            self.sink.outcome(
-                &record.id,
-                OutcomeUpdate {
-                    outcome: ack.outcome,
-                    notes: ack.notes,
-                },
-            );
-        }
-        Ok(record)
+        self.follow_incidents();
+        Ok(incident)
+    }
+
+    /// Shelve incident `id`'s category for `minutes` with a reason (stream time).
+    pub fn shelve(
+        &mut self,
+        id: &str,
+        minutes: f64,
+        reason: &str,
+        by: Option<String>,
+    ) -> Result<Shelf, IncidentError> {
+        let at = self.stream.last_time.unwrap_or_else(Utc::now);
+        let shelf = self
+            .pipeline
+            .incidents_mut()
+            .shelve(id, minutes, reason, by, at)?;
+        log::warn!(
+            "{} shelved until {} ({}): its incidents are tracked and listed, not announced",
+            shelf.category.label(),
+            shelf.until.format("%H:%M:%S UTC"),
+            shelf.reason
+        );
+        self.follow_incidents();
+        Ok(shelf)
     }
 
     /// A keep-alive came: the feed is alive though it sent no data.
@@ -359,6 +552,19 @@ impl Core {
             self.stream.failure = Some(why.clone());
         }
         self.save_baseline();
+        // The incidents as they stand, on disk and on their way to the hub.
+        self.save_incidents();
+        let open: Vec<EventId> = self
+            .pipeline
+            .incidents()
+            .incidents()
+            .iter()
+            .filter(|i| i.fleet_event && !i.is_closed())
+            .map(|i| i.id.clone())
+            .collect();
+        for id in open {
+            self.send_course(&id);
+        }
     }
 
     fn update_rate(&mut self) {
@@ -402,6 +608,26 @@ impl Core {
     }
 }
 
+/// An incident's whole state as its fleet event's update: the crew's outcome so far (pending
+/// until acknowledged) and its course.
+fn course_update(i: &Incident) -> OutcomeUpdate {
+    let (outcome, notes) = match &i.acknowledgment {
+        Some(a) => (a.outcome.clone(), a.notes.clone()),
+        None => (EventOutcome::Pending, None),
+    };
+    OutcomeUpdate {
+        outcome,
+        notes,
+        course: Some(IncidentCourse {
+            peak_level: i.peak.level,
+            duration_secs: i.duration_secs(),
+            cleared_at: i.cleared_at,
+            announcements: i.announcements.len() as u32,
+            attached: i.attached.iter().map(|a| a.category).collect(),
+        }),
+    }
+}
+
 /// Lock the core, recovering from a poisoned lock (a panic elsewhere must not stop the rig).
 pub fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
     core.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -434,7 +660,7 @@ mod tests {
                 field: "F".into(),
             },
             Box::new(CollectSink(events)),
-            dir.join("baseline.json"),
+            dir,
             "test".into(),
         )
     }
@@ -480,12 +706,84 @@ mod tests {
     }
 
     #[test]
-    fn two_advisories_in_one_second_get_distinct_ids() {
+    fn a_rig_restarted_mid_kick_shows_the_same_open_incident_and_goes_on_with_it() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut c = core(dir.path(), Arc::new(Mutex::new(Vec::new())));
-        let at = crate::simulate::start_time();
-        let (a, b) = (c.next_id(at), c.next_id(at));
-        assert_ne!(a, b);
-        assert!(b.as_str().ends_with("-1"), "{b}");
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let packets: Vec<WitsPacket> = Simulator::new(Scenario::Kick, 3).take(2_400).collect();
+        let mut c = core(dir.path(), events.clone());
+        for p in &packets[..2_000] {
+            c.handle(p.clone());
+        }
+        let before = c.pipeline.incidents().incidents().to_vec();
+        assert_eq!(before.len(), 1, "{before:#?}");
+        assert!(before[0].is_active());
+        drop(c); // as if killed: the book is written at every change of state
+        let mut c = core(dir.path(), events.clone());
+        let after = c.pipeline.incidents().incidents().to_vec();
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].id, before[0].id);
+        assert_eq!(after[0].announcements, before[0].announcements);
+        assert!(after[0].is_active());
+        for p in &packets[2_000..] {
+            c.handle(p.clone());
+        }
+        let later = c.pipeline.incidents().incidents();
+        assert_eq!(later.len(), 1, "the same incident goes on: {later:#?}");
+        assert_eq!(later[0].id, before[0].id);
+        let events = events.lock().expect("events");
+        assert_eq!(events.len(), 1, "one fleet event for the incident");
+        assert_eq!(events[0].id, before[0].id);
+    }
+
+    #[test]
+    fn an_answered_incident_is_a_local_precedent_at_once() {
+        use crate::rig::pipeline::knowledge::{KnowledgeStore, PrecedentQuery};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let recall = Arc::new(Recall::default());
+        let mut c =
+            core(dir.path(), Arc::new(Mutex::new(Vec::new()))).with_recall(Some(recall.clone()));
+        for p in Simulator::new(Scenario::TwistOff, 2).take(1_900) {
+            c.handle(p);
+        }
+        let id = c.pipeline.incidents().incidents()[0].id.clone();
+        let ack = Acknowledgment {
+            outcome: EventOutcome::Resolved {
+                action_taken: "fished the BHA".into(),
+            },
+            notes: None,
+            by: Some("driller".into()),
+            at: Utc::now(),
+        };
+        c.acknowledge(id.as_str(), ack).expect("ack");
+        let latest = c.pipeline.latest().expect("packets").clone();
+        let found = recall.query(&PrecedentQuery {
+            category: crate::drilling::AnomalyCategory::TwistOff,
+            campaign: Campaign::Production,
+            depth_ft: latest.packet.depth_ft(),
+            metrics: crate::fleet::EpisodeMetrics::from_snapshot(&latest),
+            limit: 3,
+        });
+        assert_eq!(
+            found.first().map(|p| p.episode_id.as_str()),
+            Some(id.as_str())
+        );
+        assert!(found[0].summary.contains("fished the BHA"), "{found:?}");
+    }
+
+    #[test]
+    fn an_unreadable_incident_file_is_kept_aside_and_the_rig_starts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("incidents.json"), b"{\"incidents\": [tor").expect("write");
+        let c = core(dir.path(), Arc::new(Mutex::new(Vec::new())));
+        assert!(c.pipeline.incidents().incidents().is_empty());
+        let aside = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("incidents.json.unreadable-")
+            });
+        assert!(aside, "the unreadable file is kept for a person to look at");
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod core;
 pub mod durable;
 pub mod health;
+pub mod incidents;
 pub mod packet_loop;
 pub mod physics;
 pub mod pipeline;

@@ -100,7 +100,7 @@ impl Rig {
             advisories,
             identity,
             sink,
-            baseline_path,
+            &data_dir,
             settings.source.describe(),
         )
         .with_recall(recall);

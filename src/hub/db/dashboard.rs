@@ -476,6 +476,16 @@ pub struct EventListing {
     /// When it happened.
     #[diesel(sql_type = Timestamptz)]
     pub occurred_at: DateTime<Utc>,
+    /// The highest level its incident reached (the level it was sent at, for rigs that send no
+    /// course).
+    #[diesel(sql_type = Text)]
+    pub peak_level: RiskLevel,
+    /// How long its incident lasted so far, s, when the rig sent its course.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub duration_secs: Option<f64>,
+    /// When its incident's condition went away, once it has.
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub cleared_at: Option<DateTime<Utc>>,
 }
 
 /// A rig's newest `limit` events.
@@ -486,7 +496,8 @@ pub fn rig_events(
 ) -> Result<Vec<EventListing>, DbError> {
     Ok(diesel::sql_query(
         "SELECT id, category, risk_level, outcome, outcome_text, payload->>'notes' AS notes, \
-                campaign, depth_ft, occurred_at \
+                campaign, depth_ft, occurred_at, coalesce(peak_level, risk_level) AS peak_level, \
+                duration_secs, cleared_at \
          FROM events WHERE rig_id = $1 ORDER BY occurred_at DESC, id LIMIT $2",
     )
     .bind::<Text, _>(rig_id)

@@ -4,7 +4,7 @@ use super::models::{EventRow, NewEvent};
 use super::schema::{events, rigs};
 use super::DbError;
 use crate::drilling::{AnomalyCategory, RiskLevel};
-use crate::fleet::{EventBrief, OutcomeKind, OutcomeUpdate};
+use crate::fleet::{EventBrief, EventOutcome, OutcomeKind, OutcomeUpdate};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::PgConnection;
@@ -135,15 +135,27 @@ pub fn update_outcome(
             }
         }
         let now = Utc::now();
+        let decided = update.outcome != EventOutcome::Pending;
         let row = diesel::update(events::table.find(id))
             .set((
                 events::payload.eq(payload),
                 events::outcome.eq(update.outcome.as_str()),
                 events::needs_curation.eq(true),
-                events::outcome_updated_at.eq(Some(now)),
+                // A course update while the crew has not answered is no outcome: the time to
+                // resolution is measured to the answer.
+                decided.then_some(events::outcome_updated_at.eq(Some(now))),
             ))
             .returning(EventRow::as_returning())
             .get_result(conn)?;
+        if let Some(course) = &update.course {
+            diesel::update(events::table.find(id))
+                .set((
+                    events::peak_level.eq(Some(course.peak_level.as_str())),
+                    events::duration_secs.eq(Some(course.duration_secs)),
+                    events::cleared_at.eq(course.cleared_at),
+                ))
+                .execute(conn)?;
+        }
         diesel::update(rigs::table.find(rig_id))
             .set(rigs::last_seen.eq(Some(now)))
             .execute(conn)?;

@@ -37,6 +37,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         curation_error -> Nullable<Text>,
         outcome_text -> Nullable<Text>,
+        peak_level -> Nullable<Text>,
+        duration_secs -> Nullable<Float8>,
+        cleared_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -1,14 +1,15 @@
-//! `GET /api/v1/advisories` (newest first, filter by level and category) and
-//! `POST /api/v1/advisory/acknowledge` (what the crew made of one).
+//! `GET /api/v1/advisories` (the announcements, newest first, filter by level and category) and
+//! `POST /api/v1/advisory/acknowledge` (what the crew made of the incident one announced).
 
 use super::auth::Operator;
+use super::incidents::apply_acknowledgment;
 use super::ApiState;
 use crate::drilling::{AnomalyCategory, RiskLevel};
 use crate::fleet::EventOutcome;
-use crate::rig::advisories::{AckError, Acknowledgment, AdvisoryRecord, Filter};
+use crate::rig::advisories::Filter;
 use crate::rig::core::lock;
 use crate::web::ApiError;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -71,69 +72,27 @@ pub struct AckBody {
     outcome: EventOutcome,
     #[serde(default)]
     notes: Option<String>,
+    #[serde(default)]
+    by: Option<String>,
 }
 
-/// Longest action, reason or note accepted, characters.
-pub const MAX_TEXT: usize = 2_000;
-
+/// `POST /api/v1/advisory/acknowledge`: acknowledges the incident the advisory announced.
 pub async fn acknowledge(
     _: Operator,
+    req: HttpRequest,
     state: web::Data<ApiState>,
     body: web::Json<AckBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let AckBody { id, outcome, notes } = body.into_inner();
-    let record = apply_acknowledgment(&state, &id, outcome, notes)?;
-    Ok(HttpResponse::Ok().json(record))
-}
-
-/// Record what the crew made of advisory `id` (checked first): stored with the advisory, made a
-/// local precedent at once, and queued to follow its event to the hub. Shared by the API and the
-/// driller's screen.
-pub fn apply_acknowledgment(
-    state: &ApiState,
-    id: &str,
-    outcome: EventOutcome,
-    notes: Option<String>,
-) -> Result<AdvisoryRecord, ApiError> {
-    // No NUL: the hub stores none, and an outcome it refuses for good never reaches it.
-    let text_ok = |t: &str| !t.trim().is_empty() && t.len() <= MAX_TEXT && !t.contains('\0');
-    match &outcome {
-        EventOutcome::Pending => {
-            return Err(ApiError::bad_request(
-                "an acknowledgment must say resolved, escalated or false_positive",
-                "outcome.status",
-            ))
-        }
-        EventOutcome::Resolved { action_taken } if !text_ok(action_taken) => {
-            return Err(ApiError::bad_request(
-                format!("say what was done (1 to {MAX_TEXT} characters, no NUL)"),
-                "outcome.action_taken",
-            ))
-        }
-        EventOutcome::Escalated { reason } if !text_ok(reason) => {
-            return Err(ApiError::bad_request(
-                format!("say why it was escalated (1 to {MAX_TEXT} characters, no NUL)"),
-                "outcome.reason",
-            ))
-        }
-        _ => {}
-    }
-    if notes
-        .as_ref()
-        .is_some_and(|n| n.len() > MAX_TEXT || n.contains('\0'))
-    {
-        return Err(ApiError::bad_request(
-            format!("notes are limited to {MAX_TEXT} characters, with no NUL"),
-            "notes",
-        ));
-    }
-    let ack = Acknowledgment {
+    let AckBody {
+        id,
         outcome,
-        notes: notes.filter(|n| !n.trim().is_empty()),
-        at: chrono::Utc::now(),
-    };
-    lock(&state.core).acknowledge(id, ack).map_err(|e| match e {
-        AckError::NotFound(_) => ApiError::NotFound(e.to_string()),
-        AckError::Already(_) => ApiError::Conflict(e.to_string()),
-    })
+        notes,
+        by,
+    } = body.into_inner();
+    let incident = lock(&state.core)
+        .incident_of(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("no advisory {id} is held on this rig")))?;
+    let by = by.or_else(|| super::incidents::caller(&req));
+    let incident = apply_acknowledgment(&state, incident.as_str(), outcome, notes, by)?;
+    Ok(HttpResponse::Ok().json(incident))
 }

@@ -5,6 +5,7 @@
 mod advisories;
 mod auth;
 mod control;
+mod incidents;
 mod screen;
 mod status;
 
@@ -51,6 +52,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/health", web::get().to(status::health))
             .route("/status", web::get().to(status::status))
             .route("/advisories", web::get().to(advisories::list))
+            .route("/incidents", web::get().to(incidents::list))
+            .route(
+                "/incidents/{id}/acknowledge",
+                web::post().to(incidents::acknowledge),
+            )
+            .route("/incidents/{id}/shelve", web::post().to(incidents::shelve))
             .route(
                 "/advisory/acknowledge",
                 web::post().to(advisories::acknowledge),

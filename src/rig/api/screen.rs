@@ -3,8 +3,8 @@
 //! precedents, and the fleet link's state; each advisory is acknowledged on a page of its own (a
 //! form on the screen itself would be wiped by its 5-second refresh).
 
-use super::advisories::{apply_acknowledgment, MAX_TEXT};
 use super::auth::ScreenAuth;
+use super::incidents::{apply_acknowledgment, MAX_TEXT};
 use super::ApiState;
 use crate::charts::{escape, risk_colour, sparkline};
 use crate::drilling::{capitalise, thousands, WitsPacket};
@@ -301,7 +301,10 @@ pub async fn acknowledge(
         }
     };
     let notes = Some(form.notes.trim().to_owned()).filter(|n| !n.is_empty());
-    match apply_acknowledgment(&state, &id, outcome, notes) {
+    let incident = lock(&state.core)
+        .incident_of(&id)
+        .unwrap_or_else(|| record.id.clone());
+    match apply_acknowledgment(&state, incident.as_str(), outcome, notes, None) {
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/"))
             .finish()),

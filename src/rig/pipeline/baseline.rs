@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Standpipe pressure goes as flow rate to this power (turbulent friction losses, Bourgoyne et
+/// al., *Applied Drilling Engineering*, ch. 4), so pressures at different rates compare once scaled.
+pub const FRICTION_EXPONENT: f64 = 1.86;
+
 /// A signal the baseline learns: a packet channel or a computed metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -58,7 +62,7 @@ impl Signal {
             Self::Spp => p.spp_psi,
             Self::SppAtFlow => match (p.spp_psi, p.flow_in_gpm) {
                 (Some(spp), Some(q)) if q > 1.0 => {
-                    crate::rig::physics::finite(spp * (1_000.0 / q).powf(1.86))
+                    crate::rig::physics::finite(spp * (1_000.0 / q).powf(FRICTION_EXPONENT))
                 }
                 _ => None,
             },

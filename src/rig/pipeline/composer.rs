@@ -1,54 +1,18 @@
-//! Phase 10: the advisory the driller reads — risk level, what to do with the actual numbers, the
-//! evidence — and the rules that keep it from crying wolf: a CRITICAL within the cooldown of the
-//! previous CRITICAL of its category is suppressed, and a category is not repeated at the same or
-//! a lower level within `repeat_secs`.
+//! Phase 10: the words of an announcement — risk level, what to do with the actual numbers, the
+//! evidence — in drillers' words and the gauges' units (pressure as the gauge reads it beside what
+//! it was at this flow rate, flow in and out in gpm, pit gain in bbl), growing with the trouble.
+//! When to speak is the incident book's to decide (`rig::incidents`), not this module's.
 
+use super::baseline::FRICTION_EXPONENT;
 use super::signature::Indicator;
 use super::strategic::Verified;
 use super::thresholds::Thresholds;
 use crate::drilling::{
-    thousands, AdvisorySource, AnomalyCategory, PrecedentRef, RiskLevel, SpecialistVote,
-    StrategicAdvisory, WitsPacket,
+    thousands, AdvisorySource, AnomalyCategory, PhysicsEvidence, PrecedentRef, RiskLevel,
+    SpecialistVote, StrategicAdvisory, WitsPacket,
 };
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-
-/// What was last said per category.
-#[derive(Debug, Clone, Default)]
-pub struct Cooldowns {
-    last: BTreeMap<AnomalyCategory, (DateTime<Utc>, RiskLevel)>,
-    last_critical: BTreeMap<AnomalyCategory, DateTime<Utc>>,
-}
-
-impl Cooldowns {
-    /// Whether an advisory of `category` at `level` may go out at `at`; records it when it may.
-    pub fn admit(
-        &mut self,
-        category: AnomalyCategory,
-        level: RiskLevel,
-        at: DateTime<Utc>,
-        th: &Thresholds,
-    ) -> bool {
-        let secs_since = |t: DateTime<Utc>| (at - t).num_milliseconds() as f64 / 1_000.0;
-        let admitted = if level == RiskLevel::Critical {
-            self.last_critical
-                .get(&category)
-                .is_none_or(|&t| secs_since(t) >= th.critical_cooldown_secs)
-        } else {
-            self.last
-                .get(&category)
-                .is_none_or(|&(t, l)| level > l || secs_since(t) >= th.repeat_secs)
-        };
-        if admitted {
-            self.last.insert(category, (at, level));
-            if level == RiskLevel::Critical {
-                self.last_critical.insert(category, at);
-            }
-        }
-        admitted
-    }
-}
 
 fn find<'a>(v: &'a Verified, name: &str) -> Option<&'a Indicator> {
     v.reading.indicators.iter().find(|i| i.name == name)
@@ -63,14 +27,13 @@ fn number(v: f64, decimals: usize) -> String {
     }
 }
 
+/// "14.2 kft·lbf, normally 10.1 (+41 %)".
 fn against_baseline(i: Option<&Indicator>, unit: &str, decimals: usize) -> String {
     match i {
         Some(i) => match (i.deviation_pct, i.baseline) {
             (Some(d), Some(b)) => format!(
-                "{} {unit}, {:.0} % {} baseline {}",
+                "{} {unit}, normally {} ({d:+.0} %)",
                 number(i.value, decimals),
-                d.abs(),
-                if d >= 0.0 { "above" } else { "below" },
                 number(b, decimals)
             ),
             _ => format!("{} {unit}", number(i.value, decimals)),
@@ -79,60 +42,120 @@ fn against_baseline(i: Option<&Indicator>, unit: &str, decimals: usize) -> Strin
     }
 }
 
-fn trend_text(v: &Verified, unit: &str) -> String {
-    // Pressures move by psi a minute, exponents by thousandths.
-    let decimals = if unit.is_empty() { 3 } else { 1 };
-    v.evidence
-        .iter()
-        .find_map(|e| Some((e.trend_per_min?, e.trend_r2?)))
-        .map(|(slope, r2)| format!(", trending {slope:+.decimals$} {unit}/min (R² {r2:.2})"))
-        .unwrap_or_default()
+/// What pressure scaled to 1,000 gpm is at flow `q`, gpm.
+fn at_flow(psi_at_1000: f64, q: f64) -> f64 {
+    psi_at_1000 * (q / 1_000.0).powf(FRICTION_EXPONENT)
 }
 
-/// The recommendation for a confirmed ticket: what is happening, in numbers, and what to do.
-pub fn recommendation(v: &Verified, p: &WitsPacket) -> String {
+/// The standpipe as the gauge reads it, against what it was at this flow rate, and its trend
+/// in gauge psi a minute: "3,450 psi at 500 gpm, normally 3,150 at this rate (+10 %), rising
+/// 21 psi/min".
+fn standpipe(v: &Verified, p: &WitsPacket) -> String {
+    let (Some(spp), Some(q)) = (p.spp_psi, p.flow_in_gpm) else {
+        return "n/a".into();
+    };
+    let mut out = format!("{} psi at {} gpm", thousands(spp), thousands(q));
+    if let Some(b) = find(v, "spp_at_1000_gpm_psi").and_then(|i| i.baseline) {
+        let normal = at_flow(b, q);
+        let _ = write!(
+            out,
+            ", normally {} at this rate ({:+.0} %)",
+            thousands(normal),
+            (spp - normal) / normal * 100.0
+        );
+    }
+    if let Some((slope, r2)) = v
+        .evidence
+        .iter()
+        .find(|e| e.channel == "spp_at_1000_gpm_psi")
+        .and_then(|e| Some((e.trend_per_min?, e.trend_r2?)))
+    {
+        let slope = at_flow(slope, q);
+        let way = if slope >= 0.0 { "rising" } else { "falling" };
+        let _ = write!(out, ", {way} {:.0} psi/min (R² {r2:.2})", slope.abs());
+    }
+    out
+}
+
+/// "flow out 540 gpm vs 500 gpm in (+40 gpm)".
+fn flows(p: &WitsPacket, out_word: &str) -> String {
+    match (p.flow_out_gpm, p.flow_in_gpm) {
+        (Some(out), Some(q)) => format!(
+            "{out_word} {} gpm vs {} gpm in ({:+.0} gpm)",
+            thousands(out),
+            thousands(q),
+            out - q
+        ),
+        (None, Some(q)) => format!("{} gpm in, no flow-out meter", thousands(q)),
+        _ => "no flow readings".into(),
+    }
+}
+
+/// Whole minutes since `since`, "3 min".
+fn minutes(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String> {
+    let s = since?;
+    let m = ((now - s).num_seconds().max(0) as f64 / 60.0)
+        .round()
+        .max(1.0);
+    Some(format!("{m:.0} min"))
+}
+
+fn kick(v: &Verified, p: &WitsPacket, since: Option<DateTime<Utc>>, th: &Thresholds) -> String {
+    let gain = find(v, "pit_gain_bbl").map(|i| i.value);
+    let over = minutes(since, p.timestamp)
+        .map(|m| format!(" in {m}"))
+        .unwrap_or_default();
+    match gain {
+        Some(g) if g >= th.kick_shut_in_gain_bbl => format!(
+            "KICK: {g:.0} bbl gained{over} — SHUT IN NOW. {}. The influx grows while the well flows; follow the shut-in procedure and record the pressures.",
+            capital(&flows(p, "flow out")),
+        ),
+        _ => format!(
+            "Possible KICK: {}{}. Stop drilling, pick up off bottom, stop the pumps and flow-check; shut in if the well flows.",
+            flows(p, "flow out"),
+            // A pit that has not gained (a transfer, a reference taken mid-flow) is not quoted
+            // as a kick's gain.
+            gain.filter(|g| *g > 0.0)
+                .map(|g| format!(", pit gain {g:.1} bbl{over}"))
+                .unwrap_or_default(),
+        ),
+    }
+}
+
+fn capital(s: &str) -> String {
+    crate::drilling::capitalise(s)
+}
+
+/// The recommendation for a confirmed condition: what is happening, in the gauges' numbers, and
+/// what to do. `since` is when its incident opened: the wording grows with the trouble.
+pub fn recommendation(
+    v: &Verified,
+    p: &WitsPacket,
+    since: Option<DateTime<Utc>>,
+    th: &Thresholds,
+) -> String {
     let opt = |x: Option<f64>, unit: &str| {
         x.map(|x| format!("{} {unit}", thousands(x)))
             .unwrap_or_else(|| "n/a".into())
     };
     use AnomalyCategory::*;
     match v.category {
-        Kick => {
-            let flow = find(v, "flow_balance_pct").map(|i| i.value);
-            let gain = find(v, "pit_gain_bbl").map(|i| i.value);
-            format!(
-                "Possible KICK: flow out {} vs flow in {}{}{}. Stop drilling, pick up off bottom, stop the pumps and flow-check; shut in if the well flows.",
-                opt(p.flow_out_gpm, "gpm"),
-                opt(p.flow_in_gpm, "gpm"),
-                flow.map(|f| format!(" ({f:+.1} %)")).unwrap_or_default(),
-                gain.map(|g| format!(", pit gain {g:.1} bbl")).unwrap_or_default(),
-            )
-        }
-        LostCirculation => {
-            let flow = find(v, "flow_balance_pct").map(|i| i.value);
-            let rate = find(v, "pit_rate_bbl_min").map(|i| i.value);
-            format!(
-                "LOST CIRCULATION: returns {} vs flow in {}{}{}. Reduce pump rate, keep the hole full, prepare LCM; watch for a kick if the level drops.",
-                opt(p.flow_out_gpm, "gpm"),
-                opt(p.flow_in_gpm, "gpm"),
-                flow.map(|f| format!(" ({f:+.1} %)")).unwrap_or_default(),
-                rate.map(|r| format!(", pit {r:+.2} bbl/min")).unwrap_or_default(),
-            )
-        }
+        Kick => kick(v, p, since, th),
+        LostCirculation => format!(
+            "LOST CIRCULATION: {}{}. Reduce pump rate, keep the hole full, prepare LCM; watch for a kick if the level drops.",
+            flows(p, "returns"),
+            find(v, "pit_rate_bbl_min")
+                .map(|r| format!(", pit {:+.1} bbl/min", r.value))
+                .unwrap_or_default(),
+        ),
         PackOff => format!(
-            "PACK-OFF: standpipe {} at {} (scaled to 1,000 gpm: {}{}); torque {}. Reduce flow, work the pipe without pulling hard, then circulate the hole clean.",
-            opt(p.spp_psi, "psi"),
-            opt(p.flow_in_gpm, "gpm"),
-            against_baseline(find(v, "spp_at_1000_gpm_psi"), "psi", 0),
-            trend_text(v, "psi"),
+            "PACK-OFF: standpipe {}; torque {}. Reduce flow, work the pipe without pulling hard, then circulate the hole clean.",
+            standpipe(v, p),
             against_baseline(find(v, "torque_kftlbf"), "kft·lbf", 1),
         ),
         Washout => format!(
-            "Possible WASHOUT: standpipe {} at {} (scaled to 1,000 gpm: {}{}). Check pumps and surface lines, then pull to find the washed connection before it parts.",
-            opt(p.spp_psi, "psi"),
-            opt(p.flow_in_gpm, "gpm"),
-            against_baseline(find(v, "spp_at_1000_gpm_psi"), "psi", 0),
-            trend_text(v, "psi"),
+            "Possible WASHOUT: standpipe {}. Check pumps and surface lines, then pull to find the washed connection before it parts.",
+            standpipe(v, p),
         ),
         TwistOff => format!(
             "Possible TWIST-OFF: torque {}; hookload {}; standpipe {}. Stop rotating, pick up and check string weight; prepare to fish.",
@@ -147,7 +170,7 @@ pub fn recommendation(v: &Verified, p: &WitsPacket) -> String {
             opt(p.rpm, "rpm"),
         ),
         StickSlip => format!(
-            "STICK-SLIP: rotary speed varying {:.0} % around {}. Raise RPM or reduce WOB until it steadies.",
+            "STICK-SLIP: rotary speed swinging {:.0} % around {}. Raise RPM or reduce WOB until it steadies.",
             find(v, "rpm_cv_pct").map(|i| i.value).unwrap_or_default(),
             opt(p.rpm, "rpm"),
         ),
@@ -161,12 +184,66 @@ pub fn recommendation(v: &Verified, p: &WitsPacket) -> String {
             "Low drilling efficiency: {:.0} % of the energy goes into cutting rock. Review WOB and RPM.",
             find(v, "mse_efficiency").map(|i| i.value * 100.0).unwrap_or_default(),
         ),
-        PressureTransition => format!(
-            "PRESSURE TRANSITION: dc-exponent {}{}. Watch gas and flow closely; check mud weight against the expected pore pressure.",
-            against_baseline(find(v, "dc_exponent"), "", 2),
-            trend_text(v, ""),
-        ),
+        PressureTransition => {
+            let trend = v
+                .evidence
+                .iter()
+                .find_map(|e| Some((e.trend_per_min?, e.trend_r2?)))
+                .map(|(s, r2)| format!(", trending {s:+.3}/min (R² {r2:.2})"))
+                .unwrap_or_default();
+            format!(
+                "PRESSURE TRANSITION: dc-exponent {}{trend}. Watch gas and flow closely; check mud weight against the expected pore pressure.",
+                against_baseline(find(v, "dc_exponent"), "", 2),
+            )
+        }
     }
+}
+
+/// The evidence in the gauges' terms: standpipe pressure as read with its normal at this flow
+/// rate (not scaled to 1,000 gpm), flows in gpm with their difference (not a percentage).
+pub fn gauge_evidence(v: &Verified, p: &WitsPacket) -> Vec<PhysicsEvidence> {
+    let mut out = Vec::with_capacity(v.evidence.len() + 2);
+    for e in &v.evidence {
+        match e.channel.as_str() {
+            "spp_at_1000_gpm_psi" => {
+                let (Some(spp), Some(q)) = (p.spp_psi, p.flow_in_gpm) else {
+                    continue;
+                };
+                let normal = e.baseline.map(|b| at_flow(b, q));
+                out.push(PhysicsEvidence {
+                    channel: "spp_psi".into(),
+                    value: spp,
+                    unit: "psi".into(),
+                    baseline: normal,
+                    deviation_pct: normal.filter(|n| *n > 0.0).map(|n| (spp - n) / n * 100.0),
+                    trend_per_min: e.trend_per_min.map(|t| at_flow(t, q)),
+                    trend_r2: e.trend_r2,
+                });
+            }
+            "flow_balance_pct" => {
+                let (Some(out_q), Some(in_q)) = (p.flow_out_gpm, p.flow_in_gpm) else {
+                    continue;
+                };
+                for (channel, value) in [
+                    ("flow_in_gpm", in_q),
+                    ("flow_out_gpm", out_q),
+                    ("delta_flow_gpm", out_q - in_q),
+                ] {
+                    out.push(PhysicsEvidence {
+                        channel: channel.into(),
+                        value,
+                        unit: "gpm".into(),
+                        baseline: None,
+                        deviation_pct: None,
+                        trend_per_min: None,
+                        trend_r2: None,
+                    });
+                }
+            }
+            _ => out.push(e.clone()),
+        }
+    }
+    out
 }
 
 /// Everything the composer needs for one advisory.
@@ -183,12 +260,16 @@ pub struct Draft<'a> {
     pub votes: Vec<SpecialistVote>,
     /// Precedents from the knowledge store.
     pub precedents: Vec<PrecedentRef>,
+    /// When its incident opened.
+    pub since: Option<DateTime<Utc>>,
+    /// The thresholds, for the wording that grows with the trouble.
+    pub thresholds: &'a Thresholds,
 }
 
 /// The advisory from a draft.
 pub fn compose(d: Draft<'_>) -> StrategicAdvisory {
     let v = d.verified;
-    let mut recommendation = recommendation(v, d.packet);
+    let mut recommendation = recommendation(v, d.packet, d.since, d.thresholds);
     if let Some(best) = d.precedents.first() {
         let _ = write!(recommendation, " Precedent: {}.", best.summary);
     }
@@ -221,7 +302,7 @@ pub fn compose(d: Draft<'_>) -> StrategicAdvisory {
         recommendation,
         reasoning,
         rig_state: d.rig_state,
-        physics: v.evidence.clone(),
+        physics: gauge_evidence(v, d.packet),
         votes: d.votes,
         precedents: d.precedents,
         source: AdvisorySource::Template,
@@ -231,32 +312,12 @@ pub fn compose(d: Draft<'_>) -> StrategicAdvisory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn at(s: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + s, 0).single().expect("t")
-    }
 
     #[test]
-    fn a_critical_within_thirty_seconds_of_the_last_is_suppressed() {
-        let th = Thresholds::default();
-        let mut c = Cooldowns::default();
-        let cat = AnomalyCategory::Kick;
-        assert!(c.admit(cat, RiskLevel::Critical, at(0), &th));
-        assert!(!c.admit(cat, RiskLevel::Critical, at(29), &th));
-        assert!(c.admit(AnomalyCategory::TwistOff, RiskLevel::Critical, at(29), &th));
-        assert!(c.admit(cat, RiskLevel::Critical, at(30), &th));
-    }
-
-    #[test]
-    fn a_category_repeats_only_when_it_rises_or_after_the_repeat_interval() {
-        let th = Thresholds::default();
-        let mut c = Cooldowns::default();
-        let cat = AnomalyCategory::PackOff;
-        assert!(c.admit(cat, RiskLevel::Elevated, at(0), &th));
-        assert!(!c.admit(cat, RiskLevel::Elevated, at(60), &th));
-        assert!(c.admit(cat, RiskLevel::High, at(61), &th));
-        assert!(!c.admit(cat, RiskLevel::Elevated, at(200), &th));
-        assert!(c.admit(cat, RiskLevel::High, at(361), &th));
+    fn pressure_at_another_flow_rate_follows_the_friction_law() {
+        // 3,000 psi at 1,000 gpm is 3,000 × 0.5^1.86 ≈ 825 psi at 500 gpm.
+        let p = at_flow(3_000.0, 500.0);
+        assert!((p - 825.0).abs() < 2.0, "{p}");
+        assert_eq!(at_flow(3_000.0, 1_000.0), 3_000.0);
     }
 }

@@ -16,7 +16,8 @@ pub mod thresholds;
 use crate::drilling::{
     AnomalyCategory, Campaign, DrillingMetrics, RigState, StrategicAdvisory, WitsPacket,
 };
-use crate::fleet::{EpisodeMetrics, HistorySnapshot};
+use crate::fleet::{EpisodeMetrics, HistorySnapshot, RigId};
+use crate::rig::incidents::{Announce, Confirmation, IncidentBook, IncidentConfig, Numbers};
 use crate::rig::physics::state::StateThresholds;
 use crate::rig::physics::{Physics, WellConfig};
 use baseline::{Baseline, BaselineConfig};
@@ -53,6 +54,8 @@ pub struct PipelineConfig {
     pub baseline: BaselineConfig,
     /// Detection thresholds.
     pub thresholds: Thresholds,
+    /// How incidents clear, re-open and may be shelved.
+    pub incidents: IncidentConfig,
 }
 
 /// A ticket the gate raised and the strategic check has not yet confirmed or dropped.
@@ -66,13 +69,22 @@ pub struct Ticket {
     pub confirmed: bool,
 }
 
+/// An announcement of an incident: the advisory the driller is shown, and why now.
+#[derive(Debug, Clone)]
+pub struct Announced {
+    /// The incident, the advisory's id and the reason.
+    pub announce: Announce,
+    /// The advisory.
+    pub advisory: StrategicAdvisory,
+}
+
 /// What one packet produced.
 #[derive(Debug, Clone)]
 pub struct Processed {
     /// The metrics computed.
     pub metrics: DrillingMetrics,
-    /// An advisory, when one was confirmed and not suppressed.
-    pub advisory: Option<StrategicAdvisory>,
+    /// Incidents that opened, escalated or came back on this packet (mostly none).
+    pub announcements: Vec<Announced>,
 }
 
 /// The coordinator: owns every phase's state.
@@ -87,13 +99,14 @@ pub struct Pipeline {
     tickets: BTreeMap<AnomalyCategory, Ticket>,
     store: Arc<dyn KnowledgeStore>,
     panel: Vec<Box<dyn Specialist>>,
-    cooldowns: composer::Cooldowns,
+    incidents: IncidentBook,
     latency: Latency,
     state_since: Option<(RigState, DateTime<Utc>)>,
     pumps_since: Option<(f64, DateTime<Utc>)>,
     last_time: Option<DateTime<Utc>>,
     bit_in: Option<f64>,
     held: u64,
+    hold_noted: bool,
     packets: u64,
 }
 
@@ -130,13 +143,15 @@ impl Stopwatch {
 }
 
 impl Pipeline {
-    /// A pipeline with this configuration, a (possibly reloaded) baseline and a knowledge store.
+    /// A pipeline with this configuration, a (possibly reloaded) baseline and a knowledge store;
+    /// its incidents are named for the default rig until [`Pipeline::with_incidents`].
     pub fn new(
         config: PipelineConfig,
         campaign: Campaign,
         baseline: Baseline,
         store: Arc<dyn KnowledgeStore>,
     ) -> Self {
+        let incidents = config.incidents;
         Self {
             physics: Physics::new(config.well, config.states),
             config,
@@ -148,15 +163,22 @@ impl Pipeline {
             tickets: BTreeMap::new(),
             store,
             panel: specialists::panel(),
-            cooldowns: composer::Cooldowns::default(),
+            incidents: IncidentBook::new(incidents, RigId::default_rig()),
             latency: Latency::default(),
             state_since: None,
             pumps_since: None,
             last_time: None,
             bit_in: None,
             held: 0,
+            hold_noted: false,
             packets: 0,
         }
+    }
+
+    /// The same pipeline keeping this rig's (possibly restored) incident book.
+    pub fn with_incidents(mut self, book: IncidentBook) -> Self {
+        self.incidents = book;
+        self
     }
 
     /// Run every phase on one packet.
@@ -191,10 +213,14 @@ impl Pipeline {
         let confirmed = self.verify(&readings);
         watch.lap(&mut self.latency, Phase::Strategic);
 
-        // 8.–10. The most severe confirmed trouble the cooldown lets out speaks.
-        let advisory = self.advise(confirmed, &mut watch);
+        // 8.–10. Confirmations become incidents; those due an announcement speak.
+        let announcements = self.advise(confirmed, &mut watch);
+        self.track(&readings);
         self.latency.record(Phase::Total, watch.elapsed());
-        Processed { metrics, advisory }
+        Processed {
+            metrics,
+            announcements,
+        }
     }
 
     /// A new bit size is a new hole section: the baseline relearns and open tickets close.
@@ -212,36 +238,60 @@ impl Pipeline {
         self.bit_in = Some(bit);
     }
 
-    /// Learn from steady drilling while no trouble is confirmed (suspicions that come to nothing
-    /// must not freeze it, or it could never follow the well).
+    /// Learn from steady drilling while no trouble is confirmed and no incident is open or waits
+    /// for an answer (suspicions that come to nothing must not freeze it, or it could never
+    /// follow the well).
     fn learn(&mut self, packet: &WitsPacket, metrics: &DrillingMetrics, steady: bool) {
         if !(steady && metrics.rig_state == RigState::Drilling) {
             return;
         }
-        let trouble = self.tickets.values().any(|t| t.confirmed);
+        let trouble = self.tickets.values().any(|t| t.confirmed) || self.incidents.holds_baseline();
         if trouble {
             self.held += 1;
         } else {
             self.held = 0;
+            self.hold_noted = false;
         }
         if self.held > self.config.baseline.hold_during_trouble_samples {
-            // The crew has drilled on through it for this long: it is the well's new normal
-            // (a new formation, a new pump rate), and a baseline that cannot follow it would
-            // alarm forever. Relearn.
-            let open: Vec<&str> = self.tickets.keys().map(|c| c.as_str()).collect();
-            log::warn!(
-                "{} has lasted {} packets of drilling: taking it as the new normal and relearning the baseline",
-                open.join(", "),
-                self.held
-            );
-            self.baseline.reset();
-            self.tickets.clear();
-            self.held = 0;
+            self.relearn_if_answered();
         }
         if self.held == 0 {
             self.baseline.learn(packet, metrics);
             self.baseline_dirty += 1;
         }
+    }
+
+    /// Trouble has lasted through the hold: the crew drilled on through it, so once they have
+    /// answered every incident it is the well's new normal (a new formation, a new pump rate) and
+    /// the baseline relearns. Never for a kick or losses, and never unanswered.
+    fn relearn_if_answered(&mut self) {
+        let open: Vec<&str> = self
+            .incidents
+            .incidents()
+            .iter()
+            .filter(|i| !i.is_closed())
+            .map(|i| i.category.as_str())
+            .collect();
+        if !self.incidents.may_relearn() {
+            if !self.hold_noted {
+                log::warn!(
+                    "{} has lasted {} packets of drilling; the baseline holds until the crew answers it (and always for a kick or losses)",
+                    open.join(", "),
+                    self.held
+                );
+                self.hold_noted = true;
+            }
+            return;
+        }
+        log::warn!(
+            "{} has lasted {} packets of drilling and was acknowledged: taking it as the new normal and relearning the baseline",
+            open.join(", "),
+            self.held
+        );
+        self.baseline.reset();
+        self.tickets.clear();
+        self.held = 0;
+        self.hold_noted = false;
     }
 
     /// Verify every open ticket against its latest reading; mark the confirmed ones, and return
@@ -268,34 +318,47 @@ impl Pipeline {
         confirmed
     }
 
-    /// The first confirmed trouble whose level the cooldown lets out, deliberated, matched
-    /// with precedents and composed into an advisory.
+    /// Every confirmed trouble, deliberated, goes to the incident book; for those it announces,
+    /// precedents are looked up and the advisory composed.
     fn advise(
         &mut self,
         confirmed: Vec<strategic::Verified>,
         watch: &mut Stopwatch,
-    ) -> Option<StrategicAdvisory> {
+    ) -> Vec<Announced> {
+        let mut out = Vec::new();
+        let Some(latest) = self.history.latest() else {
+            return out;
+        };
+        let snapshot = latest.snapshot.clone();
         let th = self.config.thresholds;
         for v in confirmed {
-            let latest = self.history.latest()?;
-            let snapshot = &latest.snapshot;
-            // 9. Specialists first: their level decides whether the cooldown lets an advisory
-            // out at all, and while trouble lasts it mostly does not — so precedents are looked
-            // up only for an advisory that will be composed.
+            // 9. Specialists.
             let (risk_level, votes) = specialists::deliberate(&self.panel, &v, self.campaign);
             watch.lap(&mut self.latency, Phase::Specialists);
-            if !self
-                .cooldowns
-                .admit(v.category, risk_level, snapshot.packet.timestamp, &th)
-            {
+            let since = self
+                .incidents
+                .open_since(v.category, snapshot.packet.timestamp);
+            let words = composer::recommendation(&v, &snapshot.packet, since, &th);
+            let Some(announce) = self.incidents.confirm(Confirmation {
+                category: v.category,
+                numbers: Numbers {
+                    at: snapshot.packet.timestamp,
+                    level: risk_level,
+                    severity: v.severity,
+                    evidence: v.evidence.clone(),
+                    words,
+                },
+                rig_state: snapshot.metrics.rig_state,
+                depth_ft: snapshot.packet.depth_ft(),
+            }) else {
                 continue;
-            }
-            // 8. Knowledge.
+            };
+            // 8. Knowledge: only for an advisory that will be composed.
             let precedents = self.store.query(&PrecedentQuery {
                 category: v.category,
                 campaign: self.campaign,
                 depth_ft: snapshot.packet.depth_ft(),
-                metrics: EpisodeMetrics::from_snapshot(snapshot),
+                metrics: EpisodeMetrics::from_snapshot(&snapshot),
                 limit: 3,
             });
             watch.lap(&mut self.latency, Phase::Knowledge);
@@ -307,11 +370,27 @@ impl Pipeline {
                 risk_level,
                 votes,
                 precedents,
+                since,
+                thresholds: &th,
             });
             watch.lap(&mut self.latency, Phase::Compose);
-            return Some(advisory);
+            out.push(Announced { announce, advisory });
         }
-        None
+        out
+    }
+
+    /// One step of the incident book: a condition still read near its threshold (or with its
+    /// ticket open) keeps its incident; one away for the hold-off clears it.
+    fn track(&mut self, readings: &[Option<signature::Reading>; AnomalyCategory::ALL.len()]) {
+        let Some(at) = self.last_time else { return };
+        let near = self.config.incidents.clear_below_fraction;
+        let tickets = &self.tickets;
+        self.incidents.tick(at, |c| {
+            tickets.contains_key(&c)
+                || readings[c as usize]
+                    .as_ref()
+                    .is_some_and(|r| r.strength >= near)
+        });
     }
 
     /// Whether the rig has held its state and pump rate long enough for detectors to trust it.
@@ -417,6 +496,16 @@ impl Pipeline {
     /// Open tickets.
     pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
         self.tickets.values()
+    }
+
+    /// The incidents.
+    pub fn incidents(&self) -> &IncidentBook {
+        &self.incidents
+    }
+
+    /// The incidents, to acknowledge, shelve and take changes from.
+    pub fn incidents_mut(&mut self) -> &mut IncidentBook {
+        &mut self.incidents
     }
 
     /// The sensor check (faults, frozen feed).

@@ -39,10 +39,8 @@ pub struct Thresholds {
     pub sustain_fraction: f64,
     /// Least R² of the trend regression for the categories verified by trend (0–1).
     pub trend_min_r2: f64,
-    /// An advisory of a category at the same or a lower level is not repeated within this, s.
-    pub repeat_secs: f64,
-    /// A CRITICAL within this of the previous CRITICAL of its category is suppressed, s (DESIGN §3.10).
-    pub critical_cooldown_secs: f64,
+    /// Kick: from this pit gain the advisory stops saying "flow-check" and says "shut in now", bbl.
+    pub kick_shut_in_gain_bbl: f64,
 }
 
 impl Default for Thresholds {
@@ -64,8 +62,7 @@ impl Default for Thresholds {
             transition_dc_pct: 8.0,
             sustain_fraction: 0.7,
             trend_min_r2: 0.5,
-            repeat_secs: 300.0,
-            critical_cooldown_secs: 30.0,
+            kick_shut_in_gain_bbl: 10.0,
         }
     }
 }
@@ -100,6 +97,7 @@ impl Thresholds {
             ("kick_pit_rate_bbl_min", self.kick_pit_rate_bbl_min),
             ("kick_pit_gain_bbl", self.kick_pit_gain_bbl),
             ("loss_pit_rate_bbl_min", self.loss_pit_rate_bbl_min),
+            ("kick_shut_in_gain_bbl", self.kick_shut_in_gain_bbl),
         ];
         for (name, v) in positives {
             if !(v.is_finite() && v > 0.0 && v <= 1_000.0) {
@@ -118,17 +116,6 @@ impl Thresholds {
                 ));
             }
         }
-        let seconds = [
-            ("repeat_secs", self.repeat_secs),
-            ("critical_cooldown_secs", self.critical_cooldown_secs),
-        ];
-        for (name, v) in seconds {
-            if !(v.is_finite() && (0.0..=86_400.0).contains(&v)) {
-                out.push(format!(
-                    "{name} must be between 0 and 86400 seconds, not {v}"
-                ));
-            }
-        }
         out
     }
 }
@@ -143,7 +130,7 @@ mod tests {
         let bad = Thresholds {
             kick_flow_pct: -1.0,
             sustain_fraction: f64::NAN,
-            repeat_secs: 1e9,
+            kick_shut_in_gain_bbl: 1e9,
             ..Thresholds::default()
         };
         let problems = bad.problems();

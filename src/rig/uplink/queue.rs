@@ -580,6 +580,7 @@ mod tests {
                 action_taken: "reduced WOB".into(),
             },
             notes: None,
+            course: None,
         };
         q.enqueue_outcome(&b.id, &update).expect("outcome");
         assert!(q.outcomes_ready().is_empty(), "waits for its event");

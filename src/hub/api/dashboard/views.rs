@@ -141,6 +141,10 @@ pub struct EventLine {
     pub category: String,
     /// Risk wire name (for the badge's colour).
     pub risk: String,
+    /// The highest level its incident reached, wire name.
+    pub peak: String,
+    /// How long its incident lasted ("14 min"; "ongoing, 6 min"; "—" when the rig sent no course).
+    pub duration: String,
     /// Depth, ft.
     pub depth: String,
     /// Campaign label.
@@ -254,13 +258,10 @@ pub fn ago(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let Some(t) = t else {
         return "never".into();
     };
-    let s = (now - t).num_seconds().max(0);
-    match s {
-        0..60 => format!("{s} s ago"),
-        60..3_600 => format!("{} min ago", s / 60),
-        3_600..172_800 => format!("{} h ago", s / 3_600),
-        _ => format!("{} d ago", s / 86_400),
-    }
+    format!(
+        "{} ago",
+        crate::drilling::duration_words((now - t).num_seconds() as f64)
+    )
 }
 
 /// A count with thousands separators.

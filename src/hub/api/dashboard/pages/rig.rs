@@ -172,6 +172,18 @@ fn event_line(e: &EventListing) -> EventLine {
         at: e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
         category: capitalise(e.category.label()),
         risk: e.risk_level.to_string(),
+        peak: e.peak_level.to_string(),
+        duration: match e.duration_secs {
+            None => "—".into(),
+            Some(secs) => {
+                let d = crate::drilling::duration_words(secs);
+                if e.cleared_at.is_some() {
+                    d
+                } else {
+                    format!("ongoing, {d}")
+                }
+            }
+        },
         depth: crate::drilling::thousands(e.depth_ft),
         campaign: e.campaign.label().into(),
         outcome: e.outcome.label().into(),

@@ -1,0 +1,1 @@
+ALTER TABLE events DROP COLUMN peak_level, DROP COLUMN duration_secs, DROP COLUMN cleared_at;
