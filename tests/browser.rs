@@ -280,9 +280,12 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                 "origin": format!("http://{}", rig.addr),
                 "pages": [
                     {"path": "/", "screenshot": "rig-screen", "full_page": false,
-                     "expect": ["RIG-SCREEN", "KICK", "Pit volume", "Flow out", "MSE", "dc-exponent", "Fleet precedents", "Acknowledge"]},
+                     "first_screen": ".banner",
+                     "contrast": [".banner .what", ".banner .words", ".banner .numbers span", ".risk"],
+                     "expect": ["RIG-SCREEN", "KICK", "since", "Flow in", "Pit volume", "Flow out", "Δ flow", "Hookload", "MSE", "dc-exponent", "Fleet precedents", "Acknowledge", "Announcements"]},
                     {"path": format!("/advisories/{kick_id}/acknowledge"), "screenshot": "rig-acknowledge",
-                     "expect": ["KICK", "Resolved", "Escalated", "False alarm", "Notes (optional)", "Save"]}
+                     "first_screen": ".banner",
+                     "expect": ["KICK", "Flow out", "Quick answer", "Flow-checked", "Resolved", "Escalated", "False alarm", "Your name", "Notes (optional)", "Save"]}
                 ]
             }
         ]

@@ -48,6 +48,40 @@ async function session(origin, httpCredentials) {
   return page;
 }
 
+// WCAG 2.1 contrast of every element matching the selectors against the background it sits on.
+async function checkContrast(page, selectors) {
+  const found = await page.evaluate((sels) => {
+    const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+      }
+      return [255, 255, 255];
+    };
+    const out = [];
+    for (const sel of sels) {
+      for (const el of document.querySelectorAll(sel)) {
+        const fg = lum(rgb(getComputedStyle(el).color));
+        const bg = lum(background(el));
+        const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+        out.push({ sel, text: el.innerText.slice(0, 40), ratio });
+      }
+    }
+    return out;
+  }, selectors);
+  if (!found.length) problems.push(`${current}: nothing matched ${selectors.join(', ')} for the contrast check`);
+  for (const f of found) {
+    if (f.ratio < 4.5) problems.push(`${current}: contrast ${f.ratio.toFixed(2)}:1 under 4.5:1 for ${f.sel} "${f.text}"`);
+  }
+  const worst = Math.min(...found.map((f) => f.ratio));
+  console.log(`   contrast of ${found.length} risk-coloured texts: worst ${worst.toFixed(2)}:1`);
+}
+
 for (const site of plan.sites) {
   const page = await session(site.origin, site.http_credentials);
   if (site.login) {
@@ -70,11 +104,22 @@ for (const site of plan.sites) {
     for (const needle of p.expect) {
       if (!text.includes(needle.toLowerCase())) problems.push(`${current}: "${needle}" not on the page`);
     }
+    if (p.contrast) await checkContrast(page, p.contrast);
     const file = path.join(plan.screenshot_dir, `${p.screenshot}.png`);
     await page.screenshot({ path: file, fullPage: p.full_page ?? true });
     // The first screen as a small rig monitor, a laptop and a control-room display show it.
     for (const [width, height] of [[800, 600], [1366, 768], [1920, 1080]]) {
       await page.setViewportSize({ width, height });
+      if (p.first_screen) {
+        // What must never be below the fold (an active incident's banner) starts inside it.
+        const top = await page.evaluate((sel) => {
+          const el = document.querySelector(sel);
+          return el ? el.getBoundingClientRect().top : null;
+        }, p.first_screen);
+        if (top === null) problems.push(`${current}: no ${p.first_screen} on the page`);
+        else if (top < 0 || top > height - 120) problems.push(`${current}: ${p.first_screen} starts at y = ${top} at ${width}×${height}, not inside the first screen`);
+        else console.log(`   ${p.first_screen} at y = ${Math.round(top)} of ${height} at ${width} px`);
+      }
       await page.screenshot({ path: path.join(plan.screenshot_dir, `${p.screenshot}-${width}.png`) });
     }
     await page.setViewportSize({ width: 1440, height: 1000 });

@@ -70,6 +70,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/", web::get().to(screen::screen))
     .route(
+        "/incidents/{id}/acknowledge",
+        web::get().to(screen::acknowledge_form),
+    )
+    .route(
+        "/incidents/{id}/acknowledge",
+        web::post().to(screen::acknowledge),
+    )
+    .route(
         "/advisories/{id}/acknowledge",
         web::get().to(screen::acknowledge_form),
     )

@@ -345,7 +345,7 @@ impl Pipeline {
                     at: snapshot.packet.timestamp,
                     level: risk_level,
                     severity: v.severity,
-                    evidence: v.evidence.clone(),
+                    evidence: composer::gauge_evidence(&v, &snapshot.packet),
                     words,
                 },
                 rig_state: snapshot.metrics.rig_state,
