@@ -365,19 +365,15 @@ impl Core {
     /// seconds) and send the course of fleet incidents after their events.
     fn follow_incidents(&mut self) {
         let changes = self.pipeline.incidents_mut().take_changes();
-        let touched = self.pipeline.incidents_mut().take_touched();
-        if touched {
+        let unsaved = self.pipeline.incidents().has_unsaved_numbers();
+        if unsaved {
             self.send_due_courses();
         }
-        let numbers_due = touched
+        let numbers_due = unsaved
             && self.incidents_saved.is_none_or(|t| {
                 t.elapsed() >= std::time::Duration::from_secs(INCIDENT_NUMBERS_EVERY_SECS)
             });
         if changes.is_empty() && !numbers_due {
-            if touched {
-                // Not saved yet: remember that there is something to save.
-                self.pipeline.incidents_mut().touch();
-            }
             return;
         }
         self.save_incidents();
@@ -448,7 +444,10 @@ impl Core {
         self.incidents_saved = Some(Instant::now());
         let book = self.pipeline.incidents();
         match incident_store::save(&self.incidents_path, book.incidents(), book.shelves()) {
-            Ok(()) => self.incidents_error = None,
+            Ok(()) => {
+                self.incidents_error = None;
+                self.pipeline.incidents_mut().mark_saved();
+            }
             Err(e) => {
                 if self.incidents_error.is_none() {
                     log::error!(

@@ -136,6 +136,13 @@ pub fn update_outcome(
         }
         let now = Utc::now();
         let decided = update.outcome != EventOutcome::Pending;
+        let course = update.course.as_ref().map(|c| {
+            (
+                events::peak_level.eq(Some(c.peak_level.as_str())),
+                events::duration_secs.eq(Some(c.duration_secs)),
+                events::cleared_at.eq(c.cleared_at),
+            )
+        });
         let row = diesel::update(events::table.find(id))
             .set((
                 events::payload.eq(payload),
@@ -144,18 +151,10 @@ pub fn update_outcome(
                 // A course update while the crew has not answered is no outcome: the time to
                 // resolution is measured to the answer.
                 decided.then_some(events::outcome_updated_at.eq(Some(now))),
+                course,
             ))
             .returning(EventRow::as_returning())
             .get_result(conn)?;
-        if let Some(course) = &update.course {
-            diesel::update(events::table.find(id))
-                .set((
-                    events::peak_level.eq(Some(course.peak_level.as_str())),
-                    events::duration_secs.eq(Some(course.duration_secs)),
-                    events::cleared_at.eq(course.cleared_at),
-                ))
-                .execute(conn)?;
-        }
         diesel::update(rigs::table.find(rig_id))
             .set(rigs::last_seen.eq(Some(now)))
             .execute(conn)?;

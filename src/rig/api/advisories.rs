@@ -92,7 +92,6 @@ pub async fn acknowledge(
     let incident = lock(&state.core)
         .incident_of(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no advisory {id} is held on this rig")))?;
-    let by = by.or_else(|| super::incidents::caller(&req));
-    let incident = apply_acknowledgment(&state, incident.as_str(), outcome, notes, by)?;
+    let incident = apply_acknowledgment(&state, &req, incident.as_str(), outcome, notes, by)?;
     Ok(HttpResponse::Ok().json(incident))
 }

@@ -55,8 +55,7 @@ pub async fn acknowledge(
     body: web::Json<AckBody>,
 ) -> Result<HttpResponse, ApiError> {
     let AckBody { outcome, notes, by } = body.into_inner();
-    let by = by.or_else(|| caller(&req));
-    let incident = apply_acknowledgment(&state, id.as_str(), outcome, notes, by)?;
+    let incident = apply_acknowledgment(&state, &req, id.as_str(), outcome, notes, by)?;
     Ok(HttpResponse::Ok().json(incident))
 }
 
@@ -97,7 +96,7 @@ pub async fn shelve(
 }
 
 /// Who is calling, when they did not say: where the request came from.
-pub fn caller(req: &HttpRequest) -> Option<String> {
+fn caller(req: &HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| format!("operator at {}", a.ip()))
 }
 
@@ -123,10 +122,11 @@ pub fn incident_error(e: IncidentError) -> ApiError {
 }
 
 /// Record what the crew made of incident `id` (checked first): kept with the incident, made a
-/// local precedent at once, and queued to follow its event to the hub. Shared by the API and the
-/// driller's screen.
+/// local precedent at once, and queued to follow its event to the hub; `by` is the caller's
+/// address when they gave no name. Shared by the API and the driller's screen.
 pub fn apply_acknowledgment(
     state: &ApiState,
+    req: &HttpRequest,
     id: &str,
     outcome: EventOutcome,
     notes: Option<String>,
@@ -167,7 +167,7 @@ pub fn apply_acknowledgment(
     let ack = Acknowledgment {
         outcome,
         notes: notes.filter(|n| !n.trim().is_empty()),
-        by: checked_by(by)?,
+        by: checked_by(by.or_else(|| caller(req)))?,
         at: chrono::Utc::now(),
     };
     lock(&state.core)

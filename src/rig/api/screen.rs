@@ -24,6 +24,7 @@ use serde::Deserialize;
 const SCREEN_ADVISORIES: usize = 8;
 
 /// A reading in large type with its trend.
+#[derive(Clone)]
 struct Gauge {
     label: &'static str,
     value: String,
@@ -31,18 +32,6 @@ struct Gauge {
     trend: Option<String>,
     /// The level of the worst open incident this reading is part of ("" when none).
     alarm: &'static str,
-}
-
-impl Gauge {
-    fn copy(&self) -> Self {
-        Self {
-            label: self.label,
-            value: self.value.clone(),
-            unit: self.unit,
-            trend: self.trend.clone(),
-            alarm: self.alarm,
-        }
-    }
 }
 
 /// An open or unanswered incident as the banner at the top of the screen shows it.
@@ -508,6 +497,7 @@ pub struct AckForm {
 /// again with what is wrong (the crew's words kept).
 pub async fn acknowledge(
     viewer: ScreenAuth,
+    req: actix_web::HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
     form: web::Form<AckForm>,
@@ -527,7 +517,7 @@ pub async fn acknowledge(
             status,
             &AckPage {
                 incident: banner(&incident, now),
-                gauges: gauges.iter().map(Gauge::copy).collect(),
+                gauges: gauges.clone(),
                 picks: picks(incident.category),
                 by: form.by.clone(),
                 needs_token,
@@ -568,7 +558,7 @@ pub async fn acknowledge(
     };
     let notes = Some(form.notes.trim().to_owned()).filter(|n| !n.is_empty());
     let by = Some(form.by.trim().to_owned()).filter(|b| !b.is_empty());
-    match apply_acknowledgment(&state, incident.id.as_str(), outcome, notes, by) {
+    match apply_acknowledgment(&state, &req, incident.id.as_str(), outcome, notes, by) {
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/"))
             .finish()),

@@ -184,6 +184,9 @@ impl IncidentBook {
             id: id.clone(),
             kind,
         });
+        if kind == ChangeKind::Closed {
+            self.prune();
+        }
     }
 
     /// What changed since the last call.
@@ -191,14 +194,14 @@ impl IncidentBook {
         std::mem::take(&mut self.changes)
     }
 
-    /// Whether numbers changed since the last call (for a periodic save); resets it.
-    pub fn take_touched(&mut self) -> bool {
-        std::mem::take(&mut self.touched)
+    /// Whether numbers changed since the book was last saved.
+    pub fn has_unsaved_numbers(&self) -> bool {
+        self.touched
     }
 
-    /// Note that numbers changed and still wait to be saved.
-    pub fn touch(&mut self) {
-        self.touched = true;
+    /// The book as it stands was saved.
+    pub fn mark_saved(&mut self) {
+        self.touched = false;
     }
 
     /// Whether `category` is shelved at `at`.
@@ -397,7 +400,6 @@ impl IncidentBook {
             self.change(&id, kind);
         }
         self.shelves.retain(|s| s.until > at);
-        self.prune();
     }
 
     /// Keep at most `keep_closed` closed incidents (the oldest go; they are in the advisory log).

@@ -326,9 +326,11 @@ impl Pipeline {
         watch: &mut Stopwatch,
     ) -> Vec<Announced> {
         let mut out = Vec::new();
-        let Some(latest) = self.history.latest() else {
+        let Some(latest) = self.history.latest().filter(|_| !confirmed.is_empty()) else {
             return out;
         };
+        // Cloned (not borrowed) because the book and the store are reached through `self` below;
+        // only on a packet that confirmed something.
         let snapshot = latest.snapshot.clone();
         let th = self.config.thresholds;
         for v in confirmed {
