@@ -190,7 +190,20 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
             201
         );
         if !s.outcome.is_null() {
-            let update = json!({"outcome": s.outcome, "notes": "Logged by the toolpusher <b>after</b> the tour"});
+            // As a rig with incidents sends it: how long the incident lasted and its worst level
+            // (every third one rose a level after it was raised).
+            let peak = if i % 3 == 0 && s.risk < RiskLevel::Critical {
+                RiskLevel::ALL[s.risk as usize + 1]
+            } else {
+                s.risk
+            };
+            let course = json!({
+                "peak_level": peak,
+                "duration_secs": 240 + 420 * (i % 5),
+                "cleared_at": (now - Duration::days(s.days_ago)).to_rfc3339(),
+                "announcements": if peak > s.risk { 2 } else { 1 },
+            });
+            let update = json!({"outcome": s.outcome, "notes": "Logged by the toolpusher <b>after</b> the tour", "course": course});
             let path = format!("/api/fleet/events/{id}/outcome");
             assert_eq!(
                 post(&hub.addr, &path, &keys[s.rig], s.rig, "PATCH", &update),
@@ -264,7 +277,7 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                     {"path": "/dashboard", "screenshot": "hub-overview",
                      "expect": ["Fleet overview", "RIG-NORTH-1", "RIG-SOUTH-7", "revoked", "Events per day, last 30 days", "Events by category", "Outcomes", "in all", "RIG-SCREEN"]},
                     {"path": "/dashboard/rigs/RIG-NORTH-1", "screenshot": "hub-rig-detail",
-                     "expect": ["Rig RIG-NORTH-1", "Advisory timeline", "Event history", "Picked up off bottom", "Outcome reported"]},
+                     "expect": ["Rig RIG-NORTH-1", "Advisory timeline", "Event history", "Picked up off bottom", "Outcome reported", "Peak", "Duration"]},
                     {"path": "/dashboard/library", "screenshot": "hub-library",
                      "expect": ["Library health", "Score histogram", "Category coverage", "Contribution per rig", "RIG-NORTH-1"]},
                     {"path": "/dashboard/trends", "screenshot": "hub-trends",

@@ -208,7 +208,7 @@ fn a_kick_held_for_an_hour_stays_one_open_incident_whose_numbers_and_words_grow(
         assert!(!opening.words.contains("SHUT IN NOW"), "{}", opening.words);
         assert!(kick.now.words.contains("SHUT IN NOW"), "{}", kick.now.words);
         assert!(
-            kick.now.words.contains(" min"),
+            kick.now.words.contains("gained in 1 h"),
             "says for how long: {}",
             kick.now.words
         );

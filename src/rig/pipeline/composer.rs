@@ -8,8 +8,8 @@ use super::signature::Indicator;
 use super::strategic::Verified;
 use super::thresholds::Thresholds;
 use crate::drilling::{
-    thousands, AdvisorySource, AnomalyCategory, PhysicsEvidence, PrecedentRef, RiskLevel,
-    SpecialistVote, StrategicAdvisory, WitsPacket,
+    duration_words, thousands, AdvisorySource, AnomalyCategory, PhysicsEvidence, PrecedentRef,
+    RiskLevel, SpecialistVote, StrategicAdvisory, WitsPacket,
 };
 use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
@@ -91,13 +91,9 @@ fn flows(p: &WitsPacket, out_word: &str) -> String {
     }
 }
 
-/// Whole minutes since `since`, "3 min".
+/// How long since `since`, as the banner says it ("3 min").
 fn minutes(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String> {
-    let s = since?;
-    let m = ((now - s).num_seconds().max(0) as f64 / 60.0)
-        .round()
-        .max(1.0);
-    Some(format!("{m:.0} min"))
+    Some(duration_words((now - since?).num_seconds() as f64))
 }
 
 fn kick(v: &Verified, p: &WitsPacket, since: Option<DateTime<Utc>>, th: &Thresholds) -> String {

@@ -127,13 +127,15 @@ fn charts(h: &RigHistory) -> Vec<Chart> {
         .map(|e| Point {
             at: e.occurred_at.timestamp(),
             depth_ft: e.depth_ft,
-            colour: charts::risk_colour(e.risk_level.as_str()),
+            // An incident's worst level is what it was: a kick raised at Elevated that reached
+            // Critical is drawn red.
+            colour: charts::risk_colour(e.peak_level.as_str()),
             title: format!(
-                "{} {} at {} ft, {} — {}",
+                "{} {} at {} ft, peak {} — {}",
                 e.occurred_at.format("%Y-%m-%d %H:%M"),
                 capitalise(e.category.label()),
                 crate::drilling::thousands(e.depth_ft),
-                e.risk_level,
+                e.peak_level,
                 e.outcome.label()
             ),
         })
@@ -148,7 +150,7 @@ fn charts(h: &RigHistory) -> Vec<Chart> {
         .collect();
     vec![
         Chart::new(
-            "Advisory timeline: depth against time, coloured by risk",
+            "Advisory timeline: depth against time, coloured by peak risk",
             charts::timeline(
                 &points,
                 &[
