@@ -12,6 +12,9 @@ use chrono::{Duration, Utc};
 use common::rig::{rig_command, RigClient, RigProcess};
 use common::{admin_headers, event_for, http, HubProcess, TestDb};
 use sairen::drilling::{AnomalyCategory, Campaign, RiskLevel};
+use sairen::rig::acquisition::units::UnitSystem;
+use sairen::rig::acquisition::wits::write_frame;
+use sairen::simulate::{Scenario, Simulator};
 use serde_json::{json, Value};
 use std::process::Command;
 use std::time::Instant;
@@ -230,6 +233,37 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 
+    // A rig of its own whose kick comes while its screen is open: the time from the confirming
+    // packet to the banner on the page is measured (at 30×, the kick is confirmed ~61 s in).
+    let live_dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = rig_command(live_dir.path(), "");
+    cmd.args(["--simulate", "kick", "--seconds", "0", "--speed", "30"])
+        .args(["--api-bind", "127.0.0.1:0"]);
+    let live_rig = RigProcess::start(cmd);
+
+    // And a rig whose WITS feed goes silent after 20 packets: its screen must say so.
+    let wits = std::net::TcpListener::bind("127.0.0.1:0").expect("wits listener");
+    let wits_addr = wits.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        use std::io::Write;
+        if let Ok((mut feed, _)) = wits.accept() {
+            let mut text = String::new();
+            for p in Simulator::new(Scenario::Normal, 3).take(20) {
+                text.clear();
+                write_frame(&p, UnitSystem::Fps, &mut text);
+                let _ = feed.write_all(text.as_bytes());
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            // Connected, and silent, until the test ends.
+            std::thread::sleep(std::time::Duration::from_secs(600));
+        }
+    });
+    let stale_dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = rig_command(stale_dir.path(), "[input]\nstale_after_secs = 2\n");
+    cmd.args(["--wits-tcp", &wits_addr.to_string()])
+        .args(["--api-bind", "127.0.0.1:0"]);
+    let stale_rig = RigProcess::start(cmd);
+
     // A rig on the same hub drills into a kick; its advisory cites the fleet's kicks.
     let dir = tempfile::tempdir().expect("tempdir");
     let toml = format!(
@@ -265,10 +299,21 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
     });
     let kick_id = kicks[0]["id"].as_str().expect("advisory id").to_owned();
 
+    stale_rig.wait_for("/api/v1/health", 30, |h| h["status"] == "stale");
+
     let plan = json!({
         "screenshot_dir": std::env::var("SAIREN_SCREENSHOTS_DIR")
             .unwrap_or_else(|_| format!("{}/target/screenshots", env!("CARGO_MANIFEST_DIR"))),
         "sites": [
+            {
+                "name": "rig-live",
+                "origin": format!("http://{}", live_rig.addr),
+                "pages": [
+                    {"path": "/", "screenshot": "rig-screen-live", "full_page": false,
+                     "banner_within_ms": 1000,
+                     "expect": ["KICK", "Silence alarm", "Acknowledge"]}
+                ]
+            },
             {
                 "name": "hub",
                 "origin": format!("http://{}", hub.addr),
@@ -296,9 +341,20 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                      "first_screen": ".banner",
                      "contrast": [".banner .what", ".banner .words", ".banner .numbers span", ".risk"],
                      "expect": ["RIG-SCREEN", "KICK", "since", "Flow in", "Pit volume", "Flow out", "Δ flow", "Hookload", "MSE", "dc-exponent", "Fleet precedents", "Acknowledge", "Announcements"]},
+                    {"path": "/", "screenshot": "rig-screen-silenced", "full_page": false, "silence": true,
+                     "expect": ["KICK"]},
                     {"path": format!("/advisories/{kick_id}/acknowledge"), "screenshot": "rig-acknowledge",
+                     "pushed": true,
                      "first_screen": ".banner",
                      "expect": ["KICK", "Flow out", "Quick answer", "Flow-checked", "Resolved", "Escalated", "False alarm", "Your name", "Notes (optional)", "Save"]}
+                ]
+            },
+            {
+                "name": "rig-stale",
+                "origin": format!("http://{}", stale_rig.addr),
+                "pages": [
+                    {"path": "/", "screenshot": "rig-screen-stale", "full_page": false,
+                     "expect": ["NO DATA", "detection paused since", "stream stale", "nothing is being watched"]}
                 ]
             }
         ]

@@ -224,3 +224,92 @@ fn screen_login_without_a_token_is_refused_at_start() {
         "{text}"
     );
 }
+
+/// Read server-sent events from `path` until `want` has seen what it wants (or 20 s pass).
+fn events_until(rig: &RigInProcess, path: &str, mut want: impl FnMut(&str) -> bool) -> Vec<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&rig.addr).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: rig\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("request");
+    let start = std::time::Instant::now();
+    let (mut text, mut buf) = (String::new(), [0u8; 65_536]);
+    let mut events = Vec::new();
+    while start.elapsed() < std::time::Duration::from_secs(20) {
+        let n = stream.read(&mut buf).expect("read");
+        assert!(n > 0, "the stream ended: {text}");
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+        while let Some(end) = text.find("\n\n").filter(|_| text.contains("event: live")) {
+            let block: String = text[..end].to_owned();
+            text.drain(..end + 2);
+            if let Some(at) = block.find("event: live") {
+                let data: Vec<&str> = block[at..]
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data: "))
+                    .collect();
+                events.push(data.join("\n"));
+                if want(events.last().map(String::as_str).unwrap_or("")) {
+                    return events;
+                }
+            }
+        }
+    }
+    panic!("not seen in 20 s; {} events", events.len());
+}
+
+#[test]
+fn the_screen_is_pushed_its_changes_and_runs_only_the_rigs_own_script() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = start_kick(dir.path(), "", "127.0.0.1:0", None);
+    first_kick(&rig);
+    let incidents = rig.get("/api/v1/incidents").1;
+    let id = incidents["incidents"][0]["id"]
+        .as_str()
+        .expect("incident")
+        .to_owned();
+    // The page loads the rig's script under a policy that allows nothing else.
+    let r = http(&rig.addr, "GET", "/", &[], b"").expect("screen");
+    let csp = r.header("content-security-policy").expect("CSP").to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    assert!(String::from_utf8_lossy(&r.body).contains("<script src=\"/screen.js\">"));
+    let (status, js) = page(&rig, "/screen.js", &[]);
+    assert_eq!(status, 200);
+    assert!(
+        js.contains("EventSource") && js.contains("AudioContext"),
+        "{js}"
+    );
+    // The push: the page's changing part, the kick's banner in it, renewed as packets come.
+    let events = events_until(&rig, "/live", |e| e.contains("class=\"banner critical\""));
+    let last = events.last().expect("an event");
+    assert!(
+        last.contains("KICK") && last.contains("Silence alarm"),
+        "{last}"
+    );
+    assert!(
+        last.contains(&format!("{id}:critical")),
+        "the alarm sounds for it: {last}"
+    );
+    let mut seen = 0;
+    let renewed = events_until(&rig, "/live", |_| {
+        seen += 1;
+        seen >= 3
+    });
+    assert!(renewed.len() >= 3);
+    // The acknowledge page's numbers are pushed too; an unknown incident is a 404.
+    let one = events_until(&rig, &format!("/live?incident={id}"), |e| {
+        e.contains("Flow out")
+    });
+    assert!(one
+        .last()
+        .is_some_and(|e| e.contains("KICK") && !e.contains("Announcements")));
+    assert_eq!(page(&rig, "/live?incident=RIG-X-1-0", &[]).0, 404);
+    assert_eq!(page(&rig, "/live?bogus=1", &[]).0, 400);
+}

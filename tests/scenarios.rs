@@ -402,3 +402,32 @@ fn a_metric_stream_read_as_oilfield_units_raises_no_critical_and_is_named() {
     );
     assert!(faults.contains_key(&sairen::drilling::Channel::MudDensityIn));
 }
+
+#[test]
+fn a_kick_does_not_clear_while_the_pumps_are_off_and_nothing_reads_it() {
+    // The crew stops the pumps for a connection mid-kick: with no flow the kick detector reads
+    // nothing, and nothing read is not "gone". Ten minutes later the incident is still active.
+    let mut p = pipeline();
+    let packets: Vec<WitsPacket> = Simulator::new(Scenario::Kick, 4).take(2_000).collect();
+    for packet in &packets {
+        p.process(packet.clone());
+    }
+    assert!(p.incidents().incidents()[0].is_active(), "the kick opened");
+    let last = packets.last().expect("packets").clone();
+    for s in 1..=600 {
+        let mut quiet = last.clone();
+        quiet.timestamp = last.timestamp + chrono::Duration::seconds(s);
+        quiet.flow_in_gpm = Some(0.0);
+        quiet.flow_out_gpm = Some(0.0);
+        quiet.rpm = Some(0.0);
+        quiet.wob_klb = Some(0.0);
+        quiet.rop_ft_h = Some(0.0);
+        p.process(quiet);
+    }
+    let kick = &p.incidents().incidents()[0];
+    assert!(
+        kick.is_active(),
+        "{:?} after ten minutes without a reading",
+        kick.state
+    );
+}

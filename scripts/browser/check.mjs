@@ -28,7 +28,11 @@ async function session(origin, httpCredentials) {
     httpCredentials,
   });
   const page = await context.newPage();
-  page.on('requestfailed', (r) => problems.push(`${current}: request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on('requestfailed', (r) => {
+    // The screen's push is cut when the page is left: not a failure.
+    if (r.url().includes('/live') && r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`${current}: request failed: ${r.url()} (${r.failure()?.errorText})`);
+  });
   page.on('request', (r) => {
     if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) {
       problems.push(`${current}: request to another origin: ${r.url()}`);
@@ -46,6 +50,52 @@ async function session(origin, httpCredentials) {
   });
   page.on('pageerror', (e) => problems.push(`${current}: script error: ${e.message}`));
   return page;
+}
+
+// The page is open before the rig confirms its kick: the time from the rig raising the incident
+// (its advisory's raised_at, the rig's clock, this machine's) to the banner in the page.
+async function checkBannerLatency(page, limitMs) {
+  const seen = await page.evaluate(() => new Promise((resolve) => {
+    const found = () => document.querySelector('.banner');
+    if (found()) { resolve({ already: true, at: Date.now() }); return; }
+    const watch = new MutationObserver(() => {
+      if (found()) { watch.disconnect(); resolve({ already: false, at: Date.now() }); }
+    });
+    watch.observe(document.body, { childList: true, subtree: true });
+    setTimeout(() => resolve({ timeout: true }), 150000);
+  }));
+  if (seen.timeout) { problems.push(`${current}: no banner within 150 s`); return; }
+  if (seen.already) { problems.push(`${current}: the banner was there before the page could watch for it`); return; }
+  const records = await page.evaluate(async () => (await fetch('/api/v1/advisories?limit=1000')).json());
+  const raised = records.filter((r) => r.raised_at && r.reason === 'opened').map((r) => Date.parse(r.raised_at));
+  if (!raised.length) { problems.push(`${current}: no opening announcement with raised_at`); return; }
+  const ms = seen.at - Math.min(...raised);
+  console.log(`   confirming packet to banner on the page: ${ms} ms (limit ${limitMs} ms)`);
+  if (ms > limitMs || ms < -50) problems.push(`${current}: banner ${ms} ms after the rig raised the incident (limit ${limitMs} ms)`);
+}
+
+// An unanswered CRITICAL sounds; Silence stops the sound and leaves the banner.
+async function checkSilence(page) {
+  const sound = page.locator('#sound-on');
+  if (await sound.isVisible()) await sound.click();
+  const before = await page.evaluate(() => window.sairenScreen && window.sairenScreen.sounding);
+  if (!before) problems.push(`${current}: an unanswered incident does not sound`);
+  await page.click('#silence');
+  await page.waitForTimeout(300);
+  const after = await page.evaluate(() => ({ sounding: window.sairenScreen.sounding, banner: !!document.querySelector('.banner') }));
+  if (after.sounding) problems.push(`${current}: still sounding after Silence`);
+  if (!after.banner) problems.push(`${current}: Silence hid the banner`);
+  console.log(`   alarm sounding ${before}, after Silence ${after.sounding}, banner kept ${after.banner}`);
+}
+
+// The page's numbers are pushed while it is open (two updates within 6 s).
+async function checkPushed(page) {
+  try {
+    await page.waitForFunction(() => window.sairenScreen && window.sairenScreen.updates >= 2, null, { timeout: 6000 });
+    console.log('   numbers pushed live');
+  } catch (_) {
+    problems.push(`${current}: no pushed update in 6 s`);
+  }
 }
 
 // WCAG 2.1 contrast of every element matching the selectors against the background it sits on.
@@ -99,12 +149,15 @@ for (const site of plan.sites) {
     const ms = Date.now() - started;
     const status = response ? response.status() : 0;
     if (status !== (p.status ?? 200)) problems.push(`${current}: status ${status}, expected ${p.status ?? 200}`);
+    if (p.banner_within_ms) await checkBannerLatency(page, p.banner_within_ms);
+    if (p.silence) await checkSilence(page);
+    if (p.pushed) await checkPushed(page);
+    if (p.contrast) await checkContrast(page, p.contrast);
     // As read on screen (CSS may upper-case a label), compared without regard to case.
     const text = (await page.innerText('body')).toLowerCase();
     for (const needle of p.expect) {
       if (!text.includes(needle.toLowerCase())) problems.push(`${current}: "${needle}" not on the page`);
     }
-    if (p.contrast) await checkContrast(page, p.contrast);
     const file = path.join(plan.screenshot_dir, `${p.screenshot}.png`);
     await page.screenshot({ path: file, fullPage: p.full_page ?? true });
     // The first screen as a small rig monitor, a laptop and a control-room display show it.

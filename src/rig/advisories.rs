@@ -7,6 +7,7 @@ use crate::drilling::{AnomalyCategory, Campaign, RiskLevel, StrategicAdvisory};
 use crate::fleet::{EpisodeMetrics, EventId};
 pub use crate::rig::incidents::Acknowledgment;
 use crate::rig::incidents::Reason;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
@@ -29,6 +30,9 @@ pub struct AdvisoryRecord {
     pub reason: Option<Reason>,
     /// Whether its incident is a fleet event (Elevated and above).
     pub fleet_event: bool,
+    /// When the rig raised it, by the rig's own clock (the advisory's timestamp is the packet's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raised_at: Option<DateTime<Utc>>,
     /// The advisory.
     pub advisory: StrategicAdvisory,
     /// The crew's acknowledgment of its incident, once given.
@@ -279,7 +283,7 @@ mod tests {
     use super::*;
     use crate::drilling::{AdvisorySource, RigState};
     use crate::fleet::RigId;
-    use chrono::{TimeZone, Utc};
+    use chrono::TimeZone;
 
     fn record(n: i64) -> AdvisoryRecord {
         let rig = RigId::parse("RIG-T").expect("rig");
@@ -288,6 +292,7 @@ mod tests {
             incident: None,
             reason: None,
             fleet_event: true,
+            raised_at: None,
             advisory: StrategicAdvisory {
                 timestamp: Utc.timestamp_opt(1_772_352_000 + n, 0).single().expect("t"),
                 category: AnomalyCategory::Kick,

@@ -134,6 +134,8 @@ pub struct Core {
     /// precedents.
     recall: Option<Arc<Recall>>,
     learned_since_save: u64,
+    /// Bumped by every change a screen shows (packet, answer, shelf, link, end).
+    version: u64,
 }
 
 /// Save the baseline after this many learned samples.
@@ -195,7 +197,13 @@ impl Core {
             source,
             recall: None,
             learned_since_save: 0,
+            version: 0,
         }
+    }
+
+    /// A number that changes whenever something a screen shows does.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// The same core, whose acknowledged fleet events become precedents in `recall` at once.
@@ -297,6 +305,7 @@ impl Core {
         }
         self.stream.last_time = Some(packet.timestamp);
         self.stream.packets += 1;
+        self.version += 1;
         self.update_rate();
         true
     }
@@ -323,6 +332,7 @@ impl Core {
             incident: Some(announce.incident),
             reason: Some(announce.reason),
             fleet_event,
+            raised_at: Some(Utc::now()),
             advisory,
             acknowledgment: None,
             key_metrics: latest.map(crate::fleet::EpisodeMetrics::from_snapshot),
@@ -364,6 +374,7 @@ impl Core {
     /// Save what changed in the incident book (a change of state at once, numbers every few
     /// seconds) and send the course of fleet incidents after their events.
     fn follow_incidents(&mut self) {
+        self.version += 1;
         let changes = self.pipeline.incidents_mut().take_changes();
         let unsaved = self.pipeline.incidents().has_unsaved_numbers();
         if unsaved {
@@ -540,12 +551,14 @@ impl Core {
 
     /// The input's link went up or down.
     pub fn set_link(&mut self, up: bool, detail: String) {
+        self.version += 1;
         self.stream.link_up = up;
         self.stream.link_detail = detail;
     }
 
     /// The packet loop ended: say so on the health endpoint and save the baseline.
     pub fn finish(&mut self, end: &LoopEnd) {
+        self.version += 1;
         self.stream.ended = *end != LoopEnd::Stopped;
         if let LoopEnd::Failed(why) = end {
             self.stream.failure = Some(why.clone());

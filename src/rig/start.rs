@@ -106,7 +106,7 @@ impl Rig {
         .with_recall(recall);
         let core = Arc::new(Mutex::new(core));
         let source_state = Arc::new(SourceState::default());
-        let (server, api_addr) = serve_api(&settings, &core, &source_state)?;
+        let (server, api_addr) = serve_api(&settings, &core, &source_state, &stop)?;
         Ok(Self {
             settings,
             core,
@@ -288,6 +288,7 @@ fn serve_api(
     settings: &RigSettings,
     core: &Arc<Mutex<Core>>,
     source: &Arc<SourceState>,
+    stop: &Arc<AtomicBool>,
 ) -> Result<(Server, SocketAddr), RigError> {
     let config = &settings.config;
     let state = web::Data::new(ApiState {
@@ -296,6 +297,8 @@ fn serve_api(
         stale_after_secs: config.input.stale_after_secs as f64,
         token: settings.operator_token.clone(),
         screen_login: config.api.screen_login,
+        live_streams: Default::default(),
+        stopping: stop.clone(),
     });
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::routes))
         .workers(2)

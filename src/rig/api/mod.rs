@@ -16,6 +16,7 @@ use crate::rig::core::{lock, Core};
 use crate::rig::health::Health;
 use crate::web::{json_error, not_found, query_error};
 use actix_web::web;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{Arc, Mutex};
 
 /// What every handler can reach.
@@ -30,6 +31,10 @@ pub struct ApiState {
     pub token: Option<OperatorToken>,
     /// The screen asks for the operator token before showing anything.
     pub screen_login: bool,
+    /// Screens following the rig live now (at most `screen::MAX_STREAMS`).
+    pub live_streams: Arc<AtomicUsize>,
+    /// Set when the rig stops: live streams end so the server can.
+    pub stopping: Arc<AtomicBool>,
 }
 
 impl ApiState {
@@ -69,6 +74,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/fleet", web::get().to(status::fleet)),
     )
     .route("/", web::get().to(screen::screen))
+    .route("/live", web::get().to(screen::live))
+    .route("/screen.js", web::get().to(screen::script))
     .route(
         "/incidents/{id}/acknowledge",
         web::get().to(screen::acknowledge_form),

@@ -381,8 +381,10 @@ impl Pipeline {
         out
     }
 
-    /// One step of the incident book: a condition still read near its threshold (or with its
-    /// ticket open) keeps its incident; one away for the hold-off clears it.
+    /// One step of the incident book. A condition counts as away only when its detector read
+    /// this packet and found it clearly under its threshold: near the threshold (or with its
+    /// ticket still open) it is present, and where the detector does not read at all (a kick
+    /// while the pumps are off for a connection, a sensor out) nothing says it has gone.
     fn track(&mut self, readings: &[Option<signature::Reading>; AnomalyCategory::ALL.len()]) {
         let Some(at) = self.last_time else { return };
         let near = self.config.incidents.clear_below_fraction;
@@ -391,7 +393,7 @@ impl Pipeline {
             tickets.contains_key(&c)
                 || readings[c as usize]
                     .as_ref()
-                    .is_some_and(|r| r.strength >= near)
+                    .is_none_or(|r| r.strength >= near)
         });
     }
 

@@ -1,101 +1,100 @@
-//! The driller's screen at `/`: every open or unanswered incident as a full-width banner at the top
-//! (level, what, the numbers, what to do, since when), the numbers that matter in large type with
-//! their last minute as a trend line (those the trouble involves highlighted), the rig state — or
-//! "NO DATA" with every value greyed when the feed stops — and the announcements below. Each
-//! incident is acknowledged on a page of its own (a form on the screen would be wiped by its
-//! refresh).
+//! What the driller's screen shows, built from the core under one short lock: the header, every
+//! open or unanswered incident as a banner, the gauges (those the trouble involves highlighted),
+//! the quieter incidents and the announcements. The page and its push (`live`) render the same.
 
-use super::auth::ScreenAuth;
-use super::incidents::{apply_acknowledgment, MAX_TEXT};
-use super::ApiState;
-use crate::charts::{escape, risk_colour, sparkline};
+use crate::charts::{risk_colour, sparkline};
 use crate::drilling::{capitalise, duration_words, thousands, AnomalyCategory, WitsPacket};
-use crate::fleet::{EventId, EventOutcome, HistorySnapshot};
+use crate::fleet::HistorySnapshot;
 use crate::rig::advisories::{AdvisoryRecord, Filter};
+use crate::rig::api::ApiState;
 use crate::rig::core::{lock, Core};
 use crate::rig::incidents::{Incident, Trend};
-use crate::web::{html_headers, html_page, ApiError};
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
 use askama::Template;
-use serde::Deserialize;
 
 /// Advisories the screen lists (newest first).
 const SCREEN_ADVISORIES: usize = 8;
 
 /// A reading in large type with its trend.
 #[derive(Clone)]
-struct Gauge {
-    label: &'static str,
-    value: String,
-    unit: &'static str,
-    trend: Option<String>,
+pub struct Gauge {
+    pub(super) label: &'static str,
+    pub(super) value: String,
+    pub(super) unit: &'static str,
+    pub(super) trend: Option<String>,
     /// The level of the worst open incident this reading is part of ("" when none).
-    alarm: &'static str,
+    pub(super) alarm: &'static str,
 }
 
 /// An open or unanswered incident as the banner at the top of the screen shows it.
-struct Banner {
-    id: String,
+pub struct Banner {
+    pub(super) id: String,
     /// Wire name of its level now, for its colour.
-    level: &'static str,
-    heading: String,
-    since: String,
-    state: &'static str,
-    words: String,
-    numbers: Vec<String>,
-    attached: String,
-    acknowledged: Option<String>,
+    pub(super) level: &'static str,
+    pub(super) heading: String,
+    pub(super) since: String,
+    pub(super) state: &'static str,
+    pub(super) words: String,
+    pub(super) numbers: Vec<String>,
+    pub(super) attached: String,
+    pub(super) acknowledged: Option<String>,
 }
 
 /// One advisory as the screen shows it.
-struct AdvisoryView {
-    risk: String,
-    colour: &'static str,
-    heading: String,
-    at: String,
-    recommendation: String,
-    reasoning: String,
-    evidence: Vec<String>,
-    precedents: Vec<String>,
-    acknowledged: Option<String>,
+pub struct AdvisoryView {
+    pub(super) risk: String,
+    pub(super) colour: &'static str,
+    pub(super) heading: String,
+    pub(super) at: String,
+    pub(super) recommendation: String,
+    pub(super) reasoning: String,
+    pub(super) evidence: Vec<String>,
+    pub(super) precedents: Vec<String>,
+    pub(super) acknowledged: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "rig/screen.html")]
-struct ScreenPage {
-    rig_id: String,
-    well_id: String,
-    campaign: String,
-    rig_state: String,
+/// Everything on the screen that changes: rendered into the page and pushed as it changes.
+pub struct Live {
+    pub(super) rig_id: String,
+    pub(super) well_id: String,
+    pub(super) campaign: String,
+    pub(super) rig_state: String,
     /// "NO DATA — detection paused since 19:36:01 UTC" when the feed is stale or ended.
-    paused: Option<String>,
-    banners: Vec<Banner>,
+    pub(super) paused: Option<String>,
+    pub(super) banners: Vec<Banner>,
     /// Quieter incidents: Low ones, shelved categories.
-    quiet: Vec<String>,
-    status: String,
-    problems: Vec<String>,
-    baseline: String,
-    fleet: String,
-    gauges: Vec<Gauge>,
-    advisories: Vec<AdvisoryView>,
-    generated: String,
+    pub(super) quiet: Vec<String>,
+    /// `id:level` of every announced incident nobody has answered: what the alarm sounds for.
+    pub(super) sound: String,
+    pub(super) status: String,
+    pub(super) problems: Vec<String>,
+    pub(super) baseline: String,
+    pub(super) fleet: String,
+    pub(super) gauges: Vec<Gauge>,
+    pub(super) advisories: Vec<AdvisoryView>,
+    pub(super) generated: String,
 }
 
+/// The screen's changing part alone, as the push sends it.
 #[derive(Template)]
-#[template(path = "rig/acknowledge.html")]
-struct AckPage {
-    incident: Banner,
-    /// The gauges the trouble involves, as they read now.
-    gauges: Vec<Gauge>,
-    /// Quick answers for this category (what crews most often did).
-    picks: &'static [&'static str],
-    by: String,
-    needs_token: bool,
-    error: Option<String>,
-    outcome: String,
-    text: String,
-    notes: String,
+#[template(path = "rig/live.html")]
+pub struct LiveFragment {
+    /// What it shows.
+    pub live: Live,
+}
+
+/// One incident as the acknowledge page shows it while the crew answers: its banner and the
+/// gauges it involves, live.
+pub struct IncidentLive {
+    pub(super) incident: Banner,
+    pub(super) gauges: Vec<Gauge>,
+}
+
+/// The acknowledge page's changing part alone, as the push sends it.
+#[derive(Template)]
+#[template(path = "rig/incident_live.html")]
+pub struct IncidentFragment {
+    /// What it shows.
+    pub live: IncidentLive,
 }
 
 fn fmt(v: Option<f64>, decimals: usize) -> String {
@@ -106,7 +105,7 @@ fn fmt(v: Option<f64>, decimals: usize) -> String {
     }
 }
 
-fn gauge(
+pub(super) fn gauge(
     window: &[HistorySnapshot],
     label: &'static str,
     unit: &'static str,
@@ -123,7 +122,7 @@ fn gauge(
     }
 }
 
-fn gauges(window: &[HistorySnapshot]) -> Vec<Gauge> {
+pub(super) fn gauges(window: &[HistorySnapshot]) -> Vec<Gauge> {
     let p = |f: fn(&WitsPacket) -> Option<f64>| move |s: &HistorySnapshot| f(&s.packet);
     let delta = |s: &HistorySnapshot| Some(s.packet.flow_out_gpm? - s.packet.flow_in_gpm?);
     vec![
@@ -146,7 +145,7 @@ fn gauges(window: &[HistorySnapshot]) -> Vec<Gauge> {
 }
 
 /// The gauges a category's trouble shows on.
-fn involved(category: AnomalyCategory) -> &'static [&'static str] {
+pub(super) fn involved(category: AnomalyCategory) -> &'static [&'static str] {
     use AnomalyCategory::*;
     match category {
         Kick | LostCirculation => &["Flow in", "Flow out", "Δ flow", "Pit volume"],
@@ -162,7 +161,7 @@ fn involved(category: AnomalyCategory) -> &'static [&'static str] {
 }
 
 /// Mark the gauges open incidents involve with the worst level among them.
-fn highlight(gauges: &mut [Gauge], banners: &[(&Incident, &'static str)]) {
+pub(super) fn highlight(gauges: &mut [Gauge], banners: &[(&Incident, &'static str)]) {
     for (incident, level) in banners {
         for g in gauges.iter_mut() {
             if involved(incident.category).contains(&g.label) && g.alarm.is_empty() {
@@ -173,7 +172,7 @@ fn highlight(gauges: &mut [Gauge], banners: &[(&Incident, &'static str)]) {
 }
 
 /// What the banner says about an incident: heading, since when, the numbers, the words.
-fn banner(i: &Incident, now: chrono::DateTime<chrono::Utc>) -> Banner {
+pub(super) fn banner(i: &Incident, now: chrono::DateTime<chrono::Utc>) -> Banner {
     let level = i.now.level.as_str();
     let mut heading = format!(
         "{} {}",
@@ -221,7 +220,7 @@ fn banner(i: &Incident, now: chrono::DateTime<chrono::Utc>) -> Banner {
 }
 
 /// One measurement as the driller reads it: "Flow out 745 gpm", "SPP 3,450 psi (normally 3,150)".
-fn evidence_line(e: &crate::drilling::PhysicsEvidence) -> String {
+pub(super) fn evidence_line(e: &crate::drilling::PhysicsEvidence) -> String {
     let decimals = if e.value.abs() >= 100.0 { 0 } else { 1 };
     let mut line = format!(
         "{} {} {}",
@@ -236,7 +235,7 @@ fn evidence_line(e: &crate::drilling::PhysicsEvidence) -> String {
 }
 
 /// A channel's name on the rig floor.
-fn channel_label(channel: &str) -> &str {
+pub(super) fn channel_label(channel: &str) -> &str {
     match channel {
         "flow_in_gpm" => "Flow in",
         "flow_out_gpm" => "Flow out",
@@ -258,7 +257,10 @@ fn channel_label(channel: &str) -> &str {
 
 /// The incidents that get a banner (open, or cleared but unanswered, and announced), unanswered
 /// first, then the worst; and the quieter ones in a line each.
-fn incident_views(c: &Core, now: chrono::DateTime<chrono::Utc>) -> (Vec<&Incident>, Vec<String>) {
+pub(super) fn incident_views(
+    c: &Core,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (Vec<&Incident>, Vec<String>) {
     let book = c.pipeline().incidents();
     let mut loud: Vec<&Incident> = book
         .incidents()
@@ -296,7 +298,7 @@ fn incident_views(c: &Core, now: chrono::DateTime<chrono::Utc>) -> (Vec<&Inciden
     (loud, quiet)
 }
 
-fn view(r: &AdvisoryRecord) -> AdvisoryView {
+pub(super) fn view(r: &AdvisoryRecord) -> AdvisoryView {
     let a = &r.advisory;
     let label = a.category.label();
     let mut heading = label.to_uppercase();
@@ -331,11 +333,8 @@ fn view(r: &AdvisoryRecord) -> AdvisoryView {
     }
 }
 
-/// `GET /`: the driller's screen.
-pub async fn screen(
-    _viewer: ScreenAuth,
-    state: web::Data<ApiState>,
-) -> Result<HttpResponse, ApiError> {
+/// The screen as it stands now.
+pub fn live(state: &ApiState) -> Live {
     let health = state.health();
     let c = lock(&state.core);
     let window = c.pipeline().history_window();
@@ -354,7 +353,13 @@ pub async fn screen(
         loud.iter().map(|i| (*i, i.now.level.as_str())).collect();
     let mut gauges = gauges(&window);
     highlight(&mut gauges, &levels);
-    let page = ScreenPage {
+    let sound = loud
+        .iter()
+        .filter(|i| !i.is_acknowledged())
+        .map(|i| format!("{}:{}", i.id, i.now.level.max(i.peak.level).as_str()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Live {
         rig_id: c.identity().rig_id.to_string(),
         well_id: c.identity().well_id.clone(),
         campaign: c.pipeline().campaign().label().into(),
@@ -365,6 +370,7 @@ pub async fn screen(
         paused,
         banners: loud.iter().map(|i| banner(i, stream_now)).collect(),
         quiet,
+        sound,
         status: health.status.to_owned(),
         problems: health.problems,
         baseline: if health.baseline.progress >= 1.0 {
@@ -387,14 +393,43 @@ pub async fn screen(
             .iter()
             .map(view)
             .collect(),
-        generated: chrono::Utc::now().format("%H:%M:%S UTC").to_string(),
+        generated: now.format("%H:%M:%S UTC").to_string(),
+    }
+}
+
+/// The incident a path names (by its own id or the id of an advisory that announced it), as the
+/// acknowledge page shows it now.
+pub fn incident_live(state: &ApiState, id: &str) -> Option<(Incident, IncidentLive)> {
+    let id = crate::fleet::EventId::parse(id).ok()?;
+    let c = lock(&state.core);
+    let incident_id = c.incident_of(id.as_str())?;
+    let incident = c.pipeline().incidents().get(incident_id.as_str())?.clone();
+    let window = c.pipeline().history_window();
+    let mut gauges = gauges(&window);
+    gauges.retain(|g| involved(incident.category).contains(&g.label));
+    highlight(&mut gauges, &[(&incident, incident.now.level.as_str())]);
+    let now = c.stream().last_time.unwrap_or_else(chrono::Utc::now);
+    let live = IncidentLive {
+        incident: banner(&incident, now),
+        gauges,
     };
-    drop(c);
-    html_page(StatusCode::OK, &page)
+    Some((incident, live))
+}
+
+impl IncidentLive {
+    /// Whether the crew answered it already.
+    pub fn acknowledged(&self) -> Option<&str> {
+        self.incident.acknowledged.as_deref()
+    }
+
+    /// Its id.
+    pub fn id(&self) -> &str {
+        &self.incident.id
+    }
 }
 
 /// Quick answers per category: what a crew most often did, one tap from the form.
-fn picks(category: AnomalyCategory) -> &'static [&'static str] {
+pub fn picks(category: AnomalyCategory) -> &'static [&'static str] {
     use AnomalyCategory::*;
     match category {
         Kick => &[
@@ -423,153 +458,5 @@ fn picks(category: AnomalyCategory) -> &'static [&'static str] {
             &["WOB and RPM adjusted", "Bit worn; planned trip"]
         }
         PressureTransition => &["Mud weight raised", "Gas and flow watched; no change"],
-    }
-}
-
-/// The incident a path names (by its own id or the id of an advisory that announced it).
-fn find(state: &ApiState, id: &str) -> Option<(Incident, Vec<Gauge>)> {
-    let id = EventId::parse(id).ok()?;
-    let c = lock(&state.core);
-    let incident_id = c.incident_of(id.as_str())?;
-    let incident = c.pipeline().incidents().get(incident_id.as_str())?.clone();
-    let window = c.pipeline().history_window();
-    let mut gauges = gauges(&window);
-    gauges.retain(|g| involved(incident.category).contains(&g.label));
-    highlight(&mut gauges, &[(&incident, incident.now.level.as_str())]);
-    Some((incident, gauges))
-}
-
-fn not_found(id: &str) -> Result<HttpResponse, ApiError> {
-    let mut response = HttpResponse::NotFound();
-    html_headers(&mut response);
-    Ok(response.body(format!(
-            "<!doctype html><title>Not found</title><p style=\"font:24px sans-serif\">No incident {} is held on this rig. <a href=\"/\">Back to the screen</a></p>",
-            escape(&format!("{id:?}"))
-        )))
-}
-
-/// `GET /advisories/{id}/acknowledge`: the acknowledge form.
-pub async fn acknowledge_form(
-    viewer: ScreenAuth,
-    state: web::Data<ApiState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let Some((incident, gauges)) = find(&state, &path) else {
-        return not_found(&path);
-    };
-    let now = lock(&state.core)
-        .stream()
-        .last_time
-        .unwrap_or_else(chrono::Utc::now);
-    html_page(
-        StatusCode::OK,
-        &AckPage {
-            incident: banner(&incident, now),
-            gauges,
-            picks: picks(incident.category),
-            by: String::new(),
-            needs_token: state.token.is_some() && !viewer.has_token,
-            error: None,
-            outcome: "resolved".into(),
-            text: String::new(),
-            notes: String::new(),
-        },
-    )
-}
-
-/// The acknowledge form as posted.
-#[derive(Debug, Deserialize)]
-pub struct AckForm {
-    outcome: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    pick: String,
-    #[serde(default)]
-    by: String,
-    #[serde(default)]
-    notes: String,
-    #[serde(default)]
-    operator_token: String,
-}
-
-/// `POST /advisories/{id}/acknowledge`: record it and go back to the screen, or show the form
-/// again with what is wrong (the crew's words kept).
-pub async fn acknowledge(
-    viewer: ScreenAuth,
-    req: actix_web::HttpRequest,
-    state: web::Data<ApiState>,
-    path: web::Path<String>,
-    form: web::Form<AckForm>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let Some((incident, gauges)) = find(&state, &id) else {
-        return not_found(&id);
-    };
-    let now = lock(&state.core)
-        .stream()
-        .last_time
-        .unwrap_or_else(chrono::Utc::now);
-    let form = form.into_inner();
-    let needs_token = state.token.is_some() && !viewer.has_token;
-    let refuse = |status: StatusCode, error: String| {
-        html_page(
-            status,
-            &AckPage {
-                incident: banner(&incident, now),
-                gauges: gauges.clone(),
-                picks: picks(incident.category),
-                by: form.by.clone(),
-                needs_token,
-                error: Some(error),
-                outcome: form.outcome.clone(),
-                text: form.text.clone(),
-                notes: form.notes.clone(),
-            },
-        )
-    };
-    if needs_token
-        && !state
-            .token
-            .as_ref()
-            .is_some_and(|t| t.matches(form.operator_token.trim()))
-    {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "The operator token is wrong: ask the rig's IT person for SAIREN_RIG_OPERATOR_TOKEN."
-                .into(),
-        );
-    }
-    // Typed words win over a quick pick.
-    let text = Some(form.text.trim())
-        .filter(|t| !t.is_empty())
-        .unwrap_or(form.pick.trim())
-        .to_owned();
-    let outcome = match form.outcome.as_str() {
-        "resolved" => EventOutcome::Resolved { action_taken: text },
-        "escalated" => EventOutcome::Escalated { reason: text },
-        "false_positive" => EventOutcome::FalsePositive,
-        _ => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "Choose Resolved, Escalated or False alarm.".into(),
-            )
-        }
-    };
-    let notes = Some(form.notes.trim().to_owned()).filter(|n| !n.is_empty());
-    let by = Some(form.by.trim().to_owned()).filter(|b| !b.is_empty());
-    match apply_acknowledgment(&state, &req, incident.id.as_str(), outcome, notes, by) {
-        Ok(_) => Ok(HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/"))
-            .finish()),
-        Err(ApiError::BadRequest { message, .. }) => refuse(
-            StatusCode::BAD_REQUEST,
-            format!("{} (at most {MAX_TEXT} characters).", capitalise(&message)),
-        ),
-        Err(ApiError::Conflict(_)) => refuse(
-            StatusCode::CONFLICT,
-            "This incident was acknowledged already, or has closed (see the screen).".into(),
-        ),
-        Err(other) => Err(other),
     }
 }

@@ -1,0 +1,200 @@
+//! The driller's screen at `/`: every open or unanswered incident as a full-width banner at the top
+//! (level, what, the numbers, what to do, since when), the numbers that matter in large type with
+//! their last minute as a trend line (those the trouble involves highlighted), the rig state — or
+//! "NO DATA" with every value greyed when the feed stops — and the announcements below. The page
+//! is pushed its changes (`live`); each incident is acknowledged on a page of its own, whose
+//! numbers stay live while the crew answers.
+
+mod live;
+mod view;
+
+pub use live::{live, script};
+
+use super::auth::ScreenAuth;
+use super::incidents::{apply_acknowledgment, MAX_TEXT};
+use super::ApiState;
+use crate::charts::escape;
+use crate::drilling::capitalise;
+use crate::fleet::EventOutcome;
+use crate::web::{html_headers, html_page, ApiError};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use view::{IncidentLive, Live};
+
+/// The screen's pages may run the rig's own script and open its push, nothing else.
+pub const SCREEN_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; \
+     connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
+
+#[derive(Template)]
+#[template(path = "rig/screen.html")]
+struct ScreenPage {
+    live: Live,
+}
+
+#[derive(Template)]
+#[template(path = "rig/acknowledge.html")]
+struct AckPage {
+    live: IncidentLive,
+    /// Quick answers for this category (what crews most often did).
+    picks: &'static [&'static str],
+    by: String,
+    needs_token: bool,
+    error: Option<String>,
+    outcome: String,
+    text: String,
+    notes: String,
+}
+
+/// A screen page with the screen's script allowed.
+fn screen_page(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ApiError> {
+    let mut response = html_page(status, page)?;
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(SCREEN_CSP),
+    );
+    Ok(response)
+}
+
+/// `GET /`: the driller's screen.
+pub async fn screen(
+    _viewer: ScreenAuth,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    screen_page(
+        StatusCode::OK,
+        &ScreenPage {
+            live: view::live(&state),
+        },
+    )
+}
+
+fn not_found(id: &str) -> Result<HttpResponse, ApiError> {
+    let mut response = HttpResponse::NotFound();
+    html_headers(&mut response);
+    Ok(response.body(format!(
+            "<!doctype html><title>Not found</title><p style=\"font:24px sans-serif\">No incident {} is held on this rig. <a href=\"/\">Back to the screen</a></p>",
+            escape(&format!("{id:?}"))
+        )))
+}
+
+/// `GET /incidents/{id}/acknowledge` (or an advisory's id): the acknowledge form.
+pub async fn acknowledge_form(
+    viewer: ScreenAuth,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Some((incident, live)) = view::incident_live(&state, &path) else {
+        return not_found(&path);
+    };
+    screen_page(
+        StatusCode::OK,
+        &AckPage {
+            live,
+            picks: view::picks(incident.category),
+            by: String::new(),
+            needs_token: state.token.is_some() && !viewer.has_token,
+            error: None,
+            outcome: "resolved".into(),
+            text: String::new(),
+            notes: String::new(),
+        },
+    )
+}
+
+/// The acknowledge form as posted.
+#[derive(Debug, Deserialize)]
+pub struct AckForm {
+    outcome: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    pick: String,
+    #[serde(default)]
+    by: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    operator_token: String,
+}
+
+/// `POST /incidents/{id}/acknowledge`: record it and go back to the screen, or show the form
+/// again with what is wrong (the crew's words kept).
+pub async fn acknowledge(
+    viewer: ScreenAuth,
+    req: actix_web::HttpRequest,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    form: web::Form<AckForm>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let Some((incident, _)) = view::incident_live(&state, &id) else {
+        return not_found(&id);
+    };
+    let form = form.into_inner();
+    let needs_token = state.token.is_some() && !viewer.has_token;
+    let refuse = |status: StatusCode, error: String| {
+        let Some((_, live)) = view::incident_live(&state, &id) else {
+            return not_found(&id);
+        };
+        screen_page(
+            status,
+            &AckPage {
+                live,
+                picks: view::picks(incident.category),
+                by: form.by.clone(),
+                needs_token,
+                error: Some(error),
+                outcome: form.outcome.clone(),
+                text: form.text.clone(),
+                notes: form.notes.clone(),
+            },
+        )
+    };
+    if needs_token
+        && !state
+            .token
+            .as_ref()
+            .is_some_and(|t| t.matches(form.operator_token.trim()))
+    {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "The operator token is wrong: ask the rig's IT person for SAIREN_RIG_OPERATOR_TOKEN."
+                .into(),
+        );
+    }
+    // Typed words win over a quick pick.
+    let text = Some(form.text.trim())
+        .filter(|t| !t.is_empty())
+        .unwrap_or(form.pick.trim())
+        .to_owned();
+    let outcome = match form.outcome.as_str() {
+        "resolved" => EventOutcome::Resolved { action_taken: text },
+        "escalated" => EventOutcome::Escalated { reason: text },
+        "false_positive" => EventOutcome::FalsePositive,
+        _ => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "Choose Resolved, Escalated or False alarm.".into(),
+            )
+        }
+    };
+    let notes = Some(form.notes.trim().to_owned()).filter(|n| !n.is_empty());
+    let by = Some(form.by.trim().to_owned()).filter(|b| !b.is_empty());
+    match apply_acknowledgment(&state, &req, incident.id.as_str(), outcome, notes, by) {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/"))
+            .finish()),
+        Err(ApiError::BadRequest { message, .. }) => refuse(
+            StatusCode::BAD_REQUEST,
+            format!("{} (at most {MAX_TEXT} characters).", capitalise(&message)),
+        ),
+        Err(ApiError::Conflict(_)) => refuse(
+            StatusCode::CONFLICT,
+            "This incident was acknowledged already, or has closed (see the screen).".into(),
+        ),
+        Err(other) => Err(other),
+    }
+}
