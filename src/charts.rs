@@ -368,35 +368,53 @@ pub fn timeline(points: &[Point], legend_items: &[(&str, &'static str)]) -> Opti
     Some(svg)
 }
 
-/// A small line of recent values with no axes, for a glance at a trend. `None` with fewer than
-/// two finite values.
+/// A small trend line of `values` (NaN for gaps) scaled to their own range, for a gauge.
 pub fn sparkline(values: &[f64], colour: &str) -> Option<String> {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    trend_line(values, (lo, hi), None, colour)
+}
+
+/// A trend line of `values` (NaN for gaps) on the fixed scale `range` (values beyond it drawn at
+/// its edge), over the shaded `band` (the baseline's normal range) where there is one.
+pub fn trend_line(
+    values: &[f64],
+    range: (f64, f64),
+    band: Option<(f64, f64)>,
+    colour: &str,
+) -> Option<String> {
     let finite: Vec<(usize, f64)> = values
         .iter()
         .copied()
         .enumerate()
         .filter(|(_, v)| v.is_finite())
         .collect();
-    if finite.len() < 2 {
+    if finite.len() < 2 || !(range.0.is_finite() && range.1.is_finite()) {
         return None;
     }
     let (w, h) = (240.0, 48.0);
-    let lo = finite.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let hi = finite.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let range = if hi - lo > 1e-9 { hi - lo } else { 1.0 };
+    let (lo, hi) = range;
+    let span = if hi - lo > 1e-9 { hi - lo } else { 1.0 };
+    let y = |v: f64| h - 3.0 - ((v - lo) / span).clamp(0.0, 1.0) * (h - 6.0);
     let n = (values.len() - 1).max(1) as f64;
     let path: Vec<String> = finite
         .iter()
-        .map(|(i, v)| {
+        .map(|(i, v)| format!("{:.1},{:.1}", *i as f64 / n * w, y(*v)))
+        .collect();
+    let band = band
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| {
+            let (top, bottom) = (y(b), y(a));
             format!(
-                "{:.1},{:.1}",
-                *i as f64 / n * w,
-                h - 3.0 - (v - lo) / range * (h - 6.0)
+                r#"<rect x="0" y="{top:.1}" width="{w}" height="{:.1}" fill="{colour}" opacity="0.18"/>"#,
+                (bottom - top).max(1.0)
             )
         })
-        .collect();
+        .unwrap_or_default();
     Some(format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="spark" role="img"><polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"/></svg>"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" class="spark" role="img">{band}<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2.5"/></svg>"#,
         path.join(" ")
     ))
 }

@@ -313,3 +313,54 @@ fn the_screen_is_pushed_its_changes_and_runs_only_the_rigs_own_script() {
     assert_eq!(page(&rig, "/live?incident=RIG-X-1-0", &[]).0, 404);
     assert_eq!(page(&rig, "/live?bogus=1", &[]).0, 400);
 }
+
+#[test]
+fn trends_span_ten_minutes_to_two_hours_on_the_baseline_band_and_the_pit_totaliser_zeroes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = start_kick(dir.path(), "", "127.0.0.1:0", None);
+    first_kick(&rig);
+    for (query, shown) in [
+        ("", "10 min"),
+        ("?trend=30", "30 min"),
+        ("?trend=120", "2 h"),
+    ] {
+        let (status, html) = page(&rig, &format!("/{query}"), &[]);
+        assert_eq!(status, 200, "{query}");
+        assert!(
+            html.contains(&format!("<strong>{shown}</strong>")),
+            "{query}: {shown} shown"
+        );
+        // The learned baseline's normal range is drawn behind the trends it has.
+        assert!(html.contains("<rect x=\"0\""), "{query}: no baseline band");
+    }
+    let (status, body) = page(&rig, "/?trend=45", &[]);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("10, 30 or 120"), "{body}");
+    // The driller zeroes the totaliser; the screen shows the gain since.
+    assert!(
+        !page(&rig, "/", &[])
+            .1
+            .contains("<div class=\"label\">Pit gain"),
+        "no totaliser before a zero"
+    );
+    let reset = rig.send("POST", "/api/v1/pit/reset", &serde_json::json!({}), None);
+    assert_eq!(reset.0, 200, "{}", reset.1);
+    assert!(
+        reset.1["pit_volume_bbl"]
+            .as_f64()
+            .is_some_and(|v| v > 100.0),
+        "{}",
+        reset.1
+    );
+    let html = page(&rig, "/", &[]).1;
+    assert!(
+        html.contains("<div class=\"label\">Pit gain") && html.contains("since "),
+        "totaliser shown"
+    );
+    let (status, location, _) = post_form(&rig, "/pit/reset", "");
+    assert_eq!(
+        (status, location.as_deref()),
+        (303, Some("/")),
+        "the screen's button"
+    );
+}

@@ -14,6 +14,7 @@ use super::packet_loop::LoopEnd;
 use super::pipeline::thresholds::Thresholds;
 use super::pipeline::{Announced, Pipeline};
 use super::recall::{local_episode, Recall};
+use super::trends::{channel, Trends};
 use super::uplink::sink::FleetStatus;
 use crate::drilling::{Campaign, RiskLevel, WitsPacket};
 use crate::fleet::{EventId, EventOutcome, FleetEvent, IncidentCourse, OutcomeUpdate, RigId};
@@ -136,6 +137,10 @@ pub struct Core {
     learned_since_save: u64,
     /// Bumped by every change a screen shows (packet, answer, shelf, link, end).
     version: u64,
+    /// Two hours of every gauge's channel, for the screen's trends.
+    trends: Trends,
+    /// Pit volume and time the driller last zeroed the pit-gain totaliser at.
+    pit_reference: Option<(f64, DateTime<Utc>)>,
 }
 
 /// Save the baseline after this many learned samples.
@@ -198,7 +203,30 @@ impl Core {
             recall: None,
             learned_since_save: 0,
             version: 0,
+            trends: Trends::default(),
+            pit_reference: None,
         }
+    }
+
+    /// Two hours of every gauge's channel.
+    pub fn trends(&self) -> &Trends {
+        &self.trends
+    }
+
+    /// The pit-gain totaliser's zero: pit volume, bbl, and when it was set.
+    pub fn pit_reference(&self) -> Option<(f64, DateTime<Utc>)> {
+        self.pit_reference
+    }
+
+    /// Zero the pit-gain totaliser at the pit volume now (as a driller does after a transfer or
+    /// at a connection); `None` when the stream has no pit volume.
+    pub fn reset_pit(&mut self) -> Option<(f64, DateTime<Utc>)> {
+        let pit = channel("Pit volume").and_then(|i| self.trends.latest(i))?;
+        let at = self.stream.last_time.unwrap_or_else(Utc::now);
+        self.pit_reference = Some((pit, at));
+        self.version += 1;
+        log::info!("pit-gain totaliser zeroed at {pit:.1} bbl");
+        self.pit_reference
     }
 
     /// A number that changes whenever something a screen shows does.
@@ -278,6 +306,9 @@ impl Core {
             return Vec::new();
         }
         let processed = self.pipeline.process(packet);
+        if let Some(latest) = self.pipeline.latest() {
+            self.trends.record(&latest.packet, &processed.metrics);
+        }
         self.learned_since_save += self.pipeline.take_baseline_changes();
         if self.learned_since_save >= SAVE_EVERY {
             self.save_baseline();

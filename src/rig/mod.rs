@@ -15,4 +15,5 @@ pub mod pipeline;
 pub mod recall;
 pub mod settings;
 pub mod start;
+pub mod trends;
 pub mod uplink;

@@ -66,7 +66,10 @@
 
   if (window.EventSource) {
     const incident = live.dataset.incident;
-    const source = new EventSource(incident ? `/live?incident=${encodeURIComponent(incident)}` : '/live');
+    // The push renders what this page shows: its incident, or the screen with its trend span.
+    const trend = new URLSearchParams(location.search).get('trend');
+    const query = incident ? `?incident=${encodeURIComponent(incident)}` : (trend ? `?trend=${encodeURIComponent(trend)}` : '');
+    const source = new EventSource(`/live${query}`);
     source.addEventListener('live', (e) => {
       if (e.data) live.innerHTML = e.data;
       state.updates += 1;

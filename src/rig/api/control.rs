@@ -1,5 +1,5 @@
-//! `GET/PUT /api/v1/config/thresholds` and `GET/PUT /api/v1/campaign`: what the pipeline judges
-//! by, changed live. A PUT of thresholds may name only the keys it changes; the result is
+//! `GET/PUT /api/v1/config/thresholds`, `GET/PUT /api/v1/campaign` and `POST /api/v1/pit/reset`:
+//! what the pipeline judges by, and the driller's totaliser, changed live. A PUT of thresholds may name only the keys it changes; the result is
 //! validated as a whole and refused with every reason.
 
 use super::auth::Operator;
@@ -69,4 +69,12 @@ pub async fn put_campaign(
     lock(&state.core).set_campaign(campaign);
     log::info!("campaign set to {campaign} through the API");
     Ok(HttpResponse::Ok().json(json!({ "campaign": campaign })))
+}
+
+/// `POST /api/v1/pit/reset`: zero the pit-gain totaliser at the pit volume now.
+pub async fn reset_pit(_: Operator, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    let (bbl, at) = lock(&state.core).reset_pit().ok_or_else(|| {
+        ApiError::Conflict("the stream carries no pit volume to zero the totaliser at".into())
+    })?;
+    Ok(HttpResponse::Ok().json(json!({ "pit_volume_bbl": bbl, "at": at })))
 }

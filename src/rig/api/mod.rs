@@ -71,11 +71,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/config/thresholds", web::put().to(control::put_thresholds))
             .route("/campaign", web::get().to(control::get_campaign))
             .route("/campaign", web::put().to(control::put_campaign))
-            .route("/fleet", web::get().to(status::fleet)),
+            .route("/fleet", web::get().to(status::fleet))
+            .route("/pit/reset", web::post().to(control::reset_pit)),
     )
     .route("/", web::get().to(screen::screen))
     .route("/live", web::get().to(screen::live))
     .route("/screen.js", web::get().to(screen::script))
+    .route("/pit/reset", web::post().to(screen::reset_pit))
     .route(
         "/incidents/{id}/acknowledge",
         web::get().to(screen::acknowledge_form),

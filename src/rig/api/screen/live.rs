@@ -5,7 +5,7 @@
 //! without a packet). `GET /screen.js` swaps each in, sounds the alarm, and reloads the page if
 //! the push goes quiet; without scripts the page refreshes itself every 5 s.
 
-use super::view::{self, IncidentFragment, LiveFragment};
+use super::view::{self, IncidentFragment, LiveFragment, Viewing};
 use super::ScreenAuth;
 use crate::rig::api::ApiState;
 use crate::rig::core::lock;
@@ -52,15 +52,17 @@ impl Drop for Slot {
 #[serde(deny_unknown_fields)]
 pub struct LiveQuery {
     incident: Option<String>,
+    trend: Option<u32>,
 }
 
 /// `GET /live`: the screen's changes as server-sent events.
 pub async fn live(
-    _viewer: ScreenAuth,
+    viewer: ScreenAuth,
     state: web::Data<ApiState>,
     query: web::Query<LiveQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let incident = query.into_inner().incident;
+    let LiveQuery { incident, trend } = query.into_inner();
+    let viewing = super::viewing(&state, &viewer, trend)?;
     if let Some(id) = &incident {
         if view::incident_live(&state, id).is_none() {
             return Err(ApiError::NotFound(format!(
@@ -76,6 +78,7 @@ pub async fn live(
     let feed = Feed {
         state: state.into_inner(),
         incident,
+        viewing,
         _slot: slot,
         last: None,
         sent: None,
@@ -91,6 +94,7 @@ pub async fn live(
 struct Feed {
     state: Arc<ApiState>,
     incident: Option<String>,
+    viewing: Viewing,
     _slot: Slot,
     last: Option<u64>,
     sent: Option<Instant>,
@@ -126,7 +130,7 @@ impl Feed {
     fn render(&self) -> String {
         let html = match &self.incident {
             None => LiveFragment {
-                live: view::live(&self.state),
+                live: view::live(&self.state, self.viewing),
             }
             .render(),
             Some(id) => match view::incident_live(&self.state, id) {

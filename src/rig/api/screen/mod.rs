@@ -16,12 +16,14 @@ use super::ApiState;
 use crate::charts::escape;
 use crate::drilling::capitalise;
 use crate::fleet::EventOutcome;
+use crate::rig::core::lock;
+use crate::rig::trends::Span;
 use crate::web::{html_headers, html_page, ApiError};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
-use view::{IncidentLive, Live};
+use view::{IncidentLive, Live, Viewing};
 
 /// The screen's pages may run the rig's own script and open its push, nothing else.
 pub const SCREEN_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; \
@@ -58,17 +60,56 @@ fn screen_page(status: StatusCode, page: &impl Template) -> Result<HttpResponse,
     Ok(response)
 }
 
+/// `?trend=10|30|120`: the trends' span in minutes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenQuery {
+    trend: Option<u32>,
+}
+
+/// How `viewer` looks at the rig with `trend` minutes of trends (10 when not said).
+fn viewing(state: &ApiState, viewer: &ScreenAuth, trend: Option<u32>) -> Result<Viewing, ApiError> {
+    let span = match trend {
+        None => Span::default(),
+        Some(m) => Span::from_minutes(m).ok_or_else(|| {
+            ApiError::bad_request(format!("no trend of {m} min"), "trend: 10, 30 or 120")
+        })?,
+    };
+    Ok(Viewing {
+        span,
+        may_change: state.token.is_none() || viewer.has_token,
+    })
+}
+
 /// `GET /`: the driller's screen.
 pub async fn screen(
-    _viewer: ScreenAuth,
+    viewer: ScreenAuth,
     state: web::Data<ApiState>,
+    query: web::Query<ScreenQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let viewing = viewing(&state, &viewer, query.trend)?;
     screen_page(
         StatusCode::OK,
         &ScreenPage {
-            live: view::live(&state),
+            live: view::live(&state, viewing),
         },
     )
+}
+
+/// `POST /pit/reset`: the screen's button zeroing the pit-gain totaliser; back to the screen.
+pub async fn reset_pit(
+    viewer: ScreenAuth,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    if state.token.is_some() && !viewer.has_token {
+        return Err(ApiError::Forbidden(
+            "zeroing the totaliser from another machine needs the operator token: sign the screen in with it".into(),
+        ));
+    }
+    lock(&state.core).reset_pit();
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .finish())
 }
 
 fn not_found(id: &str) -> Result<HttpResponse, ApiError> {

@@ -2,13 +2,13 @@
 //! open or unanswered incident as a banner, the gauges (those the trouble involves highlighted),
 //! the quieter incidents and the announcements. The page and its push (`live`) render the same.
 
-use crate::charts::{risk_colour, sparkline};
-use crate::drilling::{capitalise, duration_words, thousands, AnomalyCategory, WitsPacket};
-use crate::fleet::HistorySnapshot;
+use crate::charts::{risk_colour, sparkline, trend_line};
+use crate::drilling::{capitalise, duration_words, thousands, AnomalyCategory};
 use crate::rig::advisories::{AdvisoryRecord, Filter};
 use crate::rig::api::ApiState;
 use crate::rig::core::{lock, Core};
 use crate::rig::incidents::{Incident, Trend};
+use crate::rig::trends::{channel, Span, CHANNELS};
 use askama::Template;
 
 /// Advisories the screen lists (newest first).
@@ -23,6 +23,8 @@ pub struct Gauge {
     pub(super) trend: Option<String>,
     /// The level of the worst open incident this reading is part of ("" when none).
     pub(super) alarm: &'static str,
+    /// A line under the value ("since 14:05:12 UTC" for the totaliser).
+    pub(super) note: Option<String>,
 }
 
 /// An open or unanswered incident as the banner at the top of the screen shows it.
@@ -52,6 +54,16 @@ pub struct AdvisoryView {
     pub(super) acknowledged: Option<String>,
 }
 
+/// How one screen looks at the rig: the trends' span, and whether it may change things (the
+/// totaliser) without asking for the operator token.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Viewing {
+    /// The trends' span.
+    pub span: Span,
+    /// No token is needed here (loopback, or the screen signed in with it).
+    pub may_change: bool,
+}
+
 /// Everything on the screen that changes: rendered into the page and pushed as it changes.
 pub struct Live {
     pub(super) rig_id: String,
@@ -70,6 +82,10 @@ pub struct Live {
     pub(super) baseline: String,
     pub(super) fleet: String,
     pub(super) gauges: Vec<Gauge>,
+    /// The trend spans offered: (minutes, label, the one shown).
+    pub(super) spans: Vec<(u32, &'static str, bool)>,
+    /// Whether this screen shows the totaliser's zero button.
+    pub(super) reset_pit: bool,
     pub(super) advisories: Vec<AdvisoryView>,
     pub(super) generated: String,
 }
@@ -105,50 +121,80 @@ fn fmt(v: Option<f64>, decimals: usize) -> String {
     }
 }
 
-pub(super) fn gauge(
-    window: &[HistorySnapshot],
-    label: &'static str,
-    unit: &'static str,
-    decimals: usize,
-    read: impl Fn(&HistorySnapshot) -> Option<f64>,
-) -> Gauge {
-    let values: Vec<f64> = window.iter().map(|s| read(s).unwrap_or(f64::NAN)).collect();
+/// The trend's colour.
+const TREND: &str = "#7fd1ff";
+
+/// One gauge: its newest reading and its trend over `span` on a fixed scale — the baseline's
+/// normal range (±2σ, shaded) in a frame of ±4σ (at least ±10 %) where the baseline has locked,
+/// else the channel's two-hour extent, so the scale does not jump as the numbers move.
+fn gauge(c: &Core, index: usize, span: Span) -> Gauge {
+    let ch = &CHANNELS[index];
+    let trends = c.trends();
+    let normal = ch
+        .signal
+        .and_then(|s| c.pipeline().baseline().locked(s))
+        .map(|st| (st.mean, st.std()));
+    let (range, band) = match normal {
+        Some((mean, sd)) => {
+            let half = (4.0 * sd).max(0.1 * mean.abs()).max(1e-6);
+            (
+                Some((mean - half, mean + half)),
+                Some((mean - 2.0 * sd, mean + 2.0 * sd)),
+            )
+        }
+        None => (
+            trends.extent(index).map(|(lo, hi)| {
+                let pad = ((hi - lo) * 0.05).max(1e-6);
+                (lo - pad, hi + pad)
+            }),
+            None,
+        ),
+    };
+    let series = trends.series(index, span);
     Gauge {
-        label,
-        value: fmt(window.last().and_then(&read), decimals),
-        unit,
-        trend: sparkline(&values, "#7fd1ff"),
+        label: ch.label,
+        value: fmt(trends.latest(index), ch.decimals),
+        unit: ch.unit,
+        trend: range.and_then(|r| trend_line(&series, r, band, TREND)),
         alarm: "",
+        note: None,
     }
 }
 
-pub(super) fn gauges(window: &[HistorySnapshot]) -> Vec<Gauge> {
-    let p = |f: fn(&WitsPacket) -> Option<f64>| move |s: &HistorySnapshot| f(&s.packet);
-    let delta = |s: &HistorySnapshot| Some(s.packet.flow_out_gpm? - s.packet.flow_in_gpm?);
-    vec![
-        gauge(window, "Depth", "ft", 0, p(|p| p.depth_ft())),
-        gauge(window, "ROP", "ft/h", 0, p(|p| p.rop_ft_h)),
-        gauge(window, "WOB", "klb", 1, p(|p| p.wob_klb)),
-        gauge(window, "RPM", "rpm", 0, p(|p| p.rpm)),
-        gauge(window, "Torque", "kft·lbf", 1, p(|p| p.torque_kftlbf)),
-        gauge(window, "Hookload", "klb", 0, p(|p| p.hookload_klb)),
-        gauge(window, "SPP", "psi", 0, p(|p| p.spp_psi)),
-        gauge(window, "Casing", "psi", 0, p(|p| p.casing_pressure_psi)),
-        gauge(window, "Flow in", "gpm", 0, p(|p| p.flow_in_gpm)),
-        gauge(window, "Flow out", "gpm", 0, p(|p| p.flow_out_gpm)),
-        gauge(window, "Δ flow", "gpm", 0, delta),
-        gauge(window, "Pit volume", "bbl", 1, p(|p| p.pit_volume_bbl)),
-        gauge(window, "Gas", "%", 1, p(|p| p.gas_pct)),
-        gauge(window, "MSE", "psi", 0, |s| s.metrics.mse_psi),
-        gauge(window, "dc-exponent", "", 2, |s| s.metrics.dc_exponent),
-    ]
+/// Pit gain since the driller zeroed the totaliser, when they have.
+fn pit_gain(c: &Core, span: Span) -> Option<Gauge> {
+    let (zero, at) = c.pit_reference()?;
+    let index = channel("Pit volume")?;
+    let series: Vec<f64> = c
+        .trends()
+        .series(index, span)
+        .into_iter()
+        .map(|v| v - zero)
+        .collect();
+    Some(Gauge {
+        label: "Pit gain",
+        value: fmt(c.trends().latest(index).map(|v| v - zero), 1),
+        unit: "bbl",
+        trend: sparkline(&series, TREND),
+        alarm: "",
+        note: Some(format!("since {}", at.format("%H:%M:%S UTC"))),
+    })
+}
+
+/// Every gauge, in screen order (the totaliser's pit gain after the pit volume).
+pub(super) fn gauges(c: &Core, span: Span) -> Vec<Gauge> {
+    let mut out: Vec<Gauge> = (0..CHANNELS.len()).map(|i| gauge(c, i, span)).collect();
+    if let (Some(g), Some(at)) = (pit_gain(c, span), channel("Pit volume")) {
+        out.insert(at + 1, g);
+    }
+    out
 }
 
 /// The gauges a category's trouble shows on.
 pub(super) fn involved(category: AnomalyCategory) -> &'static [&'static str] {
     use AnomalyCategory::*;
     match category {
-        Kick | LostCirculation => &["Flow in", "Flow out", "Δ flow", "Pit volume"],
+        Kick | LostCirculation => &["Flow in", "Flow out", "Δ flow", "Pit volume", "Pit gain"],
         PackOff => &["SPP", "Torque", "Flow in"],
         Washout => &["SPP", "Flow in"],
         TwistOff => &["Torque", "Hookload", "SPP"],
@@ -221,7 +267,13 @@ pub(super) fn banner(i: &Incident, now: chrono::DateTime<chrono::Utc>) -> Banner
 
 /// One measurement as the driller reads it: "Flow out 745 gpm", "SPP 3,450 psi (normally 3,150)".
 pub(super) fn evidence_line(e: &crate::drilling::PhysicsEvidence) -> String {
-    let decimals = if e.value.abs() >= 100.0 { 0 } else { 1 };
+    // Flows, pressures and speeds are read in whole units on the rig floor.
+    let whole = matches!(e.unit.as_str(), "gpm" | "psi" | "ft" | "ft/h" | "rpm");
+    let decimals = if whole || e.value.abs() >= 100.0 {
+        0
+    } else {
+        1
+    };
     let mut line = format!(
         "{} {} {}",
         channel_label(&e.channel),
@@ -334,7 +386,7 @@ pub(super) fn view(r: &AdvisoryRecord) -> AdvisoryView {
 }
 
 /// The screen as it stands now.
-pub fn live(state: &ApiState) -> Live {
+pub fn live(state: &ApiState, viewing: Viewing) -> Live {
     let health = state.health();
     let c = lock(&state.core);
     let window = c.pipeline().history_window();
@@ -351,7 +403,7 @@ pub fn live(state: &ApiState) -> Live {
     let stream_now = c.stream().last_time.unwrap_or(now);
     let levels: Vec<(&Incident, &'static str)> =
         loud.iter().map(|i| (*i, i.now.level.as_str())).collect();
-    let mut gauges = gauges(&window);
+    let mut gauges = gauges(&c, viewing.span);
     highlight(&mut gauges, &levels);
     let sound = loud
         .iter()
@@ -383,6 +435,12 @@ pub fn live(state: &ApiState) -> Live {
         },
         fleet: health.fleet,
         gauges,
+        spans: Span::ALL
+            .iter()
+            .map(|s| (s.minutes(), s.label(), *s == viewing.span))
+            .collect(),
+        reset_pit: viewing.may_change
+            && channel("Pit volume").is_some_and(|i| c.trends().latest(i).is_some()),
         advisories: c
             .advisories()
             .list(&Filter {
@@ -404,8 +462,7 @@ pub fn incident_live(state: &ApiState, id: &str) -> Option<(Incident, IncidentLi
     let c = lock(&state.core);
     let incident_id = c.incident_of(id.as_str())?;
     let incident = c.pipeline().incidents().get(incident_id.as_str())?.clone();
-    let window = c.pipeline().history_window();
-    let mut gauges = gauges(&window);
+    let mut gauges = gauges(&c, Span::default());
     gauges.retain(|g| involved(incident.category).contains(&g.label));
     highlight(&mut gauges, &[(&incident, incident.now.level.as_str())]);
     let now = c.stream().last_time.unwrap_or_else(chrono::Utc::now);
