@@ -346,7 +346,7 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                     {"path": format!("/advisories/{kick_id}/acknowledge"), "screenshot": "rig-acknowledge",
                      "pushed": true,
                      "first_screen": ".banner",
-                     "expect": ["KICK", "Flow out", "Quick answer", "Flow-checked", "Resolved", "Escalated", "False alarm", "Your name", "Notes (optional)", "Save"]}
+                     "expect": ["KICK", "Flow out", "Quick answer", "Flow-checked", "Resolved", "Escalated", "False alarm", "Your name", "Notes (optional)", "Save", "Or shelve this kind of alarm", "Shelve"]}
                 ]
             },
             {

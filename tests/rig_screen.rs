@@ -364,3 +364,72 @@ fn trends_span_ten_minutes_to_two_hours_on_the_baseline_band_and_the_pit_totalis
         "the screen's button"
     );
 }
+
+#[test]
+fn incidents_are_answered_and_shelved_once_with_reasons_and_refused_clearly_otherwise() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rig = start_kick(dir.path(), "", "127.0.0.1:0", None);
+    first_kick(&rig);
+    let list = rig.get("/api/v1/incidents").1;
+    let kick = &list["incidents"][0];
+    assert_eq!(kick["category"], "kick", "{list}");
+    assert_eq!(kick["state"], "active_unacknowledged");
+    assert!(kick["announcements"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
+    let id = kick["id"].as_str().expect("id").to_owned();
+    let path = |verb: &str| format!("/api/v1/incidents/{id}/{verb}");
+    // Shelving: a reason and a limit.
+    let no_reason = rig.send("POST", &path("shelve"), &json!({"minutes": 30}), None);
+    assert_eq!(no_reason.0, 400, "{}", no_reason.1);
+    let too_long = rig.send(
+        "POST",
+        &path("shelve"),
+        &json!({"minutes": 241, "reason": "x"}),
+        None,
+    );
+    assert_eq!(too_long.0, 400, "{}", too_long.1);
+    assert!(too_long.1.to_string().contains("240"), "{}", too_long.1);
+    let unknown = rig.send(
+        "POST",
+        "/api/v1/incidents/RIG-TEST-1-1000-0/shelve",
+        &json!({"minutes": 5, "reason": "x"}),
+        None,
+    );
+    assert_eq!(unknown.0, 404);
+    // From the screen: the form, with its reason; the category is listed as shelved.
+    let (status, location, body) = post_form(
+        &rig,
+        &format!("/incidents/{id}/shelve"),
+        "minutes=30&reason=flow-out+paddle+sticking&by=J.+Smith",
+    );
+    assert_eq!((status, location.as_deref()), (303, Some("/")), "{body}");
+    let list = rig.get("/api/v1/incidents").1;
+    assert_eq!(list["shelves"][0]["category"], "kick", "{list}");
+    assert_eq!(list["shelves"][0]["by"], "J. Smith");
+    assert!(
+        page(&rig, "/", &[]).1.contains("shelved until"),
+        "listed, never hidden"
+    );
+    // Answered once; a second answer is a conflict.
+    let ack = json!({"outcome": {"status": "false_positive"}, "by": "driller on tour"});
+    let first = rig.send("POST", &path("acknowledge"), &ack, None);
+    assert_eq!(first.0, 200, "{}", first.1);
+    assert_eq!(first.1["acknowledgment"]["by"], "driller on tour");
+    assert_eq!(first.1["state"], "active_acknowledged");
+    assert_eq!(rig.send("POST", &path("acknowledge"), &ack, None).0, 409);
+    let other = rig.send(
+        "POST",
+        "/api/v1/incidents/RIG-TEST-1-1000-0/acknowledge",
+        &ack,
+        None,
+    );
+    assert_eq!(other.0, 404);
+    let pending = json!({"outcome": {"status": "pending"}});
+    assert_eq!(
+        rig.send("POST", &path("acknowledge"), &pending, None).0,
+        400,
+        "an answer says what it was"
+    );
+}

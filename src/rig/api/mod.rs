@@ -78,6 +78,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/live", web::get().to(screen::live))
     .route("/screen.js", web::get().to(screen::script))
     .route("/pit/reset", web::post().to(screen::reset_pit))
+    .route("/incidents/{id}/shelve", web::post().to(screen::shelve))
     .route(
         "/incidents/{id}/acknowledge",
         web::get().to(screen::acknowledge_form),

@@ -17,6 +17,7 @@ use crate::charts::escape;
 use crate::drilling::capitalise;
 use crate::fleet::EventOutcome;
 use crate::rig::core::lock;
+use crate::rig::incidents::IncidentError;
 use crate::rig::trends::Span;
 use crate::web::{html_headers, html_page, ApiError};
 use actix_web::http::{header, StatusCode};
@@ -194,12 +195,7 @@ pub async fn acknowledge(
             },
         )
     };
-    if needs_token
-        && !state
-            .token
-            .as_ref()
-            .is_some_and(|t| t.matches(form.operator_token.trim()))
-    {
+    if !token_ok(&state, &viewer, &form.operator_token) {
         return refuse(
             StatusCode::FORBIDDEN,
             "The operator token is wrong: ask the rig's IT person for SAIREN_RIG_OPERATOR_TOKEN."
@@ -237,5 +233,85 @@ pub async fn acknowledge(
             "This incident was acknowledged already, or has closed (see the screen).".into(),
         ),
         Err(other) => Err(other),
+    }
+}
+
+/// Whether a form from `viewer` may change something: no token is needed here, the screen signed
+/// in with it, or the form carries it.
+fn token_ok(state: &ApiState, viewer: &ScreenAuth, presented: &str) -> bool {
+    match &state.token {
+        None => true,
+        Some(_) if viewer.has_token => true,
+        Some(t) => t.matches(presented.trim()),
+    }
+}
+
+/// The shelve form as posted.
+#[derive(Debug, Deserialize)]
+pub struct ShelveForm {
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    by: String,
+    #[serde(default)]
+    operator_token: String,
+}
+
+/// `POST /incidents/{id}/shelve`: shelve the incident's category from its page (a known bad
+/// sensor); back to the screen, or the page again with what is wrong.
+pub async fn shelve(
+    viewer: ScreenAuth,
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    form: web::Form<ShelveForm>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let Some((incident, live)) = view::incident_live(&state, &id) else {
+        return not_found(&id);
+    };
+    let form = form.into_inner();
+    let refuse = |status: StatusCode, error: String| {
+        screen_page(
+            status,
+            &AckPage {
+                live,
+                picks: view::picks(incident.category),
+                by: form.by.clone(),
+                needs_token: state.token.is_some() && !viewer.has_token,
+                error: Some(error),
+                outcome: "resolved".into(),
+                text: String::new(),
+                notes: String::new(),
+            },
+        )
+    };
+    if !token_ok(&state, &viewer, &form.operator_token) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "The operator token is wrong: ask the rig's IT person for SAIREN_RIG_OPERATOR_TOKEN."
+                .into(),
+        );
+    }
+    let Ok(minutes) = form.minutes.trim().parse::<f64>() else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "Say for how many minutes to shelve it.".into(),
+        );
+    };
+    let by = Some(form.by.trim().to_owned()).filter(|b| !b.is_empty());
+    let shelved = lock(&state.core).shelve(incident.id.as_str(), minutes, form.reason.trim(), by);
+    match shelved {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/"))
+            .finish()),
+        Err(e) => refuse(
+            match e {
+                IncidentError::Closed(_) => StatusCode::CONFLICT,
+                _ => StatusCode::BAD_REQUEST,
+            },
+            capitalise(&e.to_string()),
+        ),
     }
 }
