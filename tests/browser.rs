@@ -354,6 +354,7 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                 "origin": format!("http://{}", stale_rig.addr),
                 "pages": [
                     {"path": "/", "screenshot": "rig-screen-stale", "full_page": false,
+                     "escalation_resounds": true,
                      "expect": ["NO DATA", "detection paused since", "stream stale", "nothing is being watched"]}
                 ]
             }

@@ -88,6 +88,30 @@ async function checkSilence(page) {
   console.log(`   alarm sounding ${before}, after Silence ${after.sounding}, banner kept ${after.banner}`);
 }
 
+// Silenced at one level, an incident sounds again when it rises to a higher one. Run on a page
+// with no incident (a stale feed), just after a push, so the next (2 s later) does not interfere.
+async function checkEscalationResounds(page) {
+  await page.waitForFunction(() => window.sairenScreen && window.sairenScreen.updates >= 1, null, { timeout: 6000 });
+  const seen = await page.evaluate(async () => {
+    const start = window.sairenScreen.updates;
+    await new Promise((r) => { const t = setInterval(() => { if (window.sairenScreen.updates > start) { clearInterval(t); r(); } }, 20); });
+    const pause = () => new Promise((r) => setTimeout(r, 120));
+    const sound = document.getElementById('sound');
+    sound.dataset.incidents = 'RIG-X-1-0:high';
+    document.body.click(); await pause();
+    const high = window.sairenScreen.sounding;
+    document.getElementById('silence').click(); await pause();
+    const silenced = window.sairenScreen.sounding;
+    sound.dataset.incidents = 'RIG-X-1-0:critical';
+    document.body.click(); await pause();
+    const escalated = window.sairenScreen.sounding;
+    sessionStorage.removeItem('sairen-silenced');
+    return { high, silenced, escalated };
+  });
+  console.log(`   alarm: HIGH sounds ${seen.high}, silenced ${!seen.silenced}, back at CRITICAL ${seen.escalated}`);
+  if (!(seen.high && !seen.silenced && seen.escalated)) problems.push(`${current}: silence and escalation ${JSON.stringify(seen)}`);
+}
+
 // The page's numbers are pushed while it is open (two updates within 6 s).
 async function checkPushed(page) {
   try {
@@ -152,6 +176,7 @@ for (const site of plan.sites) {
     if (p.banner_within_ms) await checkBannerLatency(page, p.banner_within_ms);
     if (p.silence) await checkSilence(page);
     if (p.pushed) await checkPushed(page);
+    if (p.escalation_resounds) await checkEscalationResounds(page);
     if (p.contrast) await checkContrast(page, p.contrast);
     // As read on screen (CSS may upper-case a label), compared without regard to case.
     const text = (await page.innerText('body')).toLowerCase();
