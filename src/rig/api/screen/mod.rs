@@ -51,6 +51,31 @@ struct AckPage {
     notes: String,
 }
 
+impl AckPage {
+    /// The acknowledge page for an incident, its form empty.
+    fn new(
+        live: IncidentLive,
+        category: crate::drilling::AnomalyCategory,
+        state: &ApiState,
+        viewer: &ScreenAuth,
+    ) -> Self {
+        Self {
+            live,
+            picks: view::picks(category),
+            by: String::new(),
+            needs_token: state.token.is_some() && !viewer.has_token,
+            error: None,
+            outcome: "resolved".into(),
+            text: String::new(),
+            notes: String::new(),
+        }
+    }
+}
+
+/// What a form from another machine is told when its operator token is wrong.
+const WRONG_TOKEN: &str =
+    "The operator token is wrong: ask the rig's IT person for SAIREN_RIG_OPERATOR_TOKEN.";
+
 /// A screen page with the screen's script allowed.
 fn screen_page(status: StatusCode, page: &impl Template) -> Result<HttpResponse, ApiError> {
     let mut response = html_page(status, page)?;
@@ -133,16 +158,7 @@ pub async fn acknowledge_form(
     };
     screen_page(
         StatusCode::OK,
-        &AckPage {
-            live,
-            picks: view::picks(incident.category),
-            by: String::new(),
-            needs_token: state.token.is_some() && !viewer.has_token,
-            error: None,
-            outcome: "resolved".into(),
-            text: String::new(),
-            notes: String::new(),
-        },
+        &AckPage::new(live, incident.category, &state, &viewer),
     )
 }
 
@@ -172,35 +188,24 @@ pub async fn acknowledge(
     form: web::Form<AckForm>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let Some((incident, _)) = view::incident_live(&state, &id) else {
+    let Some((incident, live)) = view::incident_live(&state, &id) else {
         return not_found(&id);
     };
     let form = form.into_inner();
-    let needs_token = state.token.is_some() && !viewer.has_token;
+    // The page again with what is wrong, the crew's words kept.
     let refuse = |status: StatusCode, error: String| {
-        let Some((_, live)) = view::incident_live(&state, &id) else {
-            return not_found(&id);
+        let page = AckPage {
+            by: form.by.clone(),
+            error: Some(error),
+            outcome: form.outcome.clone(),
+            text: form.text.clone(),
+            notes: form.notes.clone(),
+            ..AckPage::new(live, incident.category, &state, &viewer)
         };
-        screen_page(
-            status,
-            &AckPage {
-                live,
-                picks: view::picks(incident.category),
-                by: form.by.clone(),
-                needs_token,
-                error: Some(error),
-                outcome: form.outcome.clone(),
-                text: form.text.clone(),
-                notes: form.notes.clone(),
-            },
-        )
+        screen_page(status, &page)
     };
     if !token_ok(&state, &viewer, &form.operator_token) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "The operator token is wrong: ask the rig's IT person for SAIREN_RIG_OPERATOR_TOKEN."
-                .into(),
-        );
+        return refuse(StatusCode::FORBIDDEN, WRONG_TOKEN.into());
     }
     // Typed words win over a quick pick.
     let text = Some(form.text.trim())
@@ -273,26 +278,15 @@ pub async fn shelve(
     };
     let form = form.into_inner();
     let refuse = |status: StatusCode, error: String| {
-        screen_page(
-            status,
-            &AckPage {
-                live,
-                picks: view::picks(incident.category),
-                by: form.by.clone(),
-                needs_token: state.token.is_some() && !viewer.has_token,
-                error: Some(error),
-                outcome: "resolved".into(),
-                text: String::new(),
-                notes: String::new(),
-            },
-        )
+        let page = AckPage {
+            by: form.by.clone(),
+            error: Some(error),
+            ..AckPage::new(live, incident.category, &state, &viewer)
+        };
+        screen_page(status, &page)
     };
     if !token_ok(&state, &viewer, &form.operator_token) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "The operator token is wrong: ask the rig's IT person for SAIREN_RIG_OPERATOR_TOKEN."
-                .into(),
-        );
+        return refuse(StatusCode::FORBIDDEN, WRONG_TOKEN.into());
     }
     let Ok(minutes) = form.minutes.trim().parse::<f64>() else {
         return refuse(
