@@ -12,7 +12,7 @@ pub(crate) fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-use crate::drilling::{DrillingMetrics, RigState, WitsPacket};
+use crate::drilling::{DrillingMetrics, WitsPacket};
 use serde::{Deserialize, Serialize};
 use state::{StateClassifier, StateThresholds};
 
@@ -89,12 +89,12 @@ impl WellConfig {
     }
 }
 
-/// Per-packet physics with the little state it needs (previous bit depth, the pit's history).
+/// Per-packet physics with the little state it needs (the previous bit depth). The pit's gain
+/// and trend need the rig's connections and transfers: well control computes them.
 #[derive(Debug, Clone)]
 pub struct Physics {
     well: WellConfig,
     classifier: StateClassifier,
-    pit: flow::PitTracker,
 }
 
 impl Physics {
@@ -103,8 +103,6 @@ impl Physics {
         Self {
             well,
             classifier: StateClassifier::new(states),
-            // Rate over 30 s; the pit is "still" once it moves less than 0.1 bbl/min for 60 s.
-            pit: flow::PitTracker::new(30.0, 0.1, 60.0),
         }
     }
 
@@ -132,20 +130,23 @@ impl Physics {
             rig_state,
             ..DrillingMetrics::default()
         };
-        if let (Some(wob), Some(rop)) = (p.wob_klb, p.rop_ft_h) {
-            let (rpm, torque) = (p.rpm.unwrap_or(0.0), p.torque_kftlbf.unwrap_or(0.0));
+        // The rotary term needs both speed and torque: a torque taken out as frozen (or never
+        // sent) leaves no MSE, not the WOB term alone.
+        if let (Some(wob), Some(rop), Some(rpm), Some(torque)) =
+            (p.wob_klb, p.rop_ft_h, p.rpm, p.torque_kftlbf)
+        {
             m.mse_psi = mse::mse_psi(wob * 1_000.0, bit_in, rpm, torque * 1_000.0, rop);
             if self.well.rock_strength_psi > 0.0 {
                 m.mse_efficiency = m
                     .mse_psi
                     .and_then(|e| mse::efficiency(self.well.rock_strength_psi, e));
             }
-            if let Some(rpm) = p.rpm {
-                m.d_exponent = dexp::d_exponent(rop, rpm, wob * 1_000.0, bit_in);
-                m.dc_exponent = m
-                    .d_exponent
-                    .and_then(|d| dexp::dc_exponent(d, self.well.normal_pore_ppg, mud_ppg));
-            }
+        }
+        if let (Some(wob), Some(rop), Some(rpm)) = (p.wob_klb, p.rop_ft_h, p.rpm) {
+            m.d_exponent = dexp::d_exponent(rop, rpm, wob * 1_000.0, bit_in);
+            m.dc_exponent = m
+                .d_exponent
+                .and_then(|d| dexp::dc_exponent(d, self.well.normal_pore_ppg, mud_ppg));
         }
         let tvd = p.hole_depth_tvd_ft.or(p.hole_depth_ft);
         let length = p.bit_depth_ft.or(p.hole_depth_ft);
@@ -163,18 +164,6 @@ impl Physics {
         }
         if let (Some(q_in), Some(q_out)) = (p.flow_in_gpm, p.flow_out_gpm) {
             (m.flow_balance_gpm, m.flow_balance_pct) = flow::flow_balance(q_in, q_out);
-        }
-        if matches!(
-            rig_state,
-            RigState::Connection | RigState::TrippingIn | RigState::TrippingOut
-        ) {
-            // Pits move for known reasons here (flow-back, pipe displacement).
-            self.pit.rebase();
-        }
-        if let Some(volume) = p.pit_volume_bbl {
-            let reading = self.pit.push(p.timestamp, volume);
-            m.pit_rate_bbl_min = reading.rate_bbl_min;
-            m.pit_gain_bbl = reading.gain_bbl;
         }
         m
     }
@@ -201,7 +190,7 @@ mod tests {
         };
         physics.complete(&mut p);
         let m = physics.compute(&p);
-        assert_eq!(m.rig_state, RigState::Drilling);
+        assert_eq!(m.rig_state, crate::drilling::RigState::Drilling);
         assert!(m.mse_psi.is_some_and(|v| v > 10_000.0));
         assert!(
             m.d_exponent.is_some_and(|d| (d - 1.82).abs() < 0.01),
@@ -219,6 +208,17 @@ mod tests {
         physics.complete(&mut bare);
         let m = physics.compute(&bare);
         assert_eq!((m.mse_psi, m.d_exponent, m.ecd_ppg), (None, None, None));
+
+        // A frozen torque taken out by the sensor check: no MSE (the WOB term alone would read
+        // as a few hundred psi of perfectly efficient drilling), the d-exponent still.
+        let mut frozen = WitsPacket {
+            torque_kftlbf: None,
+            ..p
+        };
+        physics.complete(&mut frozen);
+        let m = physics.compute(&frozen);
+        assert_eq!(m.mse_psi, None);
+        assert!(m.d_exponent.is_some());
     }
 
     #[test]

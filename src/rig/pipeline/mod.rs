@@ -12,6 +12,7 @@ pub mod signature;
 pub mod specialists;
 pub mod strategic;
 pub mod thresholds;
+pub mod well_control;
 
 use crate::drilling::{
     AnomalyCategory, Campaign, DrillingMetrics, RigState, StrategicAdvisory, WitsPacket,
@@ -32,6 +33,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 use thresholds::Thresholds;
+use well_control::WellControl;
 
 /// Seconds a state (and the pump rate) must hold before detectors trust the packets: flow out
 /// lags a pump change by the annulus' transit, and torque and pressure settle after a connection.
@@ -93,6 +95,7 @@ pub struct Pipeline {
     campaign: Campaign,
     sensors: SensorCheck,
     physics: Physics,
+    well: WellControl,
     baseline: Baseline,
     baseline_dirty: u64,
     history: History,
@@ -108,6 +111,20 @@ pub struct Pipeline {
     held: u64,
     hold_noted: bool,
     packets: u64,
+}
+
+/// How long the rig has held its state and its pump rate, s.
+#[derive(Debug, Clone, Copy)]
+struct Settled {
+    state_secs: f64,
+    pumps_secs: f64,
+}
+
+impl Settled {
+    /// Long enough for detectors to trust the packets.
+    fn steady(self) -> bool {
+        self.state_secs >= SETTLE_SECS && self.pumps_secs >= SETTLE_SECS
+    }
 }
 
 /// Times one packet: the whole of it always, its phases on one packet in [`PHASE_SAMPLE`].
@@ -154,6 +171,7 @@ impl Pipeline {
         let incidents = config.incidents;
         Self {
             physics: Physics::new(config.well, config.states),
+            well: WellControl::new(&config.thresholds),
             config,
             campaign,
             sensors: SensorCheck::new(STUCK_AFTER_PACKETS),
@@ -191,9 +209,19 @@ impl Pipeline {
         self.packets += 1;
         watch.lap(&mut self.latency, Phase::Validate);
 
-        // 3. Physics.
-        let metrics = self.physics.compute(&packet);
-        let steady = self.steady(&packet, metrics.rig_state);
+        // 3. Physics, with the well-control reading of the pits and flows in every state.
+        let mut metrics = self.physics.compute(&packet);
+        let settled = self.settled(&packet, metrics.rig_state);
+        let steady = settled.steady();
+        let well = self.well.observe(
+            &packet,
+            metrics.rig_state,
+            settled.pumps_secs,
+            &self.config.thresholds,
+            self.config.states.pumping_gpm,
+        );
+        metrics.pit_gain_bbl = well.pit_gain_bbl;
+        metrics.pit_rate_bbl_min = well.pit_rate_bbl_min;
         watch.lap(&mut self.latency, Phase::Physics);
 
         // 4. Baseline.
@@ -202,7 +230,7 @@ impl Pipeline {
         watch.lap(&mut self.latency, Phase::Baseline);
 
         // 6. History (before the gate, which reads the newest entry).
-        self.history.push(packet, metrics.clone(), steady);
+        self.history.push(packet, metrics.clone(), steady, well);
         watch.lap(&mut self.latency, Phase::History);
 
         // 5. Tactical gate: open tickets; drop those whose pattern has gone.
@@ -389,16 +417,20 @@ impl Pipeline {
         let Some(at) = self.last_time else { return };
         let near = self.config.incidents.clear_below_fraction;
         let tickets = &self.tickets;
+        let well_can_clear = self.history.latest().is_some_and(|e| e.well.can_clear);
         self.incidents.tick(at, |c| {
+            let well_control =
+                matches!(c, AnomalyCategory::Kick | AnomalyCategory::LostCirculation);
             tickets.contains_key(&c)
+                || (well_control && !well_can_clear)
                 || readings[c as usize]
                     .as_ref()
                     .is_none_or(|r| r.strength >= near)
         });
     }
 
-    /// Whether the rig has held its state and pump rate long enough for detectors to trust it.
-    fn steady(&mut self, p: &WitsPacket, state: RigState) -> bool {
+    /// How long the rig has held its state and its pump rate.
+    fn settled(&mut self, p: &WitsPacket, state: RigState) -> Settled {
         let now = p.timestamp;
         let since = match self.state_since {
             Some((s, t)) if s == state && now >= t => t,
@@ -421,7 +453,10 @@ impl Pipeline {
         };
         let secs = |t: DateTime<Utc>| (now - t).num_milliseconds() as f64 / 1_000.0;
         self.last_time = Some(now);
-        secs(since) >= SETTLE_SECS && secs(pumps_since) >= SETTLE_SECS
+        Settled {
+            state_secs: secs(since),
+            pumps_secs: secs(pumps_since),
+        }
     }
 
     /// Read every category in the newest packet, record the marks, open and drop tickets; the
@@ -515,6 +550,11 @@ impl Pipeline {
     /// The sensor check (faults, frozen feed).
     pub fn sensors(&self) -> &SensorCheck {
         &self.sensors
+    }
+
+    /// Well control: its sensor questions and what it has learned.
+    pub fn well_control(&self) -> &WellControl {
+        &self.well
     }
 
     /// Per-phase latency.

@@ -105,8 +105,6 @@ pub struct Mark {
     pub agrees: bool,
     /// Two independent measurements agree.
     pub corroborated: bool,
-    /// Two primary measurements existed (flow and pit, for the well-control categories).
-    pub two_sensors: bool,
     /// How far past its threshold.
     pub strength: f64,
 }
@@ -118,21 +116,20 @@ impl Reading {
             read: true,
             agrees: self.agrees,
             corroborated: self.corroborated,
-            two_sensors: self.indicators.iter().filter(|i| i.primary).count() >= 2,
             strength: self.strength,
         }
     }
 }
 
-/// The rig states a category's detector runs in; elsewhere it is off (pits move at connections,
-/// torque means nothing off bottom).
+/// The rig states a category's detector runs in; elsewhere it is off (torque means nothing off
+/// bottom). Kicks and losses are read in every state by well control, which knows what the pits
+/// and flows mean in each.
 pub fn active_in(category: AnomalyCategory, state: RigState) -> bool {
     use AnomalyCategory::*;
     use RigState::*;
     match category {
-        Kick | LostCirculation | PackOff | Washout => {
-            matches!(state, Drilling | Reaming | Circulating)
-        }
+        Kick | LostCirculation => true,
+        PackOff | Washout => matches!(state, Drilling | Reaming | Circulating),
         StuckPipe | StickSlip => matches!(state, Drilling | Reaming),
         TwistOff | Founder | MseInefficiency | PressureTransition => state == Drilling,
     }
@@ -146,6 +143,11 @@ pub fn read(
     baseline: &Baseline,
     th: &Thresholds,
 ) -> Option<Reading> {
+    match category {
+        AnomalyCategory::Kick => return entry.well.kick.clone(),
+        AnomalyCategory::LostCirculation => return entry.well.losses.clone(),
+        _ => {}
+    }
     if !entry.steady || !active_in(category, entry.snapshot.metrics.rig_state) {
         return None;
     }
@@ -172,9 +174,6 @@ fn judge(category: AnomalyCategory, indicators: Indicators, qualified: bool) -> 
     let agrees = strength >= 1.0 && qualified;
     let beyond = indicators.iter().filter(|i| i.beyond()).count();
     let corroborated = match category {
-        // Flow and pit are independent measurements of the same mud: both must agree where both
-        // exist; with one, it is one sensor's word.
-        Kick | LostCirculation => beyond >= 2,
         PackOff | TwistOff | StuckPipe | Founder => beyond >= 2,
         _ => false,
     };
@@ -245,8 +244,8 @@ impl Reader<'_> {
         let (m, th) = (self.m, self.th);
         let only = |i: Indicator| (std::iter::once(i).collect(), true);
         Some(match category {
-            Kick => self.kick(),
-            LostCirculation => self.losses(),
+            // Read by well control (`read` returns its reading before coming here).
+            Kick | LostCirculation => return None,
             PackOff => self.pack_off()?,
             Washout => only(self.against(Signal::SppAtFlow, -1.0, th.washout_spp_pct, true)?),
             TwistOff => self.twist_off()?,
@@ -274,33 +273,6 @@ impl Reader<'_> {
                 only(self.against(Signal::Dc, -1.0, th.transition_dc_pct, true)?)
             }
         })
-    }
-
-    fn kick(&self) -> Signature {
-        let (m, th) = (self.m, self.th);
-        let indicators = [
-            Self::absolute("flow_balance_pct", m.flow_balance_pct, "%", |v| {
-                v / th.kick_flow_pct
-            }),
-            Self::absolute("pit_gain_bbl", m.pit_gain_bbl, "bbl", |v| {
-                let rate = m.pit_rate_bbl_min.unwrap_or(0.0) / th.kick_pit_rate_bbl_min;
-                (v / th.kick_pit_gain_bbl).max(rate)
-            }),
-        ];
-        (indicators.into_iter().flatten().collect(), true)
-    }
-
-    fn losses(&self) -> Signature {
-        let (m, th) = (self.m, self.th);
-        let indicators = [
-            Self::absolute("flow_balance_pct", m.flow_balance_pct, "%", |v| {
-                -v / th.loss_flow_pct
-            }),
-            Self::absolute("pit_rate_bbl_min", m.pit_rate_bbl_min, "bbl/min", |v| {
-                -v / th.loss_pit_rate_bbl_min
-            }),
-        ];
-        (indicators.into_iter().flatten().collect(), true)
     }
 
     fn pack_off(&self) -> Option<Signature> {

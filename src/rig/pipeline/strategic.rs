@@ -141,14 +141,9 @@ struct Tally {
     corroborated: bool,
 }
 
-/// Count the agreeing packets of the window, newest first, without allocating. Where two
-/// independent measurements exist for a well-control category, both must agree.
+/// Count the agreeing packets of the window, newest first, without allocating.
 fn tally(category: AnomalyCategory, history: &History, window: usize) -> Tally {
     let i = category as usize;
-    let well_control = matches!(
-        category,
-        AnomalyCategory::Kick | AnomalyCategory::LostCirculation
-    );
     let mut t = Tally {
         agreed: 0,
         recent: [0.0; 5],
@@ -156,7 +151,7 @@ fn tally(category: AnomalyCategory, history: &History, window: usize) -> Tally {
     };
     for e in history.entries().iter().rev().take(window) {
         let m: Mark = e.marks[i];
-        if m.read && m.agrees && (!well_control || !m.two_sensors || m.corroborated) {
+        if m.read && m.agrees {
             if t.agreed < t.recent.len() {
                 t.recent[t.agreed] = m.strength;
                 t.corroborated |= m.corroborated;

@@ -17,6 +17,19 @@ pub struct Thresholds {
     pub loss_flow_pct: f64,
     /// Lost circulation: pit falling faster than this, bbl/min.
     pub loss_pit_rate_bbl_min: f64,
+    /// Lost circulation: pit below its reference (or its level before a connection) by more than
+    /// this, bbl.
+    pub loss_pit_bbl: f64,
+    /// Kick or losses: one sensor beyond its threshold this long reaches HIGH on its own, s.
+    pub kick_sustained_secs: f64,
+    /// Connection: flow-back above this rig's usual by more than this many standard deviations is
+    /// a kick at the connection.
+    pub flowback_sigmas: f64,
+    /// Connection: and by at least this much, bbl (the floor under a very regular fingerprint).
+    pub flowback_excess_bbl: f64,
+    /// Pit moves faster than this with the well balanced (or that stop as they started) are
+    /// transfers between tanks, not gains or losses, bbl/min.
+    pub transfer_rate_bbl_min: f64,
     /// Pack-off: standpipe pressure above its baseline by more than this, %.
     pub pack_off_spp_pct: f64,
     /// Washout: standpipe pressure below its baseline by more than this at steady flow, %.
@@ -51,6 +64,11 @@ impl Default for Thresholds {
             kick_pit_gain_bbl: 2.0,
             loss_flow_pct: 8.0,
             loss_pit_rate_bbl_min: 0.5,
+            loss_pit_bbl: 3.0,
+            kick_sustained_secs: 180.0,
+            flowback_sigmas: 3.0,
+            flowback_excess_bbl: 1.0,
+            transfer_rate_bbl_min: 3.0,
             pack_off_spp_pct: 8.0,
             washout_spp_pct: 8.0,
             twist_off_torque_drop_pct: 40.0,
@@ -98,6 +116,11 @@ impl Thresholds {
             ("kick_pit_gain_bbl", self.kick_pit_gain_bbl),
             ("loss_pit_rate_bbl_min", self.loss_pit_rate_bbl_min),
             ("kick_shut_in_gain_bbl", self.kick_shut_in_gain_bbl),
+            ("loss_pit_bbl", self.loss_pit_bbl),
+            ("kick_sustained_secs", self.kick_sustained_secs),
+            ("flowback_sigmas", self.flowback_sigmas),
+            ("flowback_excess_bbl", self.flowback_excess_bbl),
+            ("transfer_rate_bbl_min", self.transfer_rate_bbl_min),
         ];
         for (name, v) in positives {
             if !(v.is_finite() && v > 0.0 && v <= 1_000.0) {
