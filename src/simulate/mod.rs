@@ -30,7 +30,12 @@ const BLOCK_KLB: f64 = 40.0;
 const STRING_KLB_PER_FT: f64 = 0.0165;
 const PIT_BBL: f64 = 520.0;
 const FLOWBACK_BBL: f64 = 6.0;
+const FLOWLINE_TAU_SECS: f64 = 15.0;
 const CONNECTION_SECS: u64 = 250;
+const MUD_PPG: f64 = 10.0;
+const GAL_PER_BBL: f64 = 42.0;
+/// A slow kick's influx: 0.3 bbl/min.
+const SLOW_INFLUX_GPM: f64 = 0.3 * GAL_PER_BBL;
 
 /// What the crew is doing.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -55,6 +60,14 @@ pub struct Simulator {
     flow_in: f64,
     rpm: f64,
     wob: f64,
+    onset: Option<u64>,
+    /// This connection's flow-back volume, bbl, and the flowline's time constant, s.
+    flowback_bbl: f64,
+    flowline_tau_secs: f64,
+    /// A connection kick's influx, gpm (drawn from the seed).
+    connection_influx_gpm: f64,
+    mud_ppg: f64,
+    influx_bbl: f64,
 }
 
 /// The start of every simulated run (fixed, so a seed fully determines a run).
@@ -81,9 +94,21 @@ impl Simulator {
 
     /// The same run stamped from `start`.
     pub fn starting_at(scenario: Scenario, seed: u64, start: DateTime<Utc>) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let connection_influx_gpm = if scenario == Scenario::ConnectionKick {
+            GAL_PER_BBL * rng.random_range(0.5..1.5)
+        } else {
+            0.0
+        };
+        // Slow returns: a longer, fuller flowline (by seed) than the usual 6 bbl and 15 s.
+        let (flowback_bbl, flowline_tau_secs) = if scenario == Scenario::LaggedReturns {
+            (rng.random_range(7.0..11.0), rng.random_range(30.0..45.0))
+        } else {
+            (FLOWBACK_BBL, FLOWLINE_TAU_SECS)
+        };
         Self {
             scenario,
-            rng: StdRng::seed_from_u64(seed),
+            rng,
             start,
             t: 0,
             // Part-way into a stand, so the first connection comes after ~17 minutes.
@@ -91,16 +116,33 @@ impl Simulator {
             hole_ft: START_DEPTH_FT,
             bit_ft: START_DEPTH_FT,
             pit_bbl: PIT_BBL,
-            flowline_bbl: FLOWBACK_BBL,
+            flowline_bbl: flowback_bbl,
             flow_in: FLOW_GPM,
             rpm: RPM,
             wob: WOB_KLB,
+            onset: scenario.onset_secs(),
+            flowback_bbl,
+            flowline_tau_secs,
+            connection_influx_gpm,
+            mud_ppg: MUD_PPG,
+            influx_bbl: 0.0,
         }
+    }
+
+    /// Formation fluid that has entered the well so far, bbl: what a kick detector is judged by.
+    pub fn influx_bbl(&self) -> f64 {
+        self.influx_bbl
+    }
+
+    /// The same run with its trouble (or the crew's change) starting `secs` in instead.
+    pub fn with_onset(mut self, secs: u64) -> Self {
+        self.onset = Some(secs);
+        self
     }
 
     /// Seconds since the scenario's onset, when it has begun.
     fn since_onset(&self) -> Option<f64> {
-        let onset = self.scenario.onset_secs()?;
+        let onset = self.onset?;
         (self.t >= onset).then(|| (self.t - onset) as f64)
     }
 
@@ -127,7 +169,7 @@ impl Simulator {
             Activity::Drilling { drilled } => self.drill(scenario, s, drilled),
             Activity::Connection { secs } => self.connect(secs),
         };
-        let mut flow_out = self.flowline(motion.pumps);
+        let mut flow_out = self.flowline();
         let trouble = self.trouble(scenario, s, &mut flow_out);
         let packet = self.packet(scenario, s, &motion, &trouble, flow_out);
         self.t += 1;
@@ -145,12 +187,18 @@ impl Simulator {
             Scenario::PressureTransition => k *= 1.0 + ramp(s, 900.0),
             Scenario::Kick => k *= 1.3,
             Scenario::StuckPipe => rpm_target *= 1.0 - 0.85 * ramp(s, 60.0),
+            Scenario::WobCut => wob_target = 12.0,
+            // Heavier mud holds the chips down: about a quarter less ROP per ppg of overbalance.
+            Scenario::WeightUp => k *= 1.0 - 0.25 * (self.mud_ppg - MUD_PPG),
             _ => {}
+        }
+        if scenario == Scenario::WeightUp {
+            self.mud_ppg = MUD_PPG + ramp(s, 1_200.0);
         }
         // Back on bottom after a connection the driller eases weight on over ~20 s.
         self.wob += (wob_target - self.wob) * 0.15;
         self.rpm += (rpm_target - self.rpm) * 0.3;
-        self.flow_in = FLOW_GPM;
+        self.flow_in = FLOW_GPM * self.pump_factor(scenario);
         let mut wob_effect = (self.wob / WOB_KLB).max(0.0);
         if scenario == Scenario::Founder {
             // Past the founder point extra weight buries the cutters.
@@ -171,7 +219,10 @@ impl Simulator {
         // inside a scenario's detection window.
         let busy =
             s.is_some_and(|s| s <= self.scenario.detect_within_secs().unwrap_or(0) as f64 + 300.0);
-        self.activity = if drilled >= STAND_FT && !busy {
+        // A connection kick's connection is called so that the pumps stop at its onset.
+        let called = self.scenario == Scenario::ConnectionKick
+            && self.onset.is_some_and(|o| self.t + 20 == o);
+        self.activity = if (drilled >= STAND_FT && !busy) || called {
             Activity::Connection { secs: 0 }
         } else {
             Activity::Drilling { drilled }
@@ -179,7 +230,6 @@ impl Simulator {
         Motion {
             rop,
             off_bottom: 0.0,
-            pumps: 1.0,
             in_slips: false,
         }
     }
@@ -207,7 +257,12 @@ impl Simulator {
             160..=179 => (c - 159.0) / 20.0,
             _ => 1.0,
         };
-        self.flow_in = FLOW_GPM * pumps;
+        let scenario = if self.since_onset().is_some() {
+            self.scenario
+        } else {
+            Scenario::Normal
+        };
+        self.flow_in = FLOW_GPM * pumps * self.pump_factor(scenario);
         self.bit_ft = self.hole_ft - off_bottom.max(0.0);
         self.activity = if secs + 1 >= CONNECTION_SECS {
             Activity::Drilling { drilled: 0.0 }
@@ -217,19 +272,28 @@ impl Simulator {
         Motion {
             rop: 0.0,
             off_bottom,
-            pumps,
             in_slips: (45..150).contains(&secs),
         }
     }
 
-    /// The flowline holds ~6 bbl while circulating; it drains to the pits when the pumps stop
-    /// and refills from them when they start, with a ~15 s time constant. Flow out, gpm.
-    fn flowline(&mut self, pumps: f64) -> f64 {
-        let target_line = FLOWBACK_BBL * pumps;
-        let moved = (self.flowline_bbl - target_line) / 15.0;
+    /// The pumps' rate against the usual 600 gpm: 700 gpm after a pump step.
+    fn pump_factor(&self, scenario: Scenario) -> f64 {
+        if scenario == Scenario::PumpStep {
+            700.0 / FLOW_GPM
+        } else {
+            1.0
+        }
+    }
+
+    /// The flowline holds ~6 bbl at 600 gpm (more at a higher rate); it drains to the pits when
+    /// the pumps stop and refills from them when they start, with a ~15 s time constant (slower
+    /// and larger with lagged returns). Flow out, gpm.
+    fn flowline(&mut self) -> f64 {
+        let target_line = self.flowback_bbl * self.flow_in / FLOW_GPM;
+        let moved = (self.flowline_bbl - target_line) / self.flowline_tau_secs;
         self.flowline_bbl -= moved;
         self.pit_bbl += moved;
-        self.flow_in + moved * 42.0 * 60.0
+        self.flow_in + moved * GAL_PER_BBL * 60.0
     }
 
     /// What the scenario's trouble does to the well this second (flow out and the pit changed
@@ -242,10 +306,21 @@ impl Simulator {
             gas: 0.5,
         };
         match scenario {
+            Scenario::SlowKick | Scenario::ConnectionKick => {
+                let influx = if scenario == Scenario::SlowKick {
+                    SLOW_INFLUX_GPM
+                } else {
+                    self.connection_influx_gpm
+                };
+                *flow_out += influx;
+                self.pit_bbl += influx / GAL_PER_BBL / 60.0;
+                self.influx_bbl += influx / GAL_PER_BBL / 60.0;
+            }
             Scenario::Kick => {
                 let influx = s.map_or(0.0, |s| (1.0 * s).min(150.0));
                 *flow_out += influx;
                 self.pit_bbl += influx / 42.0 / 60.0;
+                self.influx_bbl += influx / 42.0 / 60.0;
                 t.spp_factor -= influx / FLOW_GPM * 0.1;
                 t.gas += 6.0 * ramp(s, 240.0);
             }
@@ -296,8 +371,13 @@ impl Simulator {
             0.0
         };
         let q = self.flow_in / FLOW_GPM;
+        // Bit nozzles lose pressure as ρ, pipe friction as ρ^0.75: together about ρ^0.9.
+        let density = (self.mud_ppg / MUD_PPG).powf(0.9);
         let spp = if self.flow_in > 0.0 {
-            (2_600.0 + 0.02 * self.hole_ft + 8.0 * wob) * q.powf(1.86) * trouble.spp_factor
+            (2_600.0 + 0.02 * self.hole_ft + 8.0 * wob)
+                * q.powf(1.86)
+                * density
+                * trouble.spp_factor
         } else {
             0.0
         };
@@ -307,7 +387,7 @@ impl Simulator {
         } else {
             BLOCK_KLB + string - wob + trouble.hook_delta
         };
-        let spm = SPM_PER_PUMP * motion.pumps;
+        let spm = SPM_PER_PUMP * self.flow_in / FLOW_GPM;
         WitsPacket {
             timestamp: self.start + Duration::seconds(self.t as i64),
             bit_depth_ft: Some(self.bit_ft),
@@ -339,13 +419,14 @@ impl Simulator {
             pit_volume_bbl: Some(self.pit_bbl + self.noise(0.02)),
             flow_out_gpm: Some((flow_out * (1.0 + self.noise(0.015))).max(0.0)),
             flow_in_gpm: Some(self.flow_in),
-            mud_density_in_ppg: Some(10.0),
+            mud_density_in_ppg: Some(self.mud_ppg),
             mud_density_out_ppg: Some(
-                10.0 - if scenario == Scenario::Kick {
-                    0.2 * ramp(s, 240.0)
-                } else {
-                    0.0
-                },
+                self.mud_ppg
+                    - if scenario == Scenario::Kick {
+                        0.2 * ramp(s, 240.0)
+                    } else {
+                        0.0
+                    },
             ),
             gas_pct: Some((trouble.gas + self.noise(0.05)).max(0.0)),
             ..WitsPacket::default()
@@ -362,7 +443,6 @@ fn ramp(since_onset: Option<f64>, secs: f64) -> f64 {
 struct Motion {
     rop: f64,
     off_bottom: f64,
-    pumps: f64,
     in_slips: bool,
 }
 

@@ -24,11 +24,25 @@ pub enum Scenario {
     Founder,
     /// Entering overpressure: the formation drills faster, the dc-exponent falls.
     PressureTransition,
+    /// A slow influx while drilling: the pit gains 0.3 bbl/min, flow out is up about 2 %.
+    SlowKick,
+    /// An influx that starts as the pumps stop for a connection, after four connections have
+    /// taught the flow-back fingerprint: 0.5–1.5 bbl/min (by seed), and on after the pumps start.
+    ConnectionKick,
+    /// Normal drilling whose returns come back slowly after each connection: flowline refill time
+    /// constant 30–45 s and 7–11 bbl of flow-back (by seed).
+    LaggedReturns,
+    /// Normal drilling; the driller raises the pump rate from 600 to 700 gpm.
+    PumpStep,
+    /// Normal drilling; the mud is weighted up from 10 to 11 ppg over 20 minutes.
+    WeightUp,
+    /// Normal drilling; the driller cuts WOB from 25 to 12 klb.
+    WobCut,
 }
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 15] = [
         Self::Normal,
         Self::Kick,
         Self::LostCirculation,
@@ -38,6 +52,12 @@ impl Scenario {
         Self::StuckPipe,
         Self::Founder,
         Self::PressureTransition,
+        Self::SlowKick,
+        Self::ConnectionKick,
+        Self::LaggedReturns,
+        Self::PumpStep,
+        Self::WeightUp,
+        Self::WobCut,
     ];
 
     /// Its name on the command line.
@@ -52,6 +72,12 @@ impl Scenario {
             Self::StuckPipe => "stuck_pipe",
             Self::Founder => "founder",
             Self::PressureTransition => "pressure_transition",
+            Self::SlowKick => "slow_kick",
+            Self::ConnectionKick => "connection_kick",
+            Self::LaggedReturns => "lagged_returns",
+            Self::PumpStep => "pump_step",
+            Self::WeightUp => "weight_up",
+            Self::WobCut => "wob_cut",
         }
     }
 
@@ -64,8 +90,10 @@ impl Scenario {
     pub fn category(self) -> Option<AnomalyCategory> {
         use AnomalyCategory as C;
         Some(match self {
-            Self::Normal => return None,
-            Self::Kick => C::Kick,
+            Self::Normal | Self::LaggedReturns | Self::PumpStep | Self::WeightUp | Self::WobCut => {
+                return None
+            }
+            Self::Kick | Self::SlowKick | Self::ConnectionKick => C::Kick,
             Self::LostCirculation => C::LostCirculation,
             Self::PackOff => C::PackOff,
             Self::Washout => C::Washout,
@@ -76,18 +104,28 @@ impl Scenario {
         })
     }
 
-    /// Seconds from the start of the run to the trouble: after the baseline has locked and a
-    /// connection has passed, mid-stand.
+    /// Seconds from the start of the run to the trouble (or the crew's change): after the
+    /// baseline has locked and a connection has passed, mid-stand. A connection kick comes after
+    /// four connections; the simulator calls that connection at its onset.
     pub fn onset_secs(self) -> Option<u64> {
-        (self != Self::Normal).then_some(1_800)
+        match self {
+            Self::Normal | Self::LaggedReturns => None,
+            Self::ConnectionKick => Some(14_400),
+            _ => Some(1_800),
+        }
     }
 
     /// How soon after onset SAIREN must raise the category at Elevated or above. Sudden trouble
     /// must be caught in seconds; slow trends need minutes of data to be told from noise.
     pub fn detect_within_secs(self) -> Option<u64> {
         Some(match self {
-            Self::Normal => return None,
+            Self::Normal | Self::LaggedReturns | Self::PumpStep | Self::WeightUp | Self::WobCut => {
+                return None
+            }
             Self::Kick => 90,
+            // Elevated before 5 bbl at 0.3 bbl/min.
+            Self::SlowKick => 1_000,
+            Self::ConnectionKick => 240,
             Self::LostCirculation => 120,
             Self::PackOff => 300,
             Self::Washout => 600,
@@ -98,10 +136,13 @@ impl Scenario {
         })
     }
 
-    /// A sensible run length: past the detection window, or an hour of normal drilling.
+    /// A sensible run length: past the detection window, three hours after the crew's change,
+    /// or an hour of normal drilling (twelve of slow returns: a dozen connections).
     pub fn default_seconds(self) -> u64 {
         match (self.onset_secs(), self.detect_within_secs()) {
             (Some(onset), Some(window)) => onset + window + 300,
+            (Some(onset), None) => onset + 3 * 3_600,
+            _ if self == Self::LaggedReturns => 12 * 3_600,
             _ => 3_600,
         }
     }

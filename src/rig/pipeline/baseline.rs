@@ -13,6 +13,24 @@ use std::path::Path;
 /// al., *Applied Drilling Engineering*, ch. 4), so pressures at different rates compare once scaled.
 pub const FRICTION_EXPONENT: f64 = 1.86;
 
+/// Standpipe pressure goes as mud density to about this power: between the friction losses'
+/// ρ^0.75 (Blasius) and the bit nozzles' ρ^1, so a weight-up is not read as a pack-off.
+pub const DENSITY_EXPONENT: f64 = 0.8;
+/// The density standpipe pressures are scaled to, ppg.
+pub const REFERENCE_DENSITY_PPG: f64 = 10.0;
+
+/// What multiplies a standpipe pressure read at `flow_gpm` (and `density_ppg`, where sent) to give
+/// it at 1,000 gpm and 10 ppg; `None` without flow.
+pub fn spp_scale(flow_gpm: f64, density_ppg: Option<f64>) -> Option<f64> {
+    if flow_gpm.is_nan() || flow_gpm <= 1.0 {
+        return None;
+    }
+    let density = density_ppg
+        .filter(|d| *d > 0.0)
+        .map_or(1.0, |d| (REFERENCE_DENSITY_PPG / d).powf(DENSITY_EXPONENT));
+    crate::rig::physics::finite((1_000.0 / flow_gpm).powf(FRICTION_EXPONENT) * density)
+}
+
 /// A signal the baseline learns: a packet channel or a computed metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -21,8 +39,9 @@ pub enum Signal {
     Torque,
     /// Standpipe pressure, psi.
     Spp,
-    /// Standpipe pressure scaled to 1,000 gpm by the turbulent-flow law Δp ∝ Q^1.86: a pump-rate
-    /// change moves the pressure but not this, so pack-offs and washouts are judged at equal flow.
+    /// Standpipe pressure scaled to 1,000 gpm by the turbulent-flow law Δp ∝ Q^1.86 (and to
+    /// 10 ppg by [`DENSITY_EXPONENT`] where density is sent): a pump-rate change or a weight-up
+    /// moves the pressure but not this, so pack-offs and washouts are judged at equal flow.
     SppAtFlow,
     /// Hookload, klb.
     Hookload,
@@ -60,12 +79,10 @@ impl Signal {
         match self {
             Self::Torque => p.torque_kftlbf,
             Self::Spp => p.spp_psi,
-            Self::SppAtFlow => match (p.spp_psi, p.flow_in_gpm) {
-                (Some(spp), Some(q)) if q > 1.0 => {
-                    crate::rig::physics::finite(spp * (1_000.0 / q).powf(FRICTION_EXPONENT))
-                }
-                _ => None,
-            },
+            Self::SppAtFlow => {
+                let scale = spp_scale(p.flow_in_gpm?, p.mud_density_in_ppg)?;
+                crate::rig::physics::finite(p.spp_psi? * scale)
+            }
             Self::Hookload => p.hookload_klb,
             Self::Wob => p.wob_klb,
             Self::Rpm => p.rpm,

@@ -3,7 +3,7 @@
 //! it was at this flow rate, flow in and out in gpm, pit gain in bbl), growing with the trouble.
 //! When to speak is the incident book's to decide (`rig::incidents`), not this module's.
 
-use super::baseline::FRICTION_EXPONENT;
+use super::baseline::spp_scale;
 use super::signature::Indicator;
 use super::strategic::Verified;
 use super::thresholds::Thresholds;
@@ -42,9 +42,15 @@ fn against_baseline(i: Option<&Indicator>, unit: &str, decimals: usize) -> Strin
     }
 }
 
-/// What pressure scaled to 1,000 gpm is at flow `q`, gpm.
-fn at_flow(psi_at_1000: f64, q: f64) -> f64 {
-    psi_at_1000 * (q / 1_000.0).powf(FRICTION_EXPONENT)
+/// What a pressure scaled to 1,000 gpm and 10 ppg is at the packet's flow and density.
+fn at_flow(psi_at_1000: f64, p: &WitsPacket) -> f64 {
+    match p
+        .flow_in_gpm
+        .and_then(|q| spp_scale(q, p.mud_density_in_ppg))
+    {
+        Some(scale) => psi_at_1000 / scale,
+        None => f64::NAN,
+    }
 }
 
 /// The standpipe as the gauge reads it, against what it was at this flow rate, and its trend
@@ -56,7 +62,7 @@ fn standpipe(v: &Verified, p: &WitsPacket) -> String {
     };
     let mut out = format!("{} psi at {} gpm", thousands(spp), thousands(q));
     if let Some(b) = find(v, "spp_at_1000_gpm_psi").and_then(|i| i.baseline) {
-        let normal = at_flow(b, q);
+        let normal = at_flow(b, p);
         let _ = write!(
             out,
             ", normally {} at this rate ({:+.0} %)",
@@ -70,7 +76,7 @@ fn standpipe(v: &Verified, p: &WitsPacket) -> String {
         .find(|e| e.channel == "spp_at_1000_gpm_psi")
         .and_then(|e| Some((e.trend_per_min?, e.trend_r2?)))
     {
-        let slope = at_flow(slope, q);
+        let slope = at_flow(slope, p);
         let way = if slope >= 0.0 { "rising" } else { "falling" };
         let _ = write!(out, ", {way} {:.0} psi/min (R² {r2:.2})", slope.abs());
     }
@@ -202,17 +208,17 @@ pub fn gauge_evidence(v: &Verified, p: &WitsPacket) -> Vec<PhysicsEvidence> {
     for e in &v.evidence {
         match e.channel.as_str() {
             "spp_at_1000_gpm_psi" => {
-                let (Some(spp), Some(q)) = (p.spp_psi, p.flow_in_gpm) else {
+                let Some(spp) = p.spp_psi else {
                     continue;
                 };
-                let normal = e.baseline.map(|b| at_flow(b, q));
+                let normal = e.baseline.map(|b| at_flow(b, p));
                 out.push(PhysicsEvidence {
                     channel: "spp_psi".into(),
                     value: spp,
                     unit: "psi".into(),
                     baseline: normal,
                     deviation_pct: normal.filter(|n| *n > 0.0).map(|n| (spp - n) / n * 100.0),
-                    trend_per_min: e.trend_per_min.map(|t| at_flow(t, q)),
+                    trend_per_min: e.trend_per_min.map(|t| at_flow(t, p)),
                     trend_r2: e.trend_r2,
                 });
             }
@@ -311,9 +317,18 @@ mod tests {
 
     #[test]
     fn pressure_at_another_flow_rate_follows_the_friction_law() {
+        let at = |q: f64, ppg: Option<f64>| WitsPacket {
+            flow_in_gpm: Some(q),
+            mud_density_in_ppg: ppg,
+            ..WitsPacket::default()
+        };
         // 3,000 psi at 1,000 gpm is 3,000 × 0.5^1.86 ≈ 825 psi at 500 gpm.
-        let p = at_flow(3_000.0, 500.0);
+        let p = at_flow(3_000.0, &at(500.0, None));
         assert!((p - 825.0).abs() < 2.0, "{p}");
-        assert_eq!(at_flow(3_000.0, 1_000.0), 3_000.0);
+        assert_eq!(at_flow(3_000.0, &at(1_000.0, Some(10.0))), 3_000.0);
+        // And 3,000 × 1.1^0.8 ≈ 3,235 psi in 11 ppg mud.
+        let heavy = at_flow(3_000.0, &at(1_000.0, Some(11.0)));
+        assert!((heavy - 3_235.0).abs() < 2.0, "{heavy}");
+        assert!(at_flow(3_000.0, &at(0.0, None)).is_nan());
     }
 }

@@ -8,6 +8,9 @@ use super::history::Entry;
 use super::thresholds::Thresholds;
 use crate::drilling::{AnomalyCategory, DrillingMetrics, PhysicsEvidence, RigState, WitsPacket};
 
+/// The dc-exponent is compared with its baseline only while WOB and RPM are within this of
+/// theirs, %.
+const LIKE_PARAMETERS_PCT: f64 = 15.0;
 /// Below this ROP the bit is not advancing, ft/h.
 const STALLED_ROP_FT_H: f64 = 2.0;
 
@@ -269,10 +272,20 @@ impl Reader<'_> {
                     }
                 },
             )?),
-            PressureTransition => {
-                only(self.against(Signal::Dc, -1.0, th.transition_dc_pct, true)?)
-            }
+            PressureTransition => self.pressure_transition()?,
         })
+    }
+
+    /// The dc-exponent against its baseline, compared only at like parameters: a WOB or RPM the
+    /// driller has changed by more than [`LIKE_PARAMETERS_PCT`] moves d for reasons of its own.
+    fn pressure_transition(&self) -> Option<Signature> {
+        let dc = self.against(Signal::Dc, -1.0, self.th.transition_dc_pct, true)?;
+        let like = [Signal::Wob, Signal::Rpm].into_iter().all(|s| {
+            s.value(self.p, self.m)
+                .and_then(|v| self.baseline.deviation_pct(s, v))
+                .is_some_and(|d| d.abs() <= LIKE_PARAMETERS_PCT)
+        });
+        like.then(|| (std::iter::once(dc).collect(), true))
     }
 
     fn pack_off(&self) -> Option<Signature> {

@@ -171,6 +171,17 @@ impl MeterCheck {
     pub fn trust(&self) -> &Trust {
         &self.trust
     }
+
+    /// Whether its reading can be used now: trusted, and (while pumping) its returns within what a
+    /// meter reading them could show. A total loss of returns reads as implausible here too; the
+    /// pits, falling at the whole pump rate, catch that within a minute or two.
+    pub fn reads_returns(&self) -> bool {
+        let ratio = match (self.mean_in, self.mean_out) {
+            (Some(q_in), Some(q_out)) if q_in > 100.0 => q_out / q_in,
+            _ => 1.0,
+        };
+        self.trust == Trust::Trusted && (IMPLAUSIBLE..=1.0 / IMPLAUSIBLE).contains(&ratio)
+    }
 }
 
 #[cfg(test)]

@@ -154,10 +154,9 @@ impl WellControl {
         let q_in = p.flow_in_gpm.unwrap_or(0.0);
         let trend_now = self.pit.trend(TREND_SECS);
         let pit_moving = trend_now.is_some_and(|t| t.slope.abs() >= th.loss_pit_rate_bbl_min);
-        let trusted = *self
-            .meter
-            .observe(at, pumping, q_in, p.flow_out_gpm, pit_moving)
-            == Trust::Trusted;
+        self.meter
+            .observe(at, pumping, q_in, p.flow_out_gpm, pit_moving);
+        let trusted = self.meter.reads_returns();
         let balance = self.flow_balance(p, pumping && trusted, pumps_steady_secs);
         let witness = match balance {
             Some(b) if b.abs() < th.kick_flow_pct / 2.0 => FlowWitness::Balanced,
@@ -491,11 +490,13 @@ impl WellControl {
         }
     }
 
-    /// A connection with a kick or loss in it does not teach the fingerprint.
+    /// A connection with a kick or loss in it does not teach the fingerprint. (Only beyond the
+    /// threshold: leaving out every connection near it would teach a fingerprint narrower than
+    /// the rig's, which would then call more connections kicks.)
     fn mark_unclean(&mut self, kick: &Option<Indicator>, losses: &Option<Indicator>) {
         let trouble = [kick, losses]
             .iter()
-            .any(|i| i.as_ref().is_some_and(|i| i.ratio >= 0.5));
+            .any(|i| i.as_ref().is_some_and(Indicator::beyond));
         if let Cycle::PumpsOff { clean, .. } | Cycle::Refill { clean, .. } = &mut self.cycle {
             *clean &= !trouble;
         }
