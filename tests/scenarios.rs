@@ -612,7 +612,9 @@ fn a_flow_meter_that_ignores_the_pumps_raises_nothing_and_is_named() {
     assert!(loud.is_empty(), "{loud:#?}");
     let questions = p.well_control().questions();
     assert!(
-        questions.iter().any(|q| q.contains("flow out")),
+        questions
+            .iter()
+            .any(|(channel, q)| *channel == "flow_out_gpm" && q.contains("flow out")),
         "{questions:?}"
     );
 }

@@ -129,6 +129,13 @@ fn sensors(c: &Core) -> Vec<Sensor> {
             channel: ch.as_str(),
             problem: f.describe(*ch),
         })
+        .chain(
+            c.pipeline()
+                .well_control()
+                .questions()
+                .into_iter()
+                .map(|(channel, problem)| Sensor { channel, problem }),
+        )
         .collect()
 }
 

@@ -53,15 +53,13 @@ impl StateClassifier {
     pub fn classify(&mut self, packet: &WitsPacket, flow_in_gpm: Option<f64>) -> RigState {
         let bit_speed = self.bit_speed_ft_min(packet);
         let th = self.thresholds;
+        // Unknown where neither flow in nor a pump's strokes are sent: a row without pump data is
+        // not a connection (real depth logs have long spells of such rows).
+        let spm = [packet.pump1_spm, packet.pump2_spm, packet.pump3_spm];
+        let pumps_known = flow_in_gpm.is_some() || spm.iter().any(Option::is_some);
         let pumping = match flow_in_gpm {
             Some(q) => q > th.pumping_gpm,
-            None => {
-                let spm: f64 = [packet.pump1_spm, packet.pump2_spm, packet.pump3_spm]
-                    .iter()
-                    .flatten()
-                    .sum();
-                spm > 5.0
-            }
+            None => spm.iter().flatten().sum::<f64>() > 5.0,
         };
         let rotating = packet.rpm.is_some_and(|r| r > th.rotating_rpm);
         let off_bottom = match (packet.bit_depth_ft, packet.hole_depth_ft) {
@@ -81,6 +79,9 @@ impl StateClassifier {
         let moving = bit_speed.map(|v| v.abs() > th.moving_ft_min);
         if off_bottom <= th.on_bottom_ft && (pumping || rotating) {
             return RigState::Drilling;
+        }
+        if !pumps_known && moving != Some(true) {
+            return RigState::Unknown;
         }
         if pumping {
             return if rotating && moving == Some(true) {
@@ -195,6 +196,22 @@ mod tests {
         };
         assert_eq!(c.classify(&p, Some(700.0)), RigState::Drilling);
         assert_eq!(c.classify(&WitsPacket::default(), None), RigState::Unknown);
+    }
+
+    /// Issue 16: rows of a real depth log without flow or pump data were classed "connection";
+    /// they are unknown, while a string moving far off bottom is still a trip.
+    #[test]
+    fn rows_without_pump_data_are_unknown_not_a_connection() {
+        let mut c = StateClassifier::default();
+        let mut p = packet(0, 9_990.0, 10_000.0, 0.0);
+        p.rpm = None;
+        assert_eq!(c.classify(&p, None), RigState::Unknown);
+        let mut p = packet(60, 9_000.0, 10_000.0, 0.0);
+        p.rpm = None;
+        let mut q = packet(120, 8_900.0, 10_000.0, 0.0);
+        q.rpm = None;
+        c.classify(&p, None);
+        assert_eq!(c.classify(&q, None), RigState::TrippingOut);
     }
 
     #[test]

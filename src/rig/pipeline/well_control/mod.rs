@@ -106,6 +106,7 @@ enum Slot {
 #[derive(Debug, Clone)]
 pub struct WellControl {
     pit: PitSeries,
+    trend: Option<robust::Trend>,
     meter: MeterCheck,
     flow: VecDeque<(DateTime<Utc>, f64)>,
     reference: Option<f64>,
@@ -123,6 +124,7 @@ impl WellControl {
     pub fn new(th: &Thresholds) -> Self {
         Self {
             pit: PitSeries::new(th.transfer_rate_bbl_min),
+            trend: None,
             meter: MeterCheck::default(),
             flow: VecDeque::with_capacity(64),
             reference: None,
@@ -152,8 +154,10 @@ impl WellControl {
             return WellView::default();
         };
         let q_in = p.flow_in_gpm.unwrap_or(0.0);
-        let trend_now = self.pit.trend(TREND_SECS);
-        let pit_moving = trend_now.is_some_and(|t| t.slope.abs() >= th.loss_pit_rate_bbl_min);
+        // The trend of the last closed bucket (a new one closes every ten seconds).
+        let pit_moving = self
+            .trend
+            .is_some_and(|t| t.slope.abs() >= th.loss_pit_rate_bbl_min);
         self.meter
             .observe(at, pumping, q_in, p.flow_out_gpm, pit_moving);
         let trusted = self.meter.reads_returns();
@@ -164,15 +168,15 @@ impl WellControl {
             None => FlowWitness::Absent,
         };
         if let Some(v) = p.pit_volume_bbl {
-            self.pit.push(at, v, witness);
+            if self.pit.push(at, v, witness) {
+                // Theil–Sen over 18 medians is ~150 slopes: once per bucket, not per packet.
+                self.trend = self.pit.trend(TREND_SECS);
+            }
         }
         self.step_cycle(at, pumping, state, pumps_steady_secs);
         let level = self.pit.level();
-        let trend = self
-            .pit
-            .trend(TREND_SECS)
-            .filter(|t| t.agreement >= TREND_AGREEMENT);
-        let mut view = match self.cycle.clone() {
+        let trend = self.trend.filter(|t| t.agreement >= TREND_AGREEMENT);
+        let mut view = match self.cycle {
             Cycle::Circulating => self.circulating(at, level, trend, balance, th),
             Cycle::PumpsOff { since, pre, .. } => {
                 self.pumps_off(secs(since, at), level.map(|l| l - pre), th)
@@ -595,14 +599,14 @@ impl WellControl {
         }
     }
 
-    /// Sensor questions for the crew now: a flow-out meter that does not follow the pumps, flow
-    /// and pit that disagree.
-    pub fn questions(&self) -> Vec<String> {
+    /// Sensor questions for the crew now, with the channel they are about: a flow-out meter that
+    /// does not follow the pumps, flow and pit that disagree.
+    pub fn questions(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if let Trust::Untrusted(why) = self.meter.trust() {
-            out.push(why.clone());
+            out.push(("flow_out_gpm", why.clone()));
         }
-        out.extend(self.question.clone());
+        out.extend(self.question.clone().map(|q| ("pit_volume_bbl", q)));
         out
     }
 
