@@ -618,3 +618,15 @@ fn a_flow_meter_that_ignores_the_pumps_raises_nothing_and_is_named() {
         "{questions:?}"
     );
 }
+
+/// Issue 16: a swabbed influx while pulling out of hole, and losses on the trip, are caught on the
+/// trip tank against the string's displacement, during the trip.
+#[test]
+fn a_swab_kick_is_raised_within_its_window() {
+    check_scenario(Scenario::SwabKick);
+}
+
+#[test]
+fn trip_losses_are_raised_within_their_window() {
+    check_scenario(Scenario::TripLosses);
+}

@@ -72,6 +72,7 @@ channels! {
     MudDensityOut => mud_density_out_ppg, Some(31), "ppg";
     MudDensityIn => mud_density_in_ppg, Some(32), "ppg";
     Gas => gas_pct, Some(40), "%";
+    TripTank => trip_tank_bbl, None, "bbl";
     BitDiameter => bit_diameter_in, None, "in";
 }
 

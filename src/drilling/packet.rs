@@ -75,6 +75,10 @@ pub struct WitsPacket {
     /// Item 0140: total gas.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gas_pct: Option<f64>,
+    /// Record 11, item 1129: trip tank 1 volume (the hole is filled from, and returns to, it on
+    /// trips).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trip_tank_bbl: Option<f64>,
     /// Bit diameter, where the source sends it (drilling logs do; WITS record 01 does not).
     /// Without it, physics uses the bit size in the rig's config.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -33,6 +33,11 @@ const FLOWBACK_BBL: f64 = 6.0;
 const FLOWLINE_TAU_SECS: f64 = 15.0;
 const CONNECTION_SECS: u64 = 250;
 const MUD_PPG: f64 = 10.0;
+/// A trip starts this long into the run (five minutes before a trip scenario's onset), s.
+const TRIP_START_SECS: u64 = 1_500;
+/// 5-in 19.5 lb/ft pipe pulled open-ended: (5² − 4.276²) / 1029.4, bbl/ft.
+const DISPLACEMENT_BBL_FT: f64 = 0.006_52;
+const TRIP_TANK_BBL: f64 = 40.0;
 const GAL_PER_BBL: f64 = 42.0;
 /// A slow kick's influx: 0.3 bbl/min.
 const SLOW_INFLUX_GPM: f64 = 0.3 * GAL_PER_BBL;
@@ -44,6 +49,8 @@ enum Activity {
     Drilling { drilled: f64 },
     /// `secs` into a connection.
     Connection { secs: u64 },
+    /// `secs` into pulling out of hole.
+    Trip { secs: u64 },
 }
 
 /// The simulator: an endless iterator of packets, one per simulated second.
@@ -68,6 +75,9 @@ pub struct Simulator {
     connection_influx_gpm: f64,
     mud_ppg: f64,
     influx_bbl: f64,
+    trip_tank_bbl: f64,
+    /// A trip scenario's influx into (or loss from) the well, bbl/min (drawn from the seed).
+    trip_rate_bbl_min: f64,
 }
 
 /// The start of every simulated run (fixed, so a seed fully determines a run).
@@ -100,6 +110,11 @@ impl Simulator {
         } else {
             0.0
         };
+        let trip_rate_bbl_min = if matches!(scenario, Scenario::SwabKick | Scenario::TripLosses) {
+            rng.random_range(0.4..1.0)
+        } else {
+            0.0
+        };
         // Slow returns: a longer, fuller flowline (by seed) than the usual 6 bbl and 15 s.
         let (flowback_bbl, flowline_tau_secs) = if scenario == Scenario::LaggedReturns {
             (rng.random_range(7.0..11.0), rng.random_range(30.0..45.0))
@@ -126,6 +141,8 @@ impl Simulator {
             connection_influx_gpm,
             mud_ppg: MUD_PPG,
             influx_bbl: 0.0,
+            trip_tank_bbl: TRIP_TANK_BBL,
+            trip_rate_bbl_min,
         }
     }
 
@@ -165,9 +182,15 @@ impl Simulator {
         } else {
             Scenario::Normal
         };
+        if self.t == TRIP_START_SECS
+            && matches!(self.scenario, Scenario::SwabKick | Scenario::TripLosses)
+        {
+            self.activity = Activity::Trip { secs: 0 };
+        }
         let motion = match self.activity {
             Activity::Drilling { drilled } => self.drill(scenario, s, drilled),
             Activity::Connection { secs } => self.connect(secs),
+            Activity::Trip { secs } => self.trip(scenario, s, secs),
         };
         let mut flow_out = self.flowline();
         let trouble = self.trouble(scenario, s, &mut flow_out);
@@ -273,6 +296,43 @@ impl Simulator {
             rop: 0.0,
             off_bottom,
             in_slips: (45..150).contains(&secs),
+        }
+    }
+
+    /// One second of pulling out of hole, pumps off: 90 s pulling a 93-ft stand, 60 s in slips
+    /// breaking it out. The hole is kept full from the trip tank (it falls by the steel pulled),
+    /// which is refilled from the active system at 10 bbl/min when it runs low.
+    fn trip(&mut self, scenario: Scenario, s: Option<f64>, secs: u64) -> Motion {
+        self.wob = 0.0;
+        self.rpm = 0.0;
+        self.flow_in = 0.0;
+        let pulling = secs % 150 < 90;
+        if pulling {
+            let step = STAND_FT / 90.0;
+            self.bit_ft -= step;
+            self.trip_tank_bbl -= step * DISPLACEMENT_BBL_FT;
+        }
+        // Refilled in the slips when it has run down: 10 bbl/min for the minute.
+        if secs % 150 >= 90 && self.trip_tank_bbl + (secs % 150 - 90) as f64 / 6.0 < 20.0 {
+            self.trip_tank_bbl += 10.0 / 60.0;
+            self.pit_bbl -= 10.0 / 60.0;
+        }
+        if s.is_some() {
+            let rate = self.trip_rate_bbl_min / 60.0;
+            match scenario {
+                Scenario::SwabKick => {
+                    self.trip_tank_bbl += rate;
+                    self.influx_bbl += rate;
+                }
+                Scenario::TripLosses => self.trip_tank_bbl -= rate,
+                _ => {}
+            }
+        }
+        self.activity = Activity::Trip { secs: secs + 1 };
+        Motion {
+            rop: 0.0,
+            off_bottom: self.hole_ft - self.bit_ft,
+            in_slips: !pulling,
         }
     }
 
@@ -429,6 +489,8 @@ impl Simulator {
                     },
             ),
             gas_pct: Some((trouble.gas + self.noise(0.05)).max(0.0)),
+            // Read to the hundredth of a barrel; isolated from the hole while drilling.
+            trip_tank_bbl: Some((self.trip_tank_bbl * 100.0).round() / 100.0),
             ..WitsPacket::default()
         }
     }

@@ -38,11 +38,17 @@ pub enum Scenario {
     WeightUp,
     /// Normal drilling; the driller cuts WOB from 25 to 12 klb.
     WobCut,
+    /// Pulling out of hole from 1,500 s; from the onset the well gives 0.4–1.0 bbl/min (by seed)
+    /// into the trip tank: a swabbed influx.
+    SwabKick,
+    /// Pulling out of hole from 1,500 s; from the onset the hole takes 0.4–1.0 bbl/min (by seed)
+    /// more than the string's displacement.
+    TripLosses,
 }
 
 impl Scenario {
     /// Every scenario.
-    pub const ALL: [Scenario; 15] = [
+    pub const ALL: [Scenario; 17] = [
         Self::Normal,
         Self::Kick,
         Self::LostCirculation,
@@ -58,6 +64,8 @@ impl Scenario {
         Self::PumpStep,
         Self::WeightUp,
         Self::WobCut,
+        Self::SwabKick,
+        Self::TripLosses,
     ];
 
     /// Its name on the command line.
@@ -78,6 +86,8 @@ impl Scenario {
             Self::PumpStep => "pump_step",
             Self::WeightUp => "weight_up",
             Self::WobCut => "wob_cut",
+            Self::SwabKick => "swab_kick",
+            Self::TripLosses => "trip_losses",
         }
     }
 
@@ -93,8 +103,8 @@ impl Scenario {
             Self::Normal | Self::LaggedReturns | Self::PumpStep | Self::WeightUp | Self::WobCut => {
                 return None
             }
-            Self::Kick | Self::SlowKick | Self::ConnectionKick => C::Kick,
-            Self::LostCirculation => C::LostCirculation,
+            Self::Kick | Self::SlowKick | Self::ConnectionKick | Self::SwabKick => C::Kick,
+            Self::LostCirculation | Self::TripLosses => C::LostCirculation,
             Self::PackOff => C::PackOff,
             Self::Washout => C::Washout,
             Self::TwistOff => C::TwistOff,
@@ -126,6 +136,7 @@ impl Scenario {
             // Elevated before 5 bbl at 0.3 bbl/min.
             Self::SlowKick => 1_000,
             Self::ConnectionKick => 240,
+            Self::SwabKick | Self::TripLosses => 600,
             Self::LostCirculation => 120,
             Self::PackOff => 300,
             Self::Washout => 600,

@@ -244,7 +244,7 @@ pub fn quantity(channel: Channel) -> Quantity {
         Channel::Hookload | Channel::Wob => Force,
         Channel::Torque => Torque,
         Channel::Spp | Channel::CasingPressure => Pressure,
-        Channel::PitVolume | Channel::PitVolumeChange => Volume,
+        Channel::PitVolume | Channel::PitVolumeChange | Channel::TripTank => Volume,
         Channel::FlowOut | Channel::FlowIn => Flow,
         Channel::MudDensityOut | Channel::MudDensityIn => Density,
         Channel::BitDiameter => Diameter,

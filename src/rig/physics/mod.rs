@@ -26,6 +26,11 @@ pub struct WellConfig {
     pub hole_diameter_in: f64,
     /// Drill-pipe outside diameter, in.
     pub pipe_od_in: f64,
+    /// Drill-pipe inside diameter, in: with the outside diameter, the steel a trip displaces.
+    pub pipe_id_in: f64,
+    /// Whether the string trips closed-ended (a float valve or a plugged bit: it displaces its
+    /// whole outside diameter) rather than open-ended (only its steel).
+    pub trip_closed_end: bool,
     /// Normal pore-pressure gradient as mud weight for the dc-exponent, ppg.
     pub normal_pore_ppg: f64,
     /// Mud weight to use when no density channel is sent, ppg.
@@ -43,6 +48,9 @@ impl Default for WellConfig {
             bit_diameter_in: 8.5,
             hole_diameter_in: 8.5,
             pipe_od_in: 5.0,
+            // 5-in 19.5 lb/ft drill pipe.
+            pipe_id_in: 4.276,
+            trip_closed_end: false,
             // 0.465 psi/ft, the Gulf Coast normal pore gradient.
             normal_pore_ppg: 8.94,
             mud_density_ppg: 10.0,
@@ -52,7 +60,21 @@ impl Default for WellConfig {
     }
 }
 
+/// Square inches of diameter per bbl/ft: a bore of D in holds D²/1029.4 bbl per foot.
+const IN2_PER_BBL_FT: f64 = 1_029.4;
+
 impl WellConfig {
+    /// What the string displaces per foot moved, bbl/ft: its steel open-ended, its whole outside
+    /// diameter closed-ended.
+    pub fn displacement_bbl_ft(&self) -> f64 {
+        let od2 = self.pipe_od_in * self.pipe_od_in;
+        if self.trip_closed_end {
+            od2 / IN2_PER_BBL_FT
+        } else {
+            (od2 - self.pipe_id_in * self.pipe_id_in) / IN2_PER_BBL_FT
+        }
+    }
+
     /// Every reason this geometry cannot be used, empty when it can.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -67,6 +89,15 @@ impl WellConfig {
             if !(v.is_finite() && v > 0.0) {
                 out.push(format!("well.{name} must be a positive number, not {v}"));
             }
+        }
+        if !(self.pipe_id_in.is_finite()
+            && self.pipe_id_in > 0.0
+            && self.pipe_id_in < self.pipe_od_in)
+        {
+            out.push(format!(
+                "well.pipe_id_in ({}) must be positive and smaller than well.pipe_od_in ({})",
+                self.pipe_id_in, self.pipe_od_in
+            ));
         }
         if self.pipe_od_in >= self.hole_diameter_in {
             out.push(format!(
@@ -219,6 +250,21 @@ mod tests {
         let m = physics.compute(&frozen);
         assert_eq!(m.mse_psi, None);
         assert!(m.d_exponent.is_some());
+    }
+
+    /// Displacement of 5-in 19.5 lb/ft drill pipe (ID 4.276 in) by the oilfield capacity formula
+    /// D²/1029.4 bbl/ft: open-ended (5² − 4.276²)/1029.4 = 0.00652 bbl/ft (the steel, tool joints
+    /// left out), closed-ended 5²/1029.4 = 0.02429 bbl/ft.
+    #[test]
+    fn displacement_of_five_inch_drill_pipe() {
+        let open = WellConfig::default().displacement_bbl_ft();
+        assert!((open - 0.00652).abs() < 0.00001, "{open}");
+        let closed = WellConfig {
+            trip_closed_end: true,
+            ..WellConfig::default()
+        }
+        .displacement_bbl_ft();
+        assert!((closed - 0.02429).abs() < 0.00001, "{closed}");
     }
 
     #[test]

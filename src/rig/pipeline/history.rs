@@ -3,7 +3,6 @@
 
 use super::baseline::Signal;
 use super::signature::Mark;
-use super::well_control::WellView;
 use crate::drilling::AnomalyCategory;
 use crate::drilling::{DrillingMetrics, WitsPacket};
 use crate::fleet::HistorySnapshot;
@@ -29,8 +28,6 @@ pub struct Entry {
     pub rpm_cv_pct: Option<f64>,
     /// What the tactical gate read in this packet, per category (`AnomalyCategory as usize`).
     pub marks: [Mark; AnomalyCategory::ALL.len()],
-    /// What well control read in this packet (kicks and losses, in every rig state).
-    pub well: WellView,
 }
 
 /// The mean of every signal over one clock minute.
@@ -59,13 +56,7 @@ pub struct History {
 
 impl History {
     /// Add a packet; the oldest falls out. Only steady packets count towards minute means.
-    pub fn push(
-        &mut self,
-        packet: WitsPacket,
-        metrics: DrillingMetrics,
-        steady: bool,
-        well: WellView,
-    ) {
+    pub fn push(&mut self, packet: WitsPacket, metrics: DrillingMetrics, steady: bool) {
         if steady {
             self.add_to_minute(&packet, &metrics);
         }
@@ -78,7 +69,6 @@ impl History {
             steady,
             rpm_cv_pct,
             marks: Default::default(),
-            well,
         });
     }
 
@@ -207,12 +197,7 @@ mod tests {
         let mut h = History::default();
         for s in 0..600 {
             let spp = 3_000.0 + (s / 60) as f64 * 10.0;
-            h.push(
-                packet(s, spp, 120.0),
-                DrillingMetrics::default(),
-                true,
-                WellView::default(),
-            );
+            h.push(packet(s, spp, 120.0), DrillingMetrics::default(), true);
         }
         assert_eq!(h.entries().len(), HISTORY_LEN);
         let series = h.minute_series(Signal::Spp, 5);
@@ -229,12 +214,7 @@ mod tests {
         let mut h = History::default();
         for s in 0..40 {
             let rpm = if s % 2 == 0 { 60.0 } else { 180.0 };
-            h.push(
-                packet(s, 3_000.0, rpm),
-                DrillingMetrics::default(),
-                true,
-                WellView::default(),
-            );
+            h.push(packet(s, 3_000.0, rpm), DrillingMetrics::default(), true);
         }
         let cv = h.latest().and_then(|e| e.rpm_cv_pct).expect("cv");
         // Alternating 60/180: mean 120, sample σ = 60·√(20/19) → 51.3 %.

@@ -96,6 +96,7 @@ pub struct Pipeline {
     sensors: SensorCheck,
     physics: Physics,
     well: WellControl,
+    well_view: well_control::WellView,
     baseline: Baseline,
     baseline_dirty: u64,
     history: History,
@@ -171,7 +172,8 @@ impl Pipeline {
         let incidents = config.incidents;
         Self {
             physics: Physics::new(config.well, config.states),
-            well: WellControl::new(&config.thresholds),
+            well: WellControl::new(&config.thresholds, config.well.displacement_bbl_ft()),
+            well_view: well_control::WellView::default(),
             config,
             campaign,
             sensors: SensorCheck::new(STUCK_AFTER_PACKETS),
@@ -222,6 +224,7 @@ impl Pipeline {
         );
         metrics.pit_gain_bbl = well.pit_gain_bbl;
         metrics.pit_rate_bbl_min = well.pit_rate_bbl_min;
+        self.well_view = well;
         watch.lap(&mut self.latency, Phase::Physics);
 
         // 4. Baseline.
@@ -230,7 +233,7 @@ impl Pipeline {
         watch.lap(&mut self.latency, Phase::Baseline);
 
         // 6. History (before the gate, which reads the newest entry).
-        self.history.push(packet, metrics.clone(), steady, well);
+        self.history.push(packet, metrics.clone(), steady);
         watch.lap(&mut self.latency, Phase::History);
 
         // 5. Tactical gate: open tickets; drop those whose pattern has gone.
@@ -417,7 +420,7 @@ impl Pipeline {
         let Some(at) = self.last_time else { return };
         let near = self.config.incidents.clear_below_fraction;
         let tickets = &self.tickets;
-        let well_can_clear = self.history.latest().is_some_and(|e| e.well.can_clear);
+        let well_can_clear = self.well_view.can_clear;
         self.incidents.tick(at, |c| {
             let well_control =
                 matches!(c, AnomalyCategory::Kick | AnomalyCategory::LostCirculation);
@@ -470,7 +473,7 @@ impl Pipeline {
         };
         let at = latest.snapshot.packet.timestamp;
         for category in AnomalyCategory::ALL {
-            let reading = signature::read(category, latest, &self.baseline, &th);
+            let reading = signature::read(category, latest, &self.baseline, &th, &self.well_view);
             if let Some(r) = &reading {
                 latest.marks[category as usize] = r.mark();
             }

@@ -58,6 +58,7 @@ fn plausible(channel: Channel) -> Option<(f64, f64)> {
         Spp | CasingPressure => (-100.0, 15_000.0),
         Pump1 | Pump2 | Pump3 => (0.0, 400.0),
         PitVolume => (0.0, 10_000.0),
+        TripTank => (0.0, 2_000.0),
         PitVolumeChange => (-1_000.0, 1_000.0),
         FlowOutPct => (0.0, 200.0),
         FlowOut | FlowIn => (0.0, 5_000.0),

@@ -6,6 +6,7 @@
 use super::baseline::{Baseline, Signal};
 use super::history::Entry;
 use super::thresholds::Thresholds;
+use super::well_control::WellView;
 use crate::drilling::{AnomalyCategory, DrillingMetrics, PhysicsEvidence, RigState, WitsPacket};
 
 /// The dc-exponent is compared with its baseline only while WOB and RPM are within this of
@@ -138,17 +139,18 @@ pub fn active_in(category: AnomalyCategory, state: RigState) -> bool {
     }
 }
 
-/// Read `category` in one history entry; `None` when the detector is off (wrong state, not
-/// steady, data or baseline missing).
+/// Read `category` in one history entry (kicks and losses: in what well control read of it);
+/// `None` when the detector is off (wrong state, not steady, data or baseline missing).
 pub fn read(
     category: AnomalyCategory,
     entry: &Entry,
     baseline: &Baseline,
     th: &Thresholds,
+    well: &WellView,
 ) -> Option<Reading> {
     match category {
-        AnomalyCategory::Kick => return entry.well.kick.clone(),
-        AnomalyCategory::LostCirculation => return entry.well.losses.clone(),
+        AnomalyCategory::Kick => return well.kick.clone(),
+        AnomalyCategory::LostCirculation => return well.losses.clone(),
         _ => {}
     }
     if !entry.steady || !active_in(category, entry.snapshot.metrics.rig_state) {

@@ -27,6 +27,9 @@ pub struct Thresholds {
     pub flowback_sigmas: f64,
     /// Connection: and by at least this much, bbl (the floor under a very regular fingerprint).
     pub flowback_excess_bbl: f64,
+    /// Trips (pumps off): trip tank off the string's displacement by more than this, bbl — above
+    /// it a swabbed influx, below it losses.
+    pub trip_discrepancy_bbl: f64,
     /// Pit moves faster than this with the well balanced (or that stop as they started) are
     /// transfers between tanks, not gains or losses, bbl/min.
     pub transfer_rate_bbl_min: f64,
@@ -69,6 +72,7 @@ impl Default for Thresholds {
             flowback_sigmas: 3.0,
             flowback_excess_bbl: 1.0,
             transfer_rate_bbl_min: 3.0,
+            trip_discrepancy_bbl: 2.0,
             pack_off_spp_pct: 8.0,
             washout_spp_pct: 8.0,
             twist_off_torque_drop_pct: 40.0,
@@ -121,6 +125,7 @@ impl Thresholds {
             ("flowback_sigmas", self.flowback_sigmas),
             ("flowback_excess_bbl", self.flowback_excess_bbl),
             ("transfer_rate_bbl_min", self.transfer_rate_bbl_min),
+            ("trip_discrepancy_bbl", self.trip_discrepancy_bbl),
         ];
         for (name, v) in positives {
             if !(v.is_finite() && v > 0.0 && v <= 1_000.0) {

@@ -8,7 +8,8 @@
 //!   flow-back fingerprint ([`flowback`]); before it has one, a flow-back that does not decay is a
 //!   flowing well. After the pumps start, the refill brings the pit back to where it was: only a
 //!   pit below its level before the connection is a loss.
-//! - **Trips**: the active pit is not the well's measure (the trip tank is); nothing is read here.
+//! - **Pumps off** (trips, connections, flow checks): the trip tank against the string's
+//!   displacement ([`trip`]); the active pit is not the well's measure on a trip.
 //!
 //! The gain is counted from a reference that follows the pit only while nothing is suspected, and
 //! is kept through connections, so a kick that starts at a connection keeps its volume.
@@ -17,6 +18,7 @@ pub mod flowback;
 pub mod meter;
 pub mod pit;
 pub mod robust;
+pub mod trip;
 
 use super::signature::{Indicator, Indicators, Reading};
 use super::thresholds::Thresholds;
@@ -100,6 +102,8 @@ enum Slot {
     KickPit,
     LossFlow,
     LossPit,
+    KickTrip,
+    LossTrip,
 }
 
 /// The well-control monitor.
@@ -114,14 +118,17 @@ pub struct WellControl {
     last_steady_level: Option<f64>,
     cycle: Cycle,
     fingerprint: Fingerprint,
-    beyond_since: [Option<DateTime<Utc>>; 4],
+    beyond_since: [Option<DateTime<Utc>>; 6],
+    displacement_bbl_ft: f64,
+    trip: Option<trip::TripAccount>,
     disagree_since: Option<DateTime<Utc>>,
     question: Option<String>,
 }
 
 impl WellControl {
-    /// A monitor that calls a pit move faster than `transfer_rate_bbl_min` a possible transfer.
-    pub fn new(th: &Thresholds) -> Self {
+    /// A monitor that calls a pit move faster than `transfer_rate_bbl_min` a possible transfer,
+    /// for a string displacing `displacement_bbl_ft` on trips.
+    pub fn new(th: &Thresholds, displacement_bbl_ft: f64) -> Self {
         Self {
             pit: PitSeries::new(th.transfer_rate_bbl_min),
             trend: None,
@@ -132,7 +139,9 @@ impl WellControl {
             last_steady_level: None,
             cycle: Cycle::Away,
             fingerprint: Fingerprint::default(),
-            beyond_since: [None; 4],
+            beyond_since: [None; 6],
+            displacement_bbl_ft,
+            trip: None,
             disagree_since: None,
             question: None,
         }
@@ -187,6 +196,7 @@ impl WellControl {
             Cycle::Away => WellView::default(),
         };
         view.pit_rate_bbl_min = trend.map(|t| t.slope);
+        self.trip_tank(p, pumping, th, &mut view);
         view
     }
 
@@ -266,17 +276,13 @@ impl WellControl {
                 curve,
                 clean,
             },
-            Cycle::Refill {
-                since,
+            Cycle::Refill { pre, curve, .. } if !pumping => Cycle::PumpsOff {
+                // Pumps stopped again mid-refill: the flow-back starts again from the level before
+                // the connection; an irregular connection teaches the fingerprint nothing.
+                since: at,
                 pre,
                 curve,
-                clean,
-            } if !pumping => Cycle::PumpsOff {
-                // Pumps stopped again mid-refill: one longer connection.
-                since,
-                pre,
-                curve,
-                clean,
+                clean: false,
             },
             Cycle::Refill {
                 since,
@@ -292,6 +298,44 @@ impl WellControl {
             }
             other => other,
         };
+    }
+
+    /// With the pumps off, the trip tank against the string's displacement joins what the active
+    /// pit says (a second sensor: both beyond is corroborated).
+    fn trip_tank(&mut self, p: &WitsPacket, pumping: bool, th: &Thresholds, view: &mut WellView) {
+        let (false, Some(tank)) = (pumping, p.trip_tank_bbl) else {
+            self.trip = None;
+            return;
+        };
+        let (disp, rate) = (self.displacement_bbl_ft, th.transfer_rate_bbl_min);
+        let account = self
+            .trip
+            .get_or_insert_with(|| trip::TripAccount::new(disp, rate));
+        let Some(r) = account.push(p.timestamp, tank, p.bit_depth_ft) else {
+            return;
+        };
+        let at = p.timestamp;
+        let d = r.discrepancy_bbl;
+        let kick = self.indicator(
+            Slot::KickTrip,
+            at,
+            th,
+            "trip_tank_gain_bbl",
+            d.max(0.0),
+            "bbl",
+            d / th.trip_discrepancy_bbl,
+        );
+        let losses = self.indicator(
+            Slot::LossTrip,
+            at,
+            th,
+            "trip_tank_loss_bbl",
+            (-d).max(0.0),
+            "bbl",
+            -d / th.trip_discrepancy_bbl,
+        );
+        view.kick = join(view.kick.take(), kick);
+        view.losses = join(view.losses.take(), losses);
     }
 
     /// Pumps on and steady: flow and pit, each for what it is worth.
@@ -657,6 +701,12 @@ fn single(i: Indicator) -> Reading {
         strength: i.ratio.max(0.0),
         indicators: std::iter::once(i).collect(),
     }
+}
+
+/// A reading with one more independent indicator.
+fn join(reading: Option<Reading>, extra: Indicator) -> Option<Reading> {
+    let first = reading.and_then(|r| r.indicators.iter().next().copied());
+    pair(first, Some(extra))
 }
 
 /// Flow and pit together: either alone agrees; both beyond is corroborated, and both held

@@ -1,0 +1,157 @@
+//! The trip tank against the string's displacement. While the pumps are off, every foot the bit
+//! moves should move the trip tank by the string's displacement: pulling out, the hole takes that
+//! much fill from it; running in, it gives that much back. The tank against that expectation is a
+//! flat line on a well that is behaving: above it the well is giving mud (a swabbed influx), below
+//! it the well is taking mud (losses). Refills of the tank itself are steps that stop, taken out
+//! as transfers.
+
+use super::pit::{FlowWitness, PitSeries};
+use chrono::{DateTime, Utc};
+
+/// Largest bit movement between two packets believed, ft (a depth glitch is not a trip).
+const MAX_STEP_FT: f64 = 50.0;
+/// Pipe moved before the tank is judged: two stands, ft.
+const JUDGE_AFTER_FT: f64 = 186.0;
+/// A tank that moved less than this share of the displacement is not lined up to the hole.
+const LINED_UP: f64 = 0.25;
+
+/// The trip-tank account of one pumps-off spell.
+#[derive(Debug, Clone)]
+pub struct TripAccount {
+    displacement_bbl_ft: f64,
+    against: PitSeries,
+    expected_bbl: f64,
+    last_bit_ft: Option<f64>,
+    start: Option<f64>,
+    moved_ft: f64,
+    lined_up: bool,
+    judged_at_ft: f64,
+}
+
+/// What the account says now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TripReading {
+    /// Trip tank against what the string's movement says it should be: positive, the well gave
+    /// mud; negative, it took mud, bbl.
+    pub discrepancy_bbl: f64,
+    /// The displacement expected so far, bbl (positive: returned to the tank).
+    pub expected_bbl: f64,
+    /// How far the bit has moved this spell, ft.
+    pub moved_ft: f64,
+}
+
+impl TripAccount {
+    /// An account for a string displacing `displacement_bbl_ft`, calling moves faster than
+    /// `transfer_rate_bbl_min` (once they stop) refills of the tank.
+    pub fn new(displacement_bbl_ft: f64, transfer_rate_bbl_min: f64) -> Self {
+        Self {
+            displacement_bbl_ft,
+            against: PitSeries::new(transfer_rate_bbl_min),
+            expected_bbl: 0.0,
+            last_bit_ft: None,
+            start: None,
+            moved_ft: 0.0,
+            lined_up: false,
+            judged_at_ft: 0.0,
+        }
+    }
+
+    /// Take one packet's trip tank and bit depth.
+    pub fn push(
+        &mut self,
+        at: DateTime<Utc>,
+        tank_bbl: f64,
+        bit_ft: Option<f64>,
+    ) -> Option<TripReading> {
+        if let Some(bit) = bit_ft.filter(|b| b.is_finite()) {
+            if let Some(last) = self.last_bit_ft {
+                let step = bit - last;
+                if step.abs() <= MAX_STEP_FT {
+                    // Running in (bit deeper) returns the steel's volume to the tank.
+                    self.expected_bbl += step * self.displacement_bbl_ft;
+                    self.moved_ft += step.abs();
+                }
+            }
+            self.last_bit_ft = Some(bit);
+        }
+        self.against
+            .push(at, tank_bbl - self.expected_bbl, FlowWitness::Absent);
+        let level = self.against.level()?;
+        let start = *self.start.get_or_insert(level);
+        let reading = TripReading {
+            discrepancy_bbl: level - start,
+            expected_bbl: self.expected_bbl,
+            moved_ft: self.moved_ft,
+        };
+        // Whether the tank is lined up is judged on each two stands until it is, then kept: a
+        // well flowing at the rate the pipe displaces would hold the tank still too.
+        if !self.lined_up && self.moved_ft >= self.judged_at_ft + JUDGE_AFTER_FT {
+            self.lined_up = reading.lined_up();
+            self.judged_at_ft = self.moved_ft;
+        }
+        self.lined_up.then_some(reading)
+    }
+}
+
+impl TripReading {
+    /// Whether the tank moved with the pipe at all: a tank that is not lined up to the hole (the
+    /// hole filled from the active pit, a tank isolated at connections) holds still while the
+    /// string moves, and says nothing about the well.
+    pub fn lined_up(&self) -> bool {
+        let measured = self.discrepancy_bbl + self.expected_bbl;
+        measured.abs() >= LINED_UP * self.expected_bbl.abs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + s, 0)
+            .single()
+            .expect("valid")
+    }
+
+    /// Pulling ten 93-ft stands of 5-in pipe open-ended takes 10 × 93 × 0.00652 = 6.07 bbl from
+    /// the trip tank: a tank that falls by that has no discrepancy; one that falls 2 bbl less has
+    /// a 2-bbl gain (swabbed influx); a 20-bbl refill mid-trip is not a gain.
+    #[test]
+    fn a_trip_that_takes_its_displacement_balances() {
+        let disp = 0.00652;
+        for (influx_total, refill) in [(0.0, false), (2.0, false), (0.0, true)] {
+            let mut acc = TripAccount::new(disp, 3.0);
+            let mut last = None;
+            let (mut bit, mut tank) = (10_000.0, 40.0);
+            for s in 0..2_000 {
+                // 90 s pulling a stand (62 ft/min), 60 s in slips.
+                let pulling = s % 150 < 90 && s < 1_500;
+                if pulling {
+                    bit -= 93.0 / 90.0;
+                    tank -= 93.0 / 90.0 * disp;
+                    tank += influx_total / 900.0;
+                }
+                if refill && (700..760).contains(&s) {
+                    tank += 20.0 / 60.0;
+                }
+                last = acc.push(t(s), tank, Some(bit)).or(last);
+            }
+            let r = last.expect("reading");
+            assert!((r.expected_bbl + 6.07).abs() < 0.05, "{r:?}");
+            // The first packet has no movement before it: one second of pulling uncounted.
+            assert!((r.moved_ft - 930.0).abs() < 2.0, "{r:?}");
+            assert!(
+                (r.discrepancy_bbl - influx_total).abs() < 0.2,
+                "influx {influx_total} refill {refill}: {r:?}"
+            );
+        }
+        // A tank isolated from the hole holds still while the pipe moves: no reading.
+        let mut acc = TripAccount::new(disp, 3.0);
+        let mut any = None;
+        for s in 0..1_000 {
+            any = any.or(acc.push(t(s), 40.0, Some(10_000.0 - s as f64)));
+        }
+        assert_eq!(any, None);
+    }
+}
