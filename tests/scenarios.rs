@@ -161,7 +161,7 @@ fn a_kick_held_for_an_hour_stays_one_open_incident_whose_numbers_and_words_grow(
         let mut p = pipeline();
         let mut first: Option<(sairen::rig::incidents::Numbers, Vec<(String, f64)>)> = None;
         let mut announcements = 0;
-        for packet in Simulator::new(Scenario::Kick, seed).take(1_800 + 3_600 + 60) {
+        for packet in Simulator::new(Scenario::Kick, seed).take(1_800 + 3_600 + 120) {
             announcements += p.process(packet).announcements.len();
             if first.is_none() {
                 if let Some(i) = p.incidents().incidents().first() {

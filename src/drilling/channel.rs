@@ -77,21 +77,6 @@ channels! {
 }
 
 impl Channel {
-    /// The channel a WITS record-01 item carries (a table lookup: this runs for every item).
-    pub fn from_wits_item(item: u8) -> Option<Channel> {
-        static BY_ITEM: std::sync::OnceLock<[Option<Channel>; 100]> = std::sync::OnceLock::new();
-        let table = BY_ITEM.get_or_init(|| {
-            let mut t = [None; 100];
-            for &c in Channel::ALL {
-                if let Some(i) = c.wits_item() {
-                    t[usize::from(i)] = Some(c);
-                }
-            }
-            t
-        });
-        table.get(usize::from(item)).copied().flatten()
-    }
-
     /// The channel with this field name.
     pub fn from_name(name: &str) -> Option<Channel> {
         Self::ALL.iter().copied().find(|c| c.as_str() == name)
@@ -113,9 +98,6 @@ mod tests {
         let mut p = WitsPacket::default();
         for (i, &c) in Channel::ALL.iter().enumerate() {
             assert_eq!(Channel::from_name(c.as_str()), Some(c));
-            if let Some(item) = c.wits_item() {
-                assert_eq!(Channel::from_wits_item(item), Some(c));
-            }
             *c.slot(&mut p) = Some(i as f64);
         }
         for (i, &c) in Channel::ALL.iter().enumerate() {
@@ -126,6 +108,5 @@ mod tests {
         for &c in Channel::ALL {
             assert!(json.get(c.as_str()).is_some(), "{c}");
         }
-        assert_eq!(Channel::from_wits_item(15), None);
     }
 }

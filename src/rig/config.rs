@@ -120,6 +120,28 @@ pub struct InputSection {
     pub reconnect_max_secs: u64,
     /// The channel map for `--csv` (source column → channel, with units).
     pub csv_channel_map: PathBuf,
+    /// Send the WITS server a keep-alive frame this often, s (0 = never).
+    pub keepalive_secs: u64,
+    /// WITS items beyond the standard ones: "RRII" (record and item) → channel name.
+    pub items: std::collections::BTreeMap<String, String>,
+}
+
+impl InputSection {
+    /// How the WITS source reads: these units, nulls, items and keep-alives.
+    pub fn wits_options(&self) -> crate::rig::acquisition::source::WitsOptions {
+        let mut o = crate::rig::acquisition::source::WitsOptions::new(
+            self.units,
+            self.nulls.clone(),
+            std::time::Duration::from_secs(self.reconnect_max_secs),
+        );
+        // Checked by `problems` before the rig starts; a bad map here means the standard one.
+        if let Ok(items) = o.items.clone().with_items(&self.items) {
+            o.items = items;
+        }
+        o.keepalive =
+            (self.keepalive_secs > 0).then(|| std::time::Duration::from_secs(self.keepalive_secs));
+        o
+    }
 }
 
 impl Default for InputSection {
@@ -130,6 +152,8 @@ impl Default for InputSection {
             stale_after_secs: 10,
             reconnect_max_secs: 30,
             csv_channel_map: PathBuf::from("config/channel-maps/volve-usrop.toml"),
+            keepalive_secs: 0,
+            items: Default::default(),
         }
     }
 }
@@ -211,6 +235,11 @@ impl RigConfig {
         }
         if self.input.nulls.iter().any(|v| !v.is_finite()) {
             problems.push("input.nulls must be finite numbers".into());
+        }
+        if let Err(mut item_problems) =
+            crate::rig::acquisition::wits::ItemMap::default().with_items(&self.input.items)
+        {
+            problems.append(&mut item_problems);
         }
         if self.input.stale_after_secs == 0 || self.input.reconnect_max_secs == 0 {
             problems.push(

@@ -154,9 +154,7 @@ impl Rig {
         let (tx, rx) = mpsc::sync_channel(4_096);
         let input = source::start(
             settings.source.clone(),
-            config.input.units,
-            config.input.nulls.clone(),
-            Duration::from_secs(config.input.reconnect_max_secs),
+            config.input.wits_options(),
             tx,
             source_state.clone(),
         )

@@ -3,8 +3,8 @@
 
 use super::csv::{ChannelMap, CsvReplay};
 use super::units::UnitSystem;
-use super::wits::{self, Decoded, Decoder, Framer, Issues};
-use crate::drilling::WitsPacket;
+use super::wits::{self, Decoded, Decoder, Framer, Issues, ItemMap};
+use crate::drilling::{Channel, WitsPacket};
 use crate::simulate::{Scenario, Simulator};
 use chrono::Utc;
 use std::io::{self, BufRead, BufReader, Read};
@@ -89,19 +89,51 @@ pub struct SourceState {
     pub stop: AtomicBool,
 }
 
+/// How WITS is read: units, nulls, which item is which channel, reconnection and keep-alives.
+#[derive(Debug, Clone)]
+pub struct WitsOptions {
+    /// The sender's units.
+    pub units: UnitSystem,
+    /// Values that mean "no reading".
+    pub nulls: Vec<f64>,
+    /// Record + item → channel.
+    pub items: ItemMap,
+    /// Longest wait between reconnection attempts.
+    pub reconnect_max: Duration,
+    /// Send the server a keep-alive frame this often (servers that send only to a client that
+    /// sends, as Pason's do); `None`: send nothing.
+    pub keepalive: Option<Duration>,
+}
+
+impl WitsOptions {
+    /// Standard items, no keep-alive.
+    pub fn new(units: UnitSystem, nulls: Vec<f64>, reconnect_max: Duration) -> Self {
+        Self {
+            units,
+            nulls,
+            items: ItemMap::default(),
+            reconnect_max,
+            keepalive: None,
+        }
+    }
+}
+
+/// The frame sent as a keep-alive: a lone null hole depth (vertical), what WITS senders send
+/// when they have nothing to say.
+pub const KEEPALIVE_FRAME: &str = "&&\r\n0111-9999\r\n!!\r\n";
+
 /// Start `spec` on its own thread.
 pub fn start(
     spec: SourceSpec,
-    units: UnitSystem,
-    nulls: Vec<f64>,
-    reconnect_max: Duration,
+    options: WitsOptions,
     tx: SyncSender<Input>,
     state: Arc<SourceState>,
 ) -> io::Result<JoinHandle<()>> {
     std::thread::Builder::new()
         .name("sairen-input".into())
         .spawn(move || {
-            let decoder = Decoder::new(units, &nulls);
+            let (units, nulls) = (options.units, options.nulls.clone());
+            let decoder = Decoder::new(units, &nulls).with_items(options.items.clone());
             if !matches!(spec, SourceSpec::WitsTcp(_)) {
                 let _ = tx.send(Input::Link {
                     up: true,
@@ -110,7 +142,7 @@ pub fn start(
             }
             let end = match spec {
                 SourceSpec::WitsTcp(addr) => {
-                    tcp(&addr, &decoder, reconnect_max, &tx, &state);
+                    tcp(&addr, &decoder, &options, &tx, &state);
                     return;
                 }
                 SourceSpec::Stdin => {
@@ -138,8 +170,53 @@ struct WitsLines<'a> {
     decoder: Decoder,
     issues: Issues,
     published_total: u64,
+    extras: Extras,
     tx: &'a SyncSender<Input>,
     state: &'a SourceState,
+}
+
+/// Values of other records (pits and trip tanks in record 11) waiting to join record-01 packets.
+/// Kept until newer ones come, for at most [`EXTRAS_FRESH`]: a tank reading older than that is
+/// no reading.
+#[derive(Debug, Default)]
+struct Extras {
+    latest: Option<(Instant, WitsPacket)>,
+}
+
+/// How long another record's values stand in for the next record-01 packets.
+const EXTRAS_FRESH: Duration = Duration::from_secs(30);
+
+impl Extras {
+    fn keep(&mut self, extra: WitsPacket) {
+        let now = Instant::now();
+        match &mut self.latest {
+            Some((at, kept)) if at.elapsed() < EXTRAS_FRESH => {
+                for &c in Channel::ALL {
+                    if let Some(v) = c.get(&extra) {
+                        *c.slot(kept) = Some(v);
+                    }
+                }
+                *at = now;
+            }
+            _ => self.latest = Some((now, extra)),
+        }
+    }
+
+    /// Fill what `packet` lacks from the latest other-record values, while they are fresh.
+    fn fill(&self, packet: &mut WitsPacket) {
+        let Some((at, kept)) = &self.latest else {
+            return;
+        };
+        if at.elapsed() >= EXTRAS_FRESH {
+            return;
+        }
+        for &c in Channel::ALL {
+            let slot = c.slot(packet);
+            if slot.is_none() {
+                *slot = c.get(kept);
+            }
+        }
+    }
 }
 
 impl<'a> WitsLines<'a> {
@@ -149,6 +226,7 @@ impl<'a> WitsLines<'a> {
             decoder,
             issues: Issues::default(),
             published_total: 0,
+            extras: Extras::default(),
             tx,
             state,
         }
@@ -156,12 +234,22 @@ impl<'a> WitsLines<'a> {
 
     /// One line; `false` when the pipeline has gone.
     fn line(&mut self, line: &str) -> bool {
-        let input = self.framer.push_line(line, &mut self.issues).map(|frame| {
-            match self.decoder.decode(frame, Utc::now(), &mut self.issues) {
-                Decoded::Packet(p) => Input::Packet(p),
-                Decoded::KeepAlive => Input::KeepAlive,
+        let decoded = self
+            .framer
+            .push_line(line, &mut self.issues)
+            .map(|frame| self.decoder.decode(frame, Utc::now(), &mut self.issues));
+        let input = match decoded {
+            Some(Decoded::Packet(mut p)) => {
+                self.extras.fill(&mut p);
+                Some(Input::Packet(p))
             }
-        });
+            Some(Decoded::KeepAlive) => Some(Input::KeepAlive),
+            Some(Decoded::Extra(p)) => {
+                self.extras.keep(*p);
+                None
+            }
+            None => None,
+        };
         // Problems are rare in a healthy feed, and a lock costs nanoseconds: show each at once.
         if self.issues.total() != self.published_total {
             self.publish();
@@ -210,10 +298,11 @@ impl<'a> WitsLines<'a> {
 fn tcp(
     addr: &str,
     decoder: &Decoder,
-    reconnect_max: Duration,
+    options: &WitsOptions,
     tx: &SyncSender<Input>,
     state: &SourceState,
 ) {
+    let reconnect_max = options.reconnect_max;
     let mut backoff = Duration::from_secs(1);
     let mut lines = WitsLines::new(decoder.clone(), tx, state);
     while !state.stop.load(Ordering::Relaxed) {
@@ -234,7 +323,13 @@ fn tcp(
                 });
                 // A feed silent for a minute is dead even if the socket is not: reconnect.
                 let _ = sock.set_read_timeout(Some(Duration::from_secs(60)));
-                match lines.read(sock) {
+                let done = Arc::new(AtomicBool::new(false));
+                if let Some(every) = options.keepalive {
+                    keep_alive(&sock, every, done.clone());
+                }
+                let read = lines.read(sock);
+                done.store(true, Ordering::Relaxed);
+                match read {
                     Ok(()) => format!("{addr} closed the connection"),
                     Err(e) => format!("{addr}: {e}"),
                 }
@@ -255,6 +350,34 @@ fn tcp(
         }
         std::thread::sleep(backoff);
         backoff = (backoff * 2).min(reconnect_max);
+    }
+}
+
+/// Send [`KEEPALIVE_FRAME`] on `sock` at once and every `every` until `done` or the socket
+/// refuses it (the reading side then sees the connection end and reconnects).
+fn keep_alive(sock: &TcpStream, every: Duration, done: Arc<AtomicBool>) {
+    let Ok(mut out) = sock.try_clone() else {
+        log::warn!("WITS keep-alive: cannot share the socket; sending none");
+        return;
+    };
+    let spawned = std::thread::Builder::new()
+        .name("sairen-wits-keepalive".into())
+        .spawn(move || {
+            use std::io::Write;
+            let mut next = Instant::now();
+            while !done.load(Ordering::Relaxed) {
+                if Instant::now() >= next {
+                    if let Err(e) = out.write_all(KEEPALIVE_FRAME.as_bytes()) {
+                        log::debug!("WITS keep-alive not sent: {e}");
+                        return;
+                    }
+                    next = Instant::now() + every;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+    if let Err(e) = spawned {
+        log::warn!("WITS keep-alive thread not started: {e}");
     }
 }
 
@@ -352,4 +475,64 @@ fn simulate(
     }
     lines.publish();
     Input::End
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    /// A WITS server that, like Pason's, sends nothing until the client sends it a frame: with
+    /// `keepalive_secs` set the rig gets data, and the record-11 trip tank sent in a frame of its
+    /// own joins the next record-01 packet.
+    #[test]
+    fn a_server_that_waits_for_frames_gets_a_keepalive_and_sends_data() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let server = std::thread::spawn(move || {
+            let (mut sock, _) = listener.accept().expect("accept");
+            let mut reader = BufReader::new(sock.try_clone().expect("clone"));
+            let mut heard = String::new();
+            while !heard.contains("!!") {
+                let mut line = String::new();
+                if reader.read_line(&mut line).expect("read") == 0 {
+                    return heard;
+                }
+                heard.push_str(&line);
+            }
+            let frames = "&&\r\n01081000.0\r\n01101000.0\r\n!!\r\n&&\r\n112942.5\r\n!!\r\n&&\r\n01081001.0\r\n01101001.0\r\n!!\r\n";
+            sock.write_all(frames.as_bytes()).expect("send");
+            std::thread::sleep(Duration::from_millis(500));
+            heard
+        });
+        let (tx, rx) = std::sync::mpsc::sync_channel(64);
+        let state = Arc::new(SourceState::default());
+        let mut options = WitsOptions::new(
+            UnitSystem::Fps,
+            wits::DEFAULT_NULLS.to_vec(),
+            Duration::from_secs(1),
+        );
+        options.keepalive = Some(Duration::from_secs(1));
+        let input = start(SourceSpec::WitsTcp(addr), options, tx, state.clone()).expect("start");
+        let mut packets = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while packets.len() < 2 && Instant::now() < deadline {
+            if let Ok(Input::Packet(p)) = rx.recv_timeout(Duration::from_millis(200)) {
+                packets.push(p);
+            }
+        }
+        state.stop.store(true, Ordering::Relaxed);
+        let heard = server.join().expect("server");
+        assert!(
+            heard.contains(KEEPALIVE_FRAME.trim_end()),
+            "the server heard {heard:?}"
+        );
+        assert_eq!(packets.len(), 2, "data came once the server heard a frame");
+        assert_eq!(packets[0].trip_tank_bbl, None);
+        assert_eq!(packets[1].bit_depth_ft, Some(1001.0));
+        assert_eq!(packets[1].trip_tank_bbl, Some(42.5), "record 11 joined");
+        drop(rx);
+        let _ = input;
+    }
 }

@@ -26,7 +26,7 @@ pub enum Issue {
     OutsideFrame,
     /// A frame that was not closed before the next began, or grew past [`MAX_ITEMS`].
     TruncatedFrame,
-    /// A record other than 01 (ignored).
+    /// An item of a record other than 01 that no channel is mapped to (ignored).
     OtherRecord,
     /// A record-01 item this decoder does not map (spares 41–45 included).
     UnknownItem,
@@ -45,7 +45,7 @@ impl Issue {
             Self::GarbageLine => "a line that is not WITS0",
             Self::OutsideFrame => "an item outside a && … !! frame",
             Self::TruncatedFrame => "a frame that never ended (dropped)",
-            Self::OtherRecord => "an item of a record other than 01 (ignored)",
+            Self::OtherRecord => "an item of a record other than 01 with no channel mapped (ignored; map it in [input.items])",
             Self::UnknownItem => "a record-01 item with no channel mapped (ignored)",
             Self::BadValue => "an item whose value is not a number (channel left empty)",
             Self::BadTimestamp => {
@@ -257,6 +257,79 @@ pub fn quantity(channel: Channel) -> Quantity {
     }
 }
 
+/// Where each WITS item goes: record + item → channel. The standard record-01 items, and the
+/// record-11 (mud tank volumes) items rigs send their pits and trip tanks in, unless the rig's
+/// `[input.items]` says otherwise.
+#[derive(Debug, Clone)]
+pub struct ItemMap {
+    by_code: Box<[Option<Channel>]>,
+}
+
+/// Record 11 (mud tank volumes), as the WITS specification numbers its items.
+pub const RECORD_11: [(u16, Channel); 3] = [
+    // Tank volume (active) and its change: the active pit.
+    (1111, Channel::PitVolume),
+    (1113, Channel::PitVolumeChange),
+    // Trip tank 1.
+    (1129, Channel::TripTank),
+];
+
+impl Default for ItemMap {
+    fn default() -> Self {
+        let mut by_code = vec![None; 10_000].into_boxed_slice();
+        for &c in Channel::ALL {
+            if let Some(item) = c.wits_item() {
+                by_code[100 + usize::from(item)] = Some(c);
+            }
+        }
+        for (code, c) in RECORD_11 {
+            by_code[usize::from(code)] = Some(c);
+        }
+        Self { by_code }
+    }
+}
+
+impl ItemMap {
+    /// The standard map with the rig's own items: "RRII" (record and item, four digits) → the
+    /// channel's name. Every problem is named, one line each.
+    pub fn with_items<'a>(
+        mut self,
+        items: impl IntoIterator<Item = (&'a String, &'a String)>,
+    ) -> Result<Self, Vec<String>> {
+        let mut problems = Vec::new();
+        for (code, name) in items {
+            let parsed = (code.len() == 4)
+                .then(|| code.parse::<u16>().ok())
+                .flatten()
+                .filter(|c| c / 100 >= 1 && c % 100 >= 8);
+            let channel = Channel::from_name(name);
+            match (parsed, channel) {
+                (Some(c), Some(ch)) => self.by_code[usize::from(c)] = Some(ch),
+                (None, _) => problems.push(format!(
+                    "input.items: {code:?} is not a WITS item code (four digits, record then item, item 08 or above: \"1129\")"
+                )),
+                (_, None) => problems.push(format!(
+                    "input.items: {code:?} maps to {name:?}, which is not a channel; channels: {}",
+                    Channel::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
+        if problems.is_empty() {
+            Ok(self)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The channel of record `record`, item `item`.
+    pub fn channel(&self, record: u8, item: u8) -> Option<Channel> {
+        self.by_code
+            .get(usize::from(record) * 100 + usize::from(item))
+            .copied()
+            .flatten()
+    }
+}
+
 const DATE_ITEM: u8 = 5;
 const TIME_ITEM: u8 = 6;
 const TVD_ITEM: u8 = 11;
@@ -268,6 +341,9 @@ pub enum Decoded {
     Packet(Box<WitsPacket>),
     /// A keep-alive (a lone null `0111`): the link is up, there is no data.
     KeepAlive,
+    /// Values of another record (pits and trip tanks in record 11) sent in a frame of their own:
+    /// they join the next record-01 packet.
+    Extra(Box<WitsPacket>),
 }
 
 /// Turns frames into packets in oilfield units.
@@ -275,6 +351,7 @@ pub enum Decoded {
 pub struct Decoder {
     units: UnitSystem,
     nulls: Vec<f64>,
+    items: std::sync::Arc<ItemMap>,
 }
 
 impl Decoder {
@@ -283,7 +360,14 @@ impl Decoder {
         Self {
             units,
             nulls: nulls.to_vec(),
+            items: std::sync::Arc::new(ItemMap::default()),
         }
+    }
+
+    /// The same decoder reading items through `items`.
+    pub fn with_items(mut self, items: ItemMap) -> Self {
+        self.items = std::sync::Arc::new(items);
+        self
     }
 
     fn is_null(&self, v: f64) -> bool {
@@ -303,15 +387,9 @@ impl Decoder {
         };
         let (mut date, mut time) = (None, None);
         let mut data_items = 0usize;
+        let mut record_01 = false;
         let mut lone_null_tvd = false;
         for item in &frame.items {
-            if item.record != 1 {
-                issues.note(
-                    Issue::OtherRecord,
-                    &format!("{:02}{:02}", item.record, item.item),
-                );
-                continue;
-            }
             let value = match &item.value {
                 Ok(v) => *v,
                 Err(text) => {
@@ -319,23 +397,30 @@ impl Decoder {
                     continue;
                 }
             };
-            match item.item {
-                DATE_ITEM => date = (!self.is_null(value)).then_some(value),
-                TIME_ITEM => time = (!self.is_null(value)).then_some(value),
-                code => match Channel::from_wits_item(code) {
+            match (item.record, item.item) {
+                (1, DATE_ITEM) => date = (!self.is_null(value)).then_some(value),
+                (1, TIME_ITEM) => time = (!self.is_null(value)).then_some(value),
+                // Other records carry their own date and time: the record-01 clock is the one.
+                (_, DATE_ITEM | TIME_ITEM) => {}
+                (record, code) => match self.items.channel(record, code) {
                     Some(ch) => {
                         data_items += 1;
-                        lone_null_tvd = code == TVD_ITEM && self.is_null(value);
+                        record_01 |= record == 1;
+                        lone_null_tvd = record == 1 && code == TVD_ITEM && self.is_null(value);
                         if !self.is_null(value) {
                             *ch.slot(&mut packet) = Some(self.units.to_fps(quantity(ch), value));
                         }
                     }
-                    None => issues.note(Issue::UnknownItem, &format!("01{code:02}")),
+                    None if record == 1 => issues.note(Issue::UnknownItem, &format!("01{code:02}")),
+                    None => issues.note(Issue::OtherRecord, &format!("{record:02}{code:02}")),
                 },
             }
         }
         if data_items == 1 && lone_null_tvd && date.is_none() && time.is_none() {
             return Decoded::KeepAlive;
+        }
+        if data_items > 0 && !record_01 {
+            return Decoded::Extra(Box::new(packet));
         }
         match (date, time) {
             (Some(d), Some(t)) => match wits_instant(d, t) {
@@ -388,6 +473,50 @@ pub fn write_frame(packet: &WitsPacket, units: UnitSystem, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Record 11 in a frame of its own (as Pason-style servers send it) comes out as values that
+    /// join the record-01 packets; a rig's own map can move an item, and a wrong one is named.
+    #[test]
+    fn record_11_pits_and_trip_tank_are_read_and_mapped() {
+        let mut framer = Framer::default();
+        let mut issues = Issues::default();
+        let mut frames = Vec::new();
+        for line in "&&\n11051612\n1106123000\n1111512.5\n112942.25\n1115100\n!!\n".lines() {
+            frames.extend(framer.push_line(line, &mut issues).cloned());
+        }
+        let decoder = Decoder::new(UnitSystem::Fps, &DEFAULT_NULLS);
+        let Decoded::Extra(p) = decoder.decode(&frames[0], Utc::now(), &mut issues) else {
+            panic!("a record-11 frame is extra values");
+        };
+        assert_eq!(
+            (p.pit_volume_bbl, p.trip_tank_bbl),
+            (Some(512.5), Some(42.25))
+        );
+        assert_eq!(
+            issues.all().len(),
+            1,
+            "tank 01 (1115) is not mapped: {:?}",
+            issues.all()
+        );
+        let items = [("1115".to_owned(), "trip_tank_bbl".to_owned())];
+        let mapped = ItemMap::default()
+            .with_items(items.iter().map(|(a, b)| (a, b)))
+            .expect("valid");
+        assert_eq!(mapped.channel(11, 15), Some(Channel::TripTank));
+        let bad = [
+            ("11".to_owned(), "trip_tank_bbl".to_owned()),
+            ("1116".to_owned(), "trip_tank".to_owned()),
+        ];
+        let problems = ItemMap::default()
+            .with_items(bad.iter().map(|(a, b)| (a, b)))
+            .expect_err("invalid");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[1].contains("trip_tank_bbl"),
+            "lists the channels: {}",
+            problems[1]
+        );
+    }
 
     #[test]
     fn the_fast_decimal_path_agrees_with_the_full_parser() {

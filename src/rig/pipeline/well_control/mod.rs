@@ -31,8 +31,10 @@ use std::collections::VecDeque;
 
 /// Seconds the pumps must hold their rate before the flow balance is read.
 const FLOW_SETTLE_SECS: f64 = 60.0;
-/// The flow balance is the median of this many seconds.
-const FLOW_MEDIAN_SECS: i64 = 30;
+/// The flow balance is the median of this many five-second means: 30 s.
+const FLOW_BUCKETS: usize = 6;
+/// Seconds per flow-balance mean.
+const FLOW_BUCKET_SECS: i64 = 5;
 /// The pit trend is read over this window, s.
 const TREND_SECS: i64 = 180;
 /// Least share of pairwise slopes agreeing before a pit trend counts.
@@ -112,7 +114,7 @@ pub struct WellControl {
     pit: PitSeries,
     trend: Option<robust::Trend>,
     meter: MeterCheck,
-    flow: VecDeque<(DateTime<Utc>, f64)>,
+    flow: FlowMedian,
     reference: Option<f64>,
     flat_since: Option<DateTime<Utc>>,
     last_steady_level: Option<f64>,
@@ -133,7 +135,7 @@ impl WellControl {
             pit: PitSeries::new(th.transfer_rate_bbl_min),
             trend: None,
             meter: MeterCheck::default(),
-            flow: VecDeque::with_capacity(64),
+            flow: FlowMedian::default(),
             reference: None,
             flat_since: None,
             last_steady_level: None,
@@ -207,27 +209,10 @@ impl WellControl {
             _ => f64::NAN,
         };
         if !(readable && steady_secs >= FLOW_SETTLE_SECS && pct.is_finite()) {
-            self.flow.clear();
+            self.flow = FlowMedian::default();
             return None;
         }
-        let at = p.timestamp;
-        while self
-            .flow
-            .front()
-            .is_some_and(|(t, _)| (at - *t).num_seconds() >= FLOW_MEDIAN_SECS)
-        {
-            self.flow.pop_front();
-        }
-        self.flow.push_back((at, pct));
-        if self.flow.len() < 5 {
-            return None;
-        }
-        let mut values = [0.0; 64];
-        let n = self.flow.len().min(values.len());
-        for (slot, (_, v)) in values.iter_mut().zip(self.flow.iter().rev()) {
-            *slot = *v;
-        }
-        robust::median(&mut values[..n])
+        self.flow.push(p.timestamp, pct)
     }
 
     /// Move through the connection cycle on the pumps and the rig state.
@@ -657,6 +642,43 @@ impl WellControl {
     /// Connections in the flow-back fingerprint.
     pub fn connections_learned(&self) -> usize {
         self.fingerprint.learned()
+    }
+}
+
+/// The flow balance over the last 30 s: the median of five-second means (a mean smooths the
+/// meter's noise, the median drops a spike), recomputed as each five seconds closes.
+#[derive(Debug, Clone, Default)]
+struct FlowMedian {
+    bucket: Option<i64>,
+    sum: f64,
+    count: u32,
+    means: VecDeque<f64>,
+    median: Option<f64>,
+}
+
+impl FlowMedian {
+    fn push(&mut self, at: DateTime<Utc>, pct: f64) -> Option<f64> {
+        let bucket = at.timestamp().div_euclid(FLOW_BUCKET_SECS);
+        if self.bucket.is_some_and(|b| bucket > b) && self.count > 0 {
+            if self.means.len() == FLOW_BUCKETS {
+                self.means.pop_front();
+            }
+            self.means.push_back(self.sum / f64::from(self.count));
+            (self.sum, self.count) = (0.0, 0);
+            if self.means.len() >= FLOW_BUCKETS / 2 {
+                let mut values = [0.0; FLOW_BUCKETS];
+                for (slot, m) in values.iter_mut().zip(&self.means) {
+                    *slot = *m;
+                }
+                self.median = robust::median(&mut values[..self.means.len()]);
+            }
+        }
+        if self.bucket.is_none_or(|b| bucket >= b) {
+            self.bucket = Some(bucket);
+            self.sum += pct;
+            self.count += 1;
+        }
+        self.median
     }
 }
 
