@@ -64,7 +64,7 @@ struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["wits_tcp", "stdin", "csv", "simulate"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["wits_tcp", "stdin", "csv", "witsml", "simulate"])))]
 struct RigArgs {
     /// Rig config file (every key commented in the shipped example) [default: config/rig.toml if present].
     #[arg(long, value_name = "FILE")]
@@ -81,6 +81,13 @@ struct RigArgs {
     /// Channel map for --csv; overrides [input] csv_channel_map.
     #[arg(long, value_name = "FILE", requires = "csv")]
     csv_map: Option<PathBuf>,
+    /// Replay WITSML 1.4.1.1 log files of one well (chunks of a log and other logs of the well,
+    /// merged by time) through the mnemonic map ([input] witsml_channel_map or --witsml-map).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    witsml: Vec<PathBuf>,
+    /// Mnemonic map for --witsml; overrides [input] witsml_channel_map.
+    #[arg(long, value_name = "FILE")]
+    witsml_map: Option<PathBuf>,
     /// Run the built-in simulator with this scenario (see `sairen simulate --help`).
     #[arg(long, value_name = "SCENARIO", value_parser = parse_scenario)]
     simulate: Option<Scenario>,
@@ -286,6 +293,11 @@ fn run_rig(args: RigArgs) -> Result<(), RigError> {
             path,
             map: PathBuf::new(),
         }
+    } else if !args.witsml.is_empty() {
+        SourceSpec::Witsml {
+            paths: args.witsml,
+            map: args.witsml_map.unwrap_or_default(),
+        }
     } else if let Some(scenario) = args.simulate {
         SourceSpec::Simulate {
             scenario,
@@ -294,7 +306,7 @@ fn run_rig(args: RigArgs) -> Result<(), RigError> {
         }
     } else {
         return Err(RigError::Setting(
-            "give one input: --wits-tcp, --stdin, --csv or --simulate".into(),
+            "give one input: --wits-tcp, --stdin, --csv, --witsml or --simulate".into(),
         ));
     };
     let options = RigOptions {

@@ -120,6 +120,8 @@ pub struct InputSection {
     pub reconnect_max_secs: u64,
     /// The channel map for `--csv` (source column → channel, with units).
     pub csv_channel_map: PathBuf,
+    /// The mnemonic map for `--witsml` (mnemonic → channel, with units).
+    pub witsml_channel_map: PathBuf,
     /// Send the WITS server a keep-alive frame this often, s (0 = never).
     pub keepalive_secs: u64,
     /// WITS items beyond the standard ones: "RRII" (record and item) → channel name.
@@ -152,6 +154,7 @@ impl Default for InputSection {
             stale_after_secs: 10,
             reconnect_max_secs: 30,
             csv_channel_map: PathBuf::from("config/channel-maps/volve-usrop.toml"),
+            witsml_channel_map: PathBuf::from("config/channel-maps/volve-witsml.toml"),
             keepalive_secs: 0,
             items: Default::default(),
         }

@@ -136,6 +136,21 @@ impl RigSettings {
                 ChannelMap::load(&map).map_err(|e| RigError::Setting(e.to_string()))?;
                 SourceSpec::Csv { path, map }
             }
+            SourceSpec::Witsml { paths, map } => {
+                if let Some(p) = paths.iter().find(|p| !p.is_file()) {
+                    return Err(RigError::Setting(format!(
+                        "--witsml {}: no such file (or not a file)",
+                        p.display()
+                    )));
+                }
+                let map = if map.as_os_str().is_empty() {
+                    config.input.witsml_channel_map.clone()
+                } else {
+                    map
+                };
+                ChannelMap::load(&map).map_err(|e| RigError::Setting(e.to_string()))?;
+                SourceSpec::Witsml { paths, map }
+            }
             other => other,
         };
         if config.fleet.enabled && secrets.api_key.is_none() {

@@ -65,6 +65,11 @@ pub struct ChannelMap {
 }
 
 impl ChannelMap {
+    /// Each source (a CSV header, a WITSML mnemonic) with its channel and the factor to FPS.
+    pub fn sources(&self) -> &[(String, Channel, f64)] {
+        &self.columns
+    }
+
     /// Load and check a map file: every channel known, every unit known and measuring what its
     /// channel measures.
     pub fn load(path: &Path) -> Result<Self, CsvError> {

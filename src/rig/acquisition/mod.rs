@@ -4,3 +4,4 @@ pub mod csv;
 pub mod source;
 pub mod units;
 pub mod wits;
+pub mod witsml;

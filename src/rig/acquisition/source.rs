@@ -30,6 +30,13 @@ pub enum SourceSpec {
         /// Its channel map.
         map: PathBuf,
     },
+    /// WITSML 1.4.1.1 logs of one well, merged by time, with a mnemonic map.
+    Witsml {
+        /// The log files (chunks of one log, and other logs of the well).
+        paths: Vec<PathBuf>,
+        /// The mnemonic map (a channel map whose `source` is the mnemonic).
+        map: PathBuf,
+    },
     /// The built-in simulator, sent through the WITS0 encoder and decoder like a real feed.
     Simulate {
         /// The scenario.
@@ -44,7 +51,10 @@ pub enum SourceSpec {
 impl SourceSpec {
     /// Whether packets carry their own timeline (replayed at `--speed`) rather than arriving live.
     pub fn is_replay(&self) -> bool {
-        matches!(self, Self::Csv { .. } | Self::Simulate { .. })
+        matches!(
+            self,
+            Self::Csv { .. } | Self::Witsml { .. } | Self::Simulate { .. }
+        )
     }
 
     /// For logs and the health endpoint.
@@ -53,6 +63,11 @@ impl SourceSpec {
             Self::WitsTcp(addr) => format!("WITS0 over TCP from {addr}"),
             Self::Stdin => "WITS0 on standard input".into(),
             Self::Csv { path, .. } => format!("CSV replay of {}", path.display()),
+            Self::Witsml { paths, .. } => format!(
+                "WITSML replay of {} log file{}",
+                paths.len(),
+                if paths.len() == 1 { "" } else { "s" }
+            ),
             Self::Simulate { scenario, seed, .. } => {
                 format!("simulator, scenario {scenario}, seed {seed}")
             }
@@ -154,6 +169,7 @@ pub fn start(
                     }
                 }
                 SourceSpec::Csv { path, map } => csv(&path, &map, &nulls, &tx, &state),
+                SourceSpec::Witsml { paths, map } => witsml(&paths, &map, &tx, &state),
                 SourceSpec::Simulate {
                     scenario,
                     seed,
@@ -379,6 +395,40 @@ fn keep_alive(sock: &TcpStream, every: Duration, done: Arc<AtomicBool>) {
     if let Err(e) = spawned {
         log::warn!("WITS keep-alive thread not started: {e}");
     }
+}
+
+fn witsml(
+    paths: &[PathBuf],
+    map: &std::path::Path,
+    tx: &SyncSender<Input>,
+    state: &SourceState,
+) -> Input {
+    let map = match ChannelMap::load(map) {
+        Ok(m) => m,
+        Err(e) => return Input::Failed(e.to_string()),
+    };
+    log::info!("reading {} WITSML log file(s)", paths.len());
+    let replay = match super::witsml::WitsmlReplay::open(paths, &map) {
+        Ok(r) => r,
+        Err(e) => return Input::Failed(e.to_string()),
+    };
+    let missing: Vec<&str> = replay
+        .missing_channels()
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    if !missing.is_empty() {
+        log::warn!(
+            "the WITSML logs carry no curve for: {}; detectors that need them are off",
+            missing.join(", ")
+        );
+    }
+    for packet in replay {
+        if state.stop.load(Ordering::Relaxed) || tx.send(Input::Packet(Box::new(packet))).is_err() {
+            break;
+        }
+    }
+    Input::End
 }
 
 fn csv(

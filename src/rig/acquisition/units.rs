@@ -76,6 +76,9 @@ const UNITS: &[(&[&str], Quantity, f64)] = &[
     (&["m"], Quantity::Length, FT_PER_M),
     (&["ft/h", "ft/hr"], Quantity::Speed, 1.0),
     (&["m/h", "m/hr"], Quantity::Speed, FT_PER_M),
+    // SI base units, as WITSML logs carry them.
+    (&["m/s"], Quantity::Speed, FT_PER_M * 3_600.0),
+    (&["n"], Quantity::Force, 1.0 / N_PER_LBF / 1_000.0),
     (&["klb", "klbf", "kip"], Quantity::Force, 1.0),
     (&["lb", "lbf"], Quantity::Force, 1e-3),
     (&["kn"], Quantity::Force, 1_000.0 / N_PER_LBF / 1_000.0),
@@ -91,6 +94,7 @@ const UNITS: &[(&[&str], Quantity, f64)] = &[
     (&["n.m"], Quantity::Torque, KFTLBF_PER_KNM / 1_000.0),
     (&["psi"], Quantity::Pressure, 1.0),
     (&["kpa"], Quantity::Pressure, PSI_PER_KPA),
+    (&["pa"], Quantity::Pressure, PSI_PER_KPA / 1_000.0),
     (&["bar"], Quantity::Pressure, 100.0 * PSI_PER_KPA),
     (&["mpa"], Quantity::Pressure, 1_000.0 * PSI_PER_KPA),
     (&["bbl"], Quantity::Volume, 1.0),
@@ -98,6 +102,7 @@ const UNITS: &[(&[&str], Quantity, f64)] = &[
     (&["gpm", "gal/min"], Quantity::Flow, 1.0),
     (&["l/min", "lpm"], Quantity::Flow, GAL_PER_L),
     (&["m3/min", "m³/min"], Quantity::Flow, 1_000.0 * GAL_PER_L),
+    (&["m3/s", "m³/s"], Quantity::Flow, 60_000.0 * GAL_PER_L),
     (&["ppg", "lb/gal"], Quantity::Density, 1.0),
     (&["kg/m3", "kg/m³"], Quantity::Density, PPG_PER_KG_M3),
     (
@@ -107,7 +112,13 @@ const UNITS: &[(&[&str], Quantity, f64)] = &[
     ),
     (&["in"], Quantity::Diameter, 1.0),
     (&["mm"], Quantity::Diameter, 1.0 / 25.4),
-    (&["rpm", "spm", "%", "1"], Quantity::Unitless, 1.0),
+    (
+        &["rpm", "spm", "%", "1", "euc", "unitless"],
+        Quantity::Unitless,
+        1.0,
+    ),
+    // Revolutions per second (WITSML's c/s): rpm.
+    (&["c/s", "rev/s"], Quantity::Unitless, 60.0),
 ];
 
 /// A unit as written in a CSV channel map (case-insensitive: `"kN.m"`, `"L/min"`, `"kkgf"`), with

@@ -16,6 +16,8 @@ const KEEP: usize = 180;
 const PER_BUCKET: usize = 64;
 /// Buckets after an unexplained step's last fast move before it is judged: still, a transfer.
 const STILL_AFTER_STEP: i64 = 6;
+/// Transfers from this size are logged at INFO, bbl.
+const LOGGED_TRANSFER_BBL: f64 = 5.0;
 /// An unexplained step still moving after this long is not a transfer, s.
 const STEP_MAX_SECS: i64 = 300;
 
@@ -171,9 +173,14 @@ impl PitSeries {
     fn discount(&mut self, amount: f64) {
         self.offset += amount;
         self.transferred += amount;
-        log::info!(
-            "pit moved {amount:+.1} bbl in a step the well did not make: counted as a transfer between tanks, not a gain or loss"
-        );
+        // A crew's transfer is worth a line; a coarse sensor's half-barrel jumps are not.
+        if amount.abs() >= LOGGED_TRANSFER_BBL {
+            log::info!(
+                "pit moved {amount:+.1} bbl in a step the well did not make: counted as a transfer between tanks, not a gain or loss"
+            );
+        } else {
+            log::debug!("pit step of {amount:+.2} bbl taken out as a transfer");
+        }
     }
 
     /// An unexplained step is no transfer: the pumps stopped or the well was shut in mid-step.
