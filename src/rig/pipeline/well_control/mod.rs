@@ -173,10 +173,13 @@ impl WellControl {
             .observe(at, pumping, q_in, p.flow_out_gpm, pit_moving);
         let trusted = self.meter.reads_returns();
         let balance = self.flow_balance(p, pumping && trusted, pumps_steady_secs);
-        let witness = match balance {
-            Some(b) if b.abs() < th.kick_flow_pct / 2.0 => FlowWitness::Balanced,
-            Some(_) => FlowWitness::Unbalanced,
-            None => FlowWitness::Absent,
+        let witness = match (&self.cycle, balance) {
+            // Through a connection the pit moves with the flowline draining and refilling: those
+            // steps are the connection's, judged against its fingerprint, never transfers.
+            (Cycle::PumpsOff { .. } | Cycle::Refill { .. }, _) => FlowWitness::Unbalanced,
+            (_, Some(b)) if b.abs() < th.kick_flow_pct / 2.0 => FlowWitness::Balanced,
+            (_, Some(_)) => FlowWitness::Unbalanced,
+            (_, None) => FlowWitness::Absent,
         };
         if let Some(v) = p.pit_volume_bbl {
             if self.pit.push(at, v, witness) {

@@ -135,7 +135,7 @@ impl PitSeries {
                 if let Some(s) = self.step {
                     if bucket - s.last_fast >= STILL_AFTER_STEP {
                         self.step = None;
-                        if self.still_since(s.last_fast, bucket, level) {
+                        if self.still_since(s.last_fast, bucket, level, s.amount) {
                             self.discount(s.amount);
                             // The step's medians are rewritten as if it had not happened, so
                             // the trend over the last minutes does not see it either.
@@ -157,17 +157,25 @@ impl PitSeries {
         level
     }
 
-    /// Whether the pit has held still since the step's last fast move (a slow kick that follows
-    /// a surge keeps it counted).
-    fn still_since(&self, last_fast: i64, bucket: i64, level: f64) -> bool {
-        let after = self
+    /// Whether the pit has (nearly) held still since the step's last fast move: it moved less
+    /// than a fifth of the step, or slower than a twentieth of the transfer rate. Tanks bounce
+    /// after a transfer as lines drain; a kick that surged goes on gaining and keeps it counted.
+    fn still_since(&self, last_fast: i64, bucket: i64, level: f64, amount: f64) -> bool {
+        let after: Vec<(f64, f64)> = self
             .medians
             .iter()
             .filter(|m| m.0 >= last_fast)
             .copied()
             .chain(std::iter::once((bucket, level)))
-            .map(|m| ((m.0 * BUCKET_SECS) as f64 / 60.0, m.1));
-        robust::theil_sen(after).is_some_and(|t| t.slope.abs() < self.transfer_rate_bbl_min / 20.0)
+            .map(|m| ((m.0 * BUCKET_SECS) as f64 / 60.0, m.1))
+            .collect();
+        let moved = after
+            .first()
+            .zip(after.last())
+            .map_or(0.0, |(a, b)| (b.1 - a.1).abs());
+        moved < 0.2 * amount.abs()
+            || robust::theil_sen(after.into_iter())
+                .is_some_and(|t| t.slope.abs() < self.transfer_rate_bbl_min / 20.0)
     }
 
     fn discount(&mut self, amount: f64) {
@@ -216,6 +224,11 @@ impl PitSeries {
             span.step_by(every)
                 .map(|m| ((m.0 * BUCKET_SECS) as f64 / 60.0, m.1)),
         )
+    }
+
+    /// The rate above which a move is a possible transfer, bbl/min.
+    pub fn transfer_rate(&self) -> f64 {
+        self.transfer_rate_bbl_min
     }
 
     /// Volume taken out as transfers so far, bbl.

@@ -14,6 +14,8 @@ const MAX_STEP_FT: f64 = 50.0;
 const JUDGE_AFTER_FT: f64 = 186.0;
 /// A tank that moved less than this share of the displacement is not lined up to the hole.
 const LINED_UP: f64 = 0.25;
+/// Pipe still this long ends the account: the next movement is a new trip, judged afresh, s.
+const NEW_TRIP_AFTER_SECS: i64 = 1_800;
 
 /// The trip-tank account of one pumps-off spell.
 #[derive(Debug, Clone)]
@@ -26,6 +28,9 @@ pub struct TripAccount {
     moved_ft: f64,
     lined_up: bool,
     judged_at_ft: f64,
+    /// The tank and the expectation when the last two stands began, to judge them.
+    judge_from: Option<(f64, f64)>,
+    moved_at: Option<DateTime<Utc>>,
 }
 
 /// What the account says now.
@@ -53,6 +58,8 @@ impl TripAccount {
             moved_ft: 0.0,
             lined_up: false,
             judged_at_ft: 0.0,
+            judge_from: None,
+            moved_at: None,
         }
     }
 
@@ -63,6 +70,14 @@ impl TripAccount {
         tank_bbl: f64,
         bit_ft: Option<f64>,
     ) -> Option<TripReading> {
+        if self
+            .moved_at
+            .is_some_and(|t| (at - t).num_seconds() > NEW_TRIP_AFTER_SECS)
+        {
+            // Half an hour in the slips: whatever the tank did meanwhile (emptied, lined up
+            // elsewhere) is not this trip's.
+            *self = Self::new(self.displacement_bbl_ft, self.against.transfer_rate());
+        }
         if let Some(bit) = bit_ft.filter(|b| b.is_finite()) {
             if let Some(last) = self.last_bit_ft {
                 let step = bit - last;
@@ -70,8 +85,12 @@ impl TripAccount {
                     // Running in (bit deeper) returns the steel's volume to the tank.
                     self.expected_bbl += step * self.displacement_bbl_ft;
                     self.moved_ft += step.abs();
+                    if step.abs() > 0.1 {
+                        self.moved_at = Some(at);
+                    }
                 }
             }
+            self.moved_at.get_or_insert(at);
             self.last_bit_ft = Some(bit);
         }
         self.against
@@ -83,11 +102,25 @@ impl TripAccount {
             expected_bbl: self.expected_bbl,
             moved_ft: self.moved_ft,
         };
-        // Whether the tank is lined up is judged on each two stands until it is, then kept: a
-        // well flowing at the rate the pipe displaces would hold the tank still too.
-        if !self.lined_up && self.moved_ft >= self.judged_at_ft + JUDGE_AFTER_FT {
-            self.lined_up = reading.lined_up();
+        // Whether the tank is lined up is judged on each two stands: until it is, over the whole
+        // spell; then over the last two stands alone, so a tank lined away mid-trip stops being
+        // read. A well flowing at the rate the pipe displaces holds the tank still too: a tank
+        // whose discrepancy is already larger than the two stands' displacement stays read.
+        if self.moved_ft >= self.judged_at_ft + JUDGE_AFTER_FT {
+            let measured = reading.discrepancy_bbl + reading.expected_bbl;
+            let (m0, e0) = self.judge_from.unwrap_or((0.0, 0.0));
+            let recent = TripReading {
+                discrepancy_bbl: (measured - m0) - (reading.expected_bbl - e0),
+                expected_bbl: reading.expected_bbl - e0,
+                moved_ft: reading.moved_ft,
+            };
+            self.lined_up = if self.lined_up {
+                recent.lined_up() || reading.discrepancy_bbl.abs() > recent.expected_bbl.abs()
+            } else {
+                reading.lined_up()
+            };
             self.judged_at_ft = self.moved_ft;
+            self.judge_from = Some((measured, reading.expected_bbl));
         }
         self.lined_up.then_some(reading)
     }
