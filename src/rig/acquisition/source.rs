@@ -397,6 +397,19 @@ fn keep_alive(sock: &TcpStream, every: Duration, done: Arc<AtomicBool>) {
     }
 }
 
+/// Say once which channels a replay will never carry, and what that turns off.
+fn warn_missing(what: &str, missing: &[Channel]) {
+    if missing.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+    log::warn!(
+        "{what}: {}. Detectors that need them are off (no flow out, pit or trip tank: no kick or \
+         lost-circulation detection from them).",
+        names.join(", ")
+    );
+}
+
 fn witsml(
     paths: &[PathBuf],
     map: &std::path::Path,
@@ -412,17 +425,10 @@ fn witsml(
         Ok(r) => r,
         Err(e) => return Input::Failed(e.to_string()),
     };
-    let missing: Vec<&str> = replay
-        .missing_channels()
-        .iter()
-        .map(|c| c.as_str())
-        .collect();
-    if !missing.is_empty() {
-        log::warn!(
-            "the WITSML logs carry no curve for: {}; detectors that need them are off",
-            missing.join(", ")
-        );
-    }
+    warn_missing(
+        "the WITSML logs carry no curve for",
+        replay.missing_channels(),
+    );
     for packet in replay {
         if state.stop.load(Ordering::Relaxed) || tx.send(Input::Packet(Box::new(packet))).is_err() {
             break;
@@ -446,19 +452,10 @@ fn csv(
         Ok(r) => r,
         Err(e) => return Input::Failed(e.to_string()),
     };
-    let missing: Vec<&str> = replay
-        .missing_channels()
-        .iter()
-        .map(|c| c.as_str())
-        .collect();
-    if !missing.is_empty() {
-        log::warn!(
-            "{} has no column for: {}. Detectors that need them are off (no flow out or pit: \
-             no kick or lost-circulation detection).",
-            path.display(),
-            missing.join(", ")
-        );
-    }
+    warn_missing(
+        &format!("{} has no column for", path.display()),
+        &replay.missing_channels(),
+    );
     let mut published = Instant::now();
     let end = loop {
         if state.stop.load(Ordering::Relaxed) {

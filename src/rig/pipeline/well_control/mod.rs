@@ -423,21 +423,12 @@ impl WellControl {
             && minute
                 .zip(minute_before)
                 .is_some_and(|(m, mb)| m >= th.kick_pit_rate_bbl_min && m >= NOT_DECAYING * mb);
-        let kick = match self.fingerprint.band(Part::Off, secs) {
-            Some(b) => {
-                let tolerance = (th.flowback_sigmas * b.sigma).max(th.flowback_excess_bbl);
-                let excess = offset - b.high;
-                let mut ratio = excess / tolerance;
-                if flowing && ratio >= 1.0 {
-                    ratio = ratio.max(SUSTAINED_RATIO);
+        let kick = match self.over_fingerprint(Part::Off, secs, offset, th) {
+            Some(mut i) => {
+                if flowing && i.ratio >= 1.0 {
+                    i.ratio = i.ratio.max(SUSTAINED_RATIO);
                 }
-                Some(indicator(
-                    "pit_gain_bbl",
-                    excess.max(0.0),
-                    "bbl",
-                    ratio,
-                    Some(b.high),
-                ))
+                Some(i)
             }
             None => minute.map(|m| {
                 let ratio = if flowing {
@@ -480,18 +471,8 @@ impl WellControl {
         if let Cycle::Refill { curve, .. } = &mut self.cycle {
             curve.record(Part::On, secs, offset);
         }
-        let kick = match self.fingerprint.band(Part::On, secs) {
-            Some(b) => {
-                let tolerance = (th.flowback_sigmas * b.sigma).max(th.flowback_excess_bbl);
-                let excess = offset - b.high;
-                Some(indicator(
-                    "pit_gain_bbl",
-                    excess.max(0.0),
-                    "bbl",
-                    excess / tolerance,
-                    Some(b.high),
-                ))
-            }
+        let kick = match self.over_fingerprint(Part::On, secs, offset, th) {
+            Some(i) => Some(i),
             None => {
                 let minute = self
                     .pit
@@ -524,6 +505,28 @@ impl WellControl {
             pit_rate_bbl_min: None,
             can_clear: false,
         }
+    }
+
+    /// The pit `offset` bbl from its pre-connection level against the fingerprint at `secs` into
+    /// `part`: the excess over the highest mean a step either side, as a share of k·σ (at least
+    /// `flowback_excess_bbl`); `None` before the fingerprint is learned.
+    fn over_fingerprint(
+        &self,
+        part: Part,
+        secs: f64,
+        offset: f64,
+        th: &Thresholds,
+    ) -> Option<Indicator> {
+        let b = self.fingerprint.band(part, secs)?;
+        let tolerance = (th.flowback_sigmas * b.sigma).max(th.flowback_excess_bbl);
+        let excess = offset - b.high;
+        Some(indicator(
+            "pit_gain_bbl",
+            excess.max(0.0),
+            "bbl",
+            excess / tolerance,
+            Some(b.high),
+        ))
     }
 
     /// A connection with a kick or loss in it does not teach the fingerprint. (Only beyond the
