@@ -187,13 +187,7 @@ impl MeterCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn t(s: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + s, 0)
-            .single()
-            .expect("valid")
-    }
+    use crate::rig::pipeline::well_control::test_time as t;
 
     /// Pumps cycling 700 gpm ↔ 0 every five minutes. A meter whose reading follows them stays
     /// trusted; one that reads about 9 gpm throughout (the Volve F-9 A flow-out channel) is

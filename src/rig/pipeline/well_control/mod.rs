@@ -415,10 +415,8 @@ impl WellControl {
         if let Cycle::PumpsOff { curve, .. } = &mut self.cycle {
             curve.record(Part::Off, secs, offset);
         }
-        let (last, before) = (self.pit.level_ago(0), self.pit.level_ago(60));
-        let earlier = self.pit.level_ago(120);
-        let minute = last.zip(before).map(|(a, b)| a - b);
-        let minute_before = before.zip(earlier).map(|(a, b)| a - b);
+        let minute = self.pit.change(60, 0);
+        let minute_before = self.pit.change(120, 60);
         let flowing = secs >= FLOW_CHECK_AFTER_SECS
             && minute
                 .zip(minute_before)
@@ -451,14 +449,7 @@ impl WellControl {
                     None,
                 )
             });
-        self.mark_unclean(&kick, &losses);
-        WellView {
-            kick: kick.map(single),
-            losses: losses.map(single),
-            pit_gain_bbl: Some(offset),
-            pit_rate_bbl_min: None,
-            can_clear: false,
-        }
+        self.connection_view(kick, losses, offset)
     }
 
     /// Pumps on again: the refill brings the pit back down to where it was. Above the
@@ -474,11 +465,7 @@ impl WellControl {
         let kick = match self.over_fingerprint(Part::On, secs, offset, th) {
             Some(i) => Some(i),
             None => {
-                let minute = self
-                    .pit
-                    .level_ago(0)
-                    .zip(self.pit.level_ago(60))
-                    .map(|(a, b)| a - b);
+                let minute = self.pit.change(60, 0);
                 (secs >= 60.0).then_some(minute).flatten().map(|m| {
                     indicator(
                         "pit_rate_bbl_min",
@@ -497,14 +484,7 @@ impl WellControl {
             -offset / th.loss_pit_bbl,
             None,
         ));
-        self.mark_unclean(&kick, &losses);
-        WellView {
-            kick: kick.map(single),
-            losses: losses.map(single),
-            pit_gain_bbl: Some(offset),
-            pit_rate_bbl_min: None,
-            can_clear: false,
-        }
+        self.connection_view(kick, losses, offset)
     }
 
     /// The pit `offset` bbl from its pre-connection level against the fingerprint at `secs` into
@@ -527,6 +507,24 @@ impl WellControl {
             excess / tolerance,
             Some(b.high),
         ))
+    }
+
+    /// What a connection's part reads: one indicator each way, the pit against its
+    /// pre-connection level, and never a reason to clear (the influx stays in the well).
+    fn connection_view(
+        &mut self,
+        kick: Option<Indicator>,
+        losses: Option<Indicator>,
+        offset: f64,
+    ) -> WellView {
+        self.mark_unclean(&kick, &losses);
+        WellView {
+            kick: kick.map(single),
+            losses: losses.map(single),
+            pit_gain_bbl: Some(offset),
+            pit_rate_bbl_min: None,
+            can_clear: false,
+        }
     }
 
     /// A connection with a kick or loss in it does not teach the fingerprint. (Only beyond the
@@ -698,6 +696,15 @@ fn pumps_on(p: &WitsPacket, pumping_gpm: f64) -> Option<bool> {
     spm.iter()
         .any(Option::is_some)
         .then(|| spm.iter().flatten().sum::<f64>() > 5.0)
+}
+
+/// A test clock: `s` seconds after a fixed instant.
+#[cfg(test)]
+pub(crate) fn test_time(s: i64) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.timestamp_opt(1_700_000_000 + s, 0)
+        .single()
+        .expect("valid")
 }
 
 fn secs(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {

@@ -208,6 +208,11 @@ impl PitSeries {
         self.medians.iter().rev().find(|m| m.0 <= at).map(|m| m.1)
     }
 
+    /// How much the level moved from `from_ago` to `to_ago` seconds ago, bbl.
+    pub fn change(&self, from_ago: i64, to_ago: i64) -> Option<f64> {
+        Some(self.level_ago(to_ago)? - self.level_ago(from_ago)?)
+    }
+
     /// The robust trend over the last `secs`, bbl/min; `None` with under half that span of data.
     pub fn trend(&self, secs: i64) -> Option<Trend> {
         let (newest, _) = *self.medians.back()?;
@@ -240,13 +245,7 @@ impl PitSeries {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn t(s: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + s, 0)
-            .single()
-            .expect("valid")
-    }
+    use crate::rig::pipeline::well_control::test_time as t;
 
     /// IWCF well-control problem set ("IWCF Problems", Feb 2019, problem 1.3): partial losses of
     /// 10 bbl/hour. A pit falling 10 bbl per hour must trend at −0.1667 bbl/min, and over three

@@ -139,13 +139,7 @@ impl TripReading {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
-
-    fn t(s: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + s, 0)
-            .single()
-            .expect("valid")
-    }
+    use crate::rig::pipeline::well_control::test_time as t;
 
     /// Pulling ten 93-ft stands of 5-in pipe open-ended takes 10 × 93 × 0.00652 = 6.07 bbl from
     /// the trip tank: a tank that falls by that has no discrepancy; one that falls 2 bbl less has
