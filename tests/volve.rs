@@ -67,6 +67,13 @@ fn volve_replays_with_sensible_physics_and_nothing_from_absent_channels() {
         advisories.extend(out.announcements.into_iter().map(|a| a.advisory));
     }
     assert_eq!(rows, 13_746, "every row of the file replays");
+    // Issue 16: the 8½-in section learns its own baseline, even with the 12¼-in section's
+    // incident still unanswered (it was judged against the old section's baseline).
+    assert!(
+        pipeline.baseline().progress() >= 1.0,
+        "the last hole section's baseline learned: {}",
+        pipeline.baseline().progress()
+    );
     eprintln!(
         "12¼ in: {} MSE, median {:.0} psi, d median {:.2}; 8½ in: {} MSE, median {:.0} psi, d median {:.2}; {} advisories",
         mse_12.len(), median(mse_12.clone()), median(d_12.clone()),

@@ -493,9 +493,15 @@ impl IncidentBook {
         Ok(shelf)
     }
 
-    /// Whether the baseline must hold still: an incident is open or waits for an answer.
-    pub fn holds_baseline(&self) -> bool {
-        self.incidents.iter().any(|i| !i.is_closed())
+    /// Whether the baseline must hold still: an incident opened in this hole section (since
+    /// `section_since`, when the bit size last changed) is open or waits for an answer. One from
+    /// the section before was judged against a baseline that no longer exists: it stays listed,
+    /// but it cannot stop the new section's baseline from being learned (nor, unlearned, could
+    /// its detector ever read it gone).
+    pub fn holds_baseline(&self, section_since: Option<DateTime<Utc>>) -> bool {
+        self.incidents
+            .iter()
+            .any(|i| !i.is_closed() && section_since.is_none_or(|s| i.opened_at >= s))
     }
 
     /// Whether a condition that lasts may become the well's new normal: every open incident was
@@ -663,13 +669,13 @@ mod tests {
         let mut b = book();
         assert_eq!(confirm(&mut b, StickSlip, Low, 0), None);
         assert_eq!(b.incidents().len(), 1);
-        assert!(b.holds_baseline());
+        assert!(b.holds_baseline(None));
         b.tick(at(300), |_| false);
         assert!(
             b.incidents()[0].is_closed(),
             "never announced: nothing to answer"
         );
-        assert!(!b.holds_baseline());
+        assert!(!b.holds_baseline(None));
     }
 
     #[test]
@@ -686,7 +692,10 @@ mod tests {
         b.tick(at(600 + 121), |_| false);
         let i = &b.incidents()[0];
         assert_eq!(i.state, AlarmState::ClearedUnacknowledged);
-        assert!(b.holds_baseline(), "unanswered: the baseline still holds");
+        assert!(
+            b.holds_baseline(None),
+            "unanswered: the baseline still holds"
+        );
         // Back within the re-open window: the same incident, not announced again.
         assert_eq!(confirm(&mut b, PackOff, High, 900), None);
         assert_eq!(b.incidents().len(), 1);
@@ -698,7 +707,7 @@ mod tests {
         assert_eq!(b.incidents()[0].state, AlarmState::ActiveAcknowledged);
         b.tick(at(1_100), |_| false);
         assert_eq!(b.incidents()[0].state, AlarmState::Closed);
-        assert!(!b.holds_baseline());
+        assert!(!b.holds_baseline(None));
         // After the window a new incident opens.
         let again = confirm(&mut b, PackOff, High, 1_100 + 901).expect("new");
         assert_ne!(again.incident, id);

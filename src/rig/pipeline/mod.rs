@@ -109,6 +109,8 @@ pub struct Pipeline {
     pumps_since: Option<(f64, DateTime<Utc>)>,
     last_time: Option<DateTime<Utc>>,
     bit_in: Option<f64>,
+    /// When this hole section began (the bit size last changed), if it changed in this run.
+    section_since: Option<DateTime<Utc>>,
     held: u64,
     hold_noted: bool,
     packets: u64,
@@ -189,6 +191,7 @@ impl Pipeline {
             pumps_since: None,
             last_time: None,
             bit_in: None,
+            section_since: None,
             held: 0,
             hold_noted: false,
             packets: 0,
@@ -265,6 +268,8 @@ impl Pipeline {
             );
             self.baseline.reset();
             self.tickets.clear();
+            self.section_since = Some(packet.timestamp);
+            self.held = 0;
         }
         self.bit_in = Some(bit);
     }
@@ -276,7 +281,8 @@ impl Pipeline {
         if !(steady && metrics.rig_state == RigState::Drilling) {
             return;
         }
-        let trouble = self.tickets.values().any(|t| t.confirmed) || self.incidents.holds_baseline();
+        let trouble = self.tickets.values().any(|t| t.confirmed)
+            || self.incidents.holds_baseline(self.section_since);
         if trouble {
             self.held += 1;
         } else {
