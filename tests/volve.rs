@@ -129,7 +129,7 @@ fn volve_replays_with_sensible_physics_and_nothing_from_absent_channels() {
                     "pit_gain_bbl",
                     "pit_rate_bbl_min"
                 ]
-                .contains(&e.channel.as_str()),
+                .contains(&&*e.channel),
                 "advisory quotes absent data: {a:#?}"
             );
         }
@@ -185,13 +185,29 @@ fn volve_witsml_logs_replay_end_to_end() {
             .incidents()
             .incidents()
             .iter()
-            .map(|i| format!("{} {} ({:?})", i.category, i.peak.level, i.peak.evidence.first().map(|e| (&e.channel, e.value))))
+            .map(|i| format!("{} {} at {} ({:?})", i.category, i.peak.level, i.opened_at, i.peak.evidence.first().map(|e| (&e.channel, e.value))))
             .collect::<Vec<_>>()
     );
     assert!(packets > 33_000, "{packets}");
     assert!((max_bit - 359.0 / 0.3048).abs() < 1.0, "{max_bit}");
     assert!((max_flow - 0.060_543 * 15_850.3).abs() < 2.0, "{max_flow}");
     assert!(tank > packets / 2, "trip tank joined: {tank}");
+    // The trip tank moves only in the crew's transfers (emptied 17:54, refilled 18:04 on
+    // 2016-09-29, each with lines draining back after it) and the trip sheet records no actual
+    // fill (TRIPCFILL 0 throughout): nothing here is a kick or losses.
+    let well: Vec<_> = pipeline
+        .incidents()
+        .incidents()
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.category,
+                AnomalyCategory::Kick | AnomalyCategory::LostCirculation
+            )
+        })
+        .map(|i| (i.category, i.opened_at, i.peak.level))
+        .collect();
+    assert!(well.is_empty(), "{well:?}");
     let questions = pipeline.well_control().questions();
     assert!(
         questions.iter().any(|(c, _)| *c == "flow_out_gpm"),

@@ -2,6 +2,7 @@ use super::bounded::at_most;
 use super::{AnomalyCategory, RigState, RiskLevel};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Most evidence items an advisory carries (a rig sends a handful).
 pub const MAX_EVIDENCE: usize = 32;
@@ -56,12 +57,13 @@ pub enum AdvisorySource {
 /// One measured channel against its learned baseline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhysicsEvidence {
-    /// Channel name as in `WitsPacket`/`DrillingMetrics` (e.g. `torque_kftlbf`).
-    pub channel: String,
+    /// Channel name as in `WitsPacket`/`DrillingMetrics` (e.g. `torque_kftlbf`); borrowed when
+    /// the pipeline writes it (evidence is rebuilt on every packet of a confirmed trouble).
+    pub channel: Cow<'static, str>,
     /// The value at the advisory.
     pub value: f64,
     /// Unit of `value` and `baseline` (e.g. `kft·lbf`).
-    pub unit: String,
+    pub unit: Cow<'static, str>,
     /// The learned baseline mean, where one is locked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<f64>,

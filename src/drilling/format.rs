@@ -1,29 +1,63 @@
 //! Numbers as a driller reads them, the same in advisories on the rig and summaries on the hub.
 
+use std::fmt;
+
 /// Rounded to a whole number with thousands separators: `12,450` for 12,450.4.
 pub fn thousands(v: f64) -> String {
-    let rounded = v.round();
-    let digits = format!("{}", rounded.abs() as u64);
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+    Thousands(v).to_string()
+}
+
+/// `thousands` for `format!` arguments: written straight into the output, no `String` of its
+/// own (advisory words are rebuilt on every packet of a confirmed trouble).
+#[derive(Debug, Clone, Copy)]
+pub struct Thousands(pub f64);
+
+impl fmt::Display for Thousands {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rounded = self.0.round();
+        // `as` saturates: NaN is 0, anything past u64 is u64::MAX (20 digits, 6 separators).
+        let mut n = rounded.abs() as u64;
+        let mut buf = [0u8; 27];
+        let mut at = buf.len();
+        let mut digits = 0;
+        loop {
+            if digits > 0 && digits % 3 == 0 {
+                at -= 1;
+                buf[at] = b',';
+            }
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            digits += 1;
+            if n == 0 {
+                break;
+            }
         }
-        out.push(c);
+        if rounded < 0.0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        f.pad(std::str::from_utf8(&buf[at..]).map_err(|_| fmt::Error)?)
     }
-    if rounded < 0.0 {
-        out.insert(0, '-');
-    }
-    out
 }
 
 /// The text with its first letter in upper case ("pack-off" → "Pack-off").
 pub fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    match s.as_bytes().first() {
+        Some(b) if b.is_ascii() => {
+            let mut out = String::with_capacity(s.len());
+            out.push(b.to_ascii_uppercase() as char);
+            out.push_str(&s[1..]);
+            out
+        }
+        _ => {
+            let mut chars = s.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
 }
 
 /// A span of time as a driller says it, coarser as it grows: "30 s", "14 min", "47 h", "3 d".
@@ -62,5 +96,15 @@ mod tests {
         assert_eq!(thousands(-1_234_567.0), "-1,234,567");
         assert_eq!(thousands(0.2), "0");
         assert_eq!(thousands(-0.2), "0");
+        assert_eq!(thousands(f64::NAN), "0");
+        assert_eq!(thousands(1e30), "18,446,744,073,709,551,615");
+        assert_eq!(format!("[{:>7}]", Thousands(1_234.0)), "[  1,234]");
+    }
+
+    #[test]
+    fn capitals_for_ascii_and_beyond() {
+        assert_eq!(capitalise("pack-off"), "Pack-off");
+        assert_eq!(capitalise("élan"), "Élan");
+        assert_eq!(capitalise(""), "");
     }
 }

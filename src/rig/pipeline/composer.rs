@@ -9,7 +9,7 @@ use super::strategic::Verified;
 use super::thresholds::Thresholds;
 use crate::drilling::{
     duration_words, thousands, AdvisorySource, AnomalyCategory, PhysicsEvidence, PrecedentRef,
-    RiskLevel, SpecialistVote, StrategicAdvisory, WitsPacket,
+    RiskLevel, SpecialistVote, StrategicAdvisory, Thousands, WitsPacket,
 };
 use chrono::{DateTime, Utc};
 use std::fmt::Write as _;
@@ -60,13 +60,13 @@ fn standpipe(v: &Verified, p: &WitsPacket) -> String {
     let (Some(spp), Some(q)) = (p.spp_psi, p.flow_in_gpm) else {
         return "n/a".into();
     };
-    let mut out = format!("{} psi at {} gpm", thousands(spp), thousands(q));
+    let mut out = format!("{} psi at {} gpm", Thousands(spp), Thousands(q));
     if let Some(b) = find(v, "spp_at_1000_gpm_psi").and_then(|i| i.baseline) {
         let normal = at_flow(b, p);
         let _ = write!(
             out,
             ", normally {} at this rate ({:+.0} %)",
-            thousands(normal),
+            Thousands(normal),
             (spp - normal) / normal * 100.0
         );
     }
@@ -88,11 +88,11 @@ fn flows(p: &WitsPacket, out_word: &str) -> String {
     match (p.flow_out_gpm, p.flow_in_gpm) {
         (Some(out), Some(q)) => format!(
             "{out_word} {} gpm vs {} gpm in ({:+.0} gpm)",
-            thousands(out),
-            thousands(q),
+            Thousands(out),
+            Thousands(q),
             out - q
         ),
-        (None, Some(q)) => format!("{} gpm in, no flow-out meter", thousands(q)),
+        (None, Some(q)) => format!("{} gpm in, no flow-out meter", Thousands(q)),
         _ => "no flow readings".into(),
     }
 }
@@ -144,7 +144,7 @@ pub fn recommendation(
     th: &Thresholds,
 ) -> String {
     let opt = |x: Option<f64>, unit: &str| {
-        x.map(|x| format!("{} {unit}", thousands(x)))
+        x.map(|x| format!("{} {unit}", Thousands(x)))
             .unwrap_or_else(|| "n/a".into())
     };
     use AnomalyCategory::*;
@@ -213,7 +213,7 @@ pub fn recommendation(
 pub fn gauge_evidence(v: &Verified, p: &WitsPacket) -> Vec<PhysicsEvidence> {
     let mut out = Vec::with_capacity(v.evidence.len() + 2);
     for e in &v.evidence {
-        match e.channel.as_str() {
+        match &*e.channel {
             "spp_at_1000_gpm_psi" => {
                 let Some(spp) = p.spp_psi else {
                     continue;

@@ -43,9 +43,9 @@ impl Indicator {
     /// As evidence for an advisory.
     pub fn evidence(&self) -> PhysicsEvidence {
         PhysicsEvidence {
-            channel: self.name.to_owned(),
+            channel: self.name.into(),
             value: self.value,
-            unit: self.unit.to_owned(),
+            unit: self.unit.into(),
             baseline: self.baseline,
             deviation_pct: self.deviation_pct,
             trend_per_min: None,

@@ -199,13 +199,13 @@ fn add_trend(
             e.trend_r2 = Some(f.r2);
         }
         None => evidence.push(PhysicsEvidence {
-            channel: signal.name().to_owned(),
+            channel: signal.name().into(),
             value: history
                 .entries()
                 .back()
                 .and_then(|e| signal.value(&e.snapshot.packet, &e.snapshot.metrics))
                 .unwrap_or(f.intercept),
-            unit: signal.unit().to_owned(),
+            unit: signal.unit().into(),
             baseline: baseline.locked(signal).map(|s| s.mean),
             deviation_pct: None,
             trend_per_min: Some(f.slope),

@@ -268,7 +268,7 @@ pub(super) fn banner(i: &Incident, now: chrono::DateTime<chrono::Utc>) -> Banner
 /// One measurement as the driller reads it: "Flow out 745 gpm", "SPP 3,450 psi (normally 3,150)".
 pub(super) fn evidence_line(e: &crate::drilling::PhysicsEvidence) -> String {
     // Flows, pressures and speeds are read in whole units on the rig floor.
-    let whole = matches!(e.unit.as_str(), "gpm" | "psi" | "ft" | "ft/h" | "rpm");
+    let whole = matches!(&*e.unit, "gpm" | "psi" | "ft" | "ft/h" | "rpm");
     let decimals = if whole || e.value.abs() >= 100.0 {
         0
     } else {

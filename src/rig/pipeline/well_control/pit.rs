@@ -38,6 +38,9 @@ struct Step {
     started: i64,
     last_fast: i64,
     amount: f64,
+    /// The level before the step began: a transfer is taken out as the whole move from here to
+    /// where the tank settles, the bounce of lines draining back included.
+    before: f64,
 }
 
 /// The pit series.
@@ -98,7 +101,7 @@ impl PitSeries {
             let minutes = ((bucket - b0) * BUCKET_SECS) as f64 / 60.0;
             let delta = level - prev;
             let fast = minutes > 0.0 && (delta / minutes).abs() > self.transfer_rate_bbl_min;
-            level = self.judge_step(bucket, delta, fast, witness, level);
+            level = self.judge_step(bucket, delta, fast, witness, level, prev);
         }
         if self.medians.len() == KEEP {
             self.medians.pop_front();
@@ -115,6 +118,7 @@ impl PitSeries {
         fast: bool,
         witness: FlowWitness,
         level: f64,
+        prev: f64,
     ) -> f64 {
         match (fast, witness) {
             (true, FlowWitness::Balanced) => {
@@ -126,6 +130,7 @@ impl PitSeries {
                     started: bucket,
                     last_fast: bucket,
                     amount: 0.0,
+                    before: prev,
                 });
                 s.amount += delta;
                 s.last_fast = bucket;
@@ -136,13 +141,16 @@ impl PitSeries {
                     if bucket - s.last_fast >= STILL_AFTER_STEP {
                         self.step = None;
                         if self.still_since(s.last_fast, bucket, level, s.amount) {
-                            self.discount(s.amount);
+                            // From before the step to where the tank settled: the fast moves
+                            // and the bounce after them (under a fifth of the step).
+                            let amount = level - s.before;
+                            self.discount(amount);
                             // The step's medians are rewritten as if it had not happened, so
                             // the trend over the last minutes does not see it either.
                             for m in self.medians.iter_mut().filter(|m| m.0 >= s.started) {
-                                m.1 -= s.amount;
+                                m.1 -= amount;
                             }
-                            return level - s.amount;
+                            return level - amount;
                         }
                     }
                 }
@@ -298,5 +306,80 @@ mod tests {
         }
         assert!(pit.level().expect("level") > 525.0);
         assert_eq!(pit.transferred(), 0.0);
+    }
+
+    /// Real data: the Volve F-9 A trip tank (GwdTime log, TRIPPVT, 2016-09-29 17:50–18:06 UTC,
+    /// one reading per 15 s, m³ converted to bbl) emptied from 49.1 to 5.9 bbl in three minutes,
+    /// bounced back to 8.5 as the lines drained, then was refilled to 39.9 bbl. Both are the crew's
+    /// transfers: what is left is only the tank's own movement between them (8.47 → 8.55 bbl),
+    /// not the +4.6-bbl "gain" the bounce used to leave.
+    #[test]
+    fn a_real_trip_tank_emptied_and_refilled_is_two_transfers() {
+        // Seconds after 17:50:00 and bbl; flat 8.53 bbl between 17:59 and 18:04:30.
+        let readings = [
+            (0, 49.12),
+            (15, 49.12),
+            (30, 49.12),
+            (45, 49.12),
+            (60, 49.12),
+            (75, 49.12),
+            (90, 49.12),
+            (105, 49.12),
+            (120, 49.12),
+            (135, 49.12),
+            (150, 49.12),
+            (165, 49.12),
+            (180, 49.12),
+            (195, 49.12),
+            (210, 49.12),
+            (225, 49.12),
+            (240, 49.12),
+            (255, 47.44),
+            (270, 43.95),
+            (285, 40.41),
+            (300, 37.18),
+            (315, 33.68),
+            (330, 30.15),
+            (345, 26.6),
+            (360, 22.92),
+            (375, 19.77),
+            (390, 16.37),
+            (405, 12.78),
+            (420, 9.41),
+            (435, 5.89),
+            (450, 6.8),
+            (465, 8.12),
+            (480, 8.33),
+            (495, 8.38),
+            (510, 8.45),
+            (525, 8.47),
+            (540, 8.47),
+            (870, 8.55),
+            (885, 11.15),
+            (900, 17.18),
+            (915, 23.23),
+            (930, 29.83),
+            (945, 36.17),
+            (960, 39.73),
+            (975, 39.91),
+            (990, 39.88),
+        ];
+        let mut pit = PitSeries::new(3.0);
+        let mut at = 0;
+        let mut level = readings[0].1;
+        for s in 0..=1_800 {
+            while at < readings.len() && readings[at].0 <= s {
+                level = readings[at].1;
+                at += 1;
+            }
+            pit.push(t(s), level, FlowWitness::Absent);
+        }
+        let now = pit.level().expect("level");
+        assert!((now - 49.12).abs() < 0.5, "{now}");
+        assert!(
+            (pit.transferred() - (39.88 - 49.12)).abs() < 0.5,
+            "{}",
+            pit.transferred()
+        );
     }
 }

@@ -14,6 +14,9 @@ const MAX_STEP_FT: f64 = 50.0;
 const JUDGE_AFTER_FT: f64 = 186.0;
 /// A tank that moved less than this share of the displacement is not lined up to the hole.
 const LINED_UP: f64 = 0.25;
+/// The bit counts as moved once it is this far from where it last stood, ft: a floater's heave
+/// and a depth sensor's jitter move it back and forth by a few feet without any pipe moving.
+const MOVE_BAND_FT: f64 = 5.0;
 /// Pipe still this long ends the account: the next movement is a new trip, judged afresh, s.
 const NEW_TRIP_AFTER_SECS: i64 = 1_800;
 
@@ -24,6 +27,8 @@ pub struct TripAccount {
     against: PitSeries,
     expected_bbl: f64,
     last_bit_ft: Option<f64>,
+    /// Where the bit last stood: movement counts from here, beyond `MOVE_BAND_FT`.
+    anchor_ft: Option<f64>,
     start: Option<f64>,
     moved_ft: f64,
     lined_up: bool,
@@ -54,6 +59,7 @@ impl TripAccount {
             against: PitSeries::new(transfer_rate_bbl_min),
             expected_bbl: 0.0,
             last_bit_ft: None,
+            anchor_ft: None,
             start: None,
             moved_ft: 0.0,
             lined_up: false,
@@ -84,11 +90,16 @@ impl TripAccount {
                 if step.abs() <= MAX_STEP_FT {
                     // Running in (bit deeper) returns the steel's volume to the tank.
                     self.expected_bbl += step * self.displacement_bbl_ft;
-                    self.moved_ft += step.abs();
-                    if step.abs() > 0.1 {
-                        self.moved_at = Some(at);
-                    }
+                } else {
+                    // A depth glitch or a re-referenced tally: movement counts from here.
+                    self.anchor_ft = Some(bit);
                 }
+            }
+            let anchor = *self.anchor_ft.get_or_insert(bit);
+            if (bit - anchor).abs() >= MOVE_BAND_FT {
+                self.moved_ft += (bit - anchor).abs();
+                self.anchor_ft = Some(bit);
+                self.moved_at = Some(at);
             }
             self.moved_at.get_or_insert(at);
             self.last_bit_ft = Some(bit);
@@ -166,8 +177,8 @@ mod tests {
             }
             let r = last.expect("reading");
             assert!((r.expected_bbl + 6.07).abs() < 0.05, "{r:?}");
-            // The first packet has no movement before it: one second of pulling uncounted.
-            assert!((r.moved_ft - 930.0).abs() < 2.0, "{r:?}");
+            // Movement counts in steps of at least MOVE_BAND_FT: the last few feet may not yet.
+            assert!((r.moved_ft - 930.0).abs() < MOVE_BAND_FT + 1.0, "{r:?}");
             assert!(
                 (r.discrepancy_bbl - influx_total).abs() < 0.2,
                 "influx {influx_total} refill {refill}: {r:?}"
