@@ -73,6 +73,13 @@ channels! {
     MudDensityIn => mud_density_in_ppg, Some(32), "ppg";
     Gas => gas_pct, Some(40), "%";
     TripTank => trip_tank_bbl, None, "bbl";
+    GasC1 => gas_c1_ppm, None, "ppm";
+    GasC2 => gas_c2_ppm, None, "ppm";
+    GasC3 => gas_c3_ppm, None, "ppm";
+    GasIc4 => gas_ic4_ppm, None, "ppm";
+    GasNc4 => gas_nc4_ppm, None, "ppm";
+    GasIc5 => gas_ic5_ppm, None, "ppm";
+    GasNc5 => gas_nc5_ppm, None, "ppm";
     BitDiameter => bit_diameter_in, None, "in";
 }
 

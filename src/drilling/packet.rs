@@ -79,6 +79,27 @@ pub struct WitsPacket {
     /// trips).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trip_tank_bbl: Option<f64>,
+    /// Record 12, item 1212: methane (C1) from the gas chromatograph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_c1_ppm: Option<f64>,
+    /// Record 12, item 1213: ethane (C2) from the gas chromatograph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_c2_ppm: Option<f64>,
+    /// Record 12, item 1214: propane (C3) from the gas chromatograph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_c3_ppm: Option<f64>,
+    /// Record 12, item 1215: iso-butane (iC4) from the gas chromatograph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_ic4_ppm: Option<f64>,
+    /// Record 12, item 1216: normal butane (nC4) from the gas chromatograph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_nc4_ppm: Option<f64>,
+    /// Record 12, item 1217: iso-pentane (iC5) from the gas chromatograph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_ic5_ppm: Option<f64>,
+    /// Record 12, item 1218: normal pentane (nC5) from the gas chromatograph.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_nc5_ppm: Option<f64>,
     /// Bit diameter, where the source sends it (drilling logs do; WITS record 01 does not).
     /// Without it, physics uses the bit size in the rig's config.
     #[serde(default, skip_serializing_if = "Option::is_none")]

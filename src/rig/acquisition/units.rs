@@ -113,7 +113,7 @@ const UNITS: &[(&[&str], Quantity, f64)] = &[
     (&["in"], Quantity::Diameter, 1.0),
     (&["mm"], Quantity::Diameter, 1.0 / 25.4),
     (
-        &["rpm", "spm", "%", "1", "euc", "unitless"],
+        &["rpm", "spm", "%", "1", "euc", "unitless", "ppm"],
         Quantity::Unitless,
         1.0,
     ),

@@ -253,13 +253,20 @@ pub fn quantity(channel: Channel) -> Quantity {
         | Channel::Pump2
         | Channel::Pump3
         | Channel::FlowOutPct
-        | Channel::Gas => Unitless,
+        | Channel::Gas
+        | Channel::GasC1
+        | Channel::GasC2
+        | Channel::GasC3
+        | Channel::GasIc4
+        | Channel::GasNc4
+        | Channel::GasIc5
+        | Channel::GasNc5 => Unitless,
     }
 }
 
-/// Where each WITS item goes: record + item → channel. The standard record-01 items, and the
-/// record-11 (mud tank volumes) items rigs send their pits and trip tanks in, unless the rig's
-/// `[input.items]` says otherwise.
+/// Where each WITS item goes: record + item → channel. The standard record-01 items, the
+/// record-11 (mud tank volumes) items rigs send their pits and trip tanks in, and the record-12
+/// chromatograph's C1–C5, unless the rig's `[input.items]` says otherwise.
 #[derive(Debug, Clone)]
 pub struct ItemMap {
     by_code: Box<[Option<Channel>]>,
@@ -274,6 +281,19 @@ pub const RECORD_11: [(u16, Channel); 3] = [
     (1129, Channel::TripTank),
 ];
 
+/// Record 12 (chromatograph, cycle-based): the alkanes C1–C5 in ppm, items 12–18 after the
+/// record's header, sample depth and sample time items (WITS record layout: METH, ETH, PRP,
+/// IBUT, NBUT, IPEN, NPEN).
+pub const RECORD_12: [(u16, Channel); 7] = [
+    (1212, Channel::GasC1),
+    (1213, Channel::GasC2),
+    (1214, Channel::GasC3),
+    (1215, Channel::GasIc4),
+    (1216, Channel::GasNc4),
+    (1217, Channel::GasIc5),
+    (1218, Channel::GasNc5),
+];
+
 impl Default for ItemMap {
     fn default() -> Self {
         let mut by_code = vec![None; 10_000].into_boxed_slice();
@@ -282,7 +302,7 @@ impl Default for ItemMap {
                 by_code[100 + usize::from(item)] = Some(c);
             }
         }
-        for (code, c) in RECORD_11 {
+        for (code, c) in RECORD_11.into_iter().chain(RECORD_12) {
             by_code[usize::from(code)] = Some(c);
         }
         Self { by_code }
@@ -516,6 +536,36 @@ mod tests {
             "lists the channels: {}",
             problems[1]
         );
+    }
+
+    /// Record 12 (chromatograph, cycle-based) in its own frame: methane to normal pentane in
+    /// ppm, items 1212–1218, join the packets; the sample's own depth and time items do not.
+    #[test]
+    fn record_12_gas_components_are_read() {
+        let mut framer = Framer::default();
+        let mut issues = Issues::default();
+        let mut frames = Vec::new();
+        let text = "&&\n12051612\n1206123000\n12084512.5\n12124200\n1213310\n121495\n121512\n121618\n12173\n12184\n!!\n";
+        for line in text.lines() {
+            frames.extend(framer.push_line(line, &mut issues).cloned());
+        }
+        let decoder = Decoder::new(UnitSystem::Fps, &DEFAULT_NULLS);
+        let Decoded::Extra(p) = decoder.decode(&frames[0], Utc::now(), &mut issues) else {
+            panic!("a record-12 frame is extra values");
+        };
+        assert_eq!(
+            [
+                p.gas_c1_ppm,
+                p.gas_c2_ppm,
+                p.gas_c3_ppm,
+                p.gas_ic4_ppm,
+                p.gas_nc4_ppm,
+                p.gas_ic5_ppm,
+                p.gas_nc5_ppm
+            ],
+            [4200.0, 310.0, 95.0, 12.0, 18.0, 3.0, 4.0].map(Some)
+        );
+        assert_eq!(p.bit_depth_ft, None, "the sample depth is not the bit's");
     }
 
     #[test]

@@ -37,6 +37,9 @@ impl Default for StateThresholds {
 pub struct StateClassifier {
     thresholds: StateThresholds,
     previous: Option<(chrono::DateTime<chrono::Utc>, f64)>,
+    /// The last hole depth read: a packet without one (a log that does not carry it, a value
+    /// dropped as impossible) is judged against it, since a hole does not get shallower.
+    last_hole_ft: Option<f64>,
 }
 
 impl StateClassifier {
@@ -45,6 +48,7 @@ impl StateClassifier {
         Self {
             thresholds,
             previous: None,
+            last_hole_ft: None,
         }
     }
 
@@ -62,7 +66,11 @@ impl StateClassifier {
             None => spm.iter().flatten().sum::<f64>() > 5.0,
         };
         let rotating = packet.rpm.is_some_and(|r| r > th.rotating_rpm);
-        let off_bottom = match (packet.bit_depth_ft, packet.hole_depth_ft) {
+        if let Some(hole) = packet.hole_depth_ft {
+            self.last_hole_ft = Some(hole);
+        }
+        let hole = packet.hole_depth_ft.or(self.last_hole_ft);
+        let off_bottom = match (packet.bit_depth_ft, hole) {
             (Some(bit), Some(hole)) => Some(hole - bit),
             _ => None,
         };
@@ -99,7 +107,8 @@ impl StateClassifier {
                 }
             }
             _ if off_bottom <= th.connection_zone_ft => RigState::Connection,
-            _ if rotating => RigState::Reaming,
+            // Rotating with the pumps off and the string still is the top drive spinning a
+            // connection in, not reaming (which moves the string and pumps).
             _ => RigState::Idle,
         }
     }

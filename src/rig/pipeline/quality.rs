@@ -7,6 +7,10 @@ use crate::drilling::{Channel, WitsPacket};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Tally slack between hole and bit depth before a hole depth is called impossible, ft: a bit
+/// on bottom can read a few feet past a hole depth updated a moment late.
+const HOLE_BEHIND_BIT_FT: f64 = 30.0;
+
 /// What is wrong with a channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
@@ -27,6 +31,13 @@ pub enum Fault {
         /// Packets in a row.
         packets: u64,
     },
+    /// A hole depth shallower than the bit in it (a log's zero-filled column): impossible.
+    BehindBit {
+        /// The hole depth received, ft.
+        value: f64,
+        /// The bit depth beside it, ft.
+        bit: f64,
+    },
 }
 
 impl Fault {
@@ -39,6 +50,9 @@ impl Fault {
             ),
             Self::Flatline { value, packets } => format!(
                 "{channel} has read exactly {value} for {packets} packets while it should move: dead sensor or frozen feed; its detectors are off"
+            ),
+            Self::BehindBit { value, bit } => format!(
+                "{channel} read {value:.0} ft with the bit at {bit:.0} ft: a hole is never shallower than its bit, so that value is ignored; check the source's hole-depth column"
             ),
         }
     }
@@ -64,6 +78,7 @@ fn plausible(channel: Channel) -> Option<(f64, f64)> {
         FlowOut | FlowIn => (0.0, 5_000.0),
         MudDensityOut | MudDensityIn => (5.0, 25.0),
         Gas => (0.0, 100.0),
+        GasC1 | GasC2 | GasC3 | GasIc4 | GasNc4 | GasIc5 | GasNc5 => (0.0, 1_000_000.0),
         BitDiameter => (2.0, 40.0),
     })
 }
@@ -155,11 +170,24 @@ impl SensorCheck {
                 }
             }
         }
+        self.hole_behind_bit(packet);
         self.identical_packets = if identical {
             self.identical_packets + 1
         } else {
             0
         };
+    }
+
+    /// A hole depth more than `HOLE_BEHIND_BIT_FT` shallower than the bit is dropped and named
+    /// (real logs zero-fill a depth column they do not carry: Volve F-9 A's GwdTime log).
+    fn hole_behind_bit(&mut self, packet: &mut WitsPacket) {
+        if let (Some(hole), Some(bit)) = (packet.hole_depth_ft, packet.bit_depth_ft) {
+            if hole + HOLE_BEHIND_BIT_FT < bit {
+                packet.hole_depth_ft = None;
+                self.faults
+                    .insert(Channel::HoleDepth, Fault::BehindBit { value: hole, bit });
+            }
+        }
     }
 
     /// Every channel at fault now.
@@ -234,5 +262,30 @@ mod tests {
         }
         assert!(check.faults().is_empty(), "{:?}", check.faults());
         assert_eq!(check.identical_packets(), 99);
+    }
+
+    /// Real data: Volve F-9 A's GwdTime log writes hole depth 0 m in 5,607 of its 8,084 rows
+    /// with the bit at up to 359 m. Such a hole depth is dropped and named; a bit a few feet
+    /// past a late hole depth is kept.
+    #[test]
+    fn a_hole_shallower_than_its_bit_is_dropped_and_named() {
+        let mut check = SensorCheck::new(30);
+        let mut p = WitsPacket {
+            hole_depth_ft: Some(0.0),
+            bit_depth_ft: Some(1_100.0),
+            ..packet(0.0, 0.0)
+        };
+        check.clean(&mut p);
+        assert_eq!(p.hole_depth_ft, None);
+        let why = check.faults()[&Channel::HoleDepth].describe(Channel::HoleDepth);
+        assert!(why.contains("never shallower"), "{why}");
+        let mut p = WitsPacket {
+            hole_depth_ft: Some(3_956.0),
+            bit_depth_ft: Some(3_960.0),
+            ..packet(0.0, 0.0)
+        };
+        check.clean(&mut p);
+        assert_eq!(p.hole_depth_ft, Some(3_956.0));
+        assert!(!check.faults().contains_key(&Channel::HoleDepth));
     }
 }
