@@ -161,8 +161,18 @@ fn a_kick_held_for_an_hour_stays_one_open_incident_whose_numbers_and_words_grow(
         let mut p = pipeline();
         let mut first: Option<(sairen::rig::incidents::Numbers, Vec<(String, f64)>)> = None;
         let mut announcements = 0;
+        // Packets on which the incident, once CRITICAL, showed a lower level (its connections:
+        // flow is blind with the pumps off, the influx is not).
+        let (mut critical, mut below_after_critical) = (false, 0);
         for packet in Simulator::new(Scenario::Kick, seed).take(1_800 + 3_600 + 120) {
             announcements += p.process(packet).announcements.len();
+            if let Some(i) = p.incidents().incidents().first() {
+                if i.now.level == RiskLevel::Critical {
+                    critical = true;
+                } else if critical {
+                    below_after_critical += 1;
+                }
+            }
             if first.is_none() {
                 if let Some(i) = p.incidents().incidents().first() {
                     let means = p
@@ -213,6 +223,10 @@ fn a_kick_held_for_an_hour_stays_one_open_incident_whose_numbers_and_words_grow(
             kick.now.words
         );
         assert_eq!(kick.peak.level, RiskLevel::Critical);
+        assert_eq!(
+            below_after_critical, 0,
+            "seed {seed}: the banner dropped below CRITICAL on {below_after_critical} packets"
+        );
     }
 }
 

@@ -311,11 +311,12 @@ impl Agreement {
                 .get(&a)
                 .map(|(rows, agree, _)| *agree as f64 * 100.0 / *rows as f64)
         };
-        // Floors a little under what this replay measures (README, "State on real data"). The
-        // vendor labels a trip as an operation — the string hanging still in the elevators
-        // between stands is "tripping" — where this classifier reads the bit's movement packet
-        // by packet: most of the trips' rows disagree for that reason (README).
-        for (a, floor) in [(3, 90.0), (4, 90.0), (6, 10.0), (7, 14.0)] {
+        // Floors a little under what this replay measures (README, "rig state against the
+        // vendor's"). The vendor labels a trip as an operation: in 55 % of its "tripping in" rows
+        // and 70 % of its "tripping out" rows the bit moved under 5 ft within ±30 s (the block
+        // travelling empty with the string in the slips); SAIREN calls a trip's pause tripping
+        // only with the string hanging in the elevators, and a still bit in the slips idle.
+        for (a, floor) in [(3, 80.0), (4, 97.0), (6, 17.0), (7, 28.0)] {
             let got = pct(a).expect("the activity is in these logs");
             assert!(got >= floor, "{}: {got:.1} % < {floor} %", name(a));
         }

@@ -4,6 +4,7 @@
 pub mod dexp;
 pub mod ecd;
 pub mod flow;
+pub mod hoist;
 pub mod mse;
 pub mod state;
 

@@ -1,6 +1,7 @@
 //! Rig-state classification (DESIGN §3.2): what the crew is doing, from bit vs hole depth,
 //! rotation, flow, hookload and block movement.
 
+use super::hoist::{Direction, Hoist};
 use crate::drilling::{RigState, WitsPacket};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,10 @@ pub struct StateThresholds {
     pub moving_ft_min: f64,
     /// Within this distance of bottom, pumps off and still means a connection rather than a trip, ft.
     pub connection_zone_ft: f64,
+    /// Far from bottom with the pumps off and the bit still, a hookload this far above its level
+    /// with the string in the slips means the string hangs in the elevators: a trip's pause, still
+    /// the trip (as a mud logger labels it), klb.
+    pub hanging_klb: f64,
 }
 
 impl Default for StateThresholds {
@@ -28,6 +33,7 @@ impl Default for StateThresholds {
             rotating_rpm: 5.0,
             moving_ft_min: 5.0,
             connection_zone_ft: 150.0,
+            hanging_klb: 20.0,
         }
     }
 }
@@ -40,6 +46,7 @@ pub struct StateClassifier {
     /// The last hole depth read: a packet without one (a log that does not carry it, a value
     /// dropped as impossible) is judged against it, since a hole does not get shallower.
     last_hole_ft: Option<f64>,
+    hoist: Hoist,
 }
 
 impl StateClassifier {
@@ -49,6 +56,7 @@ impl StateClassifier {
             thresholds,
             previous: None,
             last_hole_ft: None,
+            hoist: Hoist::default(),
         }
     }
 
@@ -56,6 +64,8 @@ impl StateClassifier {
     /// rig sends no flow meter).
     pub fn classify(&mut self, packet: &WitsPacket, flow_in_gpm: Option<f64>) -> RigState {
         let bit_speed = self.bit_speed_ft_min(packet);
+        self.hoist
+            .observe(packet.timestamp, packet.hookload_klb, packet.bit_depth_ft);
         let th = self.thresholds;
         // Unknown where neither flow in nor a pump's strokes are sent: a row without pump data is
         // not a connection (real depth logs have long spells of such rows).
@@ -98,15 +108,24 @@ impl StateClassifier {
                 RigState::Circulating
             };
         }
+        let tripping = |d: Direction| match d {
+            Direction::In => RigState::TrippingIn,
+            Direction::Out => RigState::TrippingOut,
+        };
         match (moving, bit_speed) {
+            // The trip's way over the last stands, not this moment's: running in, each stand is
+            // picked up out of the slips before it goes down.
             (Some(true), Some(v)) if off_bottom > th.connection_zone_ft => {
-                if v > 0.0 {
-                    RigState::TrippingIn
+                tripping(self.hoist.direction().unwrap_or(if v > 0.0 {
+                    Direction::In
                 } else {
-                    RigState::TrippingOut
-                }
+                    Direction::Out
+                }))
             }
             _ if off_bottom <= th.connection_zone_ft => RigState::Connection,
+            _ if self.hoist.hanging(th.hanging_klb) => {
+                self.hoist.direction().map_or(RigState::Idle, tripping)
+            }
             // Rotating with the pumps off and the string still is the top drive spinning a
             // connection in, not reaming (which moves the string and pumps).
             _ => RigState::Idle,
@@ -185,12 +204,18 @@ mod tests {
             c.classify(&packet(360, 9_410.0, 10_000.0, 0.0), Some(0.0)),
             RigState::TrippingOut
         );
+        // Still in the slips for six minutes, then running back in: the trip's way is read over
+        // the last five minutes, so it reads in once the pulling out has aged out of them.
         assert_eq!(
-            c.classify(&packet(420, 9_500.0, 10_000.0, 0.0), Some(0.0)),
+            c.classify(&packet(720, 9_410.0, 10_000.0, 0.0), Some(0.0)),
+            RigState::Idle
+        );
+        assert_eq!(
+            c.classify(&packet(780, 9_500.0, 10_000.0, 0.0), Some(0.0)),
             RigState::TrippingIn
         );
         assert_eq!(
-            c.classify(&packet(480, 9_500.0, 10_000.0, 0.0), Some(0.0)),
+            c.classify(&packet(840, 9_500.0, 10_000.0, 0.0), Some(0.0)),
             RigState::Idle
         );
     }

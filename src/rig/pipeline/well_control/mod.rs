@@ -125,6 +125,9 @@ pub struct WellControl {
     trip: Option<trip::TripAccount>,
     disagree_since: Option<DateTime<Utc>>,
     question: Option<String>,
+    /// Flow and pit both said kick when both last read: while one of them is blind (no flow with
+    /// the pumps off, none settled in the refill), the influx is no less corroborated for that.
+    kick_corroborated: bool,
 }
 
 impl WellControl {
@@ -146,6 +149,7 @@ impl WellControl {
             trip: None,
             disagree_since: None,
             question: None,
+            kick_corroborated: false,
         }
     }
 
@@ -196,13 +200,31 @@ impl WellControl {
                 self.pumps_off(secs(since, at), level.map(|l| l - pre), th)
             }
             Cycle::Refill { since, pre, .. } => {
-                self.refill(secs(since, at), level.map(|l| l - pre), th)
+                self.refill(at, secs(since, at), level.map(|l| l - pre), balance, th)
             }
             Cycle::Away => WellView::default(),
         };
+        self.hold_corroboration(&mut view);
         view.pit_rate_bbl_min = trend.map(|t| t.slope);
         self.trip_tank(p, pumping, th, &mut view);
         view
+    }
+
+    /// A kick that flow and pit both read stays corroborated while one of them is blind — no flow
+    /// with the pumps off or unsettled after a rate change, none in the refill — and the other
+    /// still reads it beyond its threshold: the banner does not drop from CRITICAL to HIGH at
+    /// every connection of a well that is still flowing. Both reading again judge it afresh.
+    fn hold_corroboration(&mut self, view: &mut WellView) {
+        let Some(kick) = view.kick.as_mut() else {
+            return;
+        };
+        if !kick.agrees {
+            self.kick_corroborated = false;
+        } else if kick.indicators.iter().count() >= 2 {
+            self.kick_corroborated = kick.corroborated;
+        } else if self.kick_corroborated {
+            kick.corroborated = true;
+        }
     }
 
     /// The 30-s median flow balance, %, while the pumps are steady and the meter trusted.
@@ -454,10 +476,32 @@ impl WellControl {
 
     /// Pumps on again: the refill brings the pit back down to where it was. Above the
     /// fingerprint's refill (or still rising) is a kick; below the level before the connection is
-    /// a loss.
-    fn refill(&mut self, secs: f64, offset: Option<f64>, th: &Thresholds) -> WellView {
+    /// a loss. Once the flow has settled, returns above flow in are a kick too: a refill's
+    /// returns lag flow in, they never exceed it.
+    fn refill(
+        &mut self,
+        at: DateTime<Utc>,
+        secs: f64,
+        offset: Option<f64>,
+        balance: Option<f64>,
+        th: &Thresholds,
+    ) -> WellView {
+        let kick_flow = balance.filter(|b| *b > 0.0).map(|b| {
+            self.indicator(
+                Slot::KickFlow,
+                at,
+                th,
+                "flow_balance_pct",
+                b,
+                "%",
+                b / th.kick_flow_pct,
+            )
+        });
         let Some(offset) = offset else {
-            return WellView::default();
+            return WellView {
+                kick: kick_flow.map(single),
+                ..WellView::default()
+            };
         };
         if let Cycle::Refill { curve, .. } = &mut self.cycle {
             curve.record(Part::On, secs, offset);
@@ -484,7 +528,12 @@ impl WellControl {
             -offset / th.loss_pit_bbl,
             None,
         ));
-        self.connection_view(kick, losses, offset)
+        let mut view = self.connection_view(kick, losses, offset);
+        if let Some(flow) = kick_flow {
+            self.mark_unclean(&Some(flow), &None);
+            view.kick = join(view.kick, flow);
+        }
+        view
     }
 
     /// The pit `offset` bbl from its pre-connection level against the fingerprint at `secs` into
