@@ -12,6 +12,7 @@ use super::incidents::{
 };
 use super::packet_loop::LoopEnd;
 use super::pipeline::thresholds::Thresholds;
+use super::pipeline::well_control::flowback::Fingerprint;
 use super::pipeline::{Announced, Pipeline};
 use super::recall::{local_episode, Recall};
 use super::trends::{channel, Trends};
@@ -123,6 +124,9 @@ pub struct Core {
     baseline_path: PathBuf,
     /// The baseline's last save error, for the health endpoint.
     baseline_error: Option<String>,
+    fingerprint_path: PathBuf,
+    /// The flow-back fingerprint's last save error, for the health endpoint.
+    fingerprint_error: Option<String>,
     incidents_path: PathBuf,
     /// The incident file's last save error, for the health endpoint.
     incidents_error: Option<String>,
@@ -180,6 +184,20 @@ impl Core {
                 "{open} incident(s) still open from before the restart: they stay on the screen until they clear and are acknowledged"
             );
         }
+        let fingerprint_path = data_dir.join("flowback.json");
+        let mut pipeline = pipeline;
+        match Fingerprint::load(&fingerprint_path, &identity.well_id) {
+            (f, None) if f.learned() > 0 => {
+                log::info!(
+                    "flow-back fingerprint reloaded from {}: {} connections learned",
+                    fingerprint_path.display(),
+                    f.learned()
+                );
+                pipeline.well_control_mut().restore_fingerprint(f);
+            }
+            (_, None) => {}
+            (_, Some(why)) => log::warn!("flow-back fingerprint: {why}"),
+        }
         let book = IncidentBook::restore(
             *pipeline.incidents().config(),
             identity.rig_id.clone(),
@@ -195,6 +213,8 @@ impl Core {
             issues: Issues::default(),
             baseline_path: data_dir.join("baseline.json"),
             baseline_error: None,
+            fingerprint_path,
+            fingerprint_error: None,
             incidents_path,
             incidents_error,
             incidents_saved: None,
@@ -300,6 +320,11 @@ impl Core {
         self.baseline_error.as_deref()
     }
 
+    /// The flow-back fingerprint's last save error.
+    pub fn fingerprint_error(&self) -> Option<&str> {
+        self.fingerprint_error.as_deref()
+    }
+
     /// Run one packet through; the announcements it made (mostly none).
     pub fn handle(&mut self, packet: WitsPacket) -> Vec<AdvisoryRecord> {
         if !self.accept(&packet) {
@@ -312,6 +337,9 @@ impl Core {
         self.learned_since_save += self.pipeline.take_baseline_changes();
         if self.learned_since_save >= SAVE_EVERY {
             self.save_baseline();
+        }
+        if self.pipeline.well_control_mut().take_fingerprint_change() {
+            self.save_fingerprint();
         }
         let mut records = Vec::with_capacity(processed.announcements.len());
         for announced in processed.announcements {
@@ -645,6 +673,27 @@ impl Core {
         }
     }
 
+    /// Save the flow-back fingerprint (after each connection it learned: a few an hour).
+    fn save_fingerprint(&mut self) {
+        let saved = self
+            .pipeline
+            .well_control()
+            .fingerprint()
+            .save(&self.fingerprint_path, &self.identity.well_id);
+        match saved {
+            Ok(()) => self.fingerprint_error = None,
+            Err(e) => {
+                if self.fingerprint_error.is_none() {
+                    log::error!(
+                        "cannot save the flow-back fingerprint to {}: {e}; it keeps learning in memory",
+                        self.fingerprint_path.display()
+                    );
+                }
+                self.fingerprint_error = Some(e.to_string());
+            }
+        }
+    }
+
     /// Seconds since the last packet or keep-alive.
     pub fn stale_secs(&self) -> Option<f64> {
         self.stream.last_seen.map(|t| t.elapsed().as_secs_f64())
@@ -732,6 +781,30 @@ mod tests {
         assert!(
             dir.path().join("baseline.json").exists(),
             "saved as it learned"
+        );
+    }
+
+    /// The flow-back fingerprint learned over a shift's connections is saved as each connection
+    /// is learned, and a restarted rig starts from it rather than from nothing.
+    #[test]
+    fn the_connection_fingerprint_survives_a_restart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let learned = {
+            let mut c = core(dir.path(), Arc::new(Mutex::new(Vec::new())));
+            for p in Simulator::new(Scenario::Normal, 3).take(6 * 3_600) {
+                c.handle(p);
+                if c.pipeline().well_control().connections_learned() >= 3 {
+                    break;
+                }
+            }
+            c.pipeline().well_control().connections_learned()
+        };
+        assert!(learned >= 3, "{learned} connections learned");
+        assert!(dir.path().join("flowback.json").exists());
+        let restarted = core(dir.path(), Arc::new(Mutex::new(Vec::new())));
+        assert_eq!(
+            restarted.pipeline().well_control().connections_learned(),
+            learned
         );
     }
 

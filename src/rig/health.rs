@@ -176,5 +176,8 @@ fn problems(
     if let Some(e) = c.baseline_error() {
         problems.push(format!("baseline not saved: {e}"));
     }
+    if let Some(e) = c.fingerprint_error() {
+        problems.push(format!("flow-back fingerprint not saved: {e}"));
+    }
     problems
 }

@@ -566,6 +566,11 @@ impl Pipeline {
         &self.well
     }
 
+    /// Well control, to restore what was saved before a restart and to save what it learns.
+    pub fn well_control_mut(&mut self) -> &mut WellControl {
+        &mut self.well
+    }
+
     /// Per-phase latency.
     pub fn latency(&self) -> &Latency {
         &self.latency

@@ -4,7 +4,10 @@
 //! each ten seconds (the "connection flow-back" monitoring of Schlumberger's and Pason's systems:
 //! a connection is compared with the ones before it, not with a fixed volume).
 
+use crate::rig::durable;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::path::Path;
 
 /// Seconds per point of a curve.
 pub const STEP_SECS: f64 = 10.0;
@@ -27,17 +30,19 @@ pub enum Part {
 }
 
 /// One connection's curve: the pit against its level before the pumps stopped, bbl.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Curve {
-    off: [Option<f64>; OFF_POINTS],
-    on: [Option<f64>; ON_POINTS],
+    /// `OFF_POINTS` points, one per ten seconds with the pumps off.
+    off: Vec<Option<f64>>,
+    /// `ON_POINTS` points, one per ten seconds after they start.
+    on: Vec<Option<f64>>,
 }
 
 impl Default for Curve {
     fn default() -> Self {
         Self {
-            off: [None; OFF_POINTS],
-            on: [None; ON_POINTS],
+            off: vec![None; OFF_POINTS],
+            on: vec![None; ON_POINTS],
         }
     }
 }
@@ -62,8 +67,20 @@ impl Curve {
             Part::Off => &self.off,
             Part::On => &self.on,
         };
-        let i = ((secs / STEP_SECS) as usize).min(points.len() - 1);
+        let i = ((secs / STEP_SECS) as usize).min(points.len().checked_sub(1)?);
         points[..=i].iter().rev().find_map(|p| *p)
+    }
+
+    /// Whether a curve read from a file is one this code writes: its lengths, finite values.
+    fn is_sound(&self) -> bool {
+        self.off.len() == OFF_POINTS
+            && self.on.len() == ON_POINTS
+            && self
+                .off
+                .iter()
+                .chain(&self.on)
+                .flatten()
+                .all(|v| v.is_finite())
     }
 }
 
@@ -88,9 +105,16 @@ pub struct Band {
 }
 
 /// The last connections' curves.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fingerprint {
     curves: VecDeque<Curve>,
+}
+
+/// The fingerprint as saved: for one well (another well's connections are not this one's).
+#[derive(Serialize, Deserialize)]
+struct FingerprintFile {
+    well_id: String,
+    curves: Vec<Curve>,
 }
 
 impl Fingerprint {
@@ -105,6 +129,55 @@ impl Fingerprint {
     /// Connections remembered.
     pub fn learned(&self) -> usize {
         self.curves.len()
+    }
+
+    /// Save crash-safely (see [`durable::write_atomic`]): a restarted rig judges its next
+    /// connection against the ones before, not as an unlearned rig.
+    pub fn save(&self, path: &Path, well_id: &str) -> std::io::Result<()> {
+        let file = FingerprintFile {
+            well_id: well_id.to_owned(),
+            curves: self.curves.iter().cloned().collect(),
+        };
+        let bytes = serde_json::to_vec(&file).map_err(std::io::Error::other)?;
+        durable::write_atomic(path, &bytes)
+    }
+
+    /// What [`Fingerprint::save`] wrote for this well; a missing file is none learned, a file for
+    /// another well or one that does not read back is reported and ignored.
+    pub fn load(path: &Path, well_id: &str) -> (Self, Option<String>) {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Self::default(), None),
+            Err(e) => {
+                let why = format!(
+                    "cannot read {}: {e}; learning connections afresh",
+                    path.display()
+                );
+                return (Self::default(), Some(why));
+            }
+        };
+        let why = match serde_json::from_slice::<FingerprintFile>(&bytes) {
+            Ok(file) if file.well_id != well_id => format!(
+                "{} holds the connections of well {:?}, not {well_id:?}; learning afresh",
+                path.display(),
+                file.well_id
+            ),
+            Ok(file) if file.curves.iter().all(Curve::is_sound) => {
+                let mut f = Self::default();
+                let skip = file.curves.len().saturating_sub(KEEP);
+                file.curves.into_iter().skip(skip).for_each(|c| f.learn(c));
+                return (f, None);
+            }
+            Ok(_) => format!(
+                "{} holds curves of the wrong shape; learning connections afresh",
+                path.display()
+            ),
+            Err(e) => format!(
+                "{} is not a readable flow-back fingerprint ({e}); learning connections afresh",
+                path.display()
+            ),
+        };
+        (Self::default(), Some(why))
     }
 
     /// The band the fingerprint allows at `secs` into `part`: the lowest and highest mean of the
@@ -179,5 +252,50 @@ mod tests {
             f.learn(Curve::default());
         }
         assert_eq!(f.learned(), 10, "only the last ten are kept");
+    }
+
+    /// Saved and read back for the same well it is the same; another well's, a truncated file or
+    /// curves of the wrong shape are named and learned afresh.
+    #[test]
+    fn the_fingerprint_survives_a_restart_of_its_well_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("flowback.json");
+        let mut f = Fingerprint::default();
+        for v in [6.0, 7.0, 8.0, 7.5] {
+            let mut c = Curve::default();
+            for i in 0..12 {
+                c.record(Part::Off, i as f64 * 10.0, v * (i as f64 / 11.0));
+            }
+            f.learn(c);
+        }
+        f.save(&path, "W-1").expect("save");
+        let (back, why) = Fingerprint::load(&path, "W-1");
+        assert_eq!((back.learned(), why), (4, None));
+        // JSON keeps every value to within a unit in the last place.
+        for secs in [0.0, 50.0, 110.0, 400.0] {
+            let (a, b) = (
+                back.expected(Part::Off, secs).expect("learned"),
+                f.expected(Part::Off, secs).expect("learned"),
+            );
+            assert!((a.mean - b.mean).abs() < 1e-12 && (a.sigma - b.sigma).abs() < 1e-12);
+        }
+        let (other, why) = Fingerprint::load(&path, "W-2");
+        assert_eq!(other.learned(), 0);
+        assert!(why.expect("named").contains("\"W-1\""));
+        let (none, why) = Fingerprint::load(&dir.path().join("absent.json"), "W-1");
+        assert_eq!((none.learned(), why), (0, None));
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, &text[..text.len() / 2]).expect("truncate");
+        let (cut, why) = Fingerprint::load(&path, "W-1");
+        assert_eq!(cut.learned(), 0);
+        assert!(why.expect("named").contains("not a readable"));
+        std::fs::write(
+            &path,
+            r#"{"well_id":"W-1","curves":[{"off":[1.0],"on":[]}]}"#,
+        )
+        .expect("write");
+        let (odd, why) = Fingerprint::load(&path, "W-1");
+        assert_eq!(odd.learned(), 0);
+        assert!(why.expect("named").contains("wrong shape"));
     }
 }

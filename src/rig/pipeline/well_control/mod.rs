@@ -128,6 +128,7 @@ pub struct WellControl {
     /// Flow and pit both said kick when both last read: while one of them is blind (no flow with
     /// the pumps off, none settled in the refill), the influx is no less corroborated for that.
     kick_corroborated: bool,
+    fingerprint_changed: bool,
 }
 
 impl WellControl {
@@ -150,6 +151,7 @@ impl WellControl {
             disagree_since: None,
             question: None,
             kick_corroborated: false,
+            fingerprint_changed: false,
         }
     }
 
@@ -302,6 +304,7 @@ impl WellControl {
             } if secs(since, at) >= REFILL_MAX_SECS => {
                 if clean {
                     self.fingerprint.learn(curve);
+                    self.fingerprint_changed = true;
                 }
                 self.last_steady_level = level;
                 Cycle::Circulating
@@ -690,6 +693,21 @@ impl WellControl {
         }
         out.extend(self.question.clone().map(|q| ("pit_volume_bbl", q)));
         out
+    }
+
+    /// The flow-back fingerprint, to save.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
+
+    /// Start from a fingerprint saved before a restart.
+    pub fn restore_fingerprint(&mut self, fingerprint: Fingerprint) {
+        self.fingerprint = fingerprint;
+    }
+
+    /// Whether a connection was learned since the last call (the fingerprint is due a save).
+    pub fn take_fingerprint_change(&mut self) -> bool {
+        std::mem::take(&mut self.fingerprint_changed)
     }
 
     /// Connections in the flow-back fingerprint.
