@@ -8,8 +8,12 @@
 use super::pit::{FlowWitness, PitSeries};
 use chrono::{DateTime, Utc};
 
-/// Largest bit movement between two packets believed, ft (a depth glitch is not a trip).
-const MAX_STEP_FT: f64 = 50.0;
+/// Fastest bit movement believed, ft/min: faster than any trip runs (a depth glitch or a
+/// re-referenced tally is not a trip); a step is believed up to this speed over the time since the
+/// last reading, and at least `MIN_STEP_FT`.
+const MAX_SPEED_FT_MIN: f64 = 600.0;
+/// Steps up to this are always believed, ft.
+const MIN_STEP_FT: f64 = 50.0;
 /// Pipe moved before the tank is judged: two stands, ft.
 const JUDGE_AFTER_FT: f64 = 186.0;
 /// A tank that moved less than this share of the displacement is not lined up to the hole.
@@ -26,7 +30,7 @@ pub struct TripAccount {
     displacement_bbl_ft: f64,
     against: PitSeries,
     expected_bbl: f64,
-    last_bit_ft: Option<f64>,
+    last_bit_ft: Option<(DateTime<Utc>, f64)>,
     /// Where the bit last stood: movement counts from here, beyond `MOVE_BAND_FT`.
     anchor_ft: Option<f64>,
     start: Option<f64>,
@@ -85,9 +89,10 @@ impl TripAccount {
             *self = Self::new(self.displacement_bbl_ft, self.against.transfer_rate());
         }
         if let Some(bit) = bit_ft.filter(|b| b.is_finite()) {
-            if let Some(last) = self.last_bit_ft {
+            if let Some((last_at, last)) = self.last_bit_ft {
                 let step = bit - last;
-                if step.abs() <= MAX_STEP_FT {
+                let minutes = (at - last_at).num_milliseconds() as f64 / 60_000.0;
+                if step.abs() <= MIN_STEP_FT.max(MAX_SPEED_FT_MIN * minutes) {
                     // Running in (bit deeper) returns the steel's volume to the tank.
                     self.expected_bbl += step * self.displacement_bbl_ft;
                 } else {
@@ -102,7 +107,7 @@ impl TripAccount {
                 self.moved_at = Some(at);
             }
             self.moved_at.get_or_insert(at);
-            self.last_bit_ft = Some(bit);
+            self.last_bit_ft = Some((at, bit));
         }
         self.against
             .push(at, tank_bbl - self.expected_bbl, FlowWitness::Absent);
@@ -134,6 +139,18 @@ impl TripAccount {
             self.judge_from = Some((measured, reading.expected_bbl));
         }
         self.lined_up.then_some(reading)
+    }
+}
+
+impl TripAccount {
+    /// The displacement expected so far this trip, bbl (positive: returned to the tank).
+    pub fn expected_bbl(&self) -> f64 {
+        self.expected_bbl
+    }
+
+    /// How far the bit has moved this trip, ft (movement beyond the 5-ft band).
+    pub fn moved_ft(&self) -> f64 {
+        self.moved_ft
     }
 }
 
