@@ -655,22 +655,16 @@ impl Core {
     /// Save the baseline now (crash-safe); a failure is kept for the health endpoint.
     pub fn save_baseline(&mut self) {
         self.learned_since_save = 0;
-        match self
+        let saved = self
             .pipeline
             .baseline()
-            .save(&self.baseline_path, &self.identity.well_id)
-        {
-            Ok(()) => self.baseline_error = None,
-            Err(e) => {
-                if self.baseline_error.is_none() {
-                    log::error!(
-                        "cannot save the baseline to {}: {e}; it keeps learning in memory",
-                        self.baseline_path.display()
-                    );
-                }
-                self.baseline_error = Some(e.to_string());
-            }
-        }
+            .save(&self.baseline_path, &self.identity.well_id);
+        note_save(
+            saved,
+            &mut self.baseline_error,
+            "baseline",
+            &self.baseline_path,
+        );
     }
 
     /// Save the flow-back fingerprint (after each connection it learned: a few an hour).
@@ -680,18 +674,12 @@ impl Core {
             .well_control()
             .fingerprint()
             .save(&self.fingerprint_path, &self.identity.well_id);
-        match saved {
-            Ok(()) => self.fingerprint_error = None,
-            Err(e) => {
-                if self.fingerprint_error.is_none() {
-                    log::error!(
-                        "cannot save the flow-back fingerprint to {}: {e}; it keeps learning in memory",
-                        self.fingerprint_path.display()
-                    );
-                }
-                self.fingerprint_error = Some(e.to_string());
-            }
-        }
+        note_save(
+            saved,
+            &mut self.fingerprint_error,
+            "flow-back fingerprint",
+            &self.fingerprint_path,
+        );
     }
 
     /// Seconds since the last packet or keep-alive.
@@ -717,6 +705,23 @@ fn course_update(i: &Incident) -> OutcomeUpdate {
             announcements: i.announcements.len() as u32,
             attached: i.attached.iter().map(|a| a.category).collect(),
         }),
+    }
+}
+
+/// Keep a learned state's save result for the health endpoint: the first failure of a run of
+/// them is logged; the state keeps learning in memory either way.
+fn note_save(saved: std::io::Result<()>, error: &mut Option<String>, what: &str, path: &Path) {
+    match saved {
+        Ok(()) => *error = None,
+        Err(e) => {
+            if error.is_none() {
+                log::error!(
+                    "cannot save the {what} to {}: {e}; it keeps learning in memory",
+                    path.display()
+                );
+            }
+            *error = Some(e.to_string());
+        }
     }
 }
 

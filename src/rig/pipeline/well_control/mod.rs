@@ -367,17 +367,7 @@ impl WellControl {
         };
         let gain = level.zip(reference).map(|(l, r)| l - r);
         let slope = trend.map(|t| t.slope);
-        let kick_flow = balance.map(|b| {
-            self.indicator(
-                Slot::KickFlow,
-                at,
-                th,
-                "flow_balance_pct",
-                b,
-                "%",
-                b / th.kick_flow_pct,
-            )
-        });
+        let kick_flow = balance.map(|b| self.kick_flow(at, th, b));
         let kick_pit = gain.map(|g| {
             let rate = slope.unwrap_or(0.0) / th.kick_pit_rate_bbl_min;
             let ratio = (g / th.kick_pit_gain_bbl).max(rate);
@@ -489,17 +479,9 @@ impl WellControl {
         balance: Option<f64>,
         th: &Thresholds,
     ) -> WellView {
-        let kick_flow = balance.filter(|b| *b > 0.0).map(|b| {
-            self.indicator(
-                Slot::KickFlow,
-                at,
-                th,
-                "flow_balance_pct",
-                b,
-                "%",
-                b / th.kick_flow_pct,
-            )
-        });
+        let kick_flow = balance
+            .filter(|b| *b > 0.0)
+            .map(|b| self.kick_flow(at, th, b));
         let Some(offset) = offset else {
             return WellView {
                 kick: kick_flow.map(single),
@@ -589,6 +571,19 @@ impl WellControl {
         if let Cycle::PumpsOff { clean, .. } | Cycle::Refill { clean, .. } = &mut self.cycle {
             *clean &= !trouble;
         }
+    }
+
+    /// The flow balance as a kick indicator, sustained like the others.
+    fn kick_flow(&mut self, at: DateTime<Utc>, th: &Thresholds, balance_pct: f64) -> Indicator {
+        self.indicator(
+            Slot::KickFlow,
+            at,
+            th,
+            "flow_balance_pct",
+            balance_pct,
+            "%",
+            balance_pct / th.kick_flow_pct,
+        )
     }
 
     /// An indicator whose ratio is raised to HIGH once it has been beyond its threshold for
