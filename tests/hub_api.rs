@@ -527,6 +527,28 @@ async fn outcomes_are_the_owners_to_set_and_the_last_write_wins() {
     )
     .await;
     assert_eq!(status, 400, "unknown outcome");
+    // The hub plan's flat form (issue 19) is taken as the object form is.
+    let (status, body) = call(
+        &hub.app,
+        patch(
+            &key,
+            event.id.as_str(),
+            json!({"outcome": "Resolved", "action_taken": "reduced flow to 450 gpm"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["outcome"],
+        json!({"status": "resolved", "action_taken": "reduced flow to 450 gpm"})
+    );
+    let (status, body) = call(
+        &hub.app,
+        patch(&key, event.id.as_str(), json!({"outcome": "Resolved"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("needs action_taken"), "{body}");
 
     let last = json!({"outcome": {"status": "escalated", "reason": "torque kept climbing"}});
     assert_eq!(

@@ -165,9 +165,12 @@ impl EventOutcome {
     }
 }
 
-/// The body of `PATCH /api/fleet/events/{id}/outcome`.
+/// The body of `PATCH /api/fleet/events/{id}/outcome`. Read in two forms: the outcome as an
+/// object (`{"outcome": {"status": "resolved", "action_taken": "…"}, "notes": "…"}`, what rigs
+/// send) or flat, as the hub plan documents it (`{"outcome": "Resolved", "action_taken": "…",
+/// "notes": "…"}`); always written as the first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "OutcomeUpdateWire")]
 pub struct OutcomeUpdate {
     /// The new outcome; the last write wins.
     pub outcome: EventOutcome,
@@ -177,6 +180,82 @@ pub struct OutcomeUpdate {
     /// How the event's incident went so far, when the rig sends it (rigs with incidents do).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub course: Option<IncidentCourse>,
+}
+
+/// An outcome update as it may arrive: the outcome an object, or a name with its words beside it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutcomeUpdateWire {
+    outcome: serde_json::Value,
+    #[serde(default)]
+    action_taken: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
+    #[serde(default)]
+    course: Option<IncidentCourse>,
+}
+
+impl TryFrom<OutcomeUpdateWire> for OutcomeUpdate {
+    type Error = String;
+
+    fn try_from(w: OutcomeUpdateWire) -> Result<Self, String> {
+        let outcome = match w.outcome {
+            serde_json::Value::String(name) => flat_outcome(&name, w.action_taken, w.reason)?,
+            object @ serde_json::Value::Object(_) => {
+                if w.action_taken.is_some() || w.reason.is_some() {
+                    return Err(
+                        "action_taken and reason go inside the outcome object, or beside an outcome given by name"
+                            .into(),
+                    );
+                }
+                serde_json::from_value(object).map_err(|e| format!("outcome: {e}"))?
+            }
+            _ => return Err(
+                "outcome must be an object ({\"status\": \"resolved\", \"action_taken\": \"…\"}) or a name (\"Resolved\")"
+                    .into(),
+            ),
+        };
+        Ok(Self {
+            outcome,
+            notes: w.notes,
+            course: w.course,
+        })
+    }
+}
+
+/// The outcome named as the hub plan writes it ("Resolved", "Escalated", "FalsePositive",
+/// "Pending", or the snake_case status), with the words it needs beside it.
+fn flat_outcome(
+    name: &str,
+    action_taken: Option<String>,
+    reason: Option<String>,
+) -> Result<EventOutcome, String> {
+    let key: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let outcome = match (key.as_str(), action_taken, reason) {
+        ("pending", None, None) => EventOutcome::Pending,
+        ("falsepositive", None, None) => EventOutcome::FalsePositive,
+        ("resolved", Some(action_taken), None) => EventOutcome::Resolved { action_taken },
+        ("escalated", None, Some(reason)) => EventOutcome::Escalated { reason },
+        ("resolved", None, _) => return Err("outcome \"Resolved\" needs action_taken".into()),
+        ("escalated", _, None) => return Err("outcome \"Escalated\" needs reason".into()),
+        ("pending" | "falsepositive" | "resolved" | "escalated", _, _) => {
+            return Err(format!(
+                "outcome {name:?}: action_taken goes with Resolved and reason with Escalated only"
+            ))
+        }
+        _ => {
+            return Err(format!(
+                "outcome {name:?} is none of Pending, Resolved, Escalated, FalsePositive"
+            ))
+        }
+    };
+    Ok(outcome)
 }
 
 /// The course of the incident an event stands for: it grows and ends after the event was sent.
@@ -231,6 +310,60 @@ mod tests {
     }
 
     use super::*;
+
+    /// The hub plan's flat form (`{"outcome": "Resolved", "action_taken": …, "notes": …}`) reads
+    /// as the object form does; a name without its words, words beside an object, an unknown name
+    /// or a field neither form has is refused with the reason.
+    #[test]
+    fn an_outcome_update_reads_flat_as_the_hub_plan_writes_it() {
+        let flat: OutcomeUpdate = serde_json::from_str(
+            r#"{"outcome": "Resolved", "action_taken": "raised mud weight to 11.2 ppg", "notes": "night shift"}"#,
+        )
+        .expect("flat form");
+        let object: OutcomeUpdate = serde_json::from_str(
+            r#"{"outcome": {"status": "resolved", "action_taken": "raised mud weight to 11.2 ppg"}, "notes": "night shift"}"#,
+        )
+        .expect("object form");
+        assert_eq!(flat, object);
+        assert_eq!(
+            serde_json::to_value(&flat).expect("json")["outcome"]["status"],
+            "resolved",
+            "written in the object form"
+        );
+        for (name, words, expected) in [
+            ("FalsePositive", "", EventOutcome::FalsePositive),
+            ("false_positive", "", EventOutcome::FalsePositive),
+            ("Pending", "", EventOutcome::Pending),
+            (
+                "Escalated",
+                r#", "reason": "gain kept growing""#,
+                EventOutcome::Escalated {
+                    reason: "gain kept growing".into(),
+                },
+            ),
+        ] {
+            let body = format!(r#"{{"outcome": "{name}"{words}}}"#);
+            let u: OutcomeUpdate = serde_json::from_str(&body).expect(&body);
+            assert_eq!(u.outcome, expected, "{body}");
+        }
+        for (body, why) in [
+            (r#"{"outcome": "Resolved"}"#, "needs action_taken"),
+            (
+                r#"{"outcome": "Escalated", "action_taken": "x"}"#,
+                "needs reason",
+            ),
+            (r#"{"outcome": "Fixed"}"#, "none of Pending"),
+            (
+                r#"{"outcome": {"status": "resolved", "action_taken": "a"}, "action_taken": "b"}"#,
+                "inside the outcome object",
+            ),
+            (r#"{"outcome": 3}"#, "must be an object"),
+            (r#"{"outcome": "Pending", "comment": "x"}"#, "unknown field"),
+        ] {
+            let e = serde_json::from_str::<OutcomeUpdate>(body).expect_err(body);
+            assert!(e.to_string().contains(why), "{body}: {e}");
+        }
+    }
 
     #[test]
     fn outcomes_are_tagged_by_status() {
