@@ -25,19 +25,24 @@ pub enum FileError {
     },
 }
 
+/// The file [`load`] reads: `path`, else `default_path` when it exists; `None` for the built-in
+/// defaults.
+pub fn chosen(path: Option<&Path>, default_path: &str) -> Option<PathBuf> {
+    match path {
+        Some(p) => Some(p.to_path_buf()),
+        None => Some(PathBuf::from(default_path)).filter(|p| p.exists()),
+    }
+}
+
 /// Load `path`; without one, `default_path` when it exists, else the built-in defaults.
 pub fn load<T: DeserializeOwned + Default>(
     path: Option<&Path>,
     default_path: &str,
 ) -> Result<T, FileError> {
-    let (path, required) = match path {
-        Some(p) => (p.to_path_buf(), true),
-        None => (PathBuf::from(default_path), false),
-    };
-    if !required && !path.exists() {
+    let Some(path) = chosen(path, default_path) else {
         log::info!("no {default_path}; using built-in defaults");
         return Ok(T::default());
-    }
+    };
     let text = std::fs::read_to_string(&path).map_err(|source| FileError::Read {
         path: path.clone(),
         source,

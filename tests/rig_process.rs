@@ -431,3 +431,52 @@ fn with_a_fleet_link_events_and_outcomes_wait_in_the_queue_and_without_one_nothi
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SAIREN_RIG_API_KEY"));
 }
+
+/// Issue 19: the config file's channel map is read from the config's folder, so the rig finds it
+/// started from anywhere (here `/`), and `--check-config` checks it.
+#[test]
+fn a_config_files_channel_map_is_found_from_any_working_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("maps")).expect("maps");
+    std::fs::copy(
+        format!(
+            "{}/config/channel-maps/volve-usrop.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        dir.path().join("maps/volve.toml"),
+    )
+    .expect("copy the map");
+    let config = common::rig::rig_config(
+        dir.path(),
+        "[input]\ncsv_channel_map = \"maps/volve.toml\"\n",
+    );
+    let run = |map_present: bool| {
+        if !map_present {
+            std::fs::remove_file(dir.path().join("maps/volve.toml")).expect("remove");
+        }
+        std::process::Command::new(env!("CARGO_BIN_EXE_sairen"))
+            .current_dir("/")
+            .args(["rig", "--config"])
+            .arg(&config)
+            .arg("--csv")
+            .arg(volve_csv())
+            .arg("--check-config")
+            .env_remove("SAIREN_RIG_OPERATOR_TOKEN")
+            .output()
+            .expect("run")
+    };
+    let out = run(true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("configuration valid"));
+    let out = run(false);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("maps/volve.toml"),
+        "names the missing map: {err}"
+    );
+}

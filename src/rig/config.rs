@@ -118,17 +118,39 @@ pub struct InputSection {
     pub stale_after_secs: u64,
     /// Longest wait between reconnection attempts to a WITS TCP source, s.
     pub reconnect_max_secs: u64,
-    /// The channel map for `--csv` (source column → channel, with units).
-    pub csv_channel_map: PathBuf,
-    /// The mnemonic map for `--witsml` (mnemonic → channel, with units).
-    pub witsml_channel_map: PathBuf,
+    /// The channel map for `--csv` (source column → channel, with units); relative to the config
+    /// file's folder once loaded. `None`: [`SHIPPED_CSV_MAP`].
+    pub csv_channel_map: Option<PathBuf>,
+    /// The mnemonic map for `--witsml` (mnemonic → channel, with units); as above. `None`:
+    /// [`SHIPPED_WITSML_MAP`].
+    pub witsml_channel_map: Option<PathBuf>,
     /// Send the WITS server a keep-alive frame this often, s (0 = never).
     pub keepalive_secs: u64,
     /// WITS items beyond the standard ones: "RRII" (record and item) → channel name.
     pub items: std::collections::BTreeMap<String, String>,
 }
 
+/// The channel map for `--csv` when the config names none: the shipped one, from the working
+/// directory (the repository's root, where `sairen demo` and the README's commands run).
+pub const SHIPPED_CSV_MAP: &str = "config/channel-maps/volve-usrop.toml";
+/// The mnemonic map for `--witsml` when the config names none, as above.
+pub const SHIPPED_WITSML_MAP: &str = "config/channel-maps/volve-witsml.toml";
+
 impl InputSection {
+    /// The channel map for `--csv`.
+    pub fn csv_map(&self) -> PathBuf {
+        self.csv_channel_map
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(SHIPPED_CSV_MAP))
+    }
+
+    /// The mnemonic map for `--witsml`.
+    pub fn witsml_map(&self) -> PathBuf {
+        self.witsml_channel_map
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(SHIPPED_WITSML_MAP))
+    }
+
     /// How the WITS source reads: these units, nulls, items and keep-alives.
     pub fn wits_options(&self) -> crate::rig::acquisition::source::WitsOptions {
         let mut o = crate::rig::acquisition::source::WitsOptions::new(
@@ -153,8 +175,8 @@ impl Default for InputSection {
             nulls: DEFAULT_NULLS.to_vec(),
             stale_after_secs: 10,
             reconnect_max_secs: 30,
-            csv_channel_map: PathBuf::from("config/channel-maps/volve-usrop.toml"),
-            witsml_channel_map: PathBuf::from("config/channel-maps/volve-witsml.toml"),
+            csv_channel_map: None,
+            witsml_channel_map: None,
             keepalive_secs: 0,
             items: Default::default(),
         }
@@ -217,9 +239,29 @@ pub enum ConfigError {
 impl RigConfig {
     /// Load from `path`, or from [`DEFAULT_CONFIG_PATH`] when it exists, or the defaults.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let config: Self = crate::config_file::load(path, DEFAULT_CONFIG_PATH)?;
+        let mut config: Self = crate::config_file::load(path, DEFAULT_CONFIG_PATH)?;
+        if let Some(file) = crate::config_file::chosen(path, DEFAULT_CONFIG_PATH) {
+            config.resolve_against(file.parent().unwrap_or(Path::new("")));
+        }
         config.validate()?;
         Ok(config)
+    }
+
+    /// The files the config file names (the channel maps), read from its folder when relative:
+    /// a rig started from any working directory (systemd, a script) finds them. `data_dir` stays
+    /// relative to the working directory, where the rig keeps its state.
+    pub fn resolve_against(&mut self, dir: &Path) {
+        for map in [
+            &mut self.input.csv_channel_map,
+            &mut self.input.witsml_channel_map,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if map.is_relative() {
+                *map = dir.join(&*map);
+            }
+        }
     }
 
     /// Every problem with the values, or `Ok`.
@@ -325,6 +367,25 @@ mod tests {
         assert_eq!(shipped.fleet.enabled, defaults.fleet.enabled);
         assert_eq!(shipped.fleet.queue_bound, defaults.fleet.queue_bound);
         assert_eq!(shipped.fleet.hub_url, defaults.fleet.hub_url);
+    }
+
+    /// Issue 19: the channel maps a config file names are read from its folder, whatever the
+    /// working directory; an absolute path stays; without the key, the shipped map.
+    #[test]
+    fn channel_maps_are_read_from_the_config_files_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rig.toml");
+        std::fs::write(
+            &path,
+            "[input]\ncsv_channel_map = \"maps/rig-7.toml\"\nwitsml_channel_map = \"/opt/maps/w.toml\"\n",
+        )
+        .expect("write");
+        let config = RigConfig::load(Some(&path)).expect("loads");
+        assert_eq!(config.input.csv_map(), dir.path().join("maps/rig-7.toml"));
+        assert_eq!(config.input.witsml_map(), Path::new("/opt/maps/w.toml"));
+        std::fs::write(&path, "[input]\nunits = \"fps\"\n").expect("write");
+        let config = RigConfig::load(Some(&path)).expect("loads");
+        assert_eq!(config.input.csv_map(), Path::new(SHIPPED_CSV_MAP));
     }
 
     #[test]

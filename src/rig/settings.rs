@@ -130,9 +130,7 @@ impl RigSettings {
                         path.display()
                     )));
                 }
-                let map = options
-                    .csv_map
-                    .unwrap_or_else(|| config.input.csv_channel_map.clone());
+                let map = options.csv_map.unwrap_or_else(|| config.input.csv_map());
                 ChannelMap::load(&map).map_err(|e| RigError::Setting(e.to_string()))?;
                 SourceSpec::Csv { path, map }
             }
@@ -144,7 +142,7 @@ impl RigSettings {
                     )));
                 }
                 let map = if map.as_os_str().is_empty() {
-                    config.input.witsml_channel_map.clone()
+                    config.input.witsml_map()
                 } else {
                     map
                 };
