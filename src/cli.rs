@@ -64,7 +64,8 @@ struct DemoArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["wits_tcp", "stdin", "csv", "witsml", "simulate"])))]
+// One input is required, except with --check-config (run_rig says so when there is none).
+#[command(group(clap::ArgGroup::new("input").required(false).args(["wits_tcp", "stdin", "csv", "witsml", "simulate"])))]
 struct RigArgs {
     /// Rig config file (every key commented in the shipped example) [default: config/rig.toml if present].
     #[arg(long, value_name = "FILE")]
@@ -106,7 +107,8 @@ struct RigArgs {
     /// Replay speed for --csv and --simulate: simulated seconds per second (0 = as fast as possible).
     #[arg(long, default_value_t = 1.0, value_name = "N")]
     speed: f64,
-    /// Check the configuration (and the CSV channel map) and exit.
+    /// Check the configuration and the channel maps it names (and the input, when one is given:
+    /// its file exists, its map reads), print what would run, and exit. Needs no input.
     #[arg(long)]
     check_config: bool,
 }
@@ -304,6 +306,20 @@ fn run_rig(args: RigArgs) -> Result<(), RigError> {
             seed: args.seed,
             seconds: args.seconds.unwrap_or_else(|| scenario.default_seconds()),
         }
+    } else if args.check_config {
+        let options = RigOptions {
+            config: args.config,
+            source: SourceSpec::Stdin,
+            data_dir: args.data_dir,
+            api_bind: args.api_bind,
+            csv_map: args.csv_map,
+            speed: args.speed,
+        };
+        println!(
+            "{}",
+            RigSettings::check_without_input(options, RigSecrets::from_env())?
+        );
+        return Ok(());
     } else {
         return Err(RigError::Setting(
             "give one input: --wits-tcp, --stdin, --csv, --witsml or --simulate".into(),

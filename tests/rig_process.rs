@@ -480,3 +480,37 @@ fn a_config_files_channel_map_is_found_from_any_working_directory() {
         "names the missing map: {err}"
     );
 }
+
+/// Issue 19: `sairen rig --check-config` needs no input: it checks the config and the channel maps
+/// it names, and says so; a map that is not there is named.
+#[test]
+fn check_config_needs_no_input_and_reads_the_maps_the_config_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |extra: &str| {
+        let config = common::rig::rig_config(dir.path(), extra);
+        std::process::Command::new(env!("CARGO_BIN_EXE_sairen"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["rig", "--config"])
+            .arg(&config)
+            .arg("--check-config")
+            .env_remove("SAIREN_RIG_OPERATOR_TOKEN")
+            .env_remove("SAIREN_RIG_API_KEY")
+            .output()
+            .expect("run")
+    };
+    let out = run("");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("configuration valid") && said.contains("volve-usrop.toml"),
+        "{said}"
+    );
+    let out = run("[input]\nwitsml_channel_map = \"nowhere.toml\"\n");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nowhere.toml"), "{err}");
+}

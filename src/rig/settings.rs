@@ -166,6 +166,35 @@ impl RigSettings {
         })
     }
 
+    /// `--check-config` with no input: every rule that needs none (the config, the operator token,
+    /// the fleet key), and both channel maps the config names read as `--csv` and `--witsml` would
+    /// read them. The line to print, or why not.
+    pub fn check_without_input(
+        mut options: RigOptions,
+        secrets: RigSecrets,
+    ) -> Result<String, RigError> {
+        // Standard input is the one input with nothing of its own to check.
+        options.source = SourceSpec::Stdin;
+        let settings = Self::load(options, secrets)?;
+        let input = &settings.config.input;
+        for map in [input.csv_map(), input.witsml_map()] {
+            ChannelMap::load(&map).map_err(|e| RigError::Setting(e.to_string()))?;
+        }
+        Ok(format!(
+            "configuration valid: rig {} on well {}, API on {}{}; channel maps {} and {} read; give an input (--wits-tcp, --stdin, --csv, --witsml, --simulate) to check it too",
+            settings.config.rig.rig_id,
+            settings.config.rig.well_id,
+            settings.config.api.bind,
+            if settings.operator_token.is_some() {
+                " (operator token set)"
+            } else {
+                ""
+            },
+            input.csv_map().display(),
+            input.witsml_map().display(),
+        ))
+    }
+
     /// The one line `--check-config` prints.
     pub fn describe(&self) -> String {
         format!(
