@@ -146,6 +146,15 @@ fn kick_is_raised_within_90_s_and_before_10_bbl_of_gain() {
 }
 
 /// The number an incident quotes for `channel`, from its numbers now or at peak.
+/// The flow in an advisory's words quote ("… vs 600 gpm in …"), gpm.
+fn quoted_flow_in(words: &str) -> Option<f64> {
+    let before = words.split(" gpm in").next()?;
+    if before.len() == words.len() {
+        return None;
+    }
+    before.rsplit(' ').next()?.replace(',', "").parse().ok()
+}
+
 fn quoted(numbers: &sairen::rig::incidents::Numbers, channel: &str) -> f64 {
     numbers
         .evidence
@@ -167,6 +176,11 @@ fn a_kick_held_for_an_hour_stays_one_open_incident_whose_numbers_and_words_grow(
         for packet in Simulator::new(Scenario::Kick, seed).take(1_800 + 3_600 + 120) {
             announcements += p.process(packet).announcements.len();
             if let Some(i) = p.incidents().incidents().first() {
+                // The words never quote a moment of the pumps' ramp at a connection as the
+                // well's flow (the simulated rig pumps 600 gpm).
+                if let Some(q) = quoted_flow_in(&i.now.words) {
+                    assert!(q >= 500.0, "seed {seed}: {}", i.now.words);
+                }
                 if i.now.level == RiskLevel::Critical {
                     critical = true;
                 } else if critical {

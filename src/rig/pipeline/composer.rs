@@ -107,27 +107,39 @@ fn kick(v: &Verified, p: &WitsPacket, since: Option<DateTime<Utc>>, th: &Thresho
     let over = minutes(since, p.timestamp)
         .map(|m| format!(" in {m}"))
         .unwrap_or_default();
+    // The flows are quoted only when the flow balance was read: with the pumps stopping or
+    // starting for a connection, "60 gpm in" is a moment of the ramp, not the well.
+    let flows_read = find(v, "flow_balance_pct")
+        .map(|_| flows(p, "flow out"))
+        .or_else(|| p.flow_out_gpm.is_none().then(|| flows(p, "flow out")));
     match gain {
         Some(g) if g >= th.kick_shut_in_gain_bbl => format!(
-            "KICK: {g:.0} bbl gained{over} — SHUT IN NOW. {}. The influx grows while the well flows; follow the shut-in procedure and record the pressures.",
-            capital(&flows(p, "flow out")),
+            "KICK: {g:.0} bbl gained{over} — SHUT IN NOW.{} The influx grows while the well flows; follow the shut-in procedure and record the pressures.",
+            flows_read.map(|f| format!(" {}.", capital(&f))).unwrap_or_default(),
         ),
-        _ => format!(
-            "Possible KICK: {}{}. Stop drilling, pick up off bottom, stop the pumps and flow-check; shut in if the well flows.",
-            flows(p, "flow out"),
+        _ => {
             // A pit that has not gained is not quoted as a kick's gain. At a connection the gain
             // is the flow-back above the rig's fingerprint, and says so.
-            match find(v, "pit_gain_bbl") {
-                Some(i) if i.value > 0.0 => match i.baseline {
+            let pit = match find(v, "pit_gain_bbl") {
+                Some(i) if i.value > 0.0 => Some(match i.baseline {
                     Some(usual) => format!(
-                        ", connection flow-back {:.1} bbl above this rig's usual {usual:.1} bbl{over}",
+                        "connection flow-back {:.1} bbl above this rig's usual {usual:.1} bbl{over}",
                         i.value
                     ),
-                    None => format!(", pit gain {:.1} bbl{over}", i.value),
-                },
-                _ => String::new(),
-            },
-        ),
+                    None => format!("pit gain {:.1} bbl{over}", i.value),
+                }),
+                _ => None,
+            };
+            let what: Vec<String> = flows_read.into_iter().chain(pit).collect();
+            format!(
+                "Possible KICK: {}. Stop drilling, pick up off bottom, stop the pumps and flow-check; shut in if the well flows.",
+                if what.is_empty() {
+                    "influx indicated".to_owned()
+                } else {
+                    what.join(", ")
+                }
+            )
+        }
     }
 }
 
