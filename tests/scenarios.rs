@@ -173,6 +173,7 @@ fn a_kick_held_for_an_hour_stays_one_open_incident_whose_numbers_and_words_grow(
         // Packets on which the incident, once CRITICAL, showed a lower level (its connections:
         // flow is blind with the pumps off, the influx is not).
         let (mut critical, mut below_after_critical) = (false, 0);
+        let mut shut_in_said = false;
         for packet in Simulator::new(Scenario::Kick, seed).take(1_800 + 3_600 + 120) {
             announcements += p.process(packet).announcements.len();
             if let Some(i) = p.incidents().incidents().first() {
@@ -181,6 +182,14 @@ fn a_kick_held_for_an_hour_stays_one_open_incident_whose_numbers_and_words_grow(
                 if let Some(q) = quoted_flow_in(&i.now.words) {
                     assert!(q >= 500.0, "seed {seed}: {}", i.now.words);
                 }
+                // Once told to shut in, the driller is not told "possible kick" again at the
+                // next connection: the gain is the well's whole gain, not the flow-back's.
+                shut_in_said |= i.now.words.contains("SHUT IN NOW");
+                assert!(
+                    !(shut_in_said && i.now.words.starts_with("Possible KICK")),
+                    "seed {seed}: {}",
+                    i.now.words
+                );
                 if i.now.level == RiskLevel::Critical {
                     critical = true;
                 } else if critical {

@@ -103,7 +103,15 @@ fn minutes(since: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String> {
 }
 
 fn kick(v: &Verified, p: &WitsPacket, since: Option<DateTime<Utc>>, th: &Thresholds) -> String {
-    let gain = find(v, "pit_gain_bbl").map(|i| i.value);
+    // At a connection the reading carries the flow-back excess and the whole gain since before
+    // the kick: the larger decides whether to shut in.
+    let gain = v
+        .reading
+        .indicators
+        .iter()
+        .filter(|i| i.name == "pit_gain_bbl")
+        .map(|i| i.value)
+        .reduce(f64::max);
     let over = minutes(since, p.timestamp)
         .map(|m| format!(" in {m}"))
         .unwrap_or_default();

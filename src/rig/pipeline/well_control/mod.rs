@@ -207,6 +207,7 @@ impl WellControl {
             Cycle::Away => WellView::default(),
         };
         self.hold_corroboration(&mut view);
+        self.quote_total_gain(&mut view);
         view.pit_rate_bbl_min = trend.map(|t| t.slope);
         self.trip_tank(p, pumping, th, &mut view);
         view
@@ -227,6 +228,30 @@ impl WellControl {
         } else if self.kick_corroborated {
             kick.corroborated = true;
         }
+    }
+
+    /// Through a connection a kick is judged on its flow-back or refill, but the well has gained
+    /// all it gained since the reference before it: that total goes with the reading, for the
+    /// words ("113 bbl gained — SHUT IN NOW"), weighing nothing in the judgement (ratio 0).
+    fn quote_total_gain(&self, view: &mut WellView) {
+        let (Cycle::PumpsOff { .. } | Cycle::Refill { .. }, Some(kick)) =
+            (&self.cycle, view.kick.as_mut())
+        else {
+            return;
+        };
+        let Some(gain) = self.pit.level().zip(self.reference).map(|(l, r)| l - r) else {
+            return;
+        };
+        if gain <= 0.0 || !kick.agrees {
+            return;
+        }
+        let total = indicator("pit_gain_bbl", gain, "bbl", 0.0, None);
+        kick.indicators = kick
+            .indicators
+            .iter()
+            .copied()
+            .chain(std::iter::once(total))
+            .collect();
     }
 
     /// The 30-s median flow balance, %, while the pumps are steady and the meter trusted.
