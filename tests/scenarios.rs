@@ -667,3 +667,135 @@ fn a_swab_kick_is_raised_within_its_window() {
 fn trip_losses_are_raised_within_their_window() {
     check_scenario(Scenario::TripLosses);
 }
+
+/// More seeds than CI runs, each scenario three ways: as simulated, sent as metric WITS and read
+/// as metric, and with its gauges noisier (flows ±3 %, pit ±0.3 bbl, pressures ±2 %). Counts, per
+/// trouble, when it is caught, how many incidents of its category were opened (one per trouble)
+/// and any other incident at Elevated or above. Takes a few minutes in release:
+/// `cargo test --release --test scenarios -- --ignored --nocapture sweep`.
+#[test]
+#[ignore = "long: a sweep over seeds, units and noise"]
+fn sweep_seeds_units_and_noise() {
+    use sairen::rig::acquisition::units::UnitSystem;
+    use sairen::rig::acquisition::wits::{Decoded, Decoder, Framer, Issues, DEFAULT_NULLS};
+    fn metric(packets: Vec<WitsPacket>) -> Vec<WitsPacket> {
+        let decoder = Decoder::new(UnitSystem::Metric, &DEFAULT_NULLS);
+        let (mut framer, mut issues, mut text) =
+            (Framer::default(), Issues::default(), String::new());
+        let mut out = Vec::with_capacity(packets.len());
+        for p in packets {
+            text.clear();
+            sairen::rig::acquisition::wits::write_frame(&p, UnitSystem::Metric, &mut text);
+            for line in text.lines() {
+                if let Some(frame) = framer.push_line(line, &mut issues) {
+                    if let Decoded::Packet(d) = decoder.decode(frame, p.timestamp, &mut issues) {
+                        out.push(WitsPacket {
+                            trip_tank_bbl: p.trip_tank_bbl,
+                            ..*d
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+    fn noisy(packets: Vec<WitsPacket>, seed: u64) -> Vec<WitsPacket> {
+        let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let mut u = move || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        };
+        packets
+            .into_iter()
+            .map(|mut p| {
+                p.flow_out_gpm = p.flow_out_gpm.map(|v| v * (1.0 + 0.03 * u()));
+                p.pit_volume_bbl = p.pit_volume_bbl.map(|v| v + 0.3 * u());
+                p.spp_psi = p.spp_psi.map(|v| v * (1.0 + 0.02 * u()));
+                p.torque_kftlbf = p.torque_kftlbf.map(|v| v * (1.0 + 0.02 * u()));
+                p
+            })
+            .collect()
+    }
+    let mut failures = Vec::new();
+    for scenario in Scenario::ALL {
+        let (Some(category), Some(onset), Some(window)) = (
+            scenario.category(),
+            scenario.onset_secs(),
+            scenario.detect_within_secs(),
+        ) else {
+            continue;
+        };
+        let (mut caught, mut total, mut times, mut extra) = (0, 0, Vec::new(), 0);
+        for seed in 100..110 {
+            let base: Vec<WitsPacket> = Simulator::new(scenario, seed)
+                .take(scenario.default_seconds() as usize)
+                .collect();
+            for (way, packets) in [
+                ("plain", base.clone()),
+                ("metric", metric(base.clone())),
+                ("noisy", noisy(base, seed)),
+            ] {
+                total += 1;
+                let (p, advisories) = run(packets.into_iter());
+                let at = first_raise(&advisories, category);
+                let own = incidents(&p)
+                    .iter()
+                    .filter(|i| i.category == category && i.attached_to.is_none())
+                    .count();
+                let others: Vec<String> = incidents(&p)
+                    .iter()
+                    .filter(|i| {
+                        i.category != category
+                            && i.attached_to.is_none()
+                            && i.peak.level >= RiskLevel::Elevated
+                    })
+                    .map(|i| format!("{} {}", i.category, i.peak.level))
+                    .collect();
+                extra += others.len();
+                match at {
+                    Some(t) if t >= onset && t - onset <= window && own == 1 => {
+                        caught += 1;
+                        times.push(t - onset);
+                    }
+                    _ => failures.push(format!(
+                        "{scenario} seed {seed} {way}: raised at {at:?} (onset {onset}, window {window}), {own} incidents of its own, others {others:?}"
+                    )),
+                }
+            }
+        }
+        times.sort_unstable();
+        eprintln!(
+            "{scenario:<22} caught {caught}/{total}, one incident each; after onset {}–{} s (median {} s); other incidents ≥ Elevated: {extra}",
+            times.first().unwrap_or(&0),
+            times.last().unwrap_or(&0),
+            times.get(times.len() / 2).unwrap_or(&0)
+        );
+    }
+    for scenario in [
+        Scenario::Normal,
+        Scenario::LaggedReturns,
+        Scenario::PumpStep,
+        Scenario::WeightUp,
+        Scenario::WobCut,
+    ] {
+        let mut opened = 0;
+        for seed in 100..105 {
+            let (p, _) =
+                run(Simulator::new(scenario, seed).take(scenario.default_seconds() as usize));
+            opened += incidents(&p)
+                .iter()
+                .filter(|i| i.peak.level >= RiskLevel::Elevated)
+                .count();
+        }
+        eprintln!(
+            "{scenario:<22} 5 seeds × {} s: {opened} incidents ≥ Elevated",
+            scenario.default_seconds()
+        );
+        if opened > 0 {
+            failures.push(format!("{scenario}: {opened} incidents"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

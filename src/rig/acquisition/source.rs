@@ -410,15 +410,20 @@ fn warn_missing(what: &str, missing: &[Channel]) {
     );
 }
 
+/// A replay's channel map, or the input's end with why it cannot be read.
+fn load_map(map: &std::path::Path) -> Result<ChannelMap, Input> {
+    ChannelMap::load(map).map_err(|e| Input::Failed(e.to_string()))
+}
+
 fn witsml(
     paths: &[PathBuf],
     map: &std::path::Path,
     tx: &SyncSender<Input>,
     state: &SourceState,
 ) -> Input {
-    let map = match ChannelMap::load(map) {
+    let map = match load_map(map) {
         Ok(m) => m,
-        Err(e) => return Input::Failed(e.to_string()),
+        Err(failed) => return failed,
     };
     log::info!("reading {} WITSML log file(s)", paths.len());
     let replay = match super::witsml::WitsmlReplay::open(paths, &map) {
@@ -444,9 +449,9 @@ fn csv(
     tx: &SyncSender<Input>,
     state: &SourceState,
 ) -> Input {
-    let map = match ChannelMap::load(map) {
+    let map = match load_map(map) {
         Ok(m) => m,
-        Err(e) => return Input::Failed(e.to_string()),
+        Err(failed) => return failed,
     };
     let mut replay = match CsvReplay::open(path, &map, nulls) {
         Ok(r) => r,

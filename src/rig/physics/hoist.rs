@@ -41,6 +41,9 @@ pub struct Hoist {
     medians: VecDeque<(i64, f64)>,
     /// (bucket, bit depth at its end) of the last five minutes.
     bits: VecDeque<(i64, f64)>,
+    /// The hook with the string in the slips, klb: taken from `medians` as each bucket closes
+    /// (once per ten seconds, not on every packet that asks).
+    slips_klb: Option<f64>,
 }
 
 impl Hoist {
@@ -82,22 +85,21 @@ impl Hoist {
         while self.bits.front().is_some_and(aged(DIRECTION_BUCKETS)) {
             self.bits.pop_front();
         }
+        self.slips_klb = (self.medians.len() >= DIRECTION_BUCKETS).then(|| {
+            let mut sorted: Vec<f64> = self.medians.iter().map(|m| m.1).collect();
+            let k = ((sorted.len() - 1) as f64 * REFERENCE_QUANTILE) as usize;
+            *sorted.select_nth_unstable_by(k, f64::total_cmp).1
+        });
     }
 
     /// Whether the string hangs from the elevators: the latest ten-second hookload is more than
     /// `margin_klb` above what the hook carries with the string in the slips (the low tenth of the
     /// last half hour's). `false` with no hookload or under five minutes of it.
     pub fn hanging(&self, margin_klb: f64) -> bool {
-        let Some(&(_, now)) = self.medians.back() else {
-            return false;
-        };
-        if self.medians.len() < DIRECTION_BUCKETS {
-            return false;
+        match (self.medians.back(), self.slips_klb) {
+            (Some(&(_, now)), Some(slips)) => now > slips + margin_klb,
+            _ => false,
         }
-        let mut sorted: Vec<f64> = self.medians.iter().map(|m| m.1).collect();
-        let k = ((sorted.len() - 1) as f64 * REFERENCE_QUANTILE) as usize;
-        let (_, slips, _) = sorted.select_nth_unstable_by(k, f64::total_cmp);
-        now > *slips + margin_klb
     }
 
     /// The trip's direction over the last five minutes, where the bit moved a third of a stand net.
