@@ -1,7 +1,8 @@
 //! `sairen demo`: the whole story on one machine, told as it happens — a hub, two rigs registered
 //! with `sairen admin`, rig A meeting a pack-off that its driller resolves, the hub curating it,
 //! rig B syncing and citing A's precedent in its own pack-off advisory. Ends by itself within two
-//! minutes and cleans up what it started (`--keep-running` to stay up).
+//! minutes and cleans up what it started (`--keep-running` to stay up). SIGTERM or Ctrl-C at any
+//! point stops the hub (and its own PostgreSQL) and both rigs, and removes the demo's files.
 
 use crate::fleet::{LibraryResponse, RegisteredRig};
 use crate::rig::advisories::AdvisoryRecord;
@@ -12,6 +13,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// What the demo was asked for.
@@ -42,6 +45,9 @@ pub enum DemoError {
     /// A child could not be started or answered nonsense.
     #[error("{0}")]
     Failed(String),
+    /// SIGTERM or SIGINT arrived; everything the demo started was stopped.
+    #[error("stopped by a signal; the hub, its PostgreSQL and both rigs were stopped and the demo's files removed")]
+    Stopped,
 }
 
 /// Every process the demo started, stopped when it ends.
@@ -123,6 +129,8 @@ struct Demo {
     deadline: Duration,
     admin_key: String,
     children: Children,
+    /// Set by SIGTERM or SIGINT: every wait ends and the children are stopped.
+    stop: Arc<AtomicBool>,
 }
 
 impl Demo {
@@ -133,6 +141,9 @@ impl Demo {
     /// Poll `probe` until it yields, or fail the step at the demo's deadline.
     fn until<T>(&self, step: &str, mut probe: impl FnMut() -> Option<T>) -> Result<T, DemoError> {
         loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Err(DemoError::Stopped);
+            }
             if let Some(v) = probe() {
                 return Ok(v);
             }
@@ -190,7 +201,16 @@ pub fn run(options: DemoOptions) -> Result<(), DemoError> {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755));
     }
-    let result = story(&options, work.path());
+    println!("demo files and logs in {}", work.path().display());
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .map_err(|e| DemoError::Failed(format!("cannot watch for signals: {e}")))?;
+    }
+    let result = story(&options, work.path(), stop);
+    if matches!(result, Err(DemoError::Stopped)) {
+        return result;
+    }
     if result.is_err() || options.keep_running {
         let kept = work.keep();
         eprintln!("demo files and logs kept in {}", kept.display());
@@ -237,8 +257,8 @@ impl RigUp {
     }
 }
 
-fn story(options: &DemoOptions, work: &Path) -> Result<(), DemoError> {
-    let mut demo = Demo::new(work)?;
+fn story(options: &DemoOptions, work: &Path, stop: Arc<AtomicBool>) -> Result<(), DemoError> {
+    let mut demo = Demo::new(work, stop)?;
     let hub = demo.start_hub(options)?;
     let run_tag = chrono::Utc::now().format("%H%M%S").to_string();
     let a = demo.register(&hub, &format!("RIG-A-{run_tag}"))?;
@@ -257,12 +277,11 @@ fn story(options: &DemoOptions, work: &Path) -> Result<(), DemoError> {
     demo.curated(&hub, &b)?;
     let rig_b = demo.start_rig(&hub, &b, "rig-b", 2, options.speed)?;
     demo.cited(&rig_b, &a)?;
-    demo.finish(&hub, &rig_a, &rig_b, options.keep_running);
-    Ok(())
+    demo.finish(&hub, &rig_a, &rig_b, options.keep_running)
 }
 
 impl Demo {
-    fn new(work: &Path) -> Result<Self, DemoError> {
+    fn new(work: &Path, stop: Arc<AtomicBool>) -> Result<Self, DemoError> {
         let mut secret = [0u8; 24];
         rand::rng().fill_bytes(&mut secret);
         Ok(Self {
@@ -272,6 +291,7 @@ impl Demo {
             deadline: Duration::from_secs(110),
             admin_key: secret.iter().map(|b| format!("{b:02x}")).collect(),
             children: Children(Vec::new()),
+            stop,
         })
     }
 
@@ -422,7 +442,13 @@ impl Demo {
     }
 
     /// Say where everything is; stop it all unless asked to keep it running.
-    fn finish(self, hub: &HubUp, a: &RigUp, b: &RigUp, keep_running: bool) {
+    fn finish(
+        self,
+        hub: &HubUp,
+        a: &RigUp,
+        b: &RigUp,
+        keep_running: bool,
+    ) -> Result<(), DemoError> {
         println!();
         println!(
             "Done in {:.0} s: rig B's advisory cites rig A's precedent and the action that worked.",
@@ -442,12 +468,15 @@ impl Demo {
         }
         println!("  logs:            {}", self.work.display());
         if keep_running {
-            println!("Everything keeps running; Ctrl-C stops it.");
-            loop {
-                std::thread::sleep(Duration::from_secs(3600));
+            println!("Everything keeps running; Ctrl-C or SIGTERM stops it.");
+            while !self.stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
             }
+            println!("Stopping hub and rigs.");
+            return Ok(());
         }
         println!("Stopping hub and rigs, removing the demo's files.");
         drop(self.children);
+        Ok(())
     }
 }

@@ -322,3 +322,31 @@ fn the_admin_cli_manages_rigs_and_explains_failures() {
     let (ok, _, err) = admin(&dead, key, &["list-rigs"]);
     assert!(!ok && err.contains("cannot reach the hub"), "{err}");
 }
+
+#[test]
+fn a_bad_database_url_is_reported_once_in_libpqs_words_before_anything_starts() {
+    let port = common::free_port();
+    let out = Command::new(env!("CARGO_BIN_EXE_sairen"))
+        .args(["hub", "serve", "--bind", "127.0.0.1:0"])
+        .env("SAIREN_ADMIN_KEY", ADMIN_KEY)
+        .env(
+            "DATABASE_URL",
+            format!("postgres://nobody:pw@127.0.0.1:{port}/none"),
+        )
+        .output()
+        .expect("run the hub");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert_eq!(
+        err.matches("Connection refused").count(),
+        1,
+        "one line, libpq's reason once:\n{err}"
+    );
+    assert!(!err.contains("r2d2"), "no pool retries logged:\n{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot connect to postgres://nobody:***@127.0.0.1:{port}/none"
+        )),
+        "names the URL without its password:\n{err}"
+    );
+}

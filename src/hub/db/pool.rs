@@ -1,7 +1,7 @@
 use super::DbError;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::PgConnection;
+use diesel::{Connection, PgConnection};
 use std::time::Duration;
 
 /// The hub's connection pool.
@@ -35,11 +35,25 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionSetup {
     }
 }
 
-/// Open a pool, failing within `acquire_timeout` when PostgreSQL is not there.
+/// Open a pool, failing at once with libpq's own words when PostgreSQL is not there.
 ///
-/// Connections are checked on checkout (r2d2's default), so after PostgreSQL restarts the
-/// dead ones are dropped and new ones made: the hub recovers by itself.
+/// One plain connection is tried first: r2d2 retries a failing first connection for the whole
+/// `acquire_timeout`, logging an ERROR line on each try, so a mistyped `DATABASE_URL` gave two
+/// seconds of repeated lines before the real message. Once the pool exists, connections are
+/// checked on checkout (r2d2's default), so after PostgreSQL restarts the dead ones are dropped
+/// and new ones made: the hub recovers by itself.
 pub fn connect(url: &str, settings: &PoolSettings) -> Result<DbPool, DbError> {
+    if let Err(e) = PgConnection::establish(url) {
+        let said = e
+            .to_string()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        return Err(DbError::Unavailable(format!(
+            "cannot connect to {}: {said}",
+            redact_url(url)
+        )));
+    }
     let manager = ConnectionManager::<PgConnection>::new(url);
     Pool::builder()
         .max_size(settings.max_size)
