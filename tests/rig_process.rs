@@ -83,6 +83,52 @@ fn a_kick_reaches_the_api_is_acknowledged_and_survives_a_restart() {
     assert!(st["packet"]["flow_out_gpm"].is_number(), "{st}");
     assert!(st["latency"].as_array().expect("phases").len() >= 10);
 
+    // The same figures for Prometheus, in a form its own checker accepts.
+    let scrape = common::http(&rig.addr, "GET", "/metrics", &[], b"").expect("scrape");
+    assert_eq!(scrape.status, 200);
+    assert!(scrape
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/plain; version=0.0.4")));
+    let text = String::from_utf8_lossy(&scrape.body).into_owned();
+    common::promtool_check(&text);
+    let packets = common::metric(&text, "sairen_rig_packets_total").expect("packets");
+    assert!(packets > 1_800.0, "{text}");
+    assert_eq!(common::metric(&text, "sairen_rig_stream_alive"), Some(1.0));
+    assert_eq!(
+        common::metric(&text, "sairen_rig_baseline_progress"),
+        Some(1.0)
+    );
+    let open: f64 = ["low", "elevated", "high", "critical"]
+        .iter()
+        .filter_map(|l| {
+            common::metric(
+                &text,
+                &format!("sairen_rig_incidents_open{{level=\"{l}\"}}"),
+            )
+        })
+        .sum();
+    assert!(open >= 1.0, "the kick is open:\n{text}");
+    assert!(common::metric(&text, "sairen_rig_incidents_unacknowledged").is_some_and(|n| n >= 1.0));
+    let states: f64 = [
+        "drilling",
+        "connection",
+        "circulating",
+        "idle",
+        "unknown",
+        "reaming",
+        "tripping_in",
+        "tripping_out",
+    ]
+    .iter()
+    .filter_map(|s| common::metric(&text, &format!("sairen_rig_state{{state=\"{s}\"}}")))
+    .sum();
+    assert_eq!(states, 1.0, "one state at a time:\n{text}");
+    let timed = common::metric(
+        &text,
+        "sairen_rig_phase_latency_seconds_count{phase=\"total\"}",
+    );
+    assert!(timed.is_some_and(|n| n >= packets - 1.0), "{text}");
+
     // Bad input: a clear 4xx each.
     assert_eq!(rig.get("/api/v1/advisories?level=severe").0, 400);
     assert_eq!(rig.get("/api/v1/advisories?category=meteor").0, 400);
@@ -238,6 +284,14 @@ fn off_loopback_the_api_needs_the_operator_token() {
     let mut rig = RigProcess::start(cmd);
     rig.addr = rig.addr.replace("0.0.0.0", "127.0.0.1");
     assert_eq!(rig.get("/api/v1/health").0, 200, "reads stay open");
+    let metrics = |auth: &[(&str, &str)]| {
+        common::http(&rig.addr, "GET", "/metrics", auth, b"")
+            .expect("scrape")
+            .status
+    };
+    assert_eq!(metrics(&[]), 401, "metrics need the token off loopback");
+    let bearer = format!("Bearer {token}");
+    assert_eq!(metrics(&[("Authorization", bearer.as_str())]), 200);
     let change = json!({"campaign": "production"});
     assert_eq!(rig.send("PUT", "/api/v1/campaign", &change, None).0, 401);
     assert_eq!(

@@ -267,6 +267,15 @@ impl AdvisoryLog {
             .collect()
     }
 
+    /// How many of those held were raised after `since` (stamped by the stream's clock).
+    pub fn raised_after(&self, since: DateTime<Utc>) -> usize {
+        self.recent
+            .iter()
+            .rev()
+            .take_while(|r| r.advisory.timestamp > since)
+            .count()
+    }
+
     /// How many are held.
     pub fn len(&self) -> usize {
         self.recent.len()

@@ -12,23 +12,23 @@ pub struct Health {
     /// "ok", "degraded" (running, something to look at), "stale" (no data) or "ended".
     pub status: &'static str,
     source: String,
-    stream: Stream,
+    pub(crate) stream: Stream,
     pub baseline: Baseline,
-    sensors: Vec<Sensor>,
-    input_issues: Vec<InputIssue>,
+    pub(crate) sensors: Vec<Sensor>,
+    pub(crate) input_issues: Vec<InputIssue>,
     pub fleet: String,
     pub problems: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-struct Stream {
-    alive: bool,
-    link_up: bool,
+pub(crate) struct Stream {
+    pub(crate) alive: bool,
+    pub(crate) link_up: bool,
     link_detail: String,
-    packets: u64,
-    keepalives: u64,
-    packets_per_sec: f64,
-    stale_secs: Option<f64>,
+    pub(crate) packets: u64,
+    pub(crate) keepalives: u64,
+    pub(crate) packets_per_sec: f64,
+    pub(crate) stale_secs: Option<f64>,
     identical_packets: u64,
     ended: bool,
 }
@@ -40,15 +40,15 @@ pub struct Baseline {
 }
 
 #[derive(Debug, Serialize)]
-struct Sensor {
-    channel: &'static str,
+pub(crate) struct Sensor {
+    pub(crate) channel: &'static str,
     problem: String,
 }
 
 #[derive(Debug, Serialize)]
-struct InputIssue {
-    kind: String,
-    count: u64,
+pub(crate) struct InputIssue {
+    pub(crate) kind: String,
+    pub(crate) count: u64,
 }
 
 impl Health {

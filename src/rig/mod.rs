@@ -9,6 +9,7 @@ pub mod core;
 pub mod durable;
 pub mod health;
 pub mod incidents;
+pub mod metrics;
 pub mod packet_loop;
 pub mod physics;
 pub mod pipeline;

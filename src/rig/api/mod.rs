@@ -6,6 +6,7 @@ mod advisories;
 mod auth;
 mod control;
 mod incidents;
+mod metrics;
 mod screen;
 mod status;
 
@@ -74,6 +75,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/fleet", web::get().to(status::fleet))
             .route("/pit/reset", web::post().to(control::reset_pit)),
     )
+    .route("/metrics", web::get().to(metrics::metrics))
     .route("/", web::get().to(screen::screen))
     .route("/live", web::get().to(screen::live))
     .route("/screen.js", web::get().to(screen::script))

@@ -1,0 +1,236 @@
+//! The rig's figures for Prometheus (`GET /metrics`): read from the core at scrape time, under
+//! one short lock, so the packet loop keeps no second set of counters. Names start `sairen_rig_`;
+//! `docs/grafana-rig.json` charts them.
+
+use super::acquisition::source::SourceState;
+use super::core::Core;
+use super::health::Health;
+use super::incidents::AlarmState;
+use crate::drilling::{RigState, RiskLevel};
+use crate::web::metrics::{labels, Buckets, Families, Labels};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::DescriptorEncoder;
+use std::fmt;
+
+/// Every rig state, so a dashboard's state panel has a series for each (1 for the current one).
+const STATES: [RigState; 8] = [
+    RigState::Drilling,
+    RigState::Reaming,
+    RigState::Circulating,
+    RigState::Connection,
+    RigState::TrippingIn,
+    RigState::TrippingOut,
+    RigState::Idle,
+    RigState::Unknown,
+];
+
+/// The rig's figures at one scrape.
+#[derive(Debug)]
+pub struct RigMetrics {
+    packets: u64,
+    keepalives: u64,
+    packets_per_sec: f64,
+    alive: bool,
+    link_up: bool,
+    stale_secs: Option<f64>,
+    sensors_out: usize,
+    problems: usize,
+    input_issues: Vec<(Labels, u64)>,
+    latency: Vec<(&'static str, Buckets)>,
+    state: RigState,
+    open_by_level: [u64; 4],
+    unacknowledged: u64,
+    alarms_last_hour: u64,
+    baseline_progress: f64,
+    queue_depth: Option<usize>,
+    dead_letters: Option<usize>,
+    delivered: Option<u64>,
+}
+
+impl RigMetrics {
+    /// Read `c` (whose input thread shares `input`) and its health.
+    pub fn read(c: &Core, input: &SourceState, stale_after_secs: f64) -> Self {
+        let health = Health::read(c, input, stale_after_secs);
+        let pipeline = c.pipeline();
+        let mut open_by_level = [0u64; 4];
+        let mut unacknowledged = 0;
+        for i in pipeline.incidents().incidents() {
+            if i.state == AlarmState::Closed {
+                continue;
+            }
+            if let Some(slot) = RiskLevel::ALL.iter().position(|l| *l == i.now.level) {
+                open_by_level[slot] += 1;
+            }
+            if matches!(
+                i.state,
+                AlarmState::ActiveUnacknowledged | AlarmState::ClearedUnacknowledged
+            ) {
+                unacknowledged += 1;
+            }
+        }
+        let link = c.fleet_status().link;
+        Self {
+            packets: health.stream.packets,
+            keepalives: health.stream.keepalives,
+            packets_per_sec: health.stream.packets_per_sec,
+            alive: health.stream.alive,
+            link_up: health.stream.link_up,
+            stale_secs: health.stream.stale_secs,
+            sensors_out: health.sensors.len(),
+            problems: health.problems.len(),
+            input_issues: health
+                .input_issues
+                .iter()
+                .map(|i| (labels(&[("kind", &i.kind)]), i.count))
+                .collect(),
+            latency: pipeline.latency().buckets(),
+            state: pipeline
+                .latest()
+                .map_or(RigState::Unknown, |s| s.metrics.rig_state),
+            open_by_level,
+            unacknowledged,
+            alarms_last_hour: alarms_last_hour(c),
+            baseline_progress: health.baseline.progress,
+            queue_depth: link.as_ref().map(|l| l.queue_depth),
+            dead_letters: link.as_ref().map(|l| l.dead_letters),
+            delivered: link.as_ref().map(|l| l.stats.delivered),
+        }
+    }
+
+    fn encode_stream(&self, f: &mut Families) -> fmt::Result {
+        f.counter("packets", "WITS packets processed.", self.packets)?;
+        f.counter(
+            "keepalives",
+            "WITS keep-alive records received (no data).",
+            self.keepalives,
+        )?;
+        f.gauge(
+            "packets_per_second",
+            "Packets per second over the last minute.",
+            self.packets_per_sec,
+        )?;
+        f.gauge(
+            "stream_alive",
+            "1 while data arrives within the stale limit.",
+            f64::from(u8::from(self.alive)),
+        )?;
+        f.gauge(
+            "input_link_up",
+            "1 while the input link (TCP, file) is connected.",
+            f64::from(u8::from(self.link_up)),
+        )?;
+        f.gauge(
+            "stream_stale_seconds",
+            "Seconds since the last data (-1 before any).",
+            self.stale_secs.unwrap_or(-1.0),
+        )?;
+        f.gauge(
+            "sensors_out",
+            "Channels faulted or questioned (dropped from the physics).",
+            self.sensors_out as f64,
+        )?;
+        f.gauge(
+            "health_problems",
+            "Problems /api/v1/health names now (0 when ok).",
+            self.problems as f64,
+        )?;
+        f.counters(
+            "input_issues",
+            "Input records dropped, by kind.",
+            &self.input_issues,
+        )?;
+        let phases: Vec<(Labels, Buckets)> = self
+            .latency
+            .iter()
+            .map(|(phase, b)| (labels(&[("phase", phase)]), b.clone()))
+            .collect();
+        f.histograms(
+            "phase_latency_seconds",
+            "Pipeline time per packet, by phase.",
+            &phases,
+        )
+    }
+
+    fn encode_drilling(&self, f: &mut Families) -> fmt::Result {
+        let states: Vec<(Labels, f64)> = STATES
+            .iter()
+            .map(|s| {
+                (
+                    labels(&[("state", s.as_str())]),
+                    f64::from(u8::from(*s == self.state)),
+                )
+            })
+            .collect();
+        f.gauges(
+            "state",
+            "The rig state now (1 for the current one).",
+            &states,
+        )?;
+        let levels: Vec<(Labels, f64)> = RiskLevel::ALL
+            .iter()
+            .zip(self.open_by_level)
+            .map(|(l, n)| (labels(&[("level", l.as_str())]), n as f64))
+            .collect();
+        f.gauges(
+            "incidents_open",
+            "Incidents not closed, by their level now.",
+            &levels,
+        )?;
+        f.gauge(
+            "incidents_unacknowledged",
+            "Incidents nobody has acknowledged yet.",
+            self.unacknowledged as f64,
+        )?;
+        f.gauge(
+            "alarms_last_hour",
+            "Alarms (advisories) raised in the last hour of the stream's clock.",
+            self.alarms_last_hour as f64,
+        )?;
+        f.gauge(
+            "baseline_progress",
+            "Baseline learning, 0 to 1 (1: locked).",
+            self.baseline_progress,
+        )
+    }
+
+    fn encode_uplink(&self, f: &mut Families) -> fmt::Result {
+        let (Some(depth), Some(dead), Some(delivered)) =
+            (self.queue_depth, self.dead_letters, self.delivered)
+        else {
+            return Ok(());
+        };
+        f.gauge(
+            "uplink_queue_depth",
+            "Events waiting for the hub.",
+            depth as f64,
+        )?;
+        f.gauge(
+            "uplink_dead_letters",
+            "Events the hub refused for good, kept aside.",
+            dead as f64,
+        )?;
+        f.counter(
+            "uplink_delivered",
+            "Events delivered to the hub since start.",
+            delivered,
+        )
+    }
+}
+
+/// Alarms in the hour before the latest packet (the stream's clock: replays count their own hour).
+fn alarms_last_hour(c: &Core) -> u64 {
+    let Some(now) = c.pipeline().latest().map(|s| s.packet.timestamp) else {
+        return 0;
+    };
+    c.advisories()
+        .raised_after(now - chrono::Duration::hours(1)) as u64
+}
+
+impl Collector for RigMetrics {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
+        let mut f = Families::new(&mut encoder);
+        self.encode_stream(&mut f)?;
+        self.encode_drilling(&mut f)?;
+        self.encode_uplink(&mut f)
+    }
+}
