@@ -162,7 +162,8 @@ enum HubCommand {
     ///
     /// Needs SAIREN_ADMIN_KEY (at least 16 characters; the fleet administrator's secret) in the
     /// environment. With DATABASE_URL (e.g. postgres://sairen@127.0.0.1/sairen) it uses that
-    /// PostgreSQL; without it, it runs its own under --data-dir.
+    /// PostgreSQL; without it, it runs its own under --data-dir. GET /metrics answers loopback
+    /// only, or anyone presenting SAIREN_METRICS_TOKEN (16+ characters) when that is set.
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit. Safe to run again: it applies only what is missing.
     Migrate(MigrateArgs),
@@ -276,7 +277,8 @@ fn run_serve(args: ServeArgs) -> Result<(), server::ServeError> {
         data_dir: args.data_dir,
     };
     let admin_key = std::env::var("SAIREN_ADMIN_KEY").ok().map(Secret::new);
-    let settings = HubSettings::load(options, admin_key)?;
+    let metrics_token = std::env::var("SAIREN_METRICS_TOKEN").ok().map(Secret::new);
+    let settings = HubSettings::load(options, admin_key)?.with_metrics_token(metrics_token)?;
     if args.check_config {
         println!("{}", settings.describe());
         return Ok(());

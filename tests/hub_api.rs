@@ -961,3 +961,26 @@ async fn a_rigs_detail_lists_its_latest_events_in_brief() {
         "{body}"
     );
 }
+
+#[actix_web::test]
+async fn without_a_metrics_token_metrics_answer_loopback_only() {
+    let db = TestDb::new();
+    let (app, _state) = start(&db).await;
+    let from = |peer: &str| {
+        test::TestRequest::get()
+            .uri("/metrics")
+            .peer_addr(peer.parse().expect("addr"))
+    };
+    let (status, _) = call(&app, from("127.0.0.1:40000")).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(&app, from("[::1]:40000")).await;
+    assert_eq!(status, 200);
+    let (status, body) = call(&app, from("10.1.2.3:40000")).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("SAIREN_METRICS_TOKEN")),
+        "{body}"
+    );
+}

@@ -350,3 +350,126 @@ fn a_bad_database_url_is_reported_once_in_libpqs_words_before_anything_starts() 
         "names the URL without its password:\n{err}"
     );
 }
+
+#[test]
+fn metrics_count_real_traffic_pass_promtool_and_need_the_token_when_one_is_set() {
+    let db = TestDb::new();
+    let token = "metrics-token-0123456789";
+    let hub = HubProcess::start_with_env(
+        db.url(),
+        "",
+        "127.0.0.1:0",
+        &[("SAIREN_METRICS_TOKEN", token)],
+    );
+    let key = hub.register("RIG-METRICS-1");
+    let event = event_for("RIG-METRICS-1", Utc::now() - chrono::Duration::minutes(5));
+    let body = serde_json::to_vec(&event).expect("json");
+    assert_eq!(upload(&hub, &key, &body, false).status, 201);
+    assert_eq!(upload(&hub, &key, &body, false).status, 409);
+    assert_eq!(
+        upload(&hub, &key, b"{\"not\": \"an event\"}", false).status,
+        400
+    );
+    let auth = format!("Bearer {key}");
+    let sync = |since: &str| {
+        http(
+            &hub.addr,
+            "GET",
+            &format!("/api/fleet/library{since}"),
+            &[("Authorization", auth.as_str())],
+            b"",
+        )
+        .expect("sync")
+        .status
+    };
+    assert_eq!(sync(""), 200);
+    let wrong = format!(
+        "Bearer {}",
+        "sk-fleet-0000000000000000.wrongwrongwrongwrong"
+    );
+    let refused = http(
+        &hub.addr,
+        "GET",
+        "/api/fleet/library",
+        &[("Authorization", wrong.as_str())],
+        b"",
+    )
+    .expect("refused");
+    assert!(matches!(refused.status, 401 | 403), "{}", refused.status);
+    assert_eq!(
+        http(&hub.addr, "GET", "/no/such/route/42", &[], b"")
+            .expect("404")
+            .status,
+        404
+    );
+
+    let scrape = |auth: Option<&str>| {
+        let header = auth.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = header
+            .as_deref()
+            .map(|h| vec![("Authorization", h)])
+            .unwrap_or_default();
+        http(&hub.addr, "GET", "/metrics", &headers, b"").expect("scrape")
+    };
+    assert_eq!(scrape(None).status, 401, "a token is set: it is needed");
+    assert_eq!(scrape(Some("not-the-metrics-token-xx")).status, 403);
+    assert_eq!(
+        scrape(Some(ADMIN_KEY)).status,
+        403,
+        "the admin key is no scrape key"
+    );
+    let reply = scrape(Some(token));
+    assert_eq!(reply.status, 200);
+    let text = String::from_utf8_lossy(&reply.body).into_owned();
+    common::promtool_check(&text);
+    common::dashboard_series_exposed("grafana-hub.json", &text, &[]);
+    let m = |series: &str| common::metric(&text, series);
+    assert_eq!(
+        m(r#"sairen_hub_uploads_total{result="accepted"}"#),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        m(r#"sairen_hub_uploads_total{result="duplicate"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        m(r#"sairen_hub_uploads_total{result="refused"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        m(
+            r#"sairen_hub_http_requests_total{route="/api/fleet/events",method="POST",status="201"}"#
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        m(r#"sairen_hub_http_requests_total{route="unmatched",method="GET",status="404"}"#),
+        Some(1.0),
+        "unknown paths are one series, never one per path:\n{text}"
+    );
+    assert!(m(r#"sairen_hub_sync_answers_total{kind="full"}"#).is_some_and(|n| n >= 1.0));
+    assert!(
+        m(r#"sairen_hub_key_checks_total{who="rig",result="refused"}"#).is_some_and(|n| n >= 1.0)
+    );
+    assert!(
+        m(r#"sairen_hub_key_checks_total{who="admin",result="verified"}"#)
+            .is_some_and(|n| n >= 1.0)
+    );
+    assert_eq!(m("sairen_hub_database_up"), Some(1.0));
+    assert!(m("sairen_hub_db_pool_max_connections").is_some_and(|n| n >= 1.0));
+    assert!(
+        m(r#"sairen_hub_http_request_duration_seconds_count{route="/api/fleet/events"}"#)
+            .is_some_and(|n| n >= 3.0),
+        "{text}"
+    );
+    // The curator takes the event: the backlog drains and the library's version moves.
+    let drained = wait_until(Duration::from_secs(30), || {
+        let text = String::from_utf8_lossy(&scrape(Some(token)).body).into_owned();
+        common::metric(&text, "sairen_hub_curator_backlog_events") == Some(0.0)
+            && common::metric(&text, "sairen_hub_library_version").is_some_and(|v| v >= 1.0)
+            && common::metric(&text, "sairen_hub_curator_passes_total").is_some_and(|n| n >= 1.0)
+    });
+    assert!(drained, "curation never showed in /metrics");
+}

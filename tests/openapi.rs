@@ -24,7 +24,7 @@ fn documented() -> (serde_json::Value, BTreeSet<(String, String)>) {
 }
 
 /// The routes `hub::api::routes` registers, read from its source: `web::scope("…")` and each
-/// `.route("…", web::method()…)`.
+/// `.route("…", web::method()…)`, those before the scope at the root.
 fn registered() -> BTreeSet<(String, String)> {
     let text =
         std::fs::read_to_string(format!("{}/src/hub/api/mod.rs", env!("CARGO_MANIFEST_DIR")))
@@ -39,14 +39,17 @@ fn registered() -> BTreeSet<(String, String)> {
         .nth(1)
         .and_then(|s| s.split('"').next())
         .expect("scope");
+    let (root, scoped) = compact.split_once("web::scope(").expect("scope");
     let mut out = BTreeSet::new();
-    for part in compact.split(".route(\"").skip(1) {
-        let (path, rest) = part.split_once('"').expect("path");
-        let method = rest
-            .strip_prefix(",web::")
-            .and_then(|r| r.split('(').next())
-            .expect("method");
-        out.insert((method.to_uppercase(), format!("{scope}{path}")));
+    for (prefix, text) in [("", root), (scope, scoped)] {
+        for part in text.split(".route(\"").skip(1) {
+            let (path, rest) = part.split_once('"').expect("path");
+            let method = rest
+                .strip_prefix(",web::")
+                .and_then(|r| r.split('(').next())
+                .expect("method");
+            out.insert((method.to_uppercase(), format!("{prefix}{path}")));
+        }
     }
     out
 }

@@ -8,6 +8,7 @@ pub mod curator;
 pub mod db;
 pub mod embedded;
 pub mod intake;
+pub mod metrics;
 pub mod server;
 pub mod state;
 pub mod sync_log;

@@ -12,7 +12,7 @@ use super::embedded::EmbeddedDb;
 use super::state::AppState;
 use super::watch::HubWatch;
 use crate::web::Secret;
-use actix_web::dev::Server;
+use actix_web::dev::{Server, Service};
 use actix_web::{middleware, web, App, HttpServer};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -67,6 +67,8 @@ pub struct HubSettings {
     pub database: Database,
     /// The administrator's key, long enough.
     pub admin_key: AdminKey,
+    /// The scraper's token for `/metrics` off loopback (`SAIREN_METRICS_TOKEN`).
+    pub metrics_token: Option<AdminKey>,
 }
 
 impl HubSettings {
@@ -107,7 +109,17 @@ impl HubSettings {
             config,
             database,
             admin_key,
+            metrics_token: None,
         })
+    }
+
+    /// Let `/metrics` answer scrapers off loopback that present `token` (at least 16 characters).
+    pub fn with_metrics_token(mut self, token: Option<Secret>) -> Result<Self, ServeError> {
+        self.metrics_token = token
+            .map(|t| AdminKey::from_variable(&t, "SAIREN_METRICS_TOKEN"))
+            .transpose()
+            .map_err(ServeError::Setting)?;
+        Ok(self)
     }
 
     /// The one line `--check-config` prints.
@@ -120,8 +132,14 @@ impl HubSettings {
             ),
         };
         format!(
-            "configuration valid: would listen on {} with {} connections to {database}; admin key set",
-            self.config.server.bind, self.config.database.pool_size
+            "configuration valid: would listen on {} with {} connections to {database}; admin key set; /metrics {}",
+            self.config.server.bind,
+            self.config.database.pool_size,
+            if self.metrics_token.is_some() {
+                "with the metrics token"
+            } else {
+                "from loopback only (no SAIREN_METRICS_TOKEN)"
+            }
         )
     }
 }
@@ -144,6 +162,7 @@ impl Hub {
             config,
             database,
             admin_key,
+            metrics_token,
         } = settings;
         let (url, own_db) = web::block(move || open_database(database))
             .await
@@ -155,12 +174,15 @@ impl Hub {
         .await
         .map_err(|e| ServeError::Setting(format!("startup task failed: {e}")))??;
         let watch = HubWatch::spawn(url.expose())?;
-        let state = web::Data::new(AppState::new(&config, pool.clone(), admin_key, watch)?);
+        let mut state = AppState::new(&config, pool.clone(), admin_key, watch)?;
+        state.metrics_token = metrics_token;
+        let state = web::Data::new(state);
         curator_thread::spawn(
             pool,
             config.curator_settings(),
             Duration::from_secs(config.curator.curation_interval_secs),
             state.curator.clone(),
+            state.metrics.curator_passes(),
         )?;
         let (server, addr) = bind(&config, &state)?;
         Ok(Self {
@@ -202,8 +224,26 @@ fn bind(
 ) -> Result<(Server, SocketAddr), ServeError> {
     let state = state.clone();
     let mut server = HttpServer::new(move || {
+        let metrics = state.metrics.clone();
         App::new()
             .app_data(state.clone())
+            // Every answer counted by its route's pattern, status and time (outermost but the
+            // log, so refusals by extractors are counted too).
+            .wrap_fn(move |req, srv| {
+                let (started, metrics) = (std::time::Instant::now(), metrics.clone());
+                let answered = srv.call(req);
+                async move {
+                    let res = answered.await?;
+                    let route = res.request().match_pattern();
+                    metrics.request(
+                        res.request().method(),
+                        route.as_deref().unwrap_or("unmatched"),
+                        res.status(),
+                        started.elapsed(),
+                    );
+                    Ok(res)
+                }
+            })
             // One line per request; never the Authorization header.
             .wrap(middleware::Logger::new(
                 r#"%a "%r" %s %b %Dms rig=%{X-Rig-ID}i"#,

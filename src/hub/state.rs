@@ -5,6 +5,7 @@ use super::config::HubConfig;
 use super::curator::thread::CuratorWake;
 use super::db::DbPool;
 use super::intake::IntakeRules;
+use super::metrics::HubMetrics;
 use super::sync_log::SyncLog;
 use super::watch::HubWatch;
 use std::sync::Arc;
@@ -33,6 +34,10 @@ pub struct AppState {
     pub sync_log: SyncLog,
     /// Wrong admin keys at the dashboard's sign-in, per client.
     pub sign_ins: FailureThrottle,
+    /// What `/metrics` reports.
+    pub metrics: HubMetrics,
+    /// The token a scraper presents off loopback (`SAIREN_METRICS_TOKEN`); none: loopback only.
+    pub metrics_token: Option<AdminKey>,
 }
 
 impl AppState {
@@ -55,6 +60,8 @@ impl AppState {
             watch,
             sync_log: SyncLog::spawn(pool.clone())?,
             sign_ins: FailureThrottle::new(SIGN_IN_FAILURES_PER_MINUTE, Duration::from_secs(60)),
+            metrics: HubMetrics::default(),
+            metrics_token: None,
             pool,
         })
     }

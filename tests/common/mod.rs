@@ -326,6 +326,16 @@ impl HubProcess {
 
     /// The same on a given address (to bring a hub back where its rigs expect it).
     pub fn start_on(database_url: &str, extra_toml: &str, bind: &str) -> Self {
+        Self::start_with_env(database_url, extra_toml, bind, &[])
+    }
+
+    /// The same with further environment variables.
+    pub fn start_with_env(
+        database_url: &str,
+        extra_toml: &str,
+        bind: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("hub.toml");
         std::fs::write(&config, extra_toml).expect("config");
@@ -334,6 +344,7 @@ impl HubProcess {
             .arg(&config)
             .env("DATABASE_URL", database_url)
             .env("SAIREN_ADMIN_KEY", ADMIN_KEY)
+            .envs(env.iter().copied())
             .env(
                 "RUST_LOG",
                 std::env::var("HUB_LOG").unwrap_or("info".into()),
@@ -657,4 +668,39 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
             .parse()
             .ok()
     })
+}
+
+/// Every `sairen_…` series a shipped Grafana dashboard (`docs/<file>`) charts appears in the
+/// `/metrics` body `text`, but those starting with one of `absent_ok` (families this run does not
+/// have, such as the uplink's without a fleet link).
+#[allow(dead_code)]
+pub fn dashboard_series_exposed(file: &str, text: &str, absent_ok: &[&str]) {
+    let path = format!("{}/docs/{file}", env!("CARGO_MANIFEST_DIR"));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("dashboard")).expect("JSON");
+    let mut charted = Vec::new();
+    for panel in doc["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().expect("targets") {
+            let expr = target["expr"].as_str().expect("expr");
+            for word in expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if word.starts_with("sairen_") {
+                    charted.push(word.to_owned());
+                }
+            }
+        }
+    }
+    assert!(charted.len() >= 10, "{charted:?}");
+    let missing: Vec<&String> = charted
+        .iter()
+        .filter(|name| !absent_ok.iter().any(|p| name.starts_with(p)))
+        .filter(|name| {
+            !text
+                .lines()
+                .any(|l| l.starts_with(name.as_str()) && l[name.len()..].starts_with(['{', ' ']))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{file} charts series /metrics lacks: {missing:?}"
+    );
 }

@@ -10,9 +10,10 @@ use crate::hub::db;
 use crate::hub::db::events::{InsertOutcome, OutcomeChange};
 use crate::hub::db::models::{EventRow, NewEvent};
 use crate::hub::intake;
+use crate::hub::metrics::Upload;
 use crate::hub::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::Utc;
 
 impl From<EventRow> for StoredEvent {
@@ -33,13 +34,14 @@ pub async fn upload(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let rules = &state.intake;
-    let event: FleetEvent =
-        read_json(&req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
-    intake::check_event(&event, &auth.rig_id, Utc::now(), rules)?;
-    let row = NewEvent::from_event(&event)
-        .map_err(|e| ApiError::Internal(format!("event to JSON: {e}")))?;
-    let stored = with_db(&state, move |conn| db::events::insert(conn, &row)).await?;
+    let stored = store(&req, &auth, &state, payload).await;
+    state.metrics.upload(match &stored {
+        Ok((_, InsertOutcome::Accepted)) => Upload::Accepted,
+        Ok((_, InsertOutcome::AlreadyExists)) => Upload::Duplicate,
+        Err(e) if e.status_code().is_client_error() => Upload::Refused,
+        Err(_) => Upload::Failed,
+    });
+    let (id, stored) = stored?;
     let (status, word) = match stored {
         InsertOutcome::Accepted => {
             state.curator.wake();
@@ -48,9 +50,26 @@ pub async fn upload(
         InsertOutcome::AlreadyExists => (StatusCode::CONFLICT, "already_exists"),
     };
     Ok(HttpResponse::build(status).json(UploadReceipt {
-        id: event.id.to_string(),
+        id: id.to_string(),
         status: word.into(),
     }))
+}
+
+/// Read, check and store one upload.
+async fn store(
+    req: &HttpRequest,
+    auth: &RigAuth,
+    state: &AppState,
+    payload: web::Payload,
+) -> Result<(EventId, InsertOutcome), ApiError> {
+    let rules = &state.intake;
+    let event: FleetEvent =
+        read_json(req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
+    intake::check_event(&event, &auth.rig_id, Utc::now(), rules)?;
+    let row = NewEvent::from_event(&event)
+        .map_err(|e| ApiError::Internal(format!("event to JSON: {e}")))?;
+    let stored = with_db(state, move |conn| db::events::insert(conn, &row)).await?;
+    Ok((event.id, stored))
 }
 
 /// Show one of the calling rig's own events. Another rig's event is answered as one that does

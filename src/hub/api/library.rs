@@ -119,6 +119,13 @@ pub async fn sync(
             changes(&req, &rig, since, view)?
         }
     };
+    state.metrics.sync_answer(if served.not_modified {
+        "not_modified"
+    } else if served.full {
+        "full"
+    } else {
+        "delta"
+    });
     state.sync_log.record(SyncRecord {
         rig_id: rig,
         since,

@@ -6,6 +6,7 @@ mod error;
 pub mod events;
 pub mod health;
 pub mod library;
+mod metrics;
 pub mod registry;
 
 pub use body::json_response;
@@ -43,6 +44,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::PathConfig::default().error_handler(path_error))
     .app_data(web::QueryConfig::default().error_handler(query_error))
+    // Where Prometheus looks, outside the API's scope.
+    .route("/metrics", web::get().to(metrics::metrics))
     .service(
         web::scope("/api/fleet")
             .route("/health", web::get().to(health::health))

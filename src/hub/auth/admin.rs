@@ -28,10 +28,16 @@ impl AdminKey {
 
     /// Accept an admin key of at least [`AdminKey::MIN_LEN`] characters.
     pub fn new(key: &Secret) -> Result<Self, String> {
+        Self::from_variable(key, "SAIREN_ADMIN_KEY")
+    }
+
+    /// Accept a secret read from the environment variable `variable` (named in the refusal),
+    /// held as a digest and compared like the admin key: the metrics token is one too.
+    pub fn from_variable(key: &Secret, variable: &str) -> Result<Self, String> {
         let len = key.expose().chars().count();
         if len < Self::MIN_LEN {
             return Err(format!(
-                "SAIREN_ADMIN_KEY must be at least {} characters (got {len})",
+                "{variable} must be at least {} characters (got {len})",
                 Self::MIN_LEN
             ));
         }

@@ -6,6 +6,7 @@ use super::admin::COOKIE;
 use super::keys::{RigKey, KEY_PREFIX};
 use super::AuthError;
 use crate::fleet::RigId;
+use crate::hub::metrics::KeyCheck;
 use crate::hub::state::AppState;
 use crate::web::{bearer_token, ApiError, NoToken};
 use actix_web::dev::Payload;
@@ -53,11 +54,17 @@ impl FromRequest for RigAuth {
             }
             let claimed = claims.into_iter().next();
             let state = state?;
-            let key = RigKey::parse(&token?)?;
-            let rig_id = match state.keys.trusted(&key) {
-                Some(rig_id) => rig_id,
-                None => web::block(move || state.keys.authenticate(&state.pool, &key)).await??,
-            };
+            let metrics = state.metrics.clone();
+            let checked = check_rig_key(state, token).await;
+            metrics.key_check(
+                "rig",
+                match &checked {
+                    Ok((_, true)) => KeyCheck::Cached,
+                    Ok((_, false)) => KeyCheck::Verified,
+                    Err(_) => KeyCheck::Refused,
+                },
+            );
+            let (rig_id, _) = checked?;
             if let Some(claimed) = claimed.filter(|c| c != rig_id.as_str()) {
                 return Err(AuthError::RigMismatch {
                     claimed,
@@ -68,6 +75,19 @@ impl FromRequest for RigAuth {
             Ok(RigAuth { rig_id })
         })
     }
+}
+
+/// The rig a key belongs to, and whether the cache vouched for it (no hash computed).
+async fn check_rig_key(
+    state: web::Data<AppState>,
+    token: Result<String, AuthError>,
+) -> Result<(RigId, bool), ApiError> {
+    let key = RigKey::parse(&token?)?;
+    if let Some(rig_id) = state.keys.trusted(&key) {
+        return Ok((rig_id, true));
+    }
+    let rig_id = web::block(move || state.keys.authenticate(&state.pool, &key)).await??;
+    Ok((rig_id, false))
 }
 
 /// The fleet administrator, authenticated by `Authorization: Bearer <SAIREN_ADMIN_KEY>`.
@@ -87,8 +107,20 @@ impl AdminAuth {
     /// The admin key from `Authorization: Bearer`, checked.
     fn from_bearer(req: &HttpRequest) -> Result<Self, ApiError> {
         let state = hub_state(req)?;
-        let token = token(req)?;
-        if state.admin_key.matches(&token) {
+        let token = token(req);
+        let ok = token
+            .as_ref()
+            .is_ok_and(|token| state.admin_key.matches(token));
+        state.metrics.key_check(
+            "admin",
+            if ok {
+                KeyCheck::Verified
+            } else {
+                KeyCheck::Refused
+            },
+        );
+        let token = token?;
+        if ok {
             Ok(AdminAuth)
         } else if token.starts_with(KEY_PREFIX) {
             Err(AuthError::RigKeyOnAdminEndpoint.into())
@@ -182,6 +214,38 @@ fn percent_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// A Prometheus scrape of `/metrics`: with `Authorization: Bearer <SAIREN_METRICS_TOKEN>` when
+/// the hub has that token, else from loopback only. Not the admin key: a scraper's credential
+/// should open nothing else.
+pub struct MetricsAuth;
+
+impl FromRequest for MetricsAuth {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(MetricsAuth::check(req))
+    }
+}
+
+impl MetricsAuth {
+    fn check(req: &HttpRequest) -> Result<Self, ApiError> {
+        let state = hub_state(req)?;
+        let loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+        match (&state.metrics_token, bearer_token(req)) {
+            (Some(t), Ok(presented)) if t.matches(presented) => Ok(MetricsAuth),
+            (Some(_), Err(NoToken::Missing)) => Err(ApiError::Unauthorized(
+                "send the metrics token: Authorization: Bearer <SAIREN_METRICS_TOKEN>".into(),
+            )),
+            (Some(_), _) => Err(ApiError::Forbidden("wrong metrics token".into())),
+            (None, _) if loopback => Ok(MetricsAuth),
+            (None, _) => Err(ApiError::Forbidden(
+                "/metrics answers loopback only: set SAIREN_METRICS_TOKEN on the hub to scrape it from elsewhere".into(),
+            )),
+        }
+    }
 }
 
 #[cfg(test)]

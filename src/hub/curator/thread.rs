@@ -3,6 +3,7 @@
 use super::pass::run_pass;
 use super::CuratorSettings;
 use crate::hub::db::DbPool;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -36,12 +37,18 @@ pub fn spawn(
     settings: CuratorSettings,
     interval: Duration,
     wake: CuratorWake,
+    passes: Arc<AtomicU64>,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("curator".into())
         .spawn(move || loop {
             match pool.get() {
-                Ok(mut conn) => match run_pass(&mut conn, &settings, super::pass::WhenBusy::Skip) {
+                Ok(mut conn) => match run_pass(&mut conn, &settings, super::pass::WhenBusy::Skip)
+                    .inspect(|r| {
+                        if !r.busy {
+                            passes.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }) {
                     Ok(report) if report.did_work() => log::info!("curator: {report}"),
                     Ok(report) if report.busy => log::debug!("curator: {report}"),
                     Ok(_) => {}

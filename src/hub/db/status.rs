@@ -39,6 +39,14 @@ pub fn tombstone_floor(conn: &mut PgConnection) -> Result<i64, DbError> {
         .unwrap_or(0))
 }
 
+/// When the oldest event still waiting for the curator arrived (none: nothing waits).
+pub fn oldest_awaiting_curation(conn: &mut PgConnection) -> Result<Option<DateTime<Utc>>, DbError> {
+    Ok(events::table
+        .filter(events::needs_curation.eq(true))
+        .select(diesel::dsl::min(events::received_at))
+        .first(conn)?)
+}
+
 /// Read the hub's status in one go.
 pub fn hub_status(conn: &mut PgConnection) -> Result<HubStatus, DbError> {
     let library_version = library_version(conn)?;
