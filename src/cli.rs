@@ -223,10 +223,26 @@ struct AdminArgs {
     command: AdminCommand,
 }
 
+/// The log format the command's config file asks for (`[log] format`); text for the others.
+fn log_format(command: &Command) -> crate::logging::LogFormat {
+    use crate::config_file::chosen;
+    let config = match command {
+        Command::Hub(HubCommand::Serve(a)) => {
+            chosen(a.config.as_deref(), crate::hub::config::DEFAULT_CONFIG_PATH)
+        }
+        Command::Hub(HubCommand::Migrate(a)) | Command::Hub(HubCommand::Curate(a)) => {
+            chosen(a.config.as_deref(), crate::hub::config::DEFAULT_CONFIG_PATH)
+        }
+        Command::Rig(a) => chosen(a.config.as_deref(), crate::rig::config::DEFAULT_CONFIG_PATH),
+        _ => None,
+    };
+    crate::logging::format_in(config.as_deref())
+}
+
 /// Parse the command line, run the subcommand, and return the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    crate::logging::init();
+    crate::logging::init(log_format(&cli.command));
     match cli.command {
         Command::Hub(HubCommand::Serve(args)) => report(run_serve(args)),
         Command::Hub(HubCommand::Migrate(args)) => {

@@ -473,3 +473,42 @@ fn metrics_count_real_traffic_pass_promtool_and_need_the_token_when_one_is_set()
     });
     assert!(drained, "curation never showed in /metrics");
 }
+
+#[test]
+fn json_logs_give_each_request_its_route_status_and_rig() {
+    let db = TestDb::new();
+    let hub = HubProcess::start(db.url(), "[log]\nformat = \"json\"\n");
+    let key = hub.register("RIG-JSONLOG-1");
+    let event = event_for("RIG-JSONLOG-1", Utc::now() - chrono::Duration::minutes(5));
+    let body = serde_json::to_vec(&event).expect("json");
+    assert_eq!(upload(&hub, &key, &body, false).status, 201);
+    let logged = wait_until(Duration::from_secs(10), || {
+        hub.log_text().contains("\"route\":\"/api/fleet/events\"")
+    });
+    assert!(logged, "{}", hub.log_text());
+    let lines = hub.log.lock().expect("log").clone();
+    let parsed: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    for line in &parsed {
+        for key in ["ts", "level", "target", "message"] {
+            assert!(line[key].is_string(), "{key} missing: {line}");
+        }
+    }
+    let upload_line = parsed
+        .iter()
+        .find(|l| l["route"] == "/api/fleet/events")
+        .expect("the upload's line");
+    assert_eq!(upload_line["status"], 201, "{upload_line}");
+    assert_eq!(upload_line["method"], "POST");
+    assert_eq!(
+        upload_line["rig"], "RIG-JSONLOG-1",
+        "the key's rig, not a claimed one"
+    );
+    assert!(upload_line["ms"].is_number());
+    assert!(
+        !hub.log_text().contains("sk-fleet-"),
+        "no key reaches the log"
+    );
+}

@@ -574,3 +574,48 @@ fn check_config_needs_no_input_and_reads_the_maps_the_config_names() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("nowhere.toml"), "{err}");
 }
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_incident_and_the_rig() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = rig_command(dir.path(), "[log]\nformat = \"json\"\n");
+    cmd.args([
+        "--simulate",
+        "kick",
+        "--seconds",
+        "0",
+        "--speed",
+        "400",
+        "--api-bind",
+        "127.0.0.1:0",
+    ]);
+    let rig = RigProcess::start(cmd);
+    rig.wait_for("/api/v1/advisories?category=kick", 60, |b| {
+        b.as_array().is_some_and(|a| !a.is_empty())
+    });
+    let lines = rig.log.lock().expect("log").clone();
+    assert!(lines.len() >= 3, "{lines:?}");
+    let parsed: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    for line in &parsed {
+        for key in ["ts", "level", "target", "message"] {
+            assert!(line[key].is_string(), "{key} missing: {line}");
+        }
+    }
+    let alarm = parsed
+        .iter()
+        .find(|l| l["category"] == "kick")
+        .unwrap_or_else(|| panic!("no kick line: {lines:?}"));
+    assert_eq!(alarm["level"], "WARN", "{alarm}");
+    assert_eq!(alarm["risk"], "elevated", "{alarm}");
+    assert!(
+        alarm["incident"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("RIG-TEST-1-")),
+        "{alarm}"
+    );
+    assert_eq!(alarm["rig"], "RIG-TEST-1", "{alarm}");
+    assert!(alarm["depth_ft"].is_number(), "{alarm}");
+}

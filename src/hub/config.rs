@@ -22,6 +22,8 @@ pub struct HubConfig {
     pub auth: AuthConfig,
     /// `[curator]`.
     pub curator: CuratorConfig,
+    /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
+    pub log: crate::logging::LogSection,
 }
 
 /// `[curator]`: DESIGN §5's curation rules, every threshold adjustable.

@@ -13,7 +13,7 @@ use super::state::AppState;
 use super::watch::HubWatch;
 use crate::web::Secret;
 use actix_web::dev::{Server, Service};
-use actix_web::{middleware, web, App, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpServer};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -227,27 +227,25 @@ fn bind(
         let metrics = state.metrics.clone();
         App::new()
             .app_data(state.clone())
-            // Every answer counted by its route's pattern, status and time (outermost but the
-            // log, so refusals by extractors are counted too).
+            // Every answer counted by its route's pattern, status and time, and logged in one
+            // line (refusals by extractors included; never the Authorization header).
             .wrap_fn(move |req, srv| {
                 let (started, metrics) = (std::time::Instant::now(), metrics.clone());
                 let answered = srv.call(req);
                 async move {
                     let res = answered.await?;
                     let route = res.request().match_pattern();
+                    let route = route.as_deref().unwrap_or("unmatched");
                     metrics.request(
                         res.request().method(),
-                        route.as_deref().unwrap_or("unmatched"),
+                        route,
                         res.status(),
                         started.elapsed(),
                     );
+                    log_request(&res, route, started.elapsed());
                     Ok(res)
                 }
             })
-            // One line per request; never the Authorization header.
-            .wrap(middleware::Logger::new(
-                r#"%a "%r" %s %b %Dms rig=%{X-Rig-ID}i"#,
-            ))
             .configure(api::routes)
     })
     .shutdown_timeout(config.server.shutdown_grace_secs)
@@ -264,6 +262,35 @@ fn bind(
         ServeError::Setting(format!("{} resolves to no address", config.server.bind))
     })?;
     Ok((server.run(), first))
+}
+
+/// One line per answered request: the peer, the request, its status and time, with the route
+/// pattern and the authenticated rig (if any) as fields for JSON logs. The path is cut at 200
+/// characters: a client chooses it.
+fn log_request(res: &actix_web::dev::ServiceResponse, route: &str, took: Duration) {
+    let req = res.request();
+    let path: String = req.path().chars().take(200).collect();
+    let peer = req
+        .peer_addr()
+        .map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
+    let rig = req
+        .extensions()
+        .get::<crate::hub::auth::AuthenticatedRig>()
+        .map(|r| r.0.to_string());
+    let ms = took.as_secs_f64() * 1e3;
+    let status = res.status().as_u16();
+    log::info!(
+        target: "sairen::hub::request",
+        peer = peer.as_str(),
+        method = req.method().as_str(),
+        route = route,
+        status = status,
+        ms = ms,
+        rig = rig.as_deref().unwrap_or("");
+        "{peer} \"{} {path}\" {status} {ms:.1}ms{}",
+        req.method(),
+        rig.as_deref().map(|r| format!(" rig={r}")).unwrap_or_default()
+    );
 }
 
 /// `sairen hub serve`: build the hub and serve until stopped, on a runtime of its own.

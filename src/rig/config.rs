@@ -40,6 +40,8 @@ pub struct RigConfig {
     pub incidents: IncidentConfig,
     /// `[fleet]`.
     pub fleet: FleetSection,
+    /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
+    pub log: crate::logging::LogSection,
 }
 
 /// `[fleet]`: the link to the hub. The API key comes from `SAIREN_RIG_API_KEY`; the rig's id is

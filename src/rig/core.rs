@@ -384,7 +384,14 @@ impl Core {
                 .unwrap_or_else(|| "unknown depth".into()),
             advisory.recommendation
         );
-        log::warn!("{line} (incident {})", announce.incident);
+        log::warn!(
+            incident = announce.incident.as_str(),
+            category = advisory.category.as_str(),
+            risk = advisory.risk_level.as_str(),
+            depth_ft = depth_ft.unwrap_or(f64::NAN);
+            "{line} (incident {})",
+            announce.incident
+        );
         let fleet_event = advisory.risk_level >= RiskLevel::Elevated;
         AdvisoryRecord {
             id: announce.advisory_id,

@@ -145,6 +145,7 @@ impl Rig {
             ..
         } = self;
         let config = &settings.config;
+        crate::logging::set_process_fields(vec![("rig", config.rig.rig_id.to_string())]);
         log::info!(
             "rig {} on well {}: reading {}",
             config.rig.rig_id,

@@ -359,8 +359,13 @@ impl HubProcess {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on http://").nth(1) {
-                    let _ = tx.send(addr.trim().to_owned());
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    // Text or JSON lines: the address ends where its characters do.
+                    let addr: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || ".:[]".contains(*c))
+                        .collect();
+                    let _ = tx.send(addr);
                 }
                 sink.lock().expect("log").push(line);
             }

@@ -11,7 +11,7 @@ use crate::hub::state::AppState;
 use crate::web::{bearer_token, ApiError, NoToken};
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 
@@ -29,6 +29,10 @@ fn token(req: &HttpRequest) -> Result<String, AuthError> {
     })
 }
 
+/// Left in the request's extensions by [`RigAuth`], for the request log.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedRig(pub RigId);
+
 /// An authenticated rig: a handler that takes one runs only for an active rig's valid key.
 #[derive(Debug, Clone)]
 pub struct RigAuth {
@@ -43,6 +47,7 @@ impl FromRequest for RigAuth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = hub_state(req);
         let token = token(req);
+        let request = req.clone();
         let claims: Vec<String> = req
             .headers()
             .get_all("X-Rig-ID")
@@ -65,6 +70,9 @@ impl FromRequest for RigAuth {
                 },
             );
             let (rig_id, _) = checked?;
+            request
+                .extensions_mut()
+                .insert(AuthenticatedRig(rig_id.clone()));
             if let Some(claimed) = claimed.filter(|c| c != rig_id.as_str()) {
                 return Err(AuthError::RigMismatch {
                     claimed,

@@ -18,7 +18,7 @@ mod throttle;
 mod verifier;
 
 pub use admin::{AdminKey, COOKIE, SESSION_HOURS};
-pub use extract::{AdminAuth, DashboardAuth, MetricsAuth, PageAuth, RigAuth};
+pub use extract::{AdminAuth, AuthenticatedRig, DashboardAuth, MetricsAuth, PageAuth, RigAuth};
 pub use keys::{RigKey, KEY_PREFIX};
 pub use throttle::FailureThrottle;
 pub use verifier::KeyVerifier;
