@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the system tools the tests use, where they are missing, from Debian's packages:
 #   promtool  (package prometheus)      checks both servers' /metrics exposition;
-#   wg        (package wireguard-tools)  checks the WireGuard configs `sairen admin wireguard` writes.
+#   wg        (package wireguard-tools)  checks the WireGuard configs `sairen admin wireguard` writes;
+#   faketime  (package faketime)        runs rigs whose clocks are wrong against a real hub.
 set -euo pipefail
 missing=()
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v wg >/dev/null 2>&1 || missing+=(wireguard-tools)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "install-tools: installing ${missing[*]} from Debian"
     apt-get update -qq

@@ -45,9 +45,13 @@ pub enum ApiError {
     /// 415: a content encoding we do not speak.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    /// 422: well formed, but not acceptable now (clock skew, too old).
+    /// 422: well formed, but not acceptable now (too old).
     #[error("{0}")]
     Unprocessable(String),
+    /// 422 with code `clock_skew`: the sender's clock is off; a rig keeps the thing and retries
+    /// once its clock is right, never dropping it.
+    #[error("{0}")]
+    ClockSkew(String),
     /// 503: a dependency (the database) is unreachable; retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -83,6 +87,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unprocessable(_) => "unprocessable",
+            Self::ClockSkew(_) => "clock_skew",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -100,7 +105,7 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unprocessable(_) | Self::ClockSkew(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -28,7 +28,7 @@ fn add_rig(conn: &mut PgConnection, rig: &str) {
 
 fn store(conn: &mut PgConnection, event: &FleetEvent) {
     let row = NewEvent::from_event(event).expect("row");
-    db::events::insert(conn, &row).expect("insert event");
+    db::events::insert(conn, &row, None).expect("insert event");
 }
 
 fn event(rig: &str, age: Duration, depth_ft: f64) -> FleetEvent {

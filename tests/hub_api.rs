@@ -984,3 +984,79 @@ async fn without_a_metrics_token_metrics_answer_loopback_only() {
         "{body}"
     );
 }
+
+#[actix_web::test]
+async fn an_upload_is_checked_on_the_rigs_own_clock_and_filed_on_the_hubs() {
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-CLOCK").await;
+    let now = Utc::now();
+    let send = |event: &FleetEvent, clock: Option<String>| {
+        let mut req = upload_req(&rig.key, json_bytes(event), Encoding::Identity);
+        if let Some(c) = clock {
+            req = req.insert_header(("X-Rig-Clock", c));
+        }
+        req
+    };
+    let rfc = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    // Stamped by a clock ten minutes fast, a minute ago on that clock.
+    let fast = event_for("RIG-CLOCK", now + ChronoDuration::minutes(9));
+    let (status, body) = hub.call(send(&fast, None)).await;
+    assert_eq!(
+        status, 422,
+        "without its clock, it is from the future: {body}"
+    );
+    assert_eq!(
+        body["code"], "clock_skew",
+        "a rig keeps what it is refused for"
+    );
+    let (status, body) = hub
+        .call(send(&fast, Some(rfc(now + ChronoDuration::minutes(10)))))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let mut conn = hub.db.conn();
+    let (occurred, offset): (chrono::DateTime<Utc>, Option<f64>) = db::schema::events::table
+        .inner_join(db::schema::rigs::table)
+        .filter(db::schema::events::id.eq(fast.id.as_str()))
+        .select((
+            db::schema::events::occurred_at,
+            db::schema::rigs::clock_offset_secs,
+        ))
+        .first(&mut conn)
+        .expect("stored");
+    let filed = (occurred - (now - ChronoDuration::minutes(1)))
+        .num_seconds()
+        .abs();
+    assert!(filed <= 2, "filed on the hub's clock: {occurred}");
+    assert!(
+        offset.is_some_and(|o| (o - 600.0).abs() < 2.0),
+        "{offset:?}"
+    );
+    let (_, stored) = hub
+        .call(
+            test::TestRequest::get()
+                .uri(&format!("/api/fleet/events/{}", fast.id))
+                .insert_header(bearer(&rig.key)),
+        )
+        .await;
+    assert_eq!(
+        stored["event"]["timestamp"],
+        json!(fast.timestamp),
+        "the payload keeps the stream's own time"
+    );
+
+    // A malformed clock is named; one two days off is beyond correction (and kept by the rig).
+    let later = event_for("RIG-CLOCK", now - ChronoDuration::minutes(2));
+    let (status, body) = hub.call(send(&later, Some("yesterday-ish".into()))).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("X-Rig-Clock")));
+    let (status, body) = hub
+        .call(send(&later, Some(rfc(now + ChronoDuration::days(2)))))
+        .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (422, json!("clock_skew")),
+        "{body}"
+    );
+}

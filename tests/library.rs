@@ -344,6 +344,7 @@ async fn batched_sync_records_never_move_last_sync_backwards() {
         full: false,
         not_modified: true,
         at,
+        clock_offset_secs: None,
     };
     let mut conn = hub.db.conn();
     record_syncs(

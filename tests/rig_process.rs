@@ -95,7 +95,11 @@ fn a_kick_reaches_the_api_is_acknowledged_and_survives_a_restart() {
     common::dashboard_series_exposed(
         "grafana-rig.json",
         &text,
-        &["sairen_rig_uplink_", "sairen_rig_input_issues_"],
+        &[
+            "sairen_rig_uplink_",
+            "sairen_rig_clock_",
+            "sairen_rig_input_issues_",
+        ],
     );
     let packets = common::metric(&text, "sairen_rig_packets_total").expect("packets");
     assert!(packets > 1_800.0, "{text}");

@@ -75,9 +75,31 @@ pub fn duration_words(secs: f64) -> String {
     }
 }
 
+/// [`duration_words`] rounded to the nearest unit rather than down: a measured 599.7 s offset
+/// reads "10 min", not "9 min".
+pub fn duration_words_rounded(secs: f64) -> String {
+    let s = if secs.is_finite() { secs.max(0.0) } else { 0.0 };
+    let unit = match s.round() as u64 {
+        0..60 => 1.0,
+        60..3_600 => 60.0,
+        3_600..172_800 => 3_600.0,
+        _ => 86_400.0,
+    };
+    duration_words((s / unit).round() * unit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounded_durations_round_to_their_unit() {
+        assert_eq!(duration_words_rounded(599.7), "10 min");
+        assert_eq!(duration_words_rounded(570.0), "10 min");
+        assert_eq!(duration_words_rounded(569.0), "9 min");
+        assert_eq!(duration_words_rounded(31.4), "31 s");
+        assert_eq!(duration_words_rounded(5_400.0), "2 h");
+    }
 
     #[test]
     fn durations_grow_coarser() {

@@ -18,7 +18,7 @@ pub use advisory::{
 pub use campaign::Campaign;
 pub use category::{AnomalyCategory, CategoryGroup};
 pub use channel::Channel;
-pub use format::{capitalise, duration_words, thousands, Thousands};
+pub use format::{capitalise, duration_words, duration_words_rounded, thousands, Thousands};
 pub use metrics::{DrillingMetrics, RigState};
 pub use packet::WitsPacket;
 pub use risk::RiskLevel;

@@ -40,6 +40,18 @@ pub struct FleetEvent {
     pub timestamp: DateTime<Utc>,
 }
 
+impl FleetEvent {
+    /// Move every time the event carries by `by`: a rig whose clock was stepped while the event
+    /// waited in its queue re-stamps it onto the corrected clock before sending.
+    pub fn shift_times(&mut self, by: chrono::Duration) {
+        self.timestamp += by;
+        self.advisory.timestamp += by;
+        for s in &mut self.history_window {
+            s.packet.timestamp += by;
+        }
+    }
+}
+
 /// One entry of an event's history window: a packet and what physics made of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistorySnapshot {

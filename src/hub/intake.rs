@@ -64,7 +64,7 @@ pub enum IntakeError {
         reason: String,
     },
     /// The timestamp is too far in the future (422).
-    #[error("timestamp {timestamp} is {ahead_secs} s ahead of the hub's clock (at most {max_secs} s allowed); check the rig's clock")]
+    #[error("timestamp {timestamp} is {ahead_secs} s ahead of the hub's clock, corrected by the rig's own (X-Rig-Clock) when it says; at most {max_secs} s allowed; check the rig's clock")]
     FromTheFuture {
         /// The event's timestamp.
         timestamp: DateTime<Utc>,

@@ -179,5 +179,25 @@ fn problems(
     if let Some(e) = c.fingerprint_error() {
         problems.push(format!("flow-back fingerprint not saved: {e}"));
     }
+    if let Some(off) = clock_off(c) {
+        problems.push(format!(
+            "this rig's clock is {} {} the hub's: the hub checks its events on this clock, so none \
+             is lost, but the screen's and the log's times are wrong: set NTP",
+            crate::drilling::duration_words_rounded(off.abs()),
+            if off > 0.0 { "ahead of" } else { "behind" }
+        ));
+    }
     problems
+}
+
+/// A rig clock further than this from the hub's is a problem (seconds).
+pub const CLOCK_OFF_SECS: f64 = 30.0;
+
+/// How far this rig's clock is from the hub's, when the link has measured it off.
+fn clock_off(c: &Core) -> Option<f64> {
+    c.fleet_status()
+        .link?
+        .stats
+        .clock_offset_secs
+        .filter(|s| s.abs() > CLOCK_OFF_SECS)
 }

@@ -45,6 +45,7 @@ pub struct RigMetrics {
     queue_depth: Option<usize>,
     dead_letters: Option<usize>,
     delivered: Option<u64>,
+    clock_offset_secs: Option<f64>,
 }
 
 impl RigMetrics {
@@ -94,6 +95,7 @@ impl RigMetrics {
             queue_depth: link.as_ref().map(|l| l.queue_depth),
             dead_letters: link.as_ref().map(|l| l.dead_letters),
             delivered: link.as_ref().map(|l| l.stats.delivered),
+            clock_offset_secs: link.as_ref().and_then(|l| l.stats.clock_offset_secs),
         }
     }
 
@@ -213,6 +215,14 @@ impl RigMetrics {
             "uplink_delivered",
             "Events delivered to the hub since start.",
             delivered,
+        )?;
+        let Some(offset) = self.clock_offset_secs else {
+            return Ok(());
+        };
+        f.gauge(
+            "clock_offset_seconds",
+            "This rig's clock ahead of the hub's (negative: behind), from the hub's Date header.",
+            offset,
         )
     }
 }

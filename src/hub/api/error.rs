@@ -54,9 +54,8 @@ impl From<IntakeError> for ApiError {
     fn from(e: IntakeError) -> Self {
         let field = match &e {
             IntakeError::WrongRig { .. } => return Self::Forbidden(e.to_string()),
-            IntakeError::FromTheFuture { .. } | IntakeError::TooOld { .. } => {
-                return Self::Unprocessable(e.to_string())
-            }
+            IntakeError::FromTheFuture { .. } => return Self::ClockSkew(e.to_string()),
+            IntakeError::TooOld { .. } => return Self::Unprocessable(e.to_string()),
             IntakeError::BadId(_) => "id",
             IntakeError::RiskTooLow(_) => "advisory.risk_level",
             IntakeError::EmptyHistory => "history_window",

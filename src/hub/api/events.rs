@@ -1,7 +1,7 @@
 //! `POST /api/fleet/events`, `GET /api/fleet/events/{id}`, `PATCH /api/fleet/events/{id}/outcome`.
 
 use super::body::{json_response, read_json};
-use super::{with_db, ApiError};
+use super::{clock, with_db, ApiError};
 use crate::fleet::{
     EventId, FleetEvent, OutcomeReceipt, OutcomeUpdate, StoredEvent, UploadReceipt,
 };
@@ -63,12 +63,21 @@ async fn store(
     payload: web::Payload,
 ) -> Result<(EventId, InsertOutcome), ApiError> {
     let rules = &state.intake;
+    let now = Utc::now();
+    let offset = clock::rig_clock_offset(req, now)?;
+    let skew = clock::correctable(offset)?;
     let event: FleetEvent =
         read_json(req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
-    intake::check_event(&event, &auth.rig_id, Utc::now(), rules)?;
-    let row = NewEvent::from_event(&event)
+    // Checked on the rig's own clock; filed on the hub's. The payload keeps the stream's time.
+    intake::check_event(&event, &auth.rig_id, now + skew, rules)?;
+    let mut row = NewEvent::from_event(&event)
         .map_err(|e| ApiError::Internal(format!("event to JSON: {e}")))?;
-    let stored = with_db(state, move |conn| db::events::insert(conn, &row)).await?;
+    row.occurred_at = event.timestamp - skew;
+    let offset_secs = offset.map(clock::secs);
+    let stored = with_db(state, move |conn| {
+        db::events::insert(conn, &row, offset_secs)
+    })
+    .await?;
     Ok((event.id, stored))
 }
 

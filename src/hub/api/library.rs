@@ -98,6 +98,7 @@ pub async fn sync(
     query: web::Query<SyncQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let since = parse_since(query.since.as_deref())?;
+    let offset = super::clock::rig_clock_offset(&req, Utc::now())?;
     let rig = auth.rig_id.to_string();
     let (response, served) = match answer(&req, &state, &rig, since).await? {
         SyncAnswer::BeyondVersion { version } => {
@@ -135,6 +136,7 @@ pub async fn sync(
         full: served.full,
         not_modified: served.not_modified,
         at: Utc::now(),
+        clock_offset_secs: offset.map(super::clock::secs),
     });
     Ok(response)
 }

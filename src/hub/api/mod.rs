@@ -1,6 +1,7 @@
 //! The hub's HTTP API: every route is registered here; each handler lives in its own file.
 
 mod body;
+pub mod clock;
 pub mod dashboard;
 mod error;
 pub mod events;

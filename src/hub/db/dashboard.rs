@@ -42,6 +42,9 @@ pub struct RigOverview {
     /// Events it has uploaded.
     #[diesel(sql_type = BigInt)]
     pub event_count: i64,
+    /// How far its clock was ahead of the hub's at its latest request that said, seconds.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
+    pub clock_offset_secs: Option<f64>,
 }
 
 /// A count under a name (a category, an outcome, a campaign, a rig).
@@ -139,7 +142,7 @@ const RIGS_SQL: &str = "SELECT rig_id, well_id, field, \
        CASE WHEN status = 'revoked' THEN 'revoked' \
             WHEN last_seen > now() - make_interval(hours => $1) THEN 'active' \
             ELSE 'inactive' END AS status, \
-       last_seen, last_sync, library_version, event_count \
+       last_seen, last_sync, library_version, event_count, clock_offset_secs \
      FROM rigs";
 
 /// Every rig with its derived status, busiest first.

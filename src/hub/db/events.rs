@@ -20,7 +20,11 @@ pub enum InsertOutcome {
 
 /// Store an event and update its rig's `last_seen` and `event_count` in one transaction.
 /// Idempotent by id: a retry of a stored event changes nothing but `last_seen`.
-pub fn insert(conn: &mut PgConnection, new: &NewEvent) -> Result<InsertOutcome, DbError> {
+pub fn insert(
+    conn: &mut PgConnection,
+    new: &NewEvent,
+    clock_offset_secs: Option<f64>,
+) -> Result<InsertOutcome, DbError> {
     conn.transaction(|conn| {
         let now = Utc::now();
         let inserted = diesel::insert_into(events::table)
@@ -28,6 +32,14 @@ pub fn insert(conn: &mut PgConnection, new: &NewEvent) -> Result<InsertOutcome, 
             .on_conflict_do_nothing()
             .execute(conn)?;
         let rig = rigs::table.find(&new.rig_id);
+        if let Some(offset) = clock_offset_secs {
+            diesel::update(rig)
+                .set((
+                    rigs::clock_offset_secs.eq(Some(offset)),
+                    rigs::clock_checked_at.eq(Some(now)),
+                ))
+                .execute(conn)?;
+        }
         if inserted == 0 {
             diesel::update(rig)
                 .set(rigs::last_seen.eq(Some(now)))

@@ -145,6 +145,8 @@ pub struct SyncRecord {
     pub not_modified: bool,
     /// When it was answered (the row may be written a moment later).
     pub at: DateTime<Utc>,
+    /// How far the rig's clock was ahead of the hub's (`X-Rig-Clock`), seconds.
+    pub clock_offset_secs: Option<f64>,
 }
 
 /// Write a batch of answered syncs to `sync_log`, and each rig's latest to its `last_sync`,
@@ -190,12 +192,15 @@ pub fn record_syncs(conn: &mut PgConnection, records: &[SyncRecord]) -> Result<(
         for r in latest.values() {
             diesel::sql_query(
                 "UPDATE rigs SET last_sync = $2, last_seen = GREATEST(last_seen, $2), \
-                 library_version = $3 \
+                 library_version = $3, \
+                 clock_offset_secs = COALESCE($4, clock_offset_secs), \
+                 clock_checked_at = CASE WHEN $4 IS NULL THEN clock_checked_at ELSE $2 END \
                  WHERE rig_id = $1 AND (last_sync IS NULL OR last_sync <= $2)",
             )
             .bind::<Text, _>(&r.rig_id)
             .bind::<diesel::sql_types::Timestamptz, _>(r.at)
             .bind::<diesel::sql_types::BigInt, _>(r.served_version)
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Double>, _>(r.clock_offset_secs)
             .execute(c)?;
         }
         Ok(())

@@ -15,6 +15,8 @@ diesel::table! {
         library_version -> Nullable<Int8>,
         event_count -> Int8,
         updated_at -> Timestamptz,
+        clock_offset_secs -> Nullable<Float8>,
+        clock_checked_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -87,6 +87,7 @@ fn save_library(data_dir: &Path, library: &Library) -> std::io::Result<()> {
 struct Hub {
     http: awc::Client,
     config: LinkConfig,
+    stats: Arc<Mutex<LinkStats>>,
 }
 
 impl Hub {
@@ -94,19 +95,41 @@ impl Hub {
         format!("{}{path}", self.config.hub_url.trim_end_matches('/'))
     }
 
+    /// Every request: the key, the rig's id, and the rig's clock now (the hub checks uploads on
+    /// the rig's own clock and shows rigs whose clocks are off).
     fn auth(&self, req: awc::ClientRequest) -> awc::ClientRequest {
         req.insert_header((
             "Authorization",
             format!("Bearer {}", self.config.key.expose()),
         ))
         .insert_header(("X-Rig-ID", self.config.rig_id.as_str()))
+        .insert_header((
+            "X-Rig-Clock",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ))
+    }
+
+    /// Read the hub's `Date` against this rig's clock over the exchange that began at `sent`.
+    fn observe_clock(
+        &self,
+        sent: chrono::DateTime<chrono::Utc>,
+        headers: &awc::http::header::HeaderMap,
+    ) {
+        let Some(date) = headers.get("Date").and_then(|v| v.to_str().ok()) else {
+            return;
+        };
+        if let Some(offset) = super::clock::offset_from_date(sent, chrono::Utc::now(), date) {
+            set(&self.stats, |s| s.clock_offset_secs = Some(offset));
+        }
     }
 
     async fn send(&self, req: awc::ClientRequest, body: Vec<u8>, ok: &[StatusCode]) -> Reply {
+        let sent = chrono::Utc::now();
         let mut response = match req.send_body(body).await {
             Ok(r) => r,
             Err(e) => return Reply::Retry(format!("no answer from the hub: {e}")),
         };
+        self.observe_clock(sent, response.headers());
         let status = response.status();
         let text = response
             .body()
@@ -116,7 +139,12 @@ impl Hub {
             .unwrap_or_default();
         if ok.contains(&status) {
             Reply::Delivered
-        } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        } else if status == StatusCode::TOO_MANY_REQUESTS
+            || status.is_server_error()
+            || super::clock::is_clock_refusal(status, &text)
+        {
+            // A refusal for this rig's clock is kept and retried: the clock gets fixed (or the
+            // hub's correction catches up), and the event was never wrong.
             Reply::Retry(format!("hub answered {status}: {text}"))
         } else {
             Reply::Refused(format!("hub answered {status}: {text}"))
@@ -149,10 +177,12 @@ impl Hub {
                     .get(self.url(&format!("/api/fleet/library?since={since}"))),
             )
             .insert_header(("Accept-Encoding", "zstd"));
+        let sent = chrono::Utc::now();
         let mut response = req
             .send()
             .await
             .map_err(|e| SyncFailure::Other(format!("no answer: {e}")))?;
+        self.observe_clock(sent, response.headers());
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(None);
@@ -288,6 +318,32 @@ async fn upload_cycle(
     }
 }
 
+/// If the wall clock was stepped since the last cycle (NTP set it right, or someone did), the
+/// events queued before were stamped by the wrong clock: move them by the step.
+fn restamp_after_a_step(
+    wall: &mut super::clock::StepWatch,
+    queue: &Mutex<Queue>,
+    stats: &Mutex<LinkStats>,
+) {
+    let Some(step) = wall.step() else {
+        return;
+    };
+    match lock_queue(queue).restamp(step) {
+        Ok(0) => log::info!(
+            "the clock was stepped by {:+.1} s; nothing queued to re-stamp",
+            step.num_milliseconds() as f64 / 1e3
+        ),
+        Ok(n) => {
+            log::warn!(
+                "the clock was stepped by {:+.1} s: re-stamped {n} queued event(s) onto the corrected clock",
+                step.num_milliseconds() as f64 / 1e3
+            );
+            set(stats, |s| s.restamped += n as u64);
+        }
+        Err(e) => log::error!("re-stamping the queue after a clock step: {e}"),
+    }
+}
+
 /// Why a library sync got no library.
 #[derive(Debug)]
 enum SyncFailure {
@@ -385,9 +441,12 @@ pub fn start(
                 let hub = Hub {
                     http: awc::Client::builder().timeout(config.timeout).finish(),
                     config,
+                    stats: Arc::clone(&stats),
                 };
+                let mut wall = super::clock::StepWatch::new();
                 let uploads = async {
                     loop {
+                        restamp_after_a_step(&mut wall, &queue, &stats);
                         upload_cycle(&hub, &queue, &stats, &stop).await;
                         if !nap(hub.config.upload_interval, &stop).await {
                             break;

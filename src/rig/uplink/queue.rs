@@ -268,6 +268,24 @@ impl Queue {
         })
     }
 
+    /// Re-stamp every queued event by `by` (the wall clock was stepped by that much while they
+    /// waited: their times came from the wrong clock). Each file is rewritten whole and in
+    /// place, atomically; the ids stay (they name the events, they are not times the hub checks).
+    /// Returns how many were re-stamped.
+    pub fn restamp(&mut self, by: chrono::Duration) -> Result<usize, QueueError> {
+        let mut done = 0;
+        for (id, entry) in &self.entries {
+            let Some(mut event) = self.load(id)? else {
+                continue;
+            };
+            event.shift_times(by);
+            let bytes = encode(&event).map_err(|e| QueueError::Encode(id.clone(), e))?;
+            self.write(&entry.file, &bytes)?;
+            done += 1;
+        }
+        Ok(done)
+    }
+
     /// Queued event ids, oldest first.
     pub fn ids(&self) -> Vec<String> {
         let mut by_file: Vec<(&String, &String)> =
@@ -556,6 +574,33 @@ mod tests {
             2
         );
         assert!(!qdir.join(".x.evt.tmp").exists());
+    }
+
+    #[test]
+    fn a_clock_step_restamps_every_queued_event_and_survives_a_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut q = Queue::open(dir.path(), 10).expect("open");
+        let [a, b] = enqueued(&mut q, 1, [RiskLevel::High, RiskLevel::Critical]);
+        // The clock ran ten minutes fast while they waited, then NTP set it back.
+        let step = Duration::minutes(-10);
+        assert_eq!(q.restamp(step).expect("restamp"), 2);
+        let q = Queue::open(dir.path(), 10).expect("reopen");
+        for before in [a, b] {
+            let after = q
+                .load(before.id.as_str())
+                .expect("read")
+                .expect("still queued");
+            assert_eq!(after.id, before.id, "ids stay");
+            assert_eq!(after.timestamp, before.timestamp + step);
+            assert_eq!(after.advisory.timestamp, before.advisory.timestamp + step);
+            for (x, y) in after.history_window.iter().zip(&before.history_window) {
+                assert_eq!(x.packet.timestamp, y.packet.timestamp + step);
+            }
+            assert!(
+                q.body(before.id.as_str()).expect("body").is_some(),
+                "a whole file"
+            );
+        }
     }
 
     #[test]

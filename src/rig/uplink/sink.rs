@@ -106,6 +106,13 @@ pub struct LinkStats {
     pub episodes_loaded: usize,
     /// The link as last found.
     pub link_state: LinkState,
+    /// How far this rig's clock is ahead of the hub's (negative: behind), seconds, from the
+    /// hub's `Date` header at the last answer; `None` before any.
+    #[serde(default)]
+    pub clock_offset_secs: Option<f64>,
+    /// Events re-stamped after the rig's clock was stepped while they were queued.
+    #[serde(default)]
+    pub restamped: u64,
 }
 
 /// The queue shared by the sink, the uploader and the API.

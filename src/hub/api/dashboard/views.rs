@@ -116,6 +116,29 @@ pub struct RigListItem {
     pub library_version: String,
     /// Events uploaded.
     pub events: String,
+    /// "in step", "10 min ahead", "3 min behind" or "—" (never said).
+    pub clock: String,
+    /// Off by more than [`CLOCK_OFF_SECS`]: shown as a warning.
+    pub clock_off: bool,
+}
+
+/// A rig clock further than this from the hub's is flagged (seconds).
+pub const CLOCK_OFF_SECS: f64 = 30.0;
+
+/// A rig's clock offset in words, and whether it is off.
+pub fn clock_words(offset_secs: Option<f64>) -> (String, bool) {
+    match offset_secs {
+        None => ("—".into(), false),
+        Some(s) if s.abs() <= CLOCK_OFF_SECS => ("in step".into(), false),
+        Some(s) => (
+            format!(
+                "{} {}",
+                crate::drilling::duration_words_rounded(s.abs()),
+                if s > 0.0 { "ahead" } else { "behind" }
+            ),
+            true,
+        ),
+    }
 }
 
 /// `/dashboard`: the fleet overview.

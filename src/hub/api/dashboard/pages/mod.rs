@@ -29,6 +29,7 @@ pub async fn index() -> HttpResponse {
 }
 
 fn rig_row(r: &RigOverview, now: DateTime<Utc>) -> RigListItem {
+    let (clock, clock_off) = clock_words(r.clock_offset_secs);
     RigListItem {
         rig_id: r.rig_id.clone(),
         well_id: r.well_id.clone(),
@@ -40,6 +41,8 @@ fn rig_row(r: &RigOverview, now: DateTime<Utc>) -> RigListItem {
             .library_version
             .map_or_else(|| "—".into(), |v| v.to_string()),
         events: count(r.event_count),
+        clock,
+        clock_off,
     }
 }
 
