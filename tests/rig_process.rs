@@ -91,7 +91,7 @@ fn a_kick_reaches_the_api_is_acknowledged_and_survives_a_restart() {
         .is_some_and(|t| t.starts_with("text/plain; version=0.0.4")));
     let text = String::from_utf8_lossy(&scrape.body).into_owned();
     common::promtool_check(&text);
-    // No fleet link here, and a clean simulated stream drops no input record.
+    // No fleet link here, a clean simulated stream drops no input record, nothing needs healing.
     common::dashboard_series_exposed(
         "grafana-rig.json",
         &text,
@@ -99,6 +99,7 @@ fn a_kick_reaches_the_api_is_acknowledged_and_survives_a_restart() {
             "sairen_rig_uplink_",
             "sairen_rig_clock_",
             "sairen_rig_input_issues_",
+            "sairen_rig_heal_actions_",
         ],
     );
     let packets = common::metric(&text, "sairen_rig_packets_total").expect("packets");

@@ -217,6 +217,19 @@ impl AdvisoryLog {
         fs::rename(&self.path, numbered(1))
     }
 
+    /// Drop the open file and open it again (after its writes failed: the file was removed, or
+    /// the disk remounted under it). The error stays until a write succeeds.
+    pub fn reopen(&mut self) -> io::Result<PathBuf> {
+        self.file = None;
+        let f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        self.size = f.metadata()?.len();
+        self.file = Some(f);
+        Ok(self.path.clone())
+    }
+
     /// Append an advisory.
     pub fn append(&mut self, record: AdvisoryRecord) {
         self.write_line(&Line::Advisory(Box::new(record.clone())));

@@ -40,8 +40,32 @@ pub struct RigConfig {
     pub incidents: IncidentConfig,
     /// `[fleet]`.
     pub fleet: FleetSection,
+    /// `[healer]`.
+    pub healer: HealerSection,
     /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
     pub log: crate::logging::LogSection,
+}
+
+/// `[healer]`: the self-healer's rounds and limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HealerSection {
+    /// Seconds between rounds of checks.
+    pub interval_secs: u64,
+    /// A WITS TCP feed connected but sending no data this long is closed and reconnected, s.
+    pub wits_silent_secs: u64,
+    /// Below this much free space under the data directory, non-critical writes pause, MB.
+    pub min_free_mb: u64,
+}
+
+impl Default for HealerSection {
+    fn default() -> Self {
+        Self {
+            interval_secs: 30,
+            wits_silent_secs: 60,
+            min_free_mb: 100,
+        }
+    }
 }
 
 /// `[fleet]`: the link to the hub. The API key comes from `SAIREN_RIG_API_KEY`; the rig's id is
@@ -287,6 +311,10 @@ impl RigConfig {
             crate::rig::acquisition::wits::ItemMap::default().with_items(&self.input.items)
         {
             problems.append(&mut item_problems);
+        }
+        if self.healer.interval_secs == 0 || self.healer.wits_silent_secs == 0 {
+            problems
+                .push("healer.interval_secs and healer.wits_silent_secs must be at least 1".into());
         }
         if self.input.stale_after_secs == 0 || self.input.reconnect_max_secs == 0 {
             problems.push(

@@ -5,12 +5,14 @@
 use super::acquisition::source::SourceState;
 use super::acquisition::wits::{Issue, Issues};
 use super::advisories::{AdvisoryLog, AdvisoryRecord};
+use super::durable;
 use super::health::Health;
 use super::incidents::{
     store as incident_store, Acknowledgment, ChangeKind, Incident, IncidentBook, IncidentError,
     Shelf,
 };
 use super::packet_loop::LoopEnd;
+use super::pipeline::baseline::Baseline;
 use super::pipeline::thresholds::Thresholds;
 use super::pipeline::well_control::flowback::Fingerprint;
 use super::pipeline::{Announced, Pipeline};
@@ -96,6 +98,8 @@ pub struct StreamStats {
     pub keepalives: u64,
     /// Wall-clock time of the last packet or keep-alive.
     pub last_seen: Option<Instant>,
+    /// Wall-clock time of the last packet with data (keep-alives do not count).
+    pub last_data: Option<Instant>,
     /// Whether the source's link is up (always for files).
     pub link_up: bool,
     /// What the source last said about its link.
@@ -357,6 +361,7 @@ impl Core {
     /// Count a packet whose time advances; drop (and note) one whose time does not.
     fn accept(&mut self, packet: &WitsPacket) -> bool {
         self.stream.last_seen = Some(Instant::now());
+        self.stream.last_data = self.stream.last_seen;
         if self.stream.last_time.is_some_and(|t| packet.timestamp <= t) {
             self.issues
                 .note(Issue::TimeNotAdvancing, &packet.timestamp.to_rfc3339());
@@ -618,6 +623,10 @@ impl Core {
     /// The input's link went up or down.
     pub fn set_link(&mut self, up: bool, detail: String) {
         self.version += 1;
+        if up {
+            // A new connection's silence is counted from when it came up.
+            self.stream.last_data = Some(Instant::now());
+        }
         self.stream.link_up = up;
         self.stream.link_detail = detail;
     }
@@ -659,8 +668,12 @@ impl Core {
         }
     }
 
-    /// Save the baseline now (crash-safe); a failure is kept for the health endpoint.
+    /// Save the baseline now (crash-safe); a failure is kept for the health endpoint. Skipped
+    /// while the self-healer has paused non-critical writes (the disk is nearly full).
     pub fn save_baseline(&mut self) {
+        if durable::non_critical_paused() {
+            return;
+        }
         self.learned_since_save = 0;
         let saved = self
             .pipeline
@@ -674,8 +687,12 @@ impl Core {
         );
     }
 
-    /// Save the flow-back fingerprint (after each connection it learned: a few an hour).
+    /// Save the flow-back fingerprint (after each connection it learned: a few an hour), unless
+    /// non-critical writes are paused.
     fn save_fingerprint(&mut self) {
+        if durable::non_critical_paused() {
+            return;
+        }
         let saved = self
             .pipeline
             .well_control()
@@ -692,6 +709,54 @@ impl Core {
     /// Seconds since the last packet or keep-alive.
     pub fn stale_secs(&self) -> Option<f64> {
         self.stream.last_seen.map(|t| t.elapsed().as_secs_f64())
+    }
+
+    /// Seconds since the last packet with data, or since the link came up if none came since.
+    pub fn data_silent_secs(&self) -> Option<f64> {
+        self.stream.last_data.map(|t| t.elapsed().as_secs_f64())
+    }
+
+    /// The self-healer's look at the saved baseline: a file that no longer reads is renamed
+    /// aside and rewritten from the baseline in memory (which, still learning, goes on learning).
+    pub fn heal_baseline_file(&mut self) -> crate::rig::healer::Outcome {
+        use crate::rig::healer::Outcome;
+        let path = self.baseline_path.clone();
+        if !path.exists() {
+            return Outcome::Fine("not saved yet".into());
+        }
+        let config = *self.pipeline.baseline().config();
+        let (_, problem) = Baseline::load(&path, &self.identity.well_id, config);
+        let Some(problem) = problem else {
+            return Outcome::Fine(format!("{} reads", path.display()));
+        };
+        let aside = path.with_extension(format!("json.bad-{}", Utc::now().timestamp()));
+        if let Err(e) = std::fs::rename(&path, &aside) {
+            return Outcome::Failing(format!(
+                "{problem}; cannot set it aside as {}: {e}",
+                aside.display()
+            ));
+        }
+        let learned = self.pipeline.baseline().progress() >= 1.0;
+        self.save_baseline();
+        let detail = format!(
+            "set it aside as {}; {}",
+            aside.display(),
+            match (&self.baseline_error, learned) {
+                (Some(e), _) => format!("rewriting it failed ({e}); relearning meanwhile"),
+                (None, true) => "rewrote it from the learned baseline in memory".to_owned(),
+                (None, false) => "relearning (the baseline was still learning)".to_owned(),
+            }
+        );
+        Outcome::Healed {
+            problem,
+            action: "set_aside_baseline",
+            detail,
+        }
+    }
+
+    /// Reopen the advisory log file (its writes failed): where it is.
+    pub fn reopen_advisory_log(&mut self) -> std::io::Result<std::path::PathBuf> {
+        self.advisories.reopen()
     }
 }
 

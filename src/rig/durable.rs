@@ -3,6 +3,35 @@
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by the self-healer when the disk runs low: the writes the rig can do without (baseline,
+/// flow-back fingerprint, library snapshot) wait, so incidents, the advisory log and the upload
+/// queue keep the room.
+static NON_CRITICAL_PAUSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether non-critical writes are paused for lack of disk space.
+pub fn non_critical_paused() -> bool {
+    NON_CRITICAL_PAUSED.load(Ordering::Relaxed)
+}
+
+/// Pause or resume non-critical writes.
+pub fn set_non_critical_paused(paused: bool) {
+    NON_CRITICAL_PAUSED.store(paused, Ordering::Relaxed);
+}
+
+/// Bytes free for this process under `dir` (the filesystem's available blocks).
+pub fn free_bytes(dir: &Path) -> io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path holds a NUL"))?;
+    // SAFETY: statvfs only writes into the struct it is given; the path is a valid C string.
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((stat.f_bavail as u64).saturating_mul(stat.f_frsize as u64))
+}
 
 /// Replace `path` with `bytes` so that after a crash at any moment the file holds either the old
 /// contents or the new, never a mix: write a temp file beside it, fsync it, rename it over, fsync

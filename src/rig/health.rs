@@ -4,6 +4,7 @@
 
 use super::acquisition::source::SourceState;
 use super::core::Core;
+use super::healer::{CheckReport, HealReports};
 use serde::Serialize;
 
 /// The rig's health as the endpoint and the driller's screen report it.
@@ -18,6 +19,10 @@ pub struct Health {
     pub(crate) input_issues: Vec<InputIssue>,
     pub fleet: String,
     pub problems: Vec<String>,
+    /// The self-healer's checks: what each last found, its last heal and its heal counts.
+    pub healer: Vec<CheckReport>,
+    /// Heal actions of the last ten minutes, newest first, in words (the screen shows them).
+    pub recent_heals: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,7 +101,25 @@ impl Health {
             input_issues: input_issues(c, input),
             fleet: c.fleet_summary(),
             problems,
+            healer: Vec::new(),
+            recent_heals: Vec::new(),
         }
+    }
+
+    /// With the self-healer's reports; a failing check's words join the problems unless
+    /// they are there already.
+    pub fn with_heals(mut self, heals: &HealReports) -> Self {
+        self.healer = heals.all();
+        self.recent_heals = heals.recent(chrono::Utc::now(), chrono::Duration::minutes(10));
+        for r in &self.healer {
+            if r.status == "failing" && !self.problems.contains(&r.detail) {
+                self.problems.push(r.detail.clone());
+            }
+        }
+        if self.healer.iter().any(|r| r.status == "failing") && self.status == "ok" {
+            self.status = "degraded";
+        }
+        self
     }
 }
 

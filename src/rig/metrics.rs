@@ -4,6 +4,7 @@
 
 use super::acquisition::source::SourceState;
 use super::core::Core;
+use super::healer::HealReports;
 use super::health::Health;
 use super::incidents::AlarmState;
 use crate::drilling::{RigState, RiskLevel};
@@ -46,11 +47,14 @@ pub struct RigMetrics {
     dead_letters: Option<usize>,
     delivered: Option<u64>,
     clock_offset_secs: Option<f64>,
+    heal_checks: Vec<(Labels, f64)>,
+    heal_actions: Vec<(Labels, u64)>,
 }
 
 impl RigMetrics {
-    /// Read `c` (whose input thread shares `input`) and its health.
-    pub fn read(c: &Core, input: &SourceState, stale_after_secs: f64) -> Self {
+    /// Read `c` (whose input thread shares `input`), its health and the self-healer's reports.
+    pub fn read(c: &Core, input: &SourceState, stale_after_secs: f64, heals: &HealReports) -> Self {
+        let reports = heals.all();
         let health = Health::read(c, input, stale_after_secs);
         let pipeline = c.pipeline();
         let mut open_by_level = [0u64; 4];
@@ -96,6 +100,21 @@ impl RigMetrics {
             dead_letters: link.as_ref().map(|l| l.dead_letters),
             delivered: link.as_ref().map(|l| l.stats.delivered),
             clock_offset_secs: link.as_ref().and_then(|l| l.stats.clock_offset_secs),
+            heal_checks: reports
+                .iter()
+                .map(|r| {
+                    let ok = f64::from(u8::from(r.status != "failing"));
+                    (labels(&[("check", r.check)]), ok)
+                })
+                .collect(),
+            heal_actions: reports
+                .iter()
+                .flat_map(|r| {
+                    r.actions
+                        .iter()
+                        .map(|(a, n)| (labels(&[("check", r.check), ("action", a)]), *n))
+                })
+                .collect(),
         }
     }
 
@@ -241,6 +260,16 @@ impl Collector for RigMetrics {
         let mut f = Families::new(&mut encoder);
         self.encode_stream(&mut f)?;
         self.encode_drilling(&mut f)?;
+        f.gauges(
+            "heal_check_ok",
+            "Self-healer checks: 1 unless failing (a person must act).",
+            &self.heal_checks,
+        )?;
+        f.counters(
+            "heal_actions",
+            "Self-healer actions taken since start, by check and action.",
+            &self.heal_actions,
+        )?;
         self.encode_uplink(&mut f)
     }
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod config;
 pub mod core;
 pub mod durable;
+pub mod healer;
 pub mod health;
 pub mod incidents;
 pub mod metrics;

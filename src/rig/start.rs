@@ -2,10 +2,11 @@
 //! link and starts the HTTP API; [`Rig::run_until_stopped`] starts the input and the packet loop
 //! and runs until the input ends (replays) or SIGTERM / Ctrl-C, or [`RigStopper::stop`].
 
-use super::acquisition::source::{self, SourceState};
+use super::acquisition::source::{self, SourceSpec, SourceState};
 use super::advisories::AdvisoryLog;
 use super::api::{self, ApiState};
 use super::core::{lock, Core, EventSink, Identity, NoUplink};
+use super::healer::{checks, HealReports, Healer, HealthCheck};
 use super::packet_loop::{self, LoopEnd};
 use super::pipeline::baseline::Baseline;
 use super::pipeline::knowledge::{KnowledgeStore, NoopStore};
@@ -35,6 +36,7 @@ pub struct Rig {
     api_addr: SocketAddr,
     stop: Arc<AtomicBool>,
     link_thread: Option<JoinHandle<()>>,
+    healer: Option<JoinHandle<()>>,
 }
 
 /// Stops a running rig from another thread, as SIGTERM would.
@@ -106,7 +108,11 @@ impl Rig {
         .with_recall(recall);
         let core = Arc::new(Mutex::new(core));
         let source_state = Arc::new(SourceState::default());
-        let (server, api_addr) = serve_api(&settings, &core, &source_state, &stop)?;
+        let heals = Arc::new(HealReports::default());
+        let (server, api_addr) = serve_api(&settings, &core, &source_state, &stop, &heals)?;
+        let healer = healer(&settings, &core, &source_state, heals)
+            .spawn(stop.clone())
+            .map_err(io_err("starting the self-healer"))?;
         Ok(Self {
             settings,
             core,
@@ -115,6 +121,7 @@ impl Rig {
             api_addr,
             stop,
             link_thread,
+            healer: Some(healer),
         })
     }
 
@@ -142,6 +149,7 @@ impl Rig {
             server,
             stop,
             link_thread,
+            healer,
             ..
         } = self;
         let config = &settings.config;
@@ -180,7 +188,7 @@ impl Rig {
         stop.store(true, Ordering::Relaxed);
         source_state.stop.store(true, Ordering::Relaxed);
         let end = worker.join().unwrap_or(LoopEnd::Stopped);
-        if let Some(t) = link_thread {
+        for t in [link_thread, healer].into_iter().flatten() {
             let _ = t.join();
         }
         drop(input);
@@ -283,11 +291,38 @@ fn start_link(
 }
 
 /// Bind the API and start serving it (two workers: a screen and a tool at once is the load).
+/// The self-healer's checks for this rig: the WITS feed's only where it reads one over TCP.
+fn healer(
+    settings: &RigSettings,
+    core: &Arc<Mutex<Core>>,
+    source: &Arc<SourceState>,
+    heals: Arc<HealReports>,
+) -> Healer {
+    let config = &settings.config.healer;
+    let mut checks: Vec<Box<dyn HealthCheck>> = Vec::new();
+    if matches!(settings.source, SourceSpec::WitsTcp(_)) {
+        checks.push(Box::new(checks::WitsFeed {
+            core: core.clone(),
+            source: source.clone(),
+            silent: Duration::from_secs(config.wits_silent_secs),
+        }));
+    }
+    checks.push(Box::new(checks::DiskSpace {
+        dir: settings.config.rig.data_dir.clone(),
+        min_free_bytes: config.min_free_mb.saturating_mul(1_000_000),
+    }));
+    checks.push(Box::new(checks::BaselineFile { core: core.clone() }));
+    checks.push(Box::new(checks::AdvisoryLogFile::new(core.clone())));
+    checks.push(Box::new(checks::FleetLink { core: core.clone() }));
+    Healer::new(checks, Duration::from_secs(config.interval_secs), heals)
+}
+
 fn serve_api(
     settings: &RigSettings,
     core: &Arc<Mutex<Core>>,
     source: &Arc<SourceState>,
     stop: &Arc<AtomicBool>,
+    heals: &Arc<HealReports>,
 ) -> Result<(Server, SocketAddr), RigError> {
     let config = &settings.config;
     let state = web::Data::new(ApiState {
@@ -298,6 +333,7 @@ fn serve_api(
         screen_login: config.api.screen_login,
         live_streams: Default::default(),
         stopping: stop.clone(),
+        heals: heals.clone(),
     });
     let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(api::routes))
         .workers(2)

@@ -95,13 +95,30 @@ pub enum Input {
     Failed(String),
 }
 
-/// What the sources share with the health endpoint.
+/// What the sources share with the health endpoint and the self-healer.
 #[derive(Debug, Default)]
 pub struct SourceState {
     /// Problems in the stream, by kind.
     pub issues: Mutex<Issues>,
     /// Set to stop the source thread.
     pub stop: AtomicBool,
+    /// The WITS TCP connection being read, so the self-healer can close a silent one.
+    socket: Mutex<Option<TcpStream>>,
+}
+
+impl SourceState {
+    /// Close the WITS connection being read (the input then reconnects); `false` when there is
+    /// none.
+    pub fn force_reconnect(&self) -> bool {
+        let socket = self.socket.lock().unwrap_or_else(|p| p.into_inner());
+        socket
+            .as_ref()
+            .is_some_and(|s| s.shutdown(std::net::Shutdown::Both).is_ok())
+    }
+
+    fn hold_socket(&self, sock: Option<TcpStream>) {
+        *self.socket.lock().unwrap_or_else(|p| p.into_inner()) = sock;
+    }
 }
 
 /// How WITS is read: units, nulls, which item is which channel, reconnection and keep-alives.
@@ -343,7 +360,9 @@ fn tcp(
                 if let Some(every) = options.keepalive {
                     keep_alive(&sock, every, done.clone());
                 }
+                state.hold_socket(sock.try_clone().ok());
                 let read = lines.read(sock);
+                state.hold_socket(None);
                 done.store(true, Ordering::Relaxed);
                 match read {
                     Ok(()) => format!("{addr} closed the connection"),

@@ -10,7 +10,12 @@ use actix_web::{web, HttpResponse};
 use prometheus_client::registry::Registry;
 
 pub async fn metrics(state: web::Data<ApiState>, _operator: Operator) -> HttpResponse {
-    let figures = RigMetrics::read(&lock(&state.core), &state.source, state.stale_after_secs);
+    let figures = RigMetrics::read(
+        &lock(&state.core),
+        &state.source,
+        state.stale_after_secs,
+        &state.heals,
+    );
     let mut registry = Registry::with_prefix("sairen_rig");
     registry.register_collector(Box::new(figures));
     crate::web::metrics::exposition(&registry)

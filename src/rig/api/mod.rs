@@ -14,6 +14,7 @@ pub use auth::OperatorToken;
 
 use crate::rig::acquisition::source::SourceState;
 use crate::rig::core::{lock, Core};
+use crate::rig::healer::HealReports;
 use crate::rig::health::Health;
 use crate::web::{json_error, not_found, query_error};
 use actix_web::web;
@@ -36,12 +37,16 @@ pub struct ApiState {
     pub live_streams: Arc<AtomicUsize>,
     /// Set when the rig stops: live streams end so the server can.
     pub stopping: Arc<AtomicBool>,
+    /// What the self-healer found and did.
+    pub heals: Arc<HealReports>,
 }
 
 impl ApiState {
-    /// The rig's health now.
+    /// The rig's health now, with the self-healer's reports.
     pub fn health(&self) -> Health {
-        lock(&self.core).health(&self.source, self.stale_after_secs)
+        lock(&self.core)
+            .health(&self.source, self.stale_after_secs)
+            .with_heals(&self.heals)
     }
 }
 

@@ -275,6 +275,11 @@ impl Baseline {
         d.is_finite().then_some(d)
     }
 
+    /// How it learns.
+    pub fn config(&self) -> &BaselineConfig {
+        &self.config
+    }
+
     /// How far the slowest-learning signal seen so far has got, 0–1 (1 = every one locked).
     pub fn progress(&self) -> f64 {
         let lock_at = self.config.lock_after_samples.max(1) as f64;

@@ -75,6 +75,10 @@ pub fn load_library(data_dir: &Path) -> Option<Library> {
 }
 
 fn save_library(data_dir: &Path, library: &Library) -> std::io::Result<()> {
+    if durable::non_critical_paused() {
+        // The disk is nearly full: the library stays in memory until space returns.
+        return Ok(());
+    }
     let snapshot = Snapshot {
         version: library.version,
         episodes: library.live().cloned().collect(),

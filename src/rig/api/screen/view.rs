@@ -79,6 +79,8 @@ pub struct Live {
     pub(super) sound: String,
     pub(super) status: String,
     pub(super) problems: Vec<String>,
+    /// The self-healer's actions of the last ten minutes, newest first.
+    pub(super) heals: Vec<String>,
     pub(super) baseline: String,
     pub(super) fleet: String,
     pub(super) gauges: Vec<Gauge>,
@@ -425,6 +427,7 @@ pub fn live(state: &ApiState, viewing: Viewing) -> Live {
         sound,
         status: health.status.to_owned(),
         problems: health.problems,
+        heals: health.recent_heals,
         baseline: if health.baseline.progress >= 1.0 {
             "baseline learned".into()
         } else {
