@@ -1060,3 +1060,52 @@ async fn an_upload_is_checked_on_the_rigs_own_clock_and_filed_on_the_hubs() {
         "{body}"
     );
 }
+
+#[actix_web::test]
+async fn a_wireguard_plan_is_checked_before_anything_is_kept() {
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-WG-API").await;
+    let key = "YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
+    let put = |body: Value, bearer_key: &str| {
+        test::TestRequest::put()
+            .uri("/api/fleet/wireguard")
+            .insert_header(bearer(bearer_key))
+            .set_json(body)
+    };
+    let plan = |subnet: &str, hub_key: &str, rig_key: &str| {
+        json!({"subnet": subnet, "hub_public_key": hub_key,
+               "peers": [{"rig_id": "RIG-WG-API", "public_key": rig_key}]})
+    };
+    let (status, _) = hub
+        .call(put(plan("10.77.0.0/24", key, key), &rig.key))
+        .await;
+    assert_eq!(status, 403, "a rig key is no admin key");
+    for (body, names) in [
+        (plan("10.77.0.9/24", key, key), "10.77.0.0/24"),
+        (plan("10.77.0.0/24", "short", key), "hub_public_key"),
+        (plan("10.77.0.0/24", key, "not-a-key"), "RIG-WG-API"),
+        (
+            json!({"subnet": "10.77.0.0/24", "hub_public_key": key,
+                   "peers": [{"rig_id": "RIG-NOBODY", "public_key": key}]}),
+            "not an active rig",
+        ),
+    ] {
+        let (status, reply) = hub.call(put(body, ADMIN_KEY)).await;
+        assert_eq!(status, 400, "{reply}");
+        assert!(reply.to_string().contains(names), "{reply}");
+    }
+    let (status, _) = hub
+        .call(
+            test::TestRequest::get()
+                .uri("/api/fleet/wireguard")
+                .insert_header(bearer(ADMIN_KEY)),
+        )
+        .await;
+    assert_eq!(status, 404, "nothing was kept");
+    let (status, reply) = hub
+        .call(put(plan("10.77.0.0/24", key, key), ADMIN_KEY))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["hub_address"], "10.77.0.1");
+    assert_eq!(reply["peers"][0]["address"], "10.77.0.2");
+}

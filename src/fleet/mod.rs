@@ -7,6 +7,7 @@ pub mod features;
 mod ids;
 mod receipts;
 mod registry;
+pub mod wireguard;
 
 pub use episode::{
     episode_from_event, resolution_summary, EpisodeMetrics, FleetEpisode, LibraryResponse,

@@ -9,6 +9,7 @@ pub mod health;
 pub mod library;
 mod metrics;
 pub mod registry;
+mod wireguard;
 
 pub use body::json_response;
 pub use error::ApiError;
@@ -63,6 +64,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rigs/register", web::post().to(registry::register))
             .route("/rigs/{id}", web::get().to(registry::show))
             .route("/rigs/{id}/revoke", web::post().to(registry::revoke))
+            .route("/wireguard", web::get().to(wireguard::get))
+            .route("/wireguard", web::put().to(wireguard::put))
             .route(
                 "/dashboard/summary",
                 web::get().to(dashboard::data::summary),

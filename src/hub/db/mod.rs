@@ -12,6 +12,7 @@ pub mod rigs;
 pub mod schema;
 mod sql_types;
 pub mod status;
+pub mod wireguard;
 
 pub use migrate::{revert_all_migrations, run_migrations};
 pub use pool::{connect, redact_url, DbPool, PoolSettings};

@@ -17,6 +17,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         clock_offset_secs -> Nullable<Float8>,
         clock_checked_at -> Nullable<Timestamptz>,
+        tunnel_address -> Nullable<Text>,
+        wg_public_key -> Nullable<Text>,
     }
 }
 

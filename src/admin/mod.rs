@@ -1,4 +1,6 @@
-//! `sairen admin`: the registry client, over the hub's HTTP API.
+//! `sairen admin`: the registry client, over the hub's HTTP API, and the WireGuard configs.
+
+mod wireguard;
 
 use crate::fleet::{RegisterRig, RegisteredRig, RigDetail, RigId, RigSummary};
 use crate::web::Secret;
@@ -34,6 +36,29 @@ pub enum AdminCommand {
     ShowRig {
         /// The rig's id.
         rig_id: String,
+    },
+    /// Write the WireGuard tunnel's configs: the hub's wg0.conf with every active rig as a peer,
+    /// and one wg0.conf per rig. The hub assigns and keeps the addresses; the keys are made here
+    /// (with `wg` where installed) and kept in --out/keys, so a rerun after registering or
+    /// revoking a rig keeps every other rig's key and address.
+    Wireguard {
+        /// Where rigs reach the hub's WireGuard port, HOST:PORT (its public or VSAT-side address).
+        #[arg(long)]
+        endpoint: String,
+        /// Folder for the configs and the private keys.
+        #[arg(long, default_value = "wireguard")]
+        out: std::path::PathBuf,
+        /// The tunnel's IPv4 subnet (the hub takes its first address) [default: the hub's
+        /// current one, else 10.77.0.0/24].
+        #[arg(long)]
+        subnet: Option<String>,
+        /// The UDP port the hub's WireGuard listens on.
+        #[arg(long, default_value_t = 51820)]
+        listen_port: u16,
+        /// PersistentKeepalive in the rigs' configs, s: keeps NAT and satellite links from
+        /// dropping an idle tunnel (0: none).
+        #[arg(long, default_value_t = 25)]
+        keepalive: u16,
     },
 }
 
@@ -112,6 +137,7 @@ impl Client {
         let url = format!("{}{path}", self.base);
         let request = match method {
             "POST" => self.http.post(&url),
+            "PUT" => self.http.put(&url),
             _ => self.http.get(&url),
         }
         .insert_header(("Authorization", format!("Bearer {}", self.key.expose())));
@@ -237,6 +263,22 @@ pub async fn run(
         AdminCommand::ListRigs => list(&client, options.output).await,
         AdminCommand::ShowRig { rig_id } => {
             show(&client, &rig_id_arg(&rig_id)?, options.output).await
+        }
+        AdminCommand::Wireguard {
+            endpoint,
+            out,
+            subnet,
+            listen_port,
+            keepalive,
+        } => {
+            let request = wireguard::Request {
+                endpoint,
+                out,
+                subnet,
+                listen_port,
+                keepalive,
+            };
+            wireguard::run(&client, request, options.output).await
         }
     }
 }
