@@ -116,7 +116,7 @@ pub struct RigSection {
     pub field: String,
     /// Production or plug_and_abandonment.
     pub campaign: Campaign,
-    /// Where the rig keeps baseline, advisories and (later) its upload queue.
+    /// Where the rig keeps its baseline, advisory log, incidents, upload queue and library.
     pub data_dir: PathBuf,
 }
 
