@@ -52,6 +52,14 @@ pub enum ApiError {
     /// once its clock is right, never dropping it.
     #[error("{0}")]
     ClockSkew(String),
+    /// 429: too many requests; retry after this many seconds.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What was too many.
+        message: String,
+        /// Seconds to wait (`Retry-After`).
+        retry_after_secs: u64,
+    },
     /// 503: a dependency (the database) is unreachable; retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -88,6 +96,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unprocessable(_) => "unprocessable",
             Self::ClockSkew(_) => "clock_skew",
+            Self::TooManyRequests { .. } => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -106,6 +115,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) | Self::ClockSkew(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -125,8 +135,16 @@ impl ResponseError for ApiError {
             other => (other.to_string(), &[]),
         };
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unavailable(_)) {
-            response.insert_header(("Retry-After", "5"));
+        match self {
+            Self::Unavailable(_) => {
+                response.insert_header(("Retry-After", "5"));
+            }
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                response.insert_header(("Retry-After", retry_after_secs.max(&1).to_string()));
+            }
+            _ => {}
         }
         response.json(ErrorBody {
             error,

@@ -44,6 +44,12 @@ fn a_hub_answering_503_then_429_loses_nothing_and_is_backed_off_from() {
             b"{}".to_vec(),
         ),
         ("POST", 1) => Answer::Status(429, vec![], b"{}".to_vec()),
+        // A limited rig is told how long to wait, and waits that long, not its own backoff.
+        ("POST", 2) => Answer::Status(
+            429,
+            vec![("Retry-After".into(), "6".into())],
+            b"{}".to_vec(),
+        ),
         ("POST", _) => Answer::Status(201, vec![], b"{\"status\":\"accepted\"}".to_vec()),
         ("PATCH", _) => course_taken(),
         _ => not_modified(),
@@ -56,7 +62,7 @@ fn a_hub_answering_503_then_429_loses_nothing_and_is_backed_off_from() {
     let posts = hub.requests("POST", "/api/fleet/events");
     let first = event_id(&posts[0]);
     let tries: Vec<&Seen> = posts.iter().filter(|s| event_id(s) == first).collect();
-    assert!(tries.len() >= 3, "{} tries", tries.len());
+    assert!(tries.len() >= 4, "{} tries", tries.len());
     let gap = |a: &Seen, b: &Seen| b.at.duration_since(a.at).as_secs_f64();
     assert!(
         gap(tries[0], tries[1]) >= 1.9,
@@ -67,6 +73,11 @@ fn a_hub_answering_503_then_429_loses_nothing_and_is_backed_off_from() {
         gap(tries[1], tries[2]) >= 3.9,
         "second retry after {:.2} s",
         gap(tries[1], tries[2])
+    );
+    assert!(
+        (5.9..9.0).contains(&gap(tries[2], tries[3])),
+        "after Retry-After: 6, the third retry after {:.2} s",
+        gap(tries[2], tries[3])
     );
     // Nothing lost: every event the rig raised is delivered or still queued, none dead.
     let fleet = rig.get("/api/v1/fleet").1;

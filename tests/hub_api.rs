@@ -1109,3 +1109,109 @@ async fn a_wireguard_plan_is_checked_before_anything_is_kept() {
     assert_eq!(reply["hub_address"], "10.77.0.1");
     assert_eq!(reply["peers"][0]["address"], "10.77.0.2");
 }
+
+#[actix_web::test]
+async fn wrong_secrets_for_a_known_key_id_are_answered_429_without_argon2_and_the_rig_gets_in() {
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-GUESSED").await;
+    assert_eq!(
+        rig.sync(None).await.status,
+        200,
+        "the rig's own key, verified once"
+    );
+    // The key id is public (`list-rigs`); the secret is guessed.
+    let guess = format!(
+        "{}.{}",
+        rig.key.rsplit_once('.').expect("dot").0,
+        "0".repeat(48)
+    );
+    let before = hub.state.keys.hash_checks();
+    let mut answers = Vec::new();
+    for _ in 0..12 {
+        let req = test::TestRequest::get()
+            .uri("/api/fleet/library")
+            .insert_header(bearer(&guess));
+        let resp = test::call_service(&hub.app, req.to_request()).await;
+        let retry_after = resp
+            .headers()
+            .get("Retry-After")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        answers.push((resp.status().as_u16(), retry_after));
+    }
+    assert_eq!(
+        answers[..5].iter().map(|a| a.0).collect::<Vec<_>>(),
+        [403; 5],
+        "{answers:?}"
+    );
+    assert!(
+        answers[5..]
+            .iter()
+            .all(|(s, r)| *s == 429 && r.is_some_and(|r| (1..=60).contains(&r))),
+        "{answers:?}"
+    );
+    assert_eq!(
+        hub.state.keys.hash_checks() - before,
+        5,
+        "no argon2 check past the limit"
+    );
+    assert_eq!(
+        rig.sync(None).await.status,
+        200,
+        "the rig's own key is not locked out by the guesses"
+    );
+}
+
+#[actix_web::test]
+async fn a_rig_over_its_requests_a_minute_is_told_when_to_come_back_and_others_are_not() {
+    let hub = TestHub::start().await;
+    let busy = hub.rig("RIG-BUSY").await;
+    let calm = hub.rig("RIG-CALM").await;
+    let per_minute = sairen::hub::config::HubConfig::default()
+        .auth
+        .rig_requests_per_minute;
+    let sync = |key: &str| {
+        test::TestRequest::get()
+            .uri("/api/fleet/library?since=0")
+            .insert_header(bearer(key))
+    };
+    // A minute's allowance at once (a burst), plus what trickles back while it is spent.
+    let started = Instant::now();
+    let mut taken = 0u32;
+    let resp = loop {
+        let resp = test::call_service(&hub.app, sync(&busy.key).to_request()).await;
+        if resp.status().as_u16() == 429 {
+            break resp;
+        }
+        assert!(
+            matches!(resp.status().as_u16(), 200 | 304),
+            "{}",
+            resp.status()
+        );
+        taken += 1;
+        assert!(taken <= 2 * per_minute, "never limited");
+    };
+    let trickled = started.elapsed().as_secs_f64() * f64::from(per_minute) / 60.0;
+    assert!(
+        f64::from(taken) >= f64::from(per_minute)
+            && f64::from(taken) <= f64::from(per_minute) + trickled + 2.0,
+        "limited after {taken} requests in {:?}",
+        started.elapsed()
+    );
+    let retry_after = resp
+        .headers()
+        .get("Retry-After")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(retry_after.is_some_and(|r| r >= 1), "{retry_after:?}");
+    let body: Value = test::read_body_json(resp).await;
+    assert_eq!(body["code"], "too_many_requests", "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("RIG-BUSY")),
+        "{body}"
+    );
+    let (status, _) = hub.call(sync(&calm.key)).await;
+    assert!(matches!(status, 200 | 304), "another rig is not held back");
+}

@@ -148,12 +148,19 @@ impl Default for UploadConfig {
 pub struct AuthConfig {
     /// How long a verified rig key is trusted without a new argon2 check.
     pub key_cache_secs: u64,
+    /// Requests one rig key may make a minute (a rig makes a few); past it, 429 with Retry-After.
+    pub rig_requests_per_minute: u32,
+    /// Wrong secrets tried for one key id in a minute before that key id is answered 429 without
+    /// the argon2 check (the key id is public: `list-rigs` shows it).
+    pub wrong_secrets_per_key_minute: u32,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         Self {
             key_cache_secs: 300,
+            rig_requests_per_minute: 1_000,
+            wrong_secrets_per_key_minute: 5,
         }
     }
 }
@@ -178,6 +185,12 @@ impl HubConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if self.auth.rig_requests_per_minute == 0 || self.auth.wrong_secrets_per_key_minute == 0 {
+            return Err(ConfigError::Invalid(
+                "auth.rig_requests_per_minute and auth.wrong_secrets_per_key_minute must be at least 1"
+                    .into(),
+            ));
+        }
         let u = &self.upload;
         if u.max_body_bytes == 0 || u.max_decoded_bytes < u.max_body_bytes {
             return Err(ConfigError::Invalid(

@@ -1,6 +1,6 @@
 //! What every request handler shares.
 
-use super::auth::{AdminKey, FailureThrottle, KeyVerifier};
+use super::auth::{AdminKey, FailureThrottle, KeyVerifier, RigRates};
 use super::config::HubConfig;
 use super::curator::thread::CuratorWake;
 use super::db::DbPool;
@@ -34,6 +34,12 @@ pub struct AppState {
     pub sync_log: SyncLog,
     /// Wrong admin keys at the dashboard's sign-in, per client.
     pub sign_ins: FailureThrottle,
+    /// Wrong secrets per rig key id: past the limit, answered 429 before any argon2 work.
+    pub key_failures: FailureThrottle<String>,
+    /// Requests per rig per minute.
+    pub rig_rates: RigRates,
+    /// That allowance, for the refusal's words.
+    pub rig_requests_per_minute: u32,
     /// What `/metrics` reports.
     pub metrics: HubMetrics,
     /// The token a scraper presents off loopback (`SAIREN_METRICS_TOKEN`); none: loopback only.
@@ -60,6 +66,12 @@ impl AppState {
             watch,
             sync_log: SyncLog::spawn(pool.clone())?,
             sign_ins: FailureThrottle::new(SIGN_IN_FAILURES_PER_MINUTE, Duration::from_secs(60)),
+            key_failures: FailureThrottle::new(
+                config.auth.wrong_secrets_per_key_minute,
+                Duration::from_secs(60),
+            ),
+            rig_rates: RigRates::new(config.auth.rig_requests_per_minute),
+            rig_requests_per_minute: config.auth.rig_requests_per_minute,
             metrics: HubMetrics::default(),
             metrics_token: None,
             pool,

@@ -91,11 +91,37 @@ async fn check_rig_key(
     token: Result<String, AuthError>,
 ) -> Result<(RigId, bool), ApiError> {
     let key = RigKey::parse(&token?)?;
-    if let Some(rig_id) = state.keys.trusted(&key) {
-        return Ok((rig_id, true));
+    let (rig_id, cached) = match state.keys.trusted(&key) {
+        Some(rig_id) => (rig_id, true),
+        None => {
+            let key_id = key.key_id().to_owned();
+            // The rig's own key, verified before, is never held back by others' guesses.
+            if let Some(wait) = state.key_failures.wait(&key_id) {
+                if !state.keys.verified_before(&key) {
+                    return Err(AuthError::KeyIdThrottled(wait).into());
+                }
+            }
+            let checking = state.clone();
+            match web::block(move || checking.keys.authenticate(&checking.pool, &key)).await? {
+                Ok(rig_id) => (rig_id, false),
+                Err(e) => {
+                    if matches!(e, AuthError::WrongKey) {
+                        state.key_failures.failed(&key_id);
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+    };
+    if let Err(wait) = state.rig_rates.check(&rig_id) {
+        return Err(AuthError::RigRateLimited {
+            rig: rig_id.to_string(),
+            per_minute: state.rig_requests_per_minute,
+            wait,
+        }
+        .into());
     }
-    let rig_id = web::block(move || state.keys.authenticate(&state.pool, &key)).await??;
-    Ok((rig_id, false))
+    Ok((rig_id, cached))
 }
 
 /// The fleet administrator, authenticated by `Authorization: Bearer <SAIREN_ADMIN_KEY>`.

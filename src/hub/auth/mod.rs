@@ -14,12 +14,14 @@
 mod admin;
 mod extract;
 mod keys;
+mod rate;
 mod throttle;
 mod verifier;
 
 pub use admin::{AdminKey, COOKIE, SESSION_HOURS};
 pub use extract::{AdminAuth, AuthenticatedRig, DashboardAuth, MetricsAuth, PageAuth, RigAuth};
 pub use keys::{RigKey, KEY_PREFIX};
+pub use rate::RigRates;
 pub use throttle::FailureThrottle;
 pub use verifier::KeyVerifier;
 
@@ -60,6 +62,19 @@ pub enum AuthError {
     /// The admin key is wrong (403).
     #[error("admin key not recognised")]
     WrongAdminKey,
+    /// Too many wrong secrets for this key id lately (429): not even checked.
+    #[error("too many wrong secrets for this key id; try again in {} s", .0.as_secs().max(1))]
+    KeyIdThrottled(std::time::Duration),
+    /// This rig made too many requests this minute (429).
+    #[error("rig {rig} is over its {per_minute} requests a minute; try again in {} s", .wait.as_secs().max(1))]
+    RigRateLimited {
+        /// The rig.
+        rig: String,
+        /// Its allowance.
+        per_minute: u32,
+        /// How long until its next request is taken.
+        wait: std::time::Duration,
+    },
     /// The database could not be asked (503 or 500).
     #[error(transparent)]
     Db(#[from] DbError),

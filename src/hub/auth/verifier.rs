@@ -130,6 +130,16 @@ impl KeyVerifier {
             .then(|| entry.rig_id.clone())
     }
 
+    /// Whether this exact key was verified before (however long ago): the rig's own key, which a
+    /// flood of wrong secrets for its public key id must not lock out. Cheap: no argon2.
+    pub fn verified_before(&self, key: &RigKey) -> bool {
+        let cache = self.lock();
+        cache.get(key.key_id()).is_some_and(|entry| {
+            let fingerprint = key.fingerprint(&entry.key_hash);
+            entry.fingerprint.ct_eq(&fingerprint).into()
+        })
+    }
+
     /// Which rig this key belongs to, if it is valid and the rig active, reading the rig's row.
     /// Blocking: call it from `web::block`. The connection goes back to the pool before the
     /// (deliberately slow) hash check, so a burst of new keys cannot starve other requests.

@@ -23,6 +23,8 @@ pub const LIBRARY_FILE: &str = "fleet_library.json.zst";
 const MAX_LIBRARY_BYTES: usize = 256 * 1024 * 1024;
 /// Waits between retries of one event within a cycle (DESIGN §6).
 const BACKOFF_SECS: [u64; 4] = [2, 4, 8, 16];
+/// Longest a hub's `Retry-After` is waited out in one go.
+const LONGEST_WAIT: Duration = Duration::from_secs(300);
 
 /// How the link behaves.
 #[derive(Debug, Clone)]
@@ -50,8 +52,11 @@ pub struct LinkConfig {
 enum Reply {
     /// 201 or 409 (or 200 for an outcome): done.
     Delivered,
-    /// 429, 5xx, timeout, network: keep it, try again later.
+    /// 5xx, timeout, network: keep it, try again later.
     Retry(String),
+    /// 429: the hub asks this rig to wait this long (its `Retry-After`, at most
+    /// [`LONGEST_WAIT`]); keep it and try again then.
+    Later(String, Duration),
     /// Any other 4xx: the hub will never take it.
     Refused(String),
 }
@@ -135,6 +140,12 @@ impl Hub {
         };
         self.observe_clock(sent, response.headers());
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("Retry-After")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s).min(LONGEST_WAIT));
         let text = response
             .body()
             .limit(64 * 1024)
@@ -143,6 +154,8 @@ impl Hub {
             .unwrap_or_default();
         if ok.contains(&status) {
             Reply::Delivered
+        } else if let Some(wait) = retry_after.filter(|_| status == StatusCode::TOO_MANY_REQUESTS) {
+            Reply::Later(format!("hub answered {status}: {text}"), wait)
         } else if status == StatusCode::TOO_MANY_REQUESTS
             || status.is_server_error()
             || super::clock::is_clock_refusal(status, &text)
@@ -280,6 +293,15 @@ async fn upload_cycle(
                     }
                     break;
                 }
+                Reply::Later(why, wait) => {
+                    log::info!(
+                        "uploading {id}: {why}; waiting {} s as the hub asks",
+                        wait.as_secs()
+                    );
+                    if !nap(wait, stop).await {
+                        return;
+                    }
+                }
                 Reply::Retry(why) => {
                     set(stats, |s| s.link_state = LinkState::Down(why.to_string()));
                     let Some(wait) = BACKOFF_SECS.get(attempt) else {
@@ -314,7 +336,7 @@ async fn upload_cycle(
                     log::error!("{e}");
                 }
             }
-            Reply::Retry(why) => {
+            Reply::Retry(why) | Reply::Later(why, _) => {
                 set(stats, |s| s.link_state = LinkState::Down(why.to_string()));
                 return;
             }

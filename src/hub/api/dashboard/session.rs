@@ -84,11 +84,11 @@ pub async fn login(
     let client = req
         .peer_addr()
         .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
-    if let Some(wait) = state.sign_ins.wait(client) {
+    if let Some(wait) = state.sign_ins.wait(&client) {
         return too_many(next, wait);
     }
     if !state.admin_key.matches(form.admin_key.trim()) {
-        state.sign_ins.failed(client);
+        state.sign_ins.failed(&client);
         log::warn!("dashboard sign-in refused: wrong admin key from {client}");
         return render(
             StatusCode::UNAUTHORIZED,
@@ -98,7 +98,7 @@ pub async fn login(
             },
         );
     }
-    state.sign_ins.succeeded(client);
+    state.sign_ins.succeeded(&client);
     let expires = Utc::now().timestamp() + SESSION_HOURS * 3_600;
     let cookie = format!(
         "{COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict",
