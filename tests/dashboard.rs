@@ -133,15 +133,42 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
         !body.contains("http://") || !body.contains("<script src"),
         "nothing fetched from elsewhere"
     );
+    // A second hub process on the same database accepts the session too…
+    let (other, _) = common::app::start(&hub.db).await;
+    let (status, _, _) = get(&other, "/dashboard", &[("Cookie", cookie.clone())]).await;
+    assert_eq!(status, 200, "a session holds in every hub process");
     let (status, headers, _) = send(
         &hub.app,
         actix_test::TestRequest::post()
             .uri("/dashboard/logout")
-            .insert_header(("Cookie", cookie)),
+            .insert_header(("Cookie", cookie.clone())),
     )
     .await;
     assert_eq!(status, 303);
     assert!(header(&headers, "set-cookie").is_some_and(|c| c.contains("Max-Age=0")));
+    // …and after signing out, a kept copy of the cookie opens nothing, in either process.
+    for (status, location) in [
+        get(&hub.app, "/dashboard", &[("Cookie", cookie.clone())]).await,
+        get(&other, "/dashboard", &[("Cookie", cookie.clone())]).await,
+    ]
+    .map(|(s, h, _)| (s, header(&h, "location").map(str::to_owned)))
+    {
+        assert_eq!(status, 303, "signed out means signed out");
+        assert!(location.is_some_and(|l| l.starts_with("/dashboard/login")));
+    }
+    let summary = [("Cookie", cookie.clone())];
+    assert_eq!(
+        get(&hub.app, "/api/fleet/dashboard/summary", &summary)
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        get(&other, "/api/fleet/dashboard/summary", &summary)
+            .await
+            .0,
+        401
+    );
 }
 
 #[actix_web::test]

@@ -53,32 +53,27 @@ impl AdminKey {
         digest.ct_eq(&self.digest).into()
     }
 
-    /// A dashboard session token valid until `expires` (Unix seconds): `<expires>.<tag>`, the tag
-    /// a keyed hash of the expiry under the admin key's digest. Stateless on purpose — any hub
-    /// process of the cluster accepts it, and changing the admin key ends every session.
-    pub fn session_token(&self, expires: i64) -> String {
-        format!("{expires}.{}", hex(&self.session_tag(expires)))
+    /// A new dashboard session token (random; the hub keeps only [`session_digest`] of it).
+    pub fn new_session_token() -> String {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        hex(&bytes)
     }
 
-    /// Whether `token` is a session token of this admin key that has not expired at `now`.
-    pub fn session_valid(&self, token: &str, now: i64) -> bool {
-        let Some((expires, tag)) = token.split_once('.') else {
-            return false;
-        };
-        let Ok(expires) = expires.parse::<i64>() else {
-            return false;
-        };
-        let expected = hex(&self.session_tag(expires));
-        expires > now && bool::from(expected.as_bytes().ct_eq(tag.as_bytes()))
-    }
-
-    fn session_tag(&self, expires: i64) -> [u8; 32] {
+    /// Which admin key a session was signed in with: a digest of the key's digest, so the
+    /// stored sessions of a replaced key are void and the key cannot be read back from them.
+    pub fn session_tag(&self) -> String {
         let mut h = Blake2b256::new();
         h.update(b"sairen-dashboard-session\0");
         h.update(self.digest);
-        h.update(expires.to_be_bytes());
-        h.finalize().into()
+        hex(&h.finalize())
     }
+}
+
+/// What the hub stores of a session token.
+pub fn session_digest(token: &str) -> String {
+    hex(&Blake2b256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]
@@ -86,21 +81,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn session_tokens_expire_and_belong_to_one_admin_key() {
+    fn session_tokens_are_random_and_tags_belong_to_one_admin_key() {
         let admin = AdminKey::new(&Secret::new("correct horse battery staple")).expect("key");
         let other = AdminKey::new(&Secret::new("another admin key entirely")).expect("key");
-        let token = admin.session_token(1_000);
-        assert!(admin.session_valid(&token, 999));
-        assert!(!admin.session_valid(&token, 1_000), "expired at its expiry");
-        assert!(!other.session_valid(&token, 999), "another key's session");
-        let forged = token.replacen("1000.", "9999.", 1);
-        assert!(
-            !admin.session_valid(&forged, 999),
-            "expiry moved without the key"
-        );
-        for junk in ["", ".", "1000", "abc.def", "1000.zz"] {
-            assert!(!admin.session_valid(junk, 0), "{junk:?}");
-        }
+        let (a, b) = (AdminKey::new_session_token(), AdminKey::new_session_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_ne!(session_digest(&a), a, "the token is never what is stored");
+        assert_ne!(admin.session_tag(), other.session_tag());
+        assert_eq!(admin.session_tag(), admin.session_tag());
     }
 
     #[test]

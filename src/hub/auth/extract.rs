@@ -2,17 +2,18 @@
 //! their key as a Bearer token; the administrator presents the admin key as a Bearer token or,
 //! on the dashboard, the session cookie signed with it.
 
+use super::admin::session_digest;
 use super::admin::COOKIE;
 use super::keys::{RigKey, KEY_PREFIX};
 use super::AuthError;
 use crate::fleet::RigId;
+use crate::hub::db::{sessions, DbError};
 use crate::hub::metrics::KeyCheck;
 use crate::hub::state::AppState;
 use crate::web::{bearer_token, ApiError, NoToken};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
-use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 
 fn hub_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
@@ -163,19 +164,24 @@ impl AdminAuth {
         }
     }
 
-    /// A signed-in administrator: the session cookie, else the admin key as a Bearer token.
-    fn from_session(req: &HttpRequest) -> Result<Self, ApiError> {
-        let state = hub_state(req)?;
-        if let Some(token) = session_cookie(req) {
-            if state
-                .admin_key
-                .session_valid(&token, Utc::now().timestamp())
-            {
+    /// A signed-in administrator: a live session (read from the database, so a sign-out in
+    /// any hub process ends it at once), else the admin key as a Bearer token.
+    async fn from_session(req: HttpRequest) -> Result<Self, ApiError> {
+        let state = hub_state(&req)?;
+        if let Some(token) = session_cookie(&req) {
+            let (digest, tag) = (session_digest(&token), state.admin_key.session_tag());
+            let pool = state.pool.clone();
+            let live = web::block(move || -> Result<bool, DbError> {
+                let mut conn = pool.get().map_err(DbError::from)?;
+                sessions::live(&mut conn, &digest, &tag)
+            })
+            .await??;
+            if live {
                 return Ok(AdminAuth);
             }
         }
         if req.headers().contains_key(header::AUTHORIZATION) {
-            Self::from_bearer(req)
+            Self::from_bearer(&req)
         } else {
             Err(ApiError::Unauthorized(
                 "sign in at /dashboard/login or send Authorization: Bearer <admin key>".into(),
@@ -185,7 +191,7 @@ impl AdminAuth {
 }
 
 /// The value of the session cookie, if the request carries one.
-fn session_cookie(req: &HttpRequest) -> Option<String> {
+pub fn session_cookie(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
@@ -201,10 +207,11 @@ pub struct DashboardAuth;
 
 impl FromRequest for DashboardAuth {
     type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(AdminAuth::from_session(req).map(|_| DashboardAuth))
+        let req = req.clone();
+        Box::pin(async move { AdminAuth::from_session(req).await.map(|_| DashboardAuth) })
     }
 }
 
@@ -214,25 +221,29 @@ pub struct PageAuth;
 
 impl FromRequest for PageAuth {
     type Error = actix_web::Error;
-    type Future = std::future::Ready<Result<Self, actix_web::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(match AdminAuth::from_session(req) {
-            Ok(_) => Ok(PageAuth),
-            Err(ApiError::Internal(detail)) => Err(ApiError::Internal(detail).into()),
-            Err(_) => {
-                let next = req
-                    .uri()
-                    .path_and_query()
-                    .map_or("/dashboard", |p| p.as_str());
-                let to = format!("/dashboard/login?next={}", percent_encode(next));
-                Err(actix_web::error::InternalError::from_response(
-                    "sign in first",
-                    HttpResponse::SeeOther()
-                        .insert_header((header::LOCATION, to))
-                        .finish(),
-                )
-                .into())
+        let req = req.clone();
+        Box::pin(async move {
+            match AdminAuth::from_session(req.clone()).await {
+                Ok(_) => Ok(PageAuth),
+                // The database is down or a bug: say so, never "sign in again".
+                Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(e.into()),
+                Err(_) => {
+                    let next = req
+                        .uri()
+                        .path_and_query()
+                        .map_or("/dashboard", |p| p.as_str());
+                    let to = format!("/dashboard/login?next={}", percent_encode(next));
+                    Err(actix_web::error::InternalError::from_response(
+                        "sign in first",
+                        HttpResponse::SeeOther()
+                            .insert_header((header::LOCATION, to))
+                            .finish(),
+                    )
+                    .into())
+                }
             }
         })
     }

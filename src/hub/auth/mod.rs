@@ -18,8 +18,10 @@ mod rate;
 mod throttle;
 mod verifier;
 
-pub use admin::{AdminKey, COOKIE, SESSION_HOURS};
-pub use extract::{AdminAuth, AuthenticatedRig, DashboardAuth, MetricsAuth, PageAuth, RigAuth};
+pub use admin::{session_digest, AdminKey, COOKIE, SESSION_HOURS};
+pub use extract::{
+    session_cookie, AdminAuth, AuthenticatedRig, DashboardAuth, MetricsAuth, PageAuth, RigAuth,
+};
 pub use keys::{RigKey, KEY_PREFIX};
 pub use rate::RigRates;
 pub use throttle::FailureThrottle;

@@ -10,6 +10,7 @@ pub mod models;
 mod pool;
 pub mod rigs;
 pub mod schema;
+pub mod sessions;
 mod sql_types;
 pub mod status;
 pub mod wireguard;

@@ -5,7 +5,9 @@
 
 use super::pages::message;
 use super::views::{render, LoginPage};
-use crate::hub::auth::{COOKIE, SESSION_HOURS};
+use crate::hub::api::with_db;
+use crate::hub::auth::{session_cookie, session_digest, AdminKey, COOKIE, SESSION_HOURS};
+use crate::hub::db::sessions;
 use crate::hub::state::AppState;
 use crate::web::ApiError;
 use actix_web::http::{header, StatusCode};
@@ -99,13 +101,19 @@ pub async fn login(
         );
     }
     state.sign_ins.succeeded(&client);
-    let expires = Utc::now().timestamp() + SESSION_HOURS * 3_600;
+    let token = AdminKey::new_session_token();
+    let (digest, tag) = (session_digest(&token), state.admin_key.session_tag());
+    let expires = Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+    let from = client.to_string();
+    with_db(&state, move |conn| {
+        sessions::start(conn, &digest, &tag, &from, expires)
+    })
+    .await?;
     let cookie = format!(
-        "{COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict",
-        state.admin_key.session_token(expires),
+        "{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict",
         SESSION_HOURS * 3_600
     );
-    log::info!("dashboard sign-in");
+    log::info!("dashboard sign-in from {client}");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::SET_COOKIE, cookie))
         .insert_header((header::LOCATION, next))
@@ -130,15 +138,24 @@ fn too_many(next: String, wait: Duration) -> Result<HttpResponse, ApiError> {
     Ok(response)
 }
 
-/// `POST /dashboard/logout`: the cookie cleared, back to the sign-in page.
-pub async fn logout() -> HttpResponse {
-    HttpResponse::SeeOther()
+/// `POST /dashboard/logout`: the session ended on the hub (every process refuses it from now
+/// on, whoever holds a copy of the cookie), the cookie cleared, back to the sign-in page.
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = session_cookie(&req) {
+        let digest = session_digest(&token);
+        with_db(&state, move |conn| sessions::end(conn, &digest)).await?;
+        log::info!("dashboard sign-out");
+    }
+    Ok(HttpResponse::SeeOther()
         .insert_header((
             header::SET_COOKIE,
             format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
         ))
         .insert_header((header::LOCATION, "/dashboard/login"))
-        .finish()
+        .finish())
 }
 
 #[cfg(test)]
