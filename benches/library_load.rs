@@ -27,7 +27,8 @@ fn add_rigs(conn: &mut PgConnection) {
             key_id: &key,
             key_hash: "unused",
         };
-        sairen::hub::db::rigs::register(conn, &new, "bench").expect("rig");
+        sairen::hub::db::rigs::register(conn, &new, sairen::hub::db::audit::Who::local("bench"))
+            .expect("rig");
     }
 }
 
@@ -137,7 +138,12 @@ fn sync_of_50k_episodes() {
             key_id: &key_id,
             key_hash: &phc,
         };
-        sairen::hub::db::rigs::register(&mut conn, &new, "bench").expect("rig");
+        sairen::hub::db::rigs::register(
+            &mut conn,
+            &new,
+            sairen::hub::db::audit::Who::local("bench"),
+        )
+        .expect("rig");
         keys.push(format!("sk-fleet-{key_id}.{secret}"));
     }
     let version = http(&hub.addr, "GET", "/api/fleet/health", &[], b"")

@@ -171,6 +171,12 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     }
 }
 
+/// The client's address as this server saw it (`-` when unknown), for logs and the audit trail.
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "-".to_owned(), |a| a.ip().to_string())
+}
+
 /// A rendered askama page as an HTML response with this status; never cached, as its figures move.
 pub fn html_page(
     status: StatusCode,

@@ -21,7 +21,7 @@ fn add_rig(conn: &mut PgConnection, rig: &str) {
         key_id: &format!("k{rig}"),
         key_hash: "unused",
     };
-    db::rigs::register(conn, &new, "test")
+    db::rigs::register(conn, &new, db::audit::Who::local("test"))
         .expect("insert rig")
         .expect("new rig");
 }

@@ -1215,3 +1215,142 @@ async fn a_rig_over_its_requests_a_minute_is_told_when_to_come_back_and_others_a
     let (status, _) = hub.call(sync(&calm.key)).await;
     assert!(matches!(status, 200 | 304), "another rig is not held back");
 }
+
+#[actix_web::test]
+async fn the_audit_trail_records_who_did_what_and_its_chain_finds_edits_deletions_and_moves() {
+    let hub = TestHub::start().await;
+    let rig = hub.rig("RIG-AUDIT").await;
+    let event = event_for("RIG-AUDIT", Utc::now() - ChronoDuration::minutes(3));
+    assert_eq!(rig.upload(&event).await.0, 201);
+    let resolved = json!({"outcome": {"status": "resolved", "action_taken": "circulated out"}});
+    let (status, _) = hub
+        .call(
+            test::TestRequest::patch()
+                .uri(&format!("/api/fleet/events/{}/outcome", event.id))
+                .insert_header(bearer(&rig.key))
+                .set_json(resolved),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for key in ["wrong-wrong-wrong-wrong", ADMIN_KEY] {
+        hub.call(
+            test::TestRequest::post()
+                .uri("/dashboard/login")
+                .peer_addr("10.9.8.7:4000".parse().expect("addr"))
+                .set_form([("admin_key", key)]),
+        )
+        .await;
+    }
+    let (status, _) = hub
+        .call(
+            test::TestRequest::post()
+                .uri("/api/fleet/rigs/RIG-AUDIT/revoke")
+                .insert_header(bearer(ADMIN_KEY)),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let list = |q: &str| {
+        test::TestRequest::get()
+            .uri(&format!("/api/fleet/audit{q}"))
+            .insert_header(bearer(ADMIN_KEY))
+    };
+    let (status, entries) = hub.call(list("")).await;
+    assert_eq!(status, 200, "{entries}");
+    let actions: Vec<&str> = entries
+        .as_array()
+        .expect("entries")
+        .iter()
+        .rev()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "register",
+            "outcome_update",
+            "sign_in_refused",
+            "sign_in",
+            "revoke"
+        ],
+        "{entries}"
+    );
+    let refused = &entries[2];
+    assert_eq!(refused["source"], "10.9.8.7", "from where: {refused}");
+    let update = &entries[3];
+    assert_eq!(update["actor"], "rig RIG-AUDIT");
+    assert_eq!(update["detail"]["before"]["status"], "pending", "{update}");
+    assert_eq!(update["detail"]["after"]["status"], "resolved", "{update}");
+    let (_, only) = hub.call(list("?action=revoke")).await;
+    assert_eq!(only.as_array().map(Vec::len), Some(1));
+    let csv = test::call_service(&hub.app, list("?format=csv").to_request()).await;
+    assert_eq!(
+        csv.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/csv; charset=utf-8")
+    );
+    let text = String::from_utf8(test::read_body(csv).await.to_vec()).expect("utf-8");
+    assert!(
+        text.starts_with("id,at,actor,source,action,rig_id,detail,hash\r\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 6, "{text}");
+
+    let verify = || {
+        test::TestRequest::get()
+            .uri("/api/fleet/audit/verify")
+            .insert_header(bearer(ADMIN_KEY))
+    };
+    let (_, found) = hub.call(verify()).await;
+    assert_eq!(found["entries"], 5, "{found}");
+    assert!(found["problem"].is_null(), "{found}");
+
+    // Append-only: the application's own connection cannot change or remove an entry.
+    let mut conn = hub.db.conn();
+    let refused =
+        sql_query("UPDATE audit_log SET actor = 'nobody' WHERE id = 2").execute(&mut conn);
+    assert!(refused.is_err_and(|e| e.to_string().contains("append-only")));
+    // Someone with the database's owner rights goes around it; the chain still tells.
+    let tamper = |conn: &mut diesel::PgConnection, sql: &str| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_append_only; {sql}; \
+             ALTER TABLE audit_log ENABLE TRIGGER audit_append_only"
+        ))
+        .expect("tamper");
+    };
+    let problem = |found: &Value| found["problem"].as_str().unwrap_or("").to_owned();
+    tamper(
+        &mut conn,
+        "UPDATE audit_log SET actor = 'nobody' WHERE id = 2",
+    );
+    let (_, found) = hub.call(verify()).await;
+    assert!(problem(&found).contains("entry 2 was changed"), "{found}");
+    tamper(
+        &mut conn,
+        "UPDATE audit_log SET actor = 'rig RIG-AUDIT' WHERE id = 2",
+    );
+    let (_, found) = hub.call(verify()).await;
+    assert!(found["problem"].is_null(), "restored: {found}");
+    // Moved: entries 3 and 4 swap their contents.
+    tamper(
+        &mut conn,
+        "UPDATE audit_log a SET action = b.action, source = b.source FROM audit_log b \
+         WHERE (a.id, b.id) IN ((3, 4), (4, 3))",
+    );
+    let (_, found) = hub.call(verify()).await;
+    assert!(problem(&found).contains("entry 3 was changed"), "{found}");
+    tamper(
+        &mut conn,
+        "UPDATE audit_log a SET action = b.action, source = b.source FROM audit_log b \
+         WHERE (a.id, b.id) IN ((3, 4), (4, 3))",
+    );
+    // Deleted: entry 3 goes.
+    tamper(&mut conn, "DELETE FROM audit_log WHERE id = 3");
+    let (_, found) = hub.call(verify()).await;
+    assert!(
+        problem(&found).contains("the entry before 4 is not the one it was written after"),
+        "{found}"
+    );
+}

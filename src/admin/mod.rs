@@ -37,6 +37,9 @@ pub enum AdminCommand {
         /// The rig's id.
         rig_id: String,
     },
+    /// The hub's audit trail: `verify` walks its hash chain, `list` shows entries.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Write the WireGuard tunnel's configs: the hub's wg0.conf with every active rig as a peer,
     /// and one wg0.conf per rig. The hub assigns and keeps the addresses; the keys are made here
     /// (with `wg` where installed) and kept in --out/keys, so a rerun after registering or
@@ -59,6 +62,28 @@ pub enum AdminCommand {
         /// dropping an idle tunnel (0: none).
         #[arg(long, default_value_t = 25)]
         keepalive: u16,
+    },
+}
+
+/// What `sairen admin audit` does.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first entry edited, deleted or moved; prints the head
+    /// (id and hash) to keep elsewhere, so a chain rewritten whole later is caught too. Exits 1
+    /// when the chain is broken.
+    Verify,
+    /// Entries, newest first.
+    List {
+        /// Only this action (register, revoke, sign_in, sign_in_refused, sign_out,
+        /// outcome_update, wireguard_plan).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only entries about this rig.
+        #[arg(long)]
+        rig: Option<String>,
+        /// At most this many (1 to 1,000).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
     },
 }
 
@@ -264,6 +289,10 @@ pub async fn run(
         AdminCommand::ShowRig { rig_id } => {
             show(&client, &rig_id_arg(&rig_id)?, options.output).await
         }
+        AdminCommand::Audit(AuditCommand::Verify) => audit_verify(&client, options.output).await,
+        AdminCommand::Audit(AuditCommand::List { action, rig, limit }) => {
+            audit_list(&client, action, rig, limit, options.output).await
+        }
         AdminCommand::Wireguard {
             endpoint,
             out,
@@ -368,6 +397,78 @@ async fn show(client: &Client, rig_id: &RigId, output: Output) -> Result<(), Adm
             e.outcome.as_str(),
             e.id
         );
+    }
+    Ok(())
+}
+
+async fn audit_verify(client: &Client, output: Output) -> Result<(), AdminError> {
+    let found: crate::hub::db::audit::Verification = client
+        .call("GET", "/api/fleet/audit/verify", NO_BODY)
+        .await?;
+    if output == Output::Json {
+        print_json(&found)?;
+    } else {
+        match &found.head {
+            Some((id, hash)) => println!(
+                "{} entries; head: entry {id}, hash {hash} (keep it: a later verify must reach it)",
+                found.entries
+            ),
+            None => println!("the audit trail is empty"),
+        }
+    }
+    match found.problem {
+        None => {
+            if output == Output::Table {
+                println!("the chain holds");
+            }
+            Ok(())
+        }
+        Some(problem) => Err(AdminError::Invalid(format!(
+            "audit chain broken: {problem}"
+        ))),
+    }
+}
+
+async fn audit_list(
+    client: &Client,
+    action: Option<String>,
+    rig: Option<String>,
+    limit: u32,
+    output: Output,
+) -> Result<(), AdminError> {
+    let mut path = format!("/api/fleet/audit?limit={limit}");
+    for (name, value) in [("action", action), ("rig", rig)] {
+        if let Some(v) = value {
+            if !v
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            {
+                return Err(AdminError::Invalid(format!(
+                    "--{name} {v:?}: letters, digits, '-', '_', '.' only"
+                )));
+            }
+            path.push_str(&format!("&{name}={v}"));
+        }
+    }
+    let entries: Vec<crate::hub::db::audit::AuditEntry> =
+        client.call("GET", &path, NO_BODY).await?;
+    if output == Output::Json {
+        return print_json(&entries);
+    }
+    for e in &entries {
+        println!(
+            "{:>6}  {}  {:<16} {:<15} {:<14} {:<12} {}",
+            e.id,
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.action,
+            e.source,
+            e.actor,
+            e.rig_id.as_deref().unwrap_or("-"),
+            e.detail
+        );
+    }
+    if entries.is_empty() {
+        println!("no entries");
     }
     Ok(())
 }

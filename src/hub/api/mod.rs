@@ -1,5 +1,6 @@
 //! The hub's HTTP API: every route is registered here; each handler lives in its own file.
 
+mod audit;
 mod body;
 pub mod clock;
 pub mod dashboard;
@@ -64,6 +65,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rigs/register", web::post().to(registry::register))
             .route("/rigs/{id}", web::get().to(registry::show))
             .route("/rigs/{id}/revoke", web::post().to(registry::revoke))
+            .route("/audit", web::get().to(audit::list))
+            .route("/audit/verify", web::get().to(audit::verify))
             .route("/wireguard", web::get().to(wireguard::get))
             .route("/wireguard", web::put().to(wireguard::put))
             .route(

@@ -3,11 +3,13 @@
 use super::{with_db, ApiError};
 use crate::fleet::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigId, RigSummary};
 use crate::hub::auth::{AdminAuth, RigKey};
+use crate::hub::db::audit::Who;
 use crate::hub::db::models::{NewRig, RigRow};
 use crate::hub::db::{self, DbError};
 use crate::hub::intake;
 use crate::hub::state::AppState;
-use actix_web::{web, HttpResponse};
+use crate::web::client_address;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 impl From<RigRow> for RigSummary {
     fn from(r: RigRow) -> Self {
@@ -29,10 +31,12 @@ impl From<RigRow> for RigSummary {
 
 /// Register a rig and return its API key, once.
 pub async fn register(
+    req: HttpRequest,
     _admin: AdminAuth,
     state: web::Data<AppState>,
     body: web::Json<RegisterRig>,
 ) -> Result<HttpResponse, ApiError> {
+    let source = client_address(&req);
     let body = body.into_inner();
     intake::check_label("well_id", &body.well_id)?;
     intake::check_label("field", &body.field)?;
@@ -49,7 +53,11 @@ pub async fn register(
                 key_id: key.key_id(),
                 key_hash: &key_hash,
             };
-            Ok((db::rigs::register(conn, &new, "admin")?, key))
+            let who = Who {
+                actor: "admin",
+                source: &source,
+            };
+            Ok((db::rigs::register(conn, &new, who)?, key))
         },
     )
     .await?;
@@ -102,14 +110,20 @@ fn rig_with_events(
 
 /// Revoke a rig: its key is refused from this moment, in every hub process.
 pub async fn revoke(
+    req: HttpRequest,
     _admin: AdminAuth,
     state: web::Data<AppState>,
     id: web::Path<RigId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lookup = id.clone();
+    let source = client_address(&req);
     let result = with_db(&state, move |conn| {
-        db::rigs::revoke(conn, lookup.as_str(), "admin")
+        let who = Who {
+            actor: "admin",
+            source: &source,
+        };
+        db::rigs::revoke(conn, lookup.as_str(), who)
     })
     .await?;
     let (row, newly) = result.ok_or_else(|| ApiError::NotFound(format!("no rig {id}")))?;

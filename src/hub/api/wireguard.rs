@@ -19,6 +19,7 @@ impl From<PlanError> for ApiError {
 
 /// Take a plan; answer the whole tunnel.
 pub async fn put(
+    req: actix_web::HttpRequest,
     _admin: AdminAuth,
     state: web::Data<AppState>,
     body: web::Json<WireguardPlan>,
@@ -36,7 +37,15 @@ pub async fn put(
             "peers.public_key",
         ));
     }
-    let assignment = with_db(&state, move |conn| wireguard::apply(conn, &plan)).await?;
+    let source = crate::web::client_address(&req);
+    let assignment = with_db(&state, move |conn| {
+        let who = crate::hub::db::audit::Who {
+            actor: "admin",
+            source: &source,
+        };
+        wireguard::apply(conn, &plan, who)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(assignment))
 }
 

@@ -140,6 +140,18 @@ pub fn update_outcome(
         }
         let outcome_json =
             serde_json::to_value(&update.outcome).map_err(|e| DbError::Encode(e.to_string()))?;
+        let before = payload.get("outcome").cloned().unwrap_or_default();
+        if before != outcome_json {
+            // A course update repeats the outcome; only a changed outcome is an audited act.
+            let actor = format!("rig {rig_id}");
+            super::audit::record(
+                conn,
+                super::audit::Who::local(&actor),
+                "outcome_update",
+                Some(rig_id),
+                serde_json::json!({"event": id, "before": before, "after": outcome_json}),
+            )?;
+        }
         if let Some(doc) = payload.as_object_mut() {
             doc.insert("outcome".into(), outcome_json);
             if let Some(notes) = &update.notes {

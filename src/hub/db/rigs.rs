@@ -1,7 +1,8 @@
 //! The rig registry.
 
+use super::audit::{self, Who};
 use super::models::{KeyRow, NewRig, RigRow};
-use super::schema::{audit_log, rigs};
+use super::schema::rigs;
 use super::DbError;
 use crate::fleet::RigStatus;
 use chrono::Utc;
@@ -13,7 +14,7 @@ use diesel::PgConnection;
 pub fn register(
     conn: &mut PgConnection,
     new: &NewRig<'_>,
-    actor: &str,
+    who: Who<'_>,
 ) -> Result<Option<RigRow>, DbError> {
     conn.transaction(|conn| {
         let row = diesel::insert_into(rigs::table)
@@ -24,7 +25,7 @@ pub fn register(
             .optional()?;
         if row.is_some() {
             let detail = serde_json::json!({"well_id": new.well_id, "field": new.field, "key_id": new.key_id});
-            audit(conn, actor, "register", Some(new.rig_id), detail)?;
+            audit::record(conn, who, "register", Some(new.rig_id), detail)?;
         }
         Ok(row)
     })
@@ -61,7 +62,7 @@ pub fn key_for(conn: &mut PgConnection, key_id: &str) -> Result<Option<KeyRow>, 
 pub fn revoke(
     conn: &mut PgConnection,
     rig_id: &str,
-    actor: &str,
+    who: Who<'_>,
 ) -> Result<Option<(RigRow, bool)>, DbError> {
     conn.transaction(|conn| {
         let changed = diesel::update(
@@ -75,27 +76,8 @@ pub fn revoke(
         ))
         .execute(conn)?;
         if changed == 1 {
-            audit(conn, actor, "revoke", Some(rig_id), serde_json::json!({}))?;
+            audit::record(conn, who, "revoke", Some(rig_id), serde_json::json!({}))?;
         }
         Ok(find(conn, rig_id)?.map(|row| (row, changed == 1)))
     })
-}
-
-/// Record who did what to the registry.
-fn audit(
-    conn: &mut PgConnection,
-    actor: &str,
-    action: &str,
-    rig_id: Option<&str>,
-    detail: serde_json::Value,
-) -> Result<(), DbError> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::actor.eq(actor),
-            audit_log::action.eq(action),
-            audit_log::rig_id.eq(rig_id),
-            audit_log::detail.eq(detail),
-        ))
-        .execute(conn)?;
-    Ok(())
 }

@@ -106,6 +106,9 @@ diesel::table! {
         action -> Text,
         rig_id -> Nullable<Text>,
         detail -> Jsonb,
+        source -> Text,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 

@@ -34,6 +34,7 @@ impl From<diesel::result::Error> for PlanError {
 pub fn apply(
     conn: &mut PgConnection,
     plan: &WireguardPlan,
+    who: super::audit::Who<'_>,
 ) -> Result<WireguardAssignment, PlanError> {
     let subnet = Subnet::parse(&plan.subnet).map_err(PlanError::Invalid)?;
     conn.transaction(|c| {
@@ -66,7 +67,20 @@ pub fn apply(
             }
         }
         assign_addresses(c, &subnet)?;
-        read(c)?.ok_or_else(|| PlanError::Invalid("no plan stored".into()))
+        let assigned = read(c)?.ok_or_else(|| PlanError::Invalid("no plan stored".into()))?;
+        let peers: Vec<String> = assigned
+            .peers
+            .iter()
+            .map(|p| format!("{} {}", p.rig_id, p.address))
+            .collect();
+        super::audit::record(
+            c,
+            who,
+            "wireguard_plan",
+            None,
+            serde_json::json!({"subnet": assigned.subnet, "peers": peers}),
+        )?;
+        Ok(assigned)
     })
 }
 

@@ -7,7 +7,8 @@ use super::pages::message;
 use super::views::{render, LoginPage};
 use crate::hub::api::with_db;
 use crate::hub::auth::{session_cookie, session_digest, AdminKey, COOKIE, SESSION_HOURS};
-use crate::hub::db::sessions;
+use crate::hub::db::audit::Who;
+use crate::hub::db::{self, sessions};
 use crate::hub::state::AppState;
 use crate::web::ApiError;
 use actix_web::http::{header, StatusCode};
@@ -92,6 +93,7 @@ pub async fn login(
     if !state.admin_key.matches(form.admin_key.trim()) {
         state.sign_ins.failed(&client);
         log::warn!("dashboard sign-in refused: wrong admin key from {client}");
+        audit(&state, &client, "sign_in_refused").await?;
         return render(
             StatusCode::UNAUTHORIZED,
             &LoginPage {
@@ -109,6 +111,7 @@ pub async fn login(
         sessions::start(conn, &digest, &tag, &from, expires)
     })
     .await?;
+    audit(&state, &client, "sign_in").await?;
     let cookie = format!(
         "{COOKIE}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict",
         SESSION_HOURS * 3_600
@@ -118,6 +121,19 @@ pub async fn login(
         .insert_header((header::SET_COOKIE, cookie))
         .insert_header((header::LOCATION, next))
         .finish())
+}
+
+/// An audit entry for a sign-in, a refused one or a sign-out at the dashboard.
+async fn audit(state: &AppState, client: &IpAddr, action: &'static str) -> Result<(), ApiError> {
+    let source = client.to_string();
+    with_db(state, move |conn| {
+        let who = Who {
+            actor: "dashboard",
+            source: &source,
+        };
+        db::audit::record(conn, who, action, None, serde_json::json!({}))
+    })
+    .await
 }
 
 /// The form again, 429 with `Retry-After`: this client has tried too many wrong keys this minute.
@@ -148,6 +164,10 @@ pub async fn logout(
         let digest = session_digest(&token);
         with_db(&state, move |conn| sessions::end(conn, &digest)).await?;
         log::info!("dashboard sign-out");
+        let client = req
+            .peer_addr()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+        audit(&state, &client, "sign_out").await?;
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((

@@ -1,0 +1,104 @@
+//! `GET /api/fleet/audit` (entries, JSON or CSV) and `GET /api/fleet/audit/verify` (admin).
+
+use super::{with_db, ApiError};
+use crate::hub::auth::DashboardAuth;
+use crate::hub::db::audit::{self, AuditEntry};
+use crate::hub::state::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+/// Most entries one request lists.
+pub const MAX_LIST: i64 = 1_000;
+
+/// The list's filters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only this action (`register`, `revoke`, `sign_in`, `sign_in_refused`, `sign_out`,
+    /// `outcome_update`, `wireguard_plan`).
+    pub action: Option<String>,
+    /// Only entries about this rig.
+    pub rig: Option<String>,
+    /// At most this many, newest first (default 100, at most 1,000).
+    pub limit: Option<i64>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The entries, newest first.
+pub async fn list(
+    _admin: DashboardAuth,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_LIST).contains(&limit) {
+        return Err(ApiError::bad_request(
+            format!("limit must be 1 to {MAX_LIST}"),
+            "limit",
+        ));
+    }
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                format!("format must be json or csv, not {other:?}"),
+                "format",
+            ))
+        }
+    };
+    let entries = with_db(&state, move |conn| {
+        audit::list(conn, q.action.as_deref(), q.rig.as_deref(), limit)
+    })
+    .await?;
+    if !csv {
+        return Ok(HttpResponse::Ok().json(entries));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"sairen-audit.csv\"",
+        ))
+        .body(to_csv(&entries)))
+}
+
+/// RFC 4180 CSV, every field quoted; a cell that a spreadsheet would run as a formula is
+/// prefixed with a quote mark.
+fn to_csv(entries: &[AuditEntry]) -> String {
+    let cell = |s: &str| {
+        let s = if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s.to_owned()
+        };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    };
+    let mut out = String::from("id,at,actor,source,action,rig_id,detail,hash\r\n");
+    for e in entries {
+        let row = [
+            e.id.to_string(),
+            e.at.to_rfc3339(),
+            e.actor.clone(),
+            e.source.clone(),
+            e.action.clone(),
+            e.rig_id.clone().unwrap_or_default(),
+            e.detail.to_string(),
+            e.hash.clone(),
+        ];
+        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// Walk the chain: the entries, the head, the first break.
+pub async fn verify(
+    _admin: DashboardAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let found = with_db(&state, audit::verify).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
