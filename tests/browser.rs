@@ -327,6 +327,8 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                      "expect": ["Library health", "Score histogram", "Category coverage", "Contribution per rig", "RIG-NORTH-1"]},
                     {"path": "/dashboard/trends", "screenshot": "hub-trends",
                      "expect": ["Events per day by category", "Anomaly density by depth", "Production", "P&A", "Most common actions per category", "Shut in on the annular"]},
+                    {"path": "/dashboard/audit", "screenshot": "hub-audit",
+                     "expect": ["Audit trail", "The chain holds", "register", "Export CSV", "RIG-OLD-9"]},
                     {"path": "/dashboard/rigs/NO-SUCH-RIG", "status": 404, "screenshot": "hub-not-found",
                      "expect": ["No such rig", "NO-SUCH-RIG"]},
                     {"path": "/dashboard/trends?from=2026-11-20&to=2026-11-01", "status": 400, "screenshot": "hub-bad-range",

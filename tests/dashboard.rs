@@ -79,6 +79,7 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
         "/dashboard",
         "/dashboard/library",
         "/dashboard/trends",
+        "/dashboard/audit",
         "/dashboard/rigs/RIG-A",
     ] {
         let (status, headers, _) = get(&hub.app, page, &[]).await;
@@ -465,6 +466,7 @@ async fn every_page_carries_the_security_headers() {
         "/dashboard",
         "/dashboard/library",
         "/dashboard/trends",
+        "/dashboard/audit",
         "/dashboard/rigs/NO-SUCH-RIG",
         "/dashboard/login",
     ] {
@@ -529,4 +531,56 @@ async fn a_client_guessing_the_admin_key_is_told_to_wait() {
     assert!(header(&headers, "set-cookie").is_none());
     let (status, _, _) = send(&hub.app, attempt(other, ADMIN_KEY)).await;
     assert_eq!(status, 303, "another client signs in");
+}
+
+#[actix_web::test]
+async fn the_audit_page_filters_exports_and_says_whether_the_chain_holds() {
+    let hub = TestHub::start().await;
+    register(&hub.app, "RIG-AUD-1").await;
+    register(&hub.app, "RIG-AUD-2").await;
+    let cookie = [("Cookie", sign_in(&hub.app).await)];
+    let (status, _, page) = get(&hub.app, "/dashboard/audit", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("The chain holds over 3 entries"), "{page}");
+    assert!(
+        page.contains("RIG-AUD-1") && page.contains("sign_in"),
+        "{page}"
+    );
+    let (_, _, only) = get(
+        &hub.app,
+        "/dashboard/audit?action=register&rig=RIG-AUD-2",
+        &cookie,
+    )
+    .await;
+    assert!(
+        only.contains("RIG-AUD-2") && !only.contains(">RIG-AUD-1<"),
+        "{only}"
+    );
+    assert!(
+        only.replace("&#38;", "&")
+            .contains("/api/fleet/audit?format=csv&limit=1000&action=register&rig=RIG-AUD-2"),
+        "the export link carries the filters: {only}"
+    );
+    // A filter that is not an action or a rig id is dropped, never echoed into the link.
+    let (status, _, odd) = get(
+        &hub.app,
+        "/dashboard/audit?rig=%3Cscript%3E&action=drop",
+        &cookie,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        !odd.contains("<script>") && !odd.contains("action=drop"),
+        "{odd}"
+    );
+    // The export opens with the session cookie alone.
+    let (status, headers, csv) = get(
+        &hub.app,
+        "/api/fleet/audit?format=csv&action=register",
+        &cookie,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").is_some_and(|t| t.starts_with("text/csv")));
+    assert_eq!(csv.lines().count(), 3, "{csv}");
 }

@@ -22,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rigs/{id}", web::get().to(pages::rig))
             .route("/library", web::get().to(pages::library))
             .route("/trends", web::get().to(pages::trends))
+            .route("/audit", web::get().to(pages::audit))
             .default_service(web::to(pages::not_found)),
     );
 }

@@ -227,6 +227,45 @@ pub struct LibraryPage {
     pub contributions: Vec<Contribution>,
 }
 
+/// `/dashboard/audit`: the audit trail.
+#[derive(Template)]
+#[template(path = "hub/audit.html")]
+pub struct AuditPage {
+    /// Frame.
+    pub page: Chrome,
+    /// The chain's state in words.
+    pub chain: String,
+    /// Whether the chain is broken (shown as a warning).
+    pub broken: bool,
+    /// The filter's actions, and whether each is the one chosen.
+    pub actions: Vec<(String, bool)>,
+    /// The rig filter.
+    pub rig: String,
+    /// The CSV export of what is shown.
+    pub export: String,
+    /// Newest first.
+    pub entries: Vec<AuditLine>,
+}
+
+/// One audit entry on the page.
+#[derive(Debug, Clone)]
+pub struct AuditLine {
+    /// Its place in the chain.
+    pub id: String,
+    /// When.
+    pub at: String,
+    /// What.
+    pub action: String,
+    /// Who.
+    pub actor: String,
+    /// From where.
+    pub source: String,
+    /// About which rig.
+    pub rig_id: String,
+    /// Before and after.
+    pub detail: String,
+}
+
 /// A campaign row on the trends page.
 #[derive(Debug, Clone)]
 pub struct CampaignLine {

@@ -3,11 +3,13 @@
 //! renders a template. What more than one page shows (a rig's row, category bars, a message
 //! page) is here.
 
+mod audit;
 mod library;
 mod overview;
 mod rig;
 mod trends;
 
+pub use audit::audit;
 pub use library::library;
 pub use overview::overview;
 pub use rig::rig;
