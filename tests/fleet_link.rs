@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::rig::{rig_command, RigClient, RigProcess};
+use common::rig::{linked_rig_command, rig_command, RigClient, RigProcess};
 use common::{free_port, http, HubProcess, TestDb};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -14,20 +14,7 @@ use std::time::{Duration, Instant};
 const ACTION: &str = "reduced flow to 450 gpm and worked the pipe free";
 
 fn rig(dir: &std::path::Path, rig_id: &str, hub: &str, key: &str) -> RigProcess {
-    let toml = format!(
-        "[fleet]\nenabled = true\nhub_url = \"http://{hub}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n"
-    );
-    let mut cmd = rig_command(dir, &toml);
-    // rig_command names the rig RIG-TEST-1; this test needs two.
-    let config = dir.join("rig.toml");
-    let text = std::fs::read_to_string(&config)
-        .expect("config")
-        .replace("RIG-TEST-1", rig_id);
-    std::fs::write(&config, text).expect("config");
-    cmd.args(["--simulate", "pack_off", "--seconds", "0", "--speed", "150"])
-        .args(["--api-bind", "127.0.0.1:0"])
-        .env("SAIREN_RIG_API_KEY", key);
-    RigProcess::start(cmd)
+    RigProcess::start(linked_rig_command(dir, rig_id, hub, key))
 }
 
 #[test]

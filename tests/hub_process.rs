@@ -487,15 +487,7 @@ fn json_logs_give_each_request_its_route_status_and_rig() {
     });
     assert!(logged, "{}", hub.log_text());
     let lines = hub.log.lock().expect("log").clone();
-    let parsed: Vec<serde_json::Value> = lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    for line in &parsed {
-        for key in ["ts", "level", "target", "message"] {
-            assert!(line[key].is_string(), "{key} missing: {line}");
-        }
-    }
+    let parsed = common::json_log_lines(&lines);
     let upload_line = parsed
         .iter()
         .find(|l| l["route"] == "/api/fleet/events")

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::rig::{rig_command, RigClient, RigProcess};
+use common::rig::{linked_rig_command, RigClient, RigProcess};
 use common::{http, HubProcess, TestDb, ADMIN_KEY};
 
 use std::process::Command;
@@ -39,18 +39,7 @@ fn linked_rig(
     key: &str,
     offset: &str,
 ) -> RigProcess {
-    let toml = format!(
-        "[fleet]\nenabled = true\nhub_url = \"http://{hub}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n"
-    );
-    let mut cmd = rig_command(dir, &toml);
-    let config = dir.join("rig.toml");
-    let text = std::fs::read_to_string(&config)
-        .expect("config")
-        .replace("RIG-TEST-1", rig_id);
-    std::fs::write(&config, text).expect("config");
-    cmd.args(["--simulate", "pack_off", "--seconds", "0", "--speed", "150"])
-        .args(["--api-bind", "127.0.0.1:0"])
-        .env("SAIREN_RIG_API_KEY", key);
+    let cmd = linked_rig_command(dir, rig_id, hub, key);
     assert!(
         Command::new("faketime")
             .args(["-f", "+0s", "true"])

@@ -600,15 +600,7 @@ fn json_logs_are_one_object_per_line_with_the_incident_and_the_rig() {
     });
     let lines = rig.log.lock().expect("log").clone();
     assert!(lines.len() >= 3, "{lines:?}");
-    let parsed: Vec<serde_json::Value> = lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect();
-    for line in &parsed {
-        for key in ["ts", "level", "target", "message"] {
-            assert!(line[key].is_string(), "{key} missing: {line}");
-        }
-    }
+    let parsed = common::json_log_lines(&lines);
     let alarm = parsed
         .iter()
         .find(|l| l["category"] == "kick")

@@ -164,21 +164,11 @@ impl AdvisoryLog {
             let mut text = serde_json::to_vec(line).map_err(io::Error::other)?;
             text.push(b'\n');
             if self.file.is_none() {
-                let f = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)?;
-                self.size = f.metadata()?.len();
-                self.file = Some(f);
+                self.open_file()?;
             }
             if self.size + text.len() as u64 > self.max_bytes && self.size > 0 {
                 self.rotate()?;
-                let f = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)?;
-                self.size = 0;
-                self.file = Some(f);
+                self.open_file()?;
             }
             if let Some(f) = self.file.as_mut() {
                 f.write_all(&text)?;
@@ -221,13 +211,19 @@ impl AdvisoryLog {
     /// the disk remounted under it). The error stays until a write succeeds.
     pub fn reopen(&mut self) -> io::Result<PathBuf> {
         self.file = None;
+        self.open_file()?;
+        Ok(self.path.clone())
+    }
+
+    /// Open (or create) the current file for appending, at its present size.
+    fn open_file(&mut self) -> io::Result<()> {
         let f = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)?;
         self.size = f.metadata()?.len();
         self.file = Some(f);
-        Ok(self.path.clone())
+        Ok(())
     }
 
     /// Append an advisory.

@@ -709,3 +709,20 @@ pub fn dashboard_series_exposed(file: &str, text: &str, absent_ok: &[&str]) {
         "{file} charts series /metrics lacks: {missing:?}"
     );
 }
+
+/// Log lines written with `[log] format = "json"`, each parsed and checked to carry ts, level,
+/// target and message.
+#[allow(dead_code)]
+pub fn json_log_lines(lines: &[String]) -> Vec<serde_json::Value> {
+    lines
+        .iter()
+        .map(|l| {
+            let line: serde_json::Value =
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+            for key in ["ts", "level", "target", "message"] {
+                assert!(line[key].is_string(), "{key} missing: {line}");
+            }
+            line
+        })
+        .collect()
+}

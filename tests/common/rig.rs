@@ -51,6 +51,26 @@ pub fn rig_command(dir: &Path, extra_toml: &str) -> Command {
     cmd
 }
 
+/// The rig `rig_id` under `dir` on the simulator's pack-off at 150× real time, linked to the hub
+/// at `hub` (`HOST:PORT`) with `key`, uploading every second: not yet started.
+#[allow(dead_code)]
+pub fn linked_rig_command(dir: &Path, rig_id: &str, hub: &str, key: &str) -> Command {
+    let toml = format!(
+        "[fleet]\nenabled = true\nhub_url = \"http://{hub}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n"
+    );
+    let mut cmd = rig_command(dir, &toml);
+    // rig_command names the rig RIG-TEST-1.
+    let config = dir.join("rig.toml");
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("RIG-TEST-1", rig_id);
+    std::fs::write(&config, text).expect("config");
+    cmd.args(["--simulate", "pack_off", "--seconds", "0", "--speed", "150"])
+        .args(["--api-bind", "127.0.0.1:0"])
+        .env("SAIREN_RIG_API_KEY", key);
+    cmd
+}
+
 impl RigProcess {
     /// Start `cmd` (from [`rig_command`] plus input arguments) and wait for its API.
     pub fn start(mut cmd: Command) -> Self {

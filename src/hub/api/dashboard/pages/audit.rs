@@ -100,9 +100,8 @@ fn chain_words(v: &Verification) -> String {
     match (&v.problem, &v.head) {
         (Some(p), _) => format!("The chain is broken: {p}. Entries from there on cannot be trusted."),
         (None, Some((id, hash))) => format!(
-            "The chain holds over {} entries. Head: entry {id}, {}… — keep it elsewhere to catch a rewrite later.",
+            "The chain holds over {} entries. Head: entry {id}, {hash} — keep it elsewhere to catch a rewrite later.",
             count(v.entries),
-            &hash[..16.min(hash.len())]
         ),
         (None, None) => "Nothing recorded yet.".into(),
     }
