@@ -13,19 +13,25 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn admin(hub: &HubProcess, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sairen"))
-        .args(["admin", "--hub-url", &format!("http://{}", hub.addr)])
+/// `sairen admin ARGS` against the hub at `url`, run by `sairen` (on the host, or in a namespace).
+fn admin(mut sairen: Command, url: &str, args: &[&str]) -> String {
+    let out = sairen
+        .args(["admin", "--hub-url", url])
         .args(args)
         .env("SAIREN_ADMIN_KEY", ADMIN_KEY)
         .output()
         .expect("run sairen admin");
     assert!(
         out.status.success(),
-        "{}",
+        "sairen admin {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `sairen` on the host.
+fn sairen() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sairen"))
 }
 
 /// `wg pubkey` of a private key file.
@@ -105,7 +111,8 @@ fn configs_are_generated_checked_with_wg_and_stable_across_a_revoke() {
     let dir = out.path().join("wg");
     let dir_arg = dir.to_string_lossy().into_owned();
     let said = admin(
-        &hub,
+        sairen(),
+        &format!("http://{}", hub.addr),
         &[
             "wireguard",
             "--endpoint",
@@ -161,10 +168,15 @@ fn configs_are_generated_checked_with_wg_and_stable_across_a_revoke() {
     assert_eq!(addresses.len(), 3, "one address each: {addresses:?}");
 
     // B is revoked, D joins: B leaves the tunnel, A and C keep their keys and addresses.
-    admin(&hub, &["revoke-rig", "RIG-WG-B"]);
+    admin(
+        sairen(),
+        &format!("http://{}", hub.addr),
+        &["revoke-rig", "RIG-WG-B"],
+    );
     hub.register("RIG-WG-D");
     admin(
-        &hub,
+        sairen(),
+        &format!("http://{}", hub.addr),
         &[
             "wireguard",
             "--endpoint",
@@ -340,22 +352,6 @@ fn hub_in(ns: &Namespaces, data: &Path, bind: &str) -> Stopping {
     );
 }
 
-fn admin_in(ns: &Namespaces, url: &str, args: &[&str]) -> String {
-    let out = ns
-        .command(&ns.hub, env!("CARGO_BIN_EXE_sairen"))
-        .args(["admin", "--hub-url", url])
-        .args(args)
-        .env("SAIREN_ADMIN_KEY", ADMIN_KEY)
-        .output()
-        .expect("sairen admin");
-    assert!(
-        out.status.success(),
-        "sairen admin {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn a_rig_reaches_a_hub_bound_to_the_tunnel_through_a_live_wireguard_link() {
     for tool in ["boringtun-cli", "wg-quick", "ip"] {
@@ -378,8 +374,8 @@ fn a_rig_reaches_a_hub_bound_to_the_tunnel_through_a_live_wireguard_link() {
     let (key, wg) = {
         let _hub = hub_in(&ns, &data, "127.0.0.1:8070");
         let local = "http://127.0.0.1:8070";
-        let reg: serde_json::Value = serde_json::from_str(&admin_in(
-            &ns,
+        let reg: serde_json::Value = serde_json::from_str(&admin(
+            ns.command(&ns.hub, env!("CARGO_BIN_EXE_sairen")),
             local,
             &[
                 "--json",
@@ -394,8 +390,8 @@ fn a_rig_reaches_a_hub_bound_to_the_tunnel_through_a_live_wireguard_link() {
         ))
         .expect("json");
         let wg = work.path().join("wg");
-        admin_in(
-            &ns,
+        admin(
+            ns.command(&ns.hub, env!("CARGO_BIN_EXE_sairen")),
             local,
             &[
                 "wireguard",
@@ -446,9 +442,12 @@ fn a_rig_reaches_a_hub_bound_to_the_tunnel_through_a_live_wireguard_link() {
     );
     let tunnel = "http://10.77.0.1:8070";
     let arrived = common::wait_until(std::time::Duration::from_secs(120), || {
-        let shown: serde_json::Value =
-            serde_json::from_str(&admin_in(&ns, tunnel, &["--json", "show-rig", "RIG-TUN-1"]))
-                .unwrap_or_default();
+        let shown: serde_json::Value = serde_json::from_str(&admin(
+            ns.command(&ns.hub, env!("CARGO_BIN_EXE_sairen")),
+            tunnel,
+            &["--json", "show-rig", "RIG-TUN-1"],
+        ))
+        .unwrap_or_default();
         shown["recent_events"]
             .as_array()
             .is_some_and(|e| !e.is_empty())

@@ -48,6 +48,9 @@ pub enum KeyCheck {
     Verified,
     /// Refused (unknown, wrong, revoked or malformed).
     Refused,
+    /// Held back by a rate limit (429): the key's own, or its id's wrong secrets; not a verdict
+    /// on the key.
+    Limited,
 }
 
 /// The counters the hub keeps while it runs; cheap to share (every field is reference-counted).
@@ -116,6 +119,7 @@ impl HubMetrics {
             KeyCheck::Cached => "cached",
             KeyCheck::Verified => "verified",
             KeyCheck::Refused => "refused",
+            KeyCheck::Limited => "limited",
         };
         self.key_checks
             .get_or_create(&labels(&[("who", who), ("result", result)]))

@@ -29,16 +29,22 @@ pub fn exposition(registry: &Registry) -> HttpResponse {
     }
 }
 
-/// A histogram read at scrape time: cumulative counts at upper bounds (`+Inf` implied by
-/// `count`), and the sum of what was observed.
+/// A histogram read at scrape time, as the encoder takes it: counts per bucket, and the sum of
+/// what was observed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Buckets {
-    /// `(upper bound, observations at or below it)`, bounds ascending.
-    pub cumulative: Vec<(f64, u64)>,
-    /// Every observation.
-    pub count: u64,
+    /// `(upper bound, observations above the bound before it and at or below this one)`, bounds
+    /// ascending and the last `+Inf`, so that every observation is in one bucket.
+    pub per_bucket: Vec<(f64, u64)>,
     /// Their sum.
     pub sum: f64,
+}
+
+impl Buckets {
+    /// Every observation.
+    pub fn count(&self) -> u64 {
+        self.per_bucket.iter().map(|(_, n)| n).sum()
+    }
 }
 
 /// Writes families of figures read at scrape time into a collector's encoder.
@@ -105,21 +111,9 @@ impl<'e, 'a> Families<'e, 'a> {
             .encoder
             .encode_descriptor(name, help, None, MetricType::Histogram)?;
         for (labels, b) in rows {
-            let mut bounds = b.cumulative.clone();
-            bounds.push((f64::INFINITY, b.count));
-            // The encoder takes per-bucket counts and sums them itself.
-            let mut previous = 0;
-            let per_bucket: Vec<(f64, u64)> = bounds
-                .into_iter()
-                .map(|(le, cumulative)| {
-                    let n = cumulative.saturating_sub(previous);
-                    previous = cumulative;
-                    (le, n)
-                })
-                .collect();
             family
                 .encode_family(labels)?
-                .encode_histogram::<NoLabelSet>(b.sum, b.count, &per_bucket, None)?;
+                .encode_histogram::<NoLabelSet>(b.sum, b.count(), &b.per_bucket, None)?;
         }
         Ok(())
     }
@@ -148,8 +142,7 @@ mod tests {
                 &[(
                     labels(&[("phase", "total")]),
                     Buckets {
-                        cumulative: vec![(0.001, 2), (0.01, 5)],
-                        count: 6,
+                        per_bucket: vec![(0.001, 2), (0.01, 3), (f64::INFINITY, 1)],
                         sum: 0.05,
                     },
                 )],
@@ -158,7 +151,7 @@ mod tests {
     }
 
     #[test]
-    fn cumulative_buckets_come_out_cumulative() {
+    fn per_bucket_counts_come_out_cumulative() {
         let mut registry = Registry::with_prefix("t");
         registry.register_collector(Box::new(Sample));
         let mut text = String::new();

@@ -148,18 +148,19 @@ impl Latency {
             .iter()
             .map(|&p| {
                 let h = &self.phases[p as usize];
-                let mut seen = 0;
-                let mut cumulative = Vec::with_capacity(11);
+                let mut in_bucket = 0;
+                let mut per_bucket = Vec::with_capacity(12);
                 for (i, c) in h.counts.iter().enumerate() {
-                    seen += c;
+                    in_bucket += c;
                     let edge_log2 = i + 6;
                     if (10..=30).contains(&edge_log2) && edge_log2 % 2 == 0 {
-                        cumulative.push(((1u64 << edge_log2) as f64 / 1e9, seen));
+                        per_bucket.push(((1u64 << edge_log2) as f64 / 1e9, in_bucket));
+                        in_bucket = 0;
                     }
                 }
+                per_bucket.push((f64::INFINITY, in_bucket));
                 let buckets = Buckets {
-                    cumulative,
-                    count: h.count(),
+                    per_bucket,
                     sum: h.total_ns as f64 / 1e9,
                 };
                 (p.name(), buckets)
@@ -219,12 +220,13 @@ mod tests {
             .into_iter()
             .find(|(p, _)| *p == "total")
             .expect("total");
-        assert_eq!(b.count, 1_000);
+        assert_eq!(b.count(), 1_000);
         // 1 µs is below the first edge (1.024 µs); 50 µs below 65.536 µs but above 16.384 µs.
-        assert_eq!(b.cumulative[0], (1.024e-6, 990));
-        assert_eq!(b.cumulative[2], (16.384e-6, 990));
-        assert_eq!(b.cumulative[3], (65.536e-6, 1_000));
-        assert_eq!(b.cumulative.len(), 11);
+        assert_eq!(b.per_bucket[0], (1.024e-6, 990));
+        assert_eq!(b.per_bucket[2], (16.384e-6, 0));
+        assert_eq!(b.per_bucket[3], (65.536e-6, 10));
+        assert_eq!(b.per_bucket.len(), 12, "eleven edges and +Inf");
+        assert_eq!(b.per_bucket[11], (f64::INFINITY, 0));
         assert!((b.sum - 1_490e-6).abs() < 1e-12, "{b:?}");
     }
 }
