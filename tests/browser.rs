@@ -214,6 +214,11 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
             );
         }
     }
+    // The fleet desk signs in by name: an administrator added with the CLI, as the README says.
+    let added = hub.add_user("desk.lead", "admin", "a long desk passphrase");
+    assert!(added.status.success(), "{added:?}");
+    let added = hub.add_user("night.viewer", "viewer", "another long passphrase");
+    assert!(added.status.success(), "{added:?}");
     let revoke = http(
         &hub.addr,
         "POST",
@@ -317,18 +322,20 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
             {
                 "name": "hub",
                 "origin": format!("http://{}", hub.addr),
-                "login": {"path": "/dashboard/login", "admin_key": common::ADMIN_KEY},
+                "login": {"path": "/dashboard/login", "user": "desk.lead", "password": "a long desk passphrase"},
                 "pages": [
                     {"path": "/dashboard", "screenshot": "hub-overview",
                      "expect": ["Fleet overview", "RIG-NORTH-1", "RIG-SOUTH-7", "revoked", "Events per day, last 30 days", "Events by category", "Outcomes", "in all", "RIG-SCREEN"]},
                     {"path": "/dashboard/rigs/RIG-NORTH-1", "screenshot": "hub-rig-detail",
-                     "expect": ["Rig RIG-NORTH-1", "Advisory timeline", "Event history", "Picked up off bottom", "Outcome reported", "Peak", "Duration"]},
+                     "expect": ["Rig RIG-NORTH-1", "Advisory timeline", "Event history", "Picked up off bottom", "Outcome reported", "Peak", "Duration", "Record", "you may record the outcome"]},
                     {"path": "/dashboard/library", "screenshot": "hub-library",
                      "expect": ["Library health", "Score histogram", "Category coverage", "Contribution per rig", "RIG-NORTH-1"]},
                     {"path": "/dashboard/trends", "screenshot": "hub-trends",
                      "expect": ["Events per day by category", "Anomaly density by depth", "Production", "P&A", "Most common actions per category", "Shut in on the annular"]},
                     {"path": "/dashboard/audit", "screenshot": "hub-audit",
-                     "expect": ["Audit trail", "The chain holds", "register", "Export CSV", "RIG-OLD-9"]},
+                     "expect": ["Audit trail", "The chain holds", "register", "Export CSV", "RIG-OLD-9", "user desk.lead", "user_added"]},
+                    {"path": "/dashboard/users", "screenshot": "hub-users",
+                     "expect": ["Users", "desk.lead", "night.viewer", "viewer", "Disable", "Add a user", "desk.lead · admin"]},
                     {"path": "/dashboard/rigs/NO-SUCH-RIG", "status": 404, "screenshot": "hub-not-found",
                      "expect": ["No such rig", "NO-SUCH-RIG"]},
                     {"path": "/dashboard/trends?from=2026-11-20&to=2026-11-01", "status": 400, "screenshot": "hub-bad-range",

@@ -136,7 +136,13 @@ fn an_outcome_change_rescores_the_episode_with_a_new_version() {
         notes: None,
         course: None,
     };
-    db::events::update_outcome(&mut conn, e.id.as_str(), "RIG-O", &update).expect("patch");
+    db::events::update_outcome(
+        &mut conn,
+        e.id.as_str(),
+        db::events::OutcomeBy::Rig("RIG-O"),
+        &update,
+    )
+    .expect("patch");
     let report = run_pass(&mut conn, &CuratorSettings::default(), WhenBusy::Wait).expect("pass");
     assert_eq!(report.episodes_updated, 1, "{report}");
     let (after, _, seq_after) = episodes_active(&mut conn).remove(0);

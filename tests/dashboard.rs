@@ -61,7 +61,7 @@ where
 {
     let req = actix_test::TestRequest::post()
         .uri("/dashboard/login")
-        .set_form([("admin_key", ADMIN_KEY), ("next", "/dashboard/library")]);
+        .set_form([("password", ADMIN_KEY), ("next", "/dashboard/library")]);
     let (status, headers, _) = send(app, req).await;
     assert_eq!(status, 303);
     assert_eq!(header(&headers, "location"), Some("/dashboard/library"));
@@ -112,7 +112,7 @@ async fn pages_and_endpoints_refuse_without_a_session_or_the_admin_key() {
     // A wrong key at the form: the form again, with the reason, and no cookie.
     let req = actix_test::TestRequest::post()
         .uri("/dashboard/login")
-        .set_form([("admin_key", "wrong-wrong-wrong-wrong")]);
+        .set_form([("password", "wrong-wrong-wrong-wrong")]);
     let (status, headers, body) = send(&hub.app, req).await;
     assert_eq!(status, 401);
     assert!(header(&headers, "set-cookie").is_none());
@@ -506,7 +506,7 @@ async fn a_client_guessing_the_admin_key_is_told_to_wait() {
         actix_test::TestRequest::post()
             .uri("/dashboard/login")
             .peer_addr(from)
-            .set_form([("admin_key", key)])
+            .set_form([("password", key)])
     };
     for i in 0..sairen::hub::state::SIGN_IN_FAILURES_PER_MINUTE {
         let (status, _, _) = send(
@@ -522,7 +522,7 @@ async fn a_client_guessing_the_admin_key_is_told_to_wait() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After in seconds");
     assert!((1..=61).contains(&wait), "{wait}");
-    assert!(body.contains("Too many wrong keys"), "{body}");
+    assert!(body.contains("Too many wrong passwords or keys"), "{body}");
     let (status, headers, _) = send(&hub.app, attempt(guesser, ADMIN_KEY)).await;
     assert_eq!(
         status, 429,

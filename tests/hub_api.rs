@@ -1155,6 +1155,20 @@ async fn wrong_secrets_for_a_known_key_id_are_answered_429_without_argon2_and_th
         5,
         "no argon2 check past the limit"
     );
+    // The metrics tell a guesser held back from a refused key.
+    let metrics = test::TestRequest::get()
+        .uri("/metrics")
+        .peer_addr("127.0.0.1:40000".parse().expect("addr"));
+    let resp = test::call_service(&hub.app, metrics.to_request()).await;
+    let text = String::from_utf8_lossy(&test::read_body(resp).await).into_owned();
+    let count = |result: &str| {
+        let series = format!(r#"sairen_hub_key_checks_total{{who="rig",result="{result}"}} "#);
+        text.lines()
+            .find_map(|l| l.strip_prefix(&series))
+            .and_then(|n| n.parse::<f64>().ok())
+    };
+    assert_eq!(count("limited"), Some(7.0), "{text}");
+    assert_eq!(count("refused"), Some(5.0), "{text}");
     assert_eq!(
         rig.sync(None).await.status,
         200,
@@ -1237,7 +1251,7 @@ async fn the_audit_trail_records_who_did_what_and_its_chain_finds_edits_deletion
             test::TestRequest::post()
                 .uri("/dashboard/login")
                 .peer_addr("10.9.8.7:4000".parse().expect("addr"))
-                .set_form([("admin_key", key)]),
+                .set_form([("password", key)]),
         )
         .await;
     }

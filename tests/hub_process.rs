@@ -323,6 +323,62 @@ fn the_admin_cli_manages_rigs_and_explains_failures() {
     assert!(!ok && err.contains("cannot reach the hub"), "{err}");
 }
 
+/// `sairen admin user`, as an administrator runs it: the password on standard input (never an
+/// argument), a table back, and a user who signs in to the real hub and is then disabled.
+#[test]
+fn the_admin_cli_manages_users_with_the_password_on_stdin() {
+    let db = TestDb::new();
+    let hub = HubProcess::start(db.url(), "");
+    let url = format!("http://{}", hub.addr);
+
+    let added = hub.add_user("shift.lead", "operator", "a long shift passphrase");
+    let out = String::from_utf8_lossy(&added.stdout);
+    assert!(
+        added.status.success() && out.contains("shift.lead") && out.contains("operator"),
+        "{added:?}"
+    );
+    let short = hub.add_user("shorty", "viewer", "short");
+    assert!(!short.status.success());
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"),
+        "{short:?}"
+    );
+    let bad_role = hub.add_user("rooty", "root", "a long root passphrase");
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("viewer, operator or admin"));
+
+    let sign_in = |password: &str| {
+        let form = format!("user=shift.lead&password={}", password.replace(' ', "+"));
+        common::http(
+            &hub.addr,
+            "POST",
+            "/dashboard/login",
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form.as_bytes(),
+        )
+        .expect("sign in")
+        .status
+    };
+    assert_eq!(sign_in("a long shift passphrase"), 303);
+
+    let (ok, out, err) = admin(&url, Some(ADMIN_KEY), &["user", "list"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("LAST SIGN-IN") && out.contains("shift.lead") && out.contains("enabled"),
+        "{out}"
+    );
+    let (ok, out, err) = admin(&url, Some(ADMIN_KEY), &["user", "disable", "shift.lead"]);
+    assert!(ok && out.contains("disabled"), "{out}{err}");
+    assert_eq!(sign_in("a long shift passphrase"), 401);
+    let (ok, _, err) = admin(&url, Some(ADMIN_KEY), &["user", "disable", "nobody"]);
+    assert!(!ok && err.contains("no user nobody"), "{err}");
+    let (ok, out, _) = admin(
+        &url,
+        Some(ADMIN_KEY),
+        &["audit", "list", "--action", "user_added"],
+    );
+    assert!(ok && out.contains("shift.lead"), "{out}");
+}
+
 #[test]
 fn a_bad_database_url_is_reported_once_in_libpqs_words_before_anything_starts() {
     let port = common::free_port();

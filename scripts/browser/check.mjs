@@ -161,7 +161,8 @@ for (const site of plan.sites) {
   if (site.login) {
     current = `${site.name} sign-in`;
     await page.goto(site.origin + site.login.path);
-    await page.fill('#admin_key', site.login.admin_key);
+    if (site.login.user) await page.fill('#user', site.login.user);
+    await page.fill('#password', site.login.password);
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     if (!page.url().includes('/dashboard')) problems.push(`sign-in did not reach the dashboard: ${page.url()}`);
   }

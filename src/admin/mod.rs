@@ -1,6 +1,9 @@
 //! `sairen admin`: the registry client, over the hub's HTTP API, and the WireGuard configs.
 
+mod users;
 mod wireguard;
+
+pub use users::UserCommand;
 
 use crate::fleet::{RegisterRig, RegisteredRig, RigDetail, RigId, RigSummary};
 use crate::web::Secret;
@@ -37,6 +40,9 @@ pub enum AdminCommand {
         /// The rig's id.
         rig_id: String,
     },
+    /// Named dashboard users and their roles: add, list, disable, reset-password.
+    #[command(subcommand)]
+    User(UserCommand),
     /// The hub's audit trail: `verify` walks its hash chain, `list` shows entries.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -75,7 +81,7 @@ pub enum AuditCommand {
     /// Entries, newest first.
     List {
         /// Only this action (register, revoke, sign_in, sign_in_refused, sign_out,
-        /// outcome_update, wireguard_plan).
+        /// outcome_update, wireguard_plan, user_added, user_disabled, password_reset).
         #[arg(long)]
         action: Option<String>,
         /// Only entries about this rig.
@@ -289,6 +295,7 @@ pub async fn run(
         AdminCommand::ShowRig { rig_id } => {
             show(&client, &rig_id_arg(&rig_id)?, options.output).await
         }
+        AdminCommand::User(command) => users::run(&client, command, options.output).await,
         AdminCommand::Audit(AuditCommand::Verify) => audit_verify(&client, options.output).await,
         AdminCommand::Audit(AuditCommand::List { action, rig, limit }) => {
             audit_list(&client, action, rig, limit, options.output).await

@@ -153,6 +153,11 @@ pub struct AuthConfig {
     /// Wrong secrets tried for one key id in a minute before that key id is answered 429 without
     /// the argon2 check (the key id is public: `list-rigs` shows it).
     pub wrong_secrets_per_key_minute: u32,
+    /// Requests one signed-in dashboard user may make a minute; past it, 429 with Retry-After.
+    pub user_requests_per_minute: u32,
+    /// Wrong passwords for one user name in a minute before that name's sign-ins are answered
+    /// 429 without the argon2 check.
+    pub wrong_passwords_per_user_minute: u32,
 }
 
 impl Default for AuthConfig {
@@ -161,6 +166,8 @@ impl Default for AuthConfig {
             key_cache_secs: 300,
             rig_requests_per_minute: 1_000,
             wrong_secrets_per_key_minute: 5,
+            user_requests_per_minute: 1_000,
+            wrong_passwords_per_user_minute: 5,
         }
     }
 }
@@ -185,11 +192,25 @@ impl HubConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.auth.rig_requests_per_minute == 0 || self.auth.wrong_secrets_per_key_minute == 0 {
-            return Err(ConfigError::Invalid(
-                "auth.rig_requests_per_minute and auth.wrong_secrets_per_key_minute must be at least 1"
-                    .into(),
-            ));
+        let limits = [
+            ("rig_requests_per_minute", self.auth.rig_requests_per_minute),
+            (
+                "wrong_secrets_per_key_minute",
+                self.auth.wrong_secrets_per_key_minute,
+            ),
+            (
+                "user_requests_per_minute",
+                self.auth.user_requests_per_minute,
+            ),
+            (
+                "wrong_passwords_per_user_minute",
+                self.auth.wrong_passwords_per_user_minute,
+            ),
+        ];
+        if let Some((key, _)) = limits.iter().find(|(_, n)| *n == 0) {
+            return Err(ConfigError::Invalid(format!(
+                "auth.{key} must be at least 1"
+            )));
         }
         let u = &self.upload;
         if u.max_body_bytes == 0 || u.max_decoded_bytes < u.max_body_bytes {

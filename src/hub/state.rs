@@ -1,6 +1,6 @@
 //! What every request handler shares.
 
-use super::auth::{AdminKey, FailureThrottle, KeyVerifier, RigRates};
+use super::auth::{AdminKey, FailureThrottle, KeyVerifier, RequestRates};
 use super::config::HubConfig;
 use super::curator::thread::CuratorWake;
 use super::db::DbPool;
@@ -11,7 +11,7 @@ use super::watch::HubWatch;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Wrong admin keys one client may try at the dashboard's sign-in in a minute.
+/// Wrong admin keys or passwords one client may try at the dashboard's sign-in in a minute.
 pub const SIGN_IN_FAILURES_PER_MINUTE: u32 = 10;
 
 /// The hub's shared state: no state of its own beyond caches (DESIGN §9).
@@ -36,10 +36,16 @@ pub struct AppState {
     pub sign_ins: FailureThrottle,
     /// Wrong secrets per rig key id: past the limit, answered 429 before any argon2 work.
     pub key_failures: FailureThrottle<String>,
+    /// Wrong passwords per user name: past the limit, answered 429 before any argon2 work.
+    pub password_failures: FailureThrottle<String>,
     /// Requests per rig per minute.
-    pub rig_rates: RigRates,
+    pub rig_rates: RequestRates,
     /// That allowance, for the refusal's words.
     pub rig_requests_per_minute: u32,
+    /// Requests per signed-in user per minute.
+    pub user_rates: RequestRates,
+    /// That allowance, for the refusal's words.
+    pub user_requests_per_minute: u32,
     /// What `/metrics` reports.
     pub metrics: HubMetrics,
     /// The token a scraper presents off loopback (`SAIREN_METRICS_TOKEN`); none: loopback only.
@@ -70,8 +76,14 @@ impl AppState {
                 config.auth.wrong_secrets_per_key_minute,
                 Duration::from_secs(60),
             ),
-            rig_rates: RigRates::new(config.auth.rig_requests_per_minute),
+            password_failures: FailureThrottle::new(
+                config.auth.wrong_passwords_per_user_minute,
+                Duration::from_secs(60),
+            ),
+            rig_rates: RequestRates::new(config.auth.rig_requests_per_minute),
             rig_requests_per_minute: config.auth.rig_requests_per_minute,
+            user_rates: RequestRates::new(config.auth.user_requests_per_minute),
+            user_requests_per_minute: config.auth.user_requests_per_minute,
             metrics: HubMetrics::default(),
             metrics_token: None,
             pool,

@@ -411,6 +411,29 @@ impl HubProcess {
             .to_owned()
     }
 
+    /// Add a dashboard user the way an administrator does: `sairen admin user add`, the
+    /// password on standard input. The command's output.
+    #[allow(dead_code)] // not every test binary adds users
+    pub fn add_user(&self, name: &str, role: &str, password: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sairen"))
+            .args(["admin", "--hub-url", &format!("http://{}", self.addr)])
+            .args(["user", "add", name, "--role", role])
+            .env("SAIREN_ADMIN_KEY", ADMIN_KEY)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("sairen admin user add");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("password");
+        child.wait_with_output().expect("sairen admin user add")
+    }
+
     /// Resident memory of the hub process, in KiB.
     pub fn rss_kib(&self) -> u64 {
         self.proc_status_kib("VmRSS:")

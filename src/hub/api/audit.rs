@@ -1,7 +1,7 @@
 //! `GET /api/fleet/audit` (entries, JSON or CSV) and `GET /api/fleet/audit/verify` (admin).
 
 use super::{with_db, ApiError};
-use crate::hub::auth::DashboardAuth;
+use crate::hub::auth::AdminAuth;
 use crate::hub::db::audit::{self, AuditEntry};
 use crate::hub::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -15,7 +15,7 @@ pub const MAX_LIST: i64 = 1_000;
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this action (`register`, `revoke`, `sign_in`, `sign_in_refused`, `sign_out`,
-    /// `outcome_update`, `wireguard_plan`).
+    /// `outcome_update`, `wireguard_plan`, `user_added`, `user_disabled`, `password_reset`).
     pub action: Option<String>,
     /// Only entries about this rig.
     pub rig: Option<String>,
@@ -27,7 +27,7 @@ pub struct ListQuery {
 
 /// The entries, newest first.
 pub async fn list(
-    _admin: DashboardAuth,
+    _admin: AdminAuth,
     state: web::Data<AppState>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -96,7 +96,7 @@ fn to_csv(entries: &[AuditEntry]) -> String {
 
 /// Walk the chain: the entries, the head, the first break.
 pub async fn verify(
-    _admin: DashboardAuth,
+    _admin: AdminAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let found = with_db(&state, audit::verify).await?;

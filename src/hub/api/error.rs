@@ -24,14 +24,15 @@ impl From<AuthError> for ApiError {
             | AuthError::Revoked(_)
             | AuthError::RigMismatch { .. }
             | AuthError::RigKeyOnAdminEndpoint
+            | AuthError::RoleTooLow { .. }
             | AuthError::WrongAdminKey => Self::Forbidden(e.to_string()),
             AuthError::RepeatedRigId(_) => Self::bad_request(e.to_string(), "X-Rig-ID"),
-            AuthError::KeyIdThrottled(wait) | AuthError::RigRateLimited { wait, .. } => {
-                Self::TooManyRequests {
-                    message: e.to_string(),
-                    retry_after_secs: wait.as_secs_f64().ceil() as u64,
-                }
-            }
+            AuthError::KeyIdThrottled(wait)
+            | AuthError::RigRateLimited { wait, .. }
+            | AuthError::UserRateLimited { wait, .. } => Self::TooManyRequests {
+                message: e.to_string(),
+                retry_after_secs: wait.as_secs_f64().ceil() as u64,
+            },
             AuthError::Db(db) => db.into(),
             AuthError::Internal(detail) => Self::Internal(detail),
         }

@@ -7,7 +7,7 @@ use crate::fleet::{
 };
 use crate::hub::auth::RigAuth;
 use crate::hub::db;
-use crate::hub::db::events::{InsertOutcome, OutcomeChange};
+use crate::hub::db::events::{InsertOutcome, OutcomeBy, OutcomeChange};
 use crate::hub::db::models::{EventRow, NewEvent};
 use crate::hub::intake;
 use crate::hub::metrics::Upload;
@@ -115,7 +115,7 @@ pub async fn update_outcome(
     intake::check_outcome_update(&update)?;
     let (lookup, rig) = (id.clone(), auth.rig_id.to_string());
     let change = with_db(&state, move |conn| {
-        db::events::update_outcome(conn, lookup.as_str(), &rig, &update)
+        db::events::update_outcome(conn, lookup.as_str(), OutcomeBy::Rig(&rig), &update)
     })
     .await?;
     match change {

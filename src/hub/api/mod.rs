@@ -10,6 +10,7 @@ pub mod health;
 pub mod library;
 mod metrics;
 pub mod registry;
+pub mod users;
 mod wireguard;
 
 pub use body::json_response;
@@ -67,6 +68,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rigs/{id}/revoke", web::post().to(registry::revoke))
             .route("/audit", web::get().to(audit::list))
             .route("/audit/verify", web::get().to(audit::verify))
+            .route("/users", web::get().to(users::list))
+            .route("/users", web::post().to(users::add))
+            .route("/users/{name}/disable", web::post().to(users::disable))
+            .route(
+                "/users/{name}/password",
+                web::put().to(users::reset_password),
+            )
             .route("/wireguard", web::get().to(wireguard::get))
             .route("/wireguard", web::put().to(wireguard::put))
             .route(

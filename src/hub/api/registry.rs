@@ -32,11 +32,12 @@ impl From<RigRow> for RigSummary {
 /// Register a rig and return its API key, once.
 pub async fn register(
     req: HttpRequest,
-    _admin: AdminAuth,
+    admin: AdminAuth,
     state: web::Data<AppState>,
     body: web::Json<RegisterRig>,
 ) -> Result<HttpResponse, ApiError> {
     let source = client_address(&req);
+    let actor = admin.0.actor();
     let body = body.into_inner();
     intake::check_label("well_id", &body.well_id)?;
     intake::check_label("field", &body.field)?;
@@ -54,7 +55,7 @@ pub async fn register(
                 key_hash: &key_hash,
             };
             let who = Who {
-                actor: "admin",
+                actor: &actor,
                 source: &source,
             };
             Ok((db::rigs::register(conn, &new, who)?, key))
@@ -111,16 +112,17 @@ fn rig_with_events(
 /// Revoke a rig: its key is refused from this moment, in every hub process.
 pub async fn revoke(
     req: HttpRequest,
-    _admin: AdminAuth,
+    admin: AdminAuth,
     state: web::Data<AppState>,
     id: web::Path<RigId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let lookup = id.clone();
     let source = client_address(&req);
+    let actor = admin.0.actor();
     let result = with_db(&state, move |conn| {
         let who = Who {
-            actor: "admin",
+            actor: &actor,
             source: &source,
         };
         db::rigs::revoke(conn, lookup.as_str(), who)

@@ -20,7 +20,7 @@ impl From<PlanError> for ApiError {
 /// Take a plan; answer the whole tunnel.
 pub async fn put(
     req: actix_web::HttpRequest,
-    _admin: AdminAuth,
+    admin: AdminAuth,
     state: web::Data<AppState>,
     body: web::Json<WireguardPlan>,
 ) -> Result<HttpResponse, ApiError> {
@@ -38,9 +38,10 @@ pub async fn put(
         ));
     }
     let source = crate::web::client_address(&req);
+    let actor = admin.0.actor();
     let assignment = with_db(&state, move |conn| {
         let who = crate::hub::db::audit::Who {
-            actor: "admin",
+            actor: &actor,
             source: &source,
         };
         wireguard::apply(conn, &plan, who)

@@ -1,10 +1,12 @@
 //! The extractors handlers take: each exists only once its caller checked out. Rigs present
-//! their key as a Bearer token; the administrator presents the admin key as a Bearer token or,
-//! on the dashboard, the session cookie signed with it.
+//! their key as a Bearer token; people present the session cookie of a sign-in (a named user's,
+//! or the admin key's), and scripts the admin key as a Bearer token. Each extractor names the
+//! least role it lets through.
 
 use super::admin::session_digest;
 use super::admin::COOKIE;
 use super::keys::{RigKey, KEY_PREFIX};
+use super::users::{Caller, Role};
 use super::AuthError;
 use crate::fleet::RigId;
 use crate::hub::db::{sessions, DbError};
@@ -67,6 +69,7 @@ impl FromRequest for RigAuth {
                 match &checked {
                     Ok((_, true)) => KeyCheck::Cached,
                     Ok((_, false)) => KeyCheck::Verified,
+                    Err(ApiError::TooManyRequests { .. }) => KeyCheck::Limited,
                     Err(_) => KeyCheck::Refused,
                 },
             );
@@ -114,7 +117,7 @@ async fn check_rig_key(
             }
         }
     };
-    if let Err(wait) = state.rig_rates.check(&rig_id) {
+    if let Err(wait) = state.rig_rates.check(rig_id.as_str()) {
         return Err(AuthError::RigRateLimited {
             rig: rig_id.to_string(),
             per_minute: state.rig_requests_per_minute,
@@ -125,68 +128,113 @@ async fn check_rig_key(
     Ok((rig_id, cached))
 }
 
-/// The fleet administrator, authenticated by `Authorization: Bearer <SAIREN_ADMIN_KEY>`.
-#[derive(Debug, Clone, Copy)]
-pub struct AdminAuth;
+/// Left in the request's extensions once a dashboard user or the admin key checked out, for the
+/// request log.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub Caller);
 
-impl FromRequest for AdminAuth {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(AdminAuth::from_bearer(req))
-    }
-}
-
-impl AdminAuth {
-    /// The admin key from `Authorization: Bearer`, checked.
-    fn from_bearer(req: &HttpRequest) -> Result<Self, ApiError> {
-        let state = hub_state(req)?;
-        let token = token(req);
-        let ok = token
-            .as_ref()
-            .is_ok_and(|token| state.admin_key.matches(token));
-        state.metrics.key_check(
-            "admin",
-            if ok {
-                KeyCheck::Verified
-            } else {
-                KeyCheck::Refused
-            },
-        );
-        let token = token?;
-        if ok {
-            Ok(AdminAuth)
-        } else if token.starts_with(KEY_PREFIX) {
-            Err(AuthError::RigKeyOnAdminEndpoint.into())
-        } else {
-            Err(AuthError::WrongAdminKey.into())
-        }
-    }
-
-    /// A signed-in administrator: a live session (read from the database, so a sign-out in
-    /// any hub process ends it at once), else the admin key as a Bearer token.
-    async fn from_session(req: HttpRequest) -> Result<Self, ApiError> {
-        let state = hub_state(&req)?;
-        if let Some(token) = session_cookie(&req) {
+/// Who a signed-in request comes from: a live session (read from the database, so a sign-out,
+/// a disabled user or a reset password ends it at once in every hub process), else the admin
+/// key as a Bearer token.
+async fn signed_in(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = hub_state(req)?;
+    let caller = match session_cookie(req) {
+        Some(token) => {
             let (digest, tag) = (session_digest(&token), state.admin_key.session_tag());
             let pool = state.pool.clone();
-            let live = web::block(move || -> Result<bool, DbError> {
+            web::block(move || -> Result<Option<Caller>, DbError> {
                 let mut conn = pool.get().map_err(DbError::from)?;
                 sessions::live(&mut conn, &digest, &tag)
             })
-            .await??;
-            if live {
-                return Ok(AdminAuth);
-            }
+            .await??
         }
-        if req.headers().contains_key(header::AUTHORIZATION) {
-            Self::from_bearer(&req)
-        } else {
-            Err(ApiError::Unauthorized(
+        None => None,
+    };
+    let caller = match caller {
+        Some(caller) => caller,
+        None if req.headers().contains_key(header::AUTHORIZATION) => {
+            admin_bearer(req)?;
+            Caller::admin_key()
+        }
+        None => {
+            return Err(ApiError::Unauthorized(
                 "sign in at /dashboard/login or send Authorization: Bearer <admin key>".into(),
             ))
         }
+    };
+    // Scripts hold the admin key and are not limited; a user in a loop is.
+    if let Some(user) = &caller.user {
+        if let Err(wait) = state.user_rates.check(user) {
+            return Err(AuthError::UserRateLimited {
+                user: user.clone(),
+                per_minute: state.user_requests_per_minute,
+                wait,
+            }
+            .into());
+        }
+    }
+    req.extensions_mut().insert(SignedIn(caller.clone()));
+    Ok(caller)
+}
+
+/// `Authorization: Bearer <SAIREN_ADMIN_KEY>`, checked.
+fn admin_bearer(req: &HttpRequest) -> Result<(), ApiError> {
+    let state = hub_state(req)?;
+    let token = token(req);
+    let ok = token
+        .as_ref()
+        .is_ok_and(|token| state.admin_key.matches(token));
+    state.metrics.key_check(
+        "admin",
+        if ok {
+            KeyCheck::Verified
+        } else {
+            KeyCheck::Refused
+        },
+    );
+    let token = token?;
+    if ok {
+        Ok(())
+    } else if token.starts_with(KEY_PREFIX) {
+        Err(AuthError::RigKeyOnAdminEndpoint.into())
+    } else {
+        Err(AuthError::WrongAdminKey.into())
+    }
+}
+
+/// A signed-in caller whose role is at least `needed`.
+async fn signed_in_as(req: HttpRequest, needed: Role) -> Result<Caller, ApiError> {
+    let caller = signed_in(&req).await?;
+    caller.require(needed)?;
+    Ok(caller)
+}
+
+/// The fleet administrator: the admin key as a Bearer token (scripts, `sairen admin`), or a
+/// signed-in user with the admin role.
+#[derive(Debug, Clone)]
+pub struct AdminAuth(pub Caller);
+
+impl FromRequest for AdminAuth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { signed_in_as(req, Role::Admin).await.map(AdminAuth) })
+    }
+}
+
+/// A signed-in caller who may act on the fleet's events: an operator or an administrator.
+#[derive(Debug, Clone)]
+pub struct OperatorAuth(pub Caller);
+
+impl FromRequest for OperatorAuth {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { signed_in_as(req, Role::Operator).await.map(OperatorAuth) })
     }
 }
 
@@ -201,9 +249,10 @@ pub fn session_cookie(req: &HttpRequest) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// A dashboard JSON endpoint's caller: signed in, or refused with 401/403 in the API's shape.
-#[derive(Debug, Clone, Copy)]
-pub struct DashboardAuth;
+/// A dashboard JSON endpoint's caller, of any role: signed in, or refused with 401/403 in the
+/// API's shape.
+#[derive(Debug, Clone)]
+pub struct DashboardAuth(pub Caller);
 
 impl FromRequest for DashboardAuth {
     type Error = ApiError;
@@ -211,13 +260,14 @@ impl FromRequest for DashboardAuth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { AdminAuth::from_session(req).await.map(|_| DashboardAuth) })
+        Box::pin(async move { signed_in_as(req, Role::Viewer).await.map(DashboardAuth) })
     }
 }
 
-/// A dashboard page's viewer: signed in, or sent to the sign-in page (which brings them back).
-#[derive(Debug, Clone, Copy)]
-pub struct PageAuth;
+/// A dashboard page's viewer, of any role: signed in, or sent to the sign-in page (which brings
+/// them back). Pages that need more check [`Caller::require`].
+#[derive(Debug, Clone)]
+pub struct PageAuth(pub Caller);
 
 impl FromRequest for PageAuth {
     type Error = actix_web::Error;
@@ -226,10 +276,14 @@ impl FromRequest for PageAuth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            match AdminAuth::from_session(req.clone()).await {
-                Ok(_) => Ok(PageAuth),
-                // The database is down or a bug: say so, never "sign in again".
-                Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(e.into()),
+            match signed_in(&req).await {
+                Ok(caller) => Ok(PageAuth(caller)),
+                // The database is down, a bug or a user in a loop: say so, never "sign in again".
+                Err(
+                    e @ (ApiError::Internal(_)
+                    | ApiError::Unavailable(_)
+                    | ApiError::TooManyRequests { .. }),
+                ) => Err(e.into()),
                 Err(_) => {
                     let next = req
                         .uri()

@@ -1,7 +1,8 @@
 //! Who may do what on the hub: rig keys (`keys`), checked against the registry and remembered for
-//! a while (`verifier`), the administrator's key and dashboard sessions (`admin`), and the
-//! extractors handlers take (`extract`): a handler that takes `RigAuth`, `AdminAuth` or
-//! `DashboardAuth` runs only for a caller who checked out.
+//! a while (`verifier`), the administrator's key and dashboard sessions (`admin`), named users and
+//! their roles (`users`), and the extractors handlers take (`extract`): a handler that takes
+//! `RigAuth`, `AdminAuth`, `OperatorAuth` or `DashboardAuth` runs only for a caller who checked
+//! out with at least that role.
 //!
 //! A rig key is `sk-fleet-<key_id>.<secret>`. The hub stores the key id in clear and only an
 //! argon2 hash of the secret, finds the rig by key id (one indexed lookup and at most one hash
@@ -16,15 +17,20 @@ mod extract;
 mod keys;
 mod rate;
 mod throttle;
+mod users;
 mod verifier;
 
 pub use admin::{session_digest, AdminKey, COOKIE, SESSION_HOURS};
 pub use extract::{
-    session_cookie, AdminAuth, AuthenticatedRig, DashboardAuth, MetricsAuth, PageAuth, RigAuth,
+    session_cookie, AdminAuth, AuthenticatedRig, DashboardAuth, MetricsAuth, OperatorAuth,
+    PageAuth, RigAuth, SignedIn,
 };
 pub use keys::{RigKey, KEY_PREFIX};
-pub use rate::RigRates;
+pub use rate::RequestRates;
 pub use throttle::FailureThrottle;
+pub use users::{
+    check_name, check_password, hash_password, password_matches, Caller, Role, MIN_PASSWORD_CHARS,
+};
 pub use verifier::KeyVerifier;
 
 use super::db::DbError;
@@ -76,6 +82,26 @@ pub enum AuthError {
         per_minute: u32,
         /// How long until its next request is taken.
         wait: std::time::Duration,
+    },
+    /// This user made too many requests this minute (429).
+    #[error("user {user} is over their {per_minute} requests a minute; try again in {} s", .wait.as_secs().max(1))]
+    UserRateLimited {
+        /// The user.
+        user: String,
+        /// Their allowance.
+        per_minute: u32,
+        /// How long until their next request is taken.
+        wait: std::time::Duration,
+    },
+    /// A signed-in caller whose role does not allow this (403).
+    #[error("{actor} is a{} {role}; this needs the {needed} role", if matches!(role, Role::Admin | Role::Operator) { "n" } else { "" })]
+    RoleTooLow {
+        /// Who asked (`user ann`).
+        actor: String,
+        /// Their role.
+        role: Role,
+        /// The role needed.
+        needed: Role,
     },
     /// The database could not be asked (503 or 500).
     #[error(transparent)]

@@ -118,11 +118,21 @@ pub enum OutcomeChange {
     NotOwner,
 }
 
-/// Set an event's outcome (last write wins) and mark it for curation, if `rig_id` owns it.
+/// Who sets an outcome.
+#[derive(Debug, Clone, Copy)]
+pub enum OutcomeBy<'a> {
+    /// The rig itself (its own events only; its last contact is noted).
+    Rig(&'a str),
+    /// Someone at the fleet desk: an operator or an administrator on the dashboard.
+    Desk(super::audit::Who<'a>),
+}
+
+/// Set an event's outcome (last write wins) and mark it for curation, if `by` may: a rig only
+/// its own events, the fleet desk any.
 pub fn update_outcome(
     conn: &mut PgConnection,
     id: &str,
-    rig_id: &str,
+    by: OutcomeBy<'_>,
     update: &OutcomeUpdate,
 ) -> Result<OutcomeChange, DbError> {
     conn.transaction(|conn| {
@@ -135,20 +145,22 @@ pub fn update_outcome(
         let Some((owner, mut payload)) = current else {
             return Ok(OutcomeChange::NotFound);
         };
-        if owner != rig_id {
-            return Ok(OutcomeChange::NotOwner);
-        }
+        let rig_actor = format!("rig {owner}");
+        let who = match by {
+            OutcomeBy::Rig(rig_id) if rig_id != owner => return Ok(OutcomeChange::NotOwner),
+            OutcomeBy::Rig(_) => super::audit::Who::local(&rig_actor),
+            OutcomeBy::Desk(who) => who,
+        };
         let outcome_json =
             serde_json::to_value(&update.outcome).map_err(|e| DbError::Encode(e.to_string()))?;
         let before = payload.get("outcome").cloned().unwrap_or_default();
         if before != outcome_json {
             // A course update repeats the outcome; only a changed outcome is an audited act.
-            let actor = format!("rig {rig_id}");
             super::audit::record(
                 conn,
-                super::audit::Who::local(&actor),
+                who,
                 "outcome_update",
-                Some(rig_id),
+                Some(&owner),
                 serde_json::json!({"event": id, "before": before, "after": outcome_json}),
             )?;
         }
@@ -179,9 +191,11 @@ pub fn update_outcome(
             ))
             .returning(EventRow::as_returning())
             .get_result(conn)?;
-        diesel::update(rigs::table.find(rig_id))
-            .set(rigs::last_seen.eq(Some(now)))
-            .execute(conn)?;
+        if matches!(by, OutcomeBy::Rig(_)) {
+            diesel::update(rigs::table.find(&owner))
+                .set(rigs::last_seen.eq(Some(now)))
+                .execute(conn)?;
+        }
         Ok(OutcomeChange::Updated(Box::new(row)))
     })
 }

@@ -14,6 +14,7 @@ pub mod schema;
 pub mod sessions;
 mod sql_types;
 pub mod status;
+pub mod users;
 pub mod wireguard;
 
 pub use migrate::{revert_all_migrations, run_migrations};

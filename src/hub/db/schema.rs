@@ -113,6 +113,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    users (name) {
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+        password_changed_at -> Timestamptz,
+        last_sign_in_at -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     library_meta (id) {
         id -> Int4,
         tombstone_floor -> Int8,
@@ -129,5 +141,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     episodes,
     sync_log,
     curation_runs,
-    audit_log
+    audit_log,
+    users
 );

@@ -3,6 +3,7 @@
 
 use crate::drilling::{AnomalyCategory, Campaign, RiskLevel};
 use crate::fleet::{OutcomeKind, RigStatus};
+use crate::hub::auth::Role;
 use diesel::deserialize::{self, FromSql, Queryable};
 use diesel::pg::{Pg, PgValue};
 use diesel::sql_types::Text;
@@ -33,3 +34,4 @@ text_enum!(AnomalyCategory);
 text_enum!(RiskLevel);
 text_enum!(Campaign);
 text_enum!(OutcomeKind);
+text_enum!(Role);

@@ -20,9 +20,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/login", web::post().to(session::login))
             .route("/logout", web::post().to(session::logout))
             .route("/rigs/{id}", web::get().to(pages::rig))
+            .route(
+                "/events/{id}/outcome",
+                web::post().to(pages::record_outcome),
+            )
             .route("/library", web::get().to(pages::library))
             .route("/trends", web::get().to(pages::trends))
             .route("/audit", web::get().to(pages::audit))
+            .route("/users", web::get().to(pages::users))
+            .route("/users", web::post().to(pages::user_forms::add))
+            .route(
+                "/users/{name}/disable",
+                web::post().to(pages::user_forms::disable),
+            )
             .default_service(web::to(pages::not_found)),
     );
 }

@@ -3,6 +3,7 @@
 
 use crate::drilling::{capitalise, thousands, AnomalyCategory, Campaign};
 use crate::fleet::OutcomeKind;
+use crate::hub::auth::{Caller, Role};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
@@ -15,17 +16,37 @@ pub struct Chrome {
     pub refresh: bool,
     /// Show the navigation and the sign-out button.
     pub signed_in: bool,
+    /// Who is signed in, and as what ("ann · operator"); empty on a message page.
+    pub who: String,
+    /// Show the administrator's pages (Users, Audit) in the navigation.
+    pub admin: bool,
     /// When the page was rendered, UTC.
     pub generated: String,
 }
 
 impl Chrome {
-    /// The frame of a signed-in page that refreshes itself.
-    pub fn page(title: impl Into<String>) -> Self {
+    /// The frame of `caller`'s page, which refreshes itself.
+    pub fn page(title: impl Into<String>, caller: &Caller) -> Self {
+        Self {
+            who: format!(
+                "{} · {}",
+                caller.user.as_deref().unwrap_or("admin key"),
+                caller.role
+            ),
+            admin: caller.role >= Role::Admin,
+            refresh: true,
+            ..Self::bare(title)
+        }
+    }
+
+    /// The frame of a page that says only a message (it may be shown before sign-in).
+    pub fn bare(title: impl Into<String>) -> Self {
         Self {
             title: title.into(),
-            refresh: true,
+            refresh: false,
             signed_in: true,
+            who: String::new(),
+            admin: false,
             generated: Utc::now().format("%Y-%m-%d %H:%M:%S").to_string(),
         }
     }
@@ -81,6 +102,8 @@ impl Chart {
 pub struct LoginPage {
     /// Where to go after signing in.
     pub next: String,
+    /// The name typed last time, to type it only once.
+    pub user: String,
     /// Why the last attempt failed.
     pub error: Option<String>,
 }
@@ -158,6 +181,10 @@ pub struct OverviewPage {
 /// One event row of a rig page.
 #[derive(Debug, Clone)]
 pub struct EventLine {
+    /// The event's id (for the outcome form).
+    pub id: String,
+    /// Nobody has said yet: the fleet desk may record the outcome.
+    pub pending: bool,
     /// When (UTC).
     pub at: String,
     /// Category label.
@@ -186,6 +213,8 @@ pub struct EventLine {
 pub struct RigPage {
     /// Frame.
     pub page: Chrome,
+    /// The viewer may record outcomes (operator or administrator).
+    pub can_act: bool,
     /// The rig.
     pub rig: RigListItem,
     /// Headline figures.
@@ -387,4 +416,39 @@ mod tests {
         assert_eq!(campaign_label("plug_and_abandonment"), "P&A");
         assert_eq!(outcome_label("false_positive"), "False alarm");
     }
+}
+
+/// `/dashboard/users` (administrators).
+#[derive(Template)]
+#[template(path = "hub/users.html")]
+pub struct UsersPage {
+    /// Frame.
+    pub page: Chrome,
+    /// Why the last change was refused.
+    pub error: Option<String>,
+    /// What the last change did.
+    pub notice: Option<String>,
+    /// Every user, by name.
+    pub users: Vec<UserLine>,
+    /// The roles to choose from, least first.
+    pub roles: Vec<&'static str>,
+    /// Shortest password accepted.
+    pub min_password: usize,
+}
+
+/// One user on the Users page.
+#[derive(Debug, Clone)]
+pub struct UserLine {
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: String,
+    /// `enabled`, or `disabled <when>`.
+    pub status: String,
+    /// When they were added.
+    pub added: String,
+    /// Their last sign-in, or "never".
+    pub last_sign_in: String,
+    /// Whether the page offers to disable them (enabled, and not the viewer themself).
+    pub can_disable: bool,
 }

@@ -3,7 +3,7 @@
 
 use super::super::views::*;
 use crate::hub::api::with_db;
-use crate::hub::auth::PageAuth;
+use crate::hub::auth::{PageAuth, Role};
 use crate::hub::db::audit::{self, Verification};
 use crate::hub::state::AppState;
 use crate::web::ApiError;
@@ -24,7 +24,7 @@ pub struct AuditQuery {
 }
 
 /// Every action the hub records, for the filter's choices.
-const ACTIONS: [&str; 7] = [
+const ACTIONS: [&str; 10] = [
     "register",
     "revoke",
     "sign_in",
@@ -32,14 +32,20 @@ const ACTIONS: [&str; 7] = [
     "sign_out",
     "outcome_update",
     "wireguard_plan",
+    "user_added",
+    "user_disabled",
+    "password_reset",
 ];
 
 /// `GET /dashboard/audit`.
 pub async fn audit(
-    _admin: PageAuth,
+    auth: PageAuth,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(refused) = super::refuse_below(&auth.0, Role::Admin) {
+        return refused;
+    }
     let q = query.into_inner();
     // Only known actions and id-shaped rigs reach the query and the export link.
     let action = q.action.filter(|a| ACTIONS.contains(&a.as_str()));
@@ -66,7 +72,7 @@ pub async fn audit(
     render(
         StatusCode::OK,
         &AuditPage {
-            page: Chrome::page("Audit trail"),
+            page: Chrome::page("Audit trail", &auth.0),
             chain: chain_words(&chain),
             broken: chain.problem.is_some(),
             actions: ACTIONS

@@ -16,15 +16,12 @@ use actix_web::{web, HttpResponse};
 const DOMINANT_SHARE: f64 = 0.5;
 
 /// `GET /dashboard/library`: is the precedent library any good?
-pub async fn library(
-    _admin: PageAuth,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn library(auth: PageAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let h = with_db(&state, dashboard::library_health).await?;
     render(
         StatusCode::OK,
         &LibraryPage {
-            page: Chrome::page("Library health"),
+            page: Chrome::page("Library health", &auth.0),
             tiles: tiles(&h),
             warning: dominance(&h),
             charts: charts(&h),

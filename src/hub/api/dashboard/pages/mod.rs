@@ -5,18 +5,28 @@
 
 mod audit;
 mod library;
+mod outcome;
 mod overview;
 mod rig;
 mod trends;
+mod users;
 
 pub use audit::audit;
 pub use library::library;
+pub use outcome::record as record_outcome;
 pub use overview::overview;
 pub use rig::rig;
 pub use trends::trends;
+pub use users::users;
+
+/// The Users page's forms.
+pub mod user_forms {
+    pub use super::users::{add, disable};
+}
 
 use super::views::*;
 use crate::charts::{self, Bar};
+use crate::hub::auth::{Caller, Role};
 use crate::hub::db::dashboard::{self, RigOverview};
 use crate::web::ApiError;
 use actix_web::http::{header, StatusCode};
@@ -59,15 +69,23 @@ fn category_bars(counts: &[dashboard::NamedCount]) -> Vec<Bar> {
         .collect()
 }
 
+/// A 403 page when `caller`'s role is below `needed`: the page exists, they may not see it.
+fn refuse_below(caller: &Caller, needed: Role) -> Option<Result<HttpResponse, ApiError>> {
+    caller.require(needed).err().map(|why| {
+        message(
+            StatusCode::FORBIDDEN,
+            "Not for your role",
+            format!("{why}. An administrator can change your role."),
+        )
+    })
+}
+
 /// A page saying what went wrong, with its status.
 pub fn message(status: StatusCode, heading: &str, text: String) -> Result<HttpResponse, ApiError> {
     render(
         status,
         &MessagePage {
-            page: Chrome {
-                refresh: false,
-                ..Chrome::page(heading)
-            },
+            page: Chrome::bare(heading),
             heading: heading.into(),
             message: text,
         },

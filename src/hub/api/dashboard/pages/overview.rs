@@ -13,7 +13,7 @@ use actix_web::{web, HttpResponse};
 
 /// `GET /dashboard`: the fleet overview.
 pub async fn overview(
-    _admin: PageAuth,
+    auth: PageAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let s = with_db(&state, dashboard::summary).await?;
@@ -21,7 +21,7 @@ pub async fn overview(
     render(
         StatusCode::OK,
         &OverviewPage {
-            page: Chrome::page("Fleet overview"),
+            page: Chrome::page("Fleet overview", &auth.0),
             tiles: tiles(&s, &outcomes),
             rigs: s.rigs.iter().map(|r| rig_row(r, s.generated_at)).collect(),
             charts: charts(&s, &outcomes),

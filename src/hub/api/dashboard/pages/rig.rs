@@ -4,9 +4,10 @@ use super::super::views::*;
 use super::{category_bars, message, rig_row};
 use crate::charts::{self, Point};
 use crate::drilling::capitalise;
+use crate::fleet::OutcomeKind;
 use crate::fleet::RigId;
 use crate::hub::api::with_db;
-use crate::hub::auth::PageAuth;
+use crate::hub::auth::{PageAuth, Role};
 use crate::hub::db::dashboard::{self, CategoryOutcomes, EventListing, RigOverview};
 use crate::hub::db::DbError;
 use crate::hub::state::AppState;
@@ -31,7 +32,7 @@ struct RigHistory {
 
 /// `GET /dashboard/rigs/{id}`: one rig's history.
 pub async fn rig(
-    _admin: PageAuth,
+    auth: PageAuth,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -46,7 +47,8 @@ pub async fn rig(
     render(
         StatusCode::OK,
         &RigPage {
-            page: Chrome::page(format!("Rig {}", h.rig.rig_id)),
+            page: Chrome::page(format!("Rig {}", h.rig.rig_id), &auth.0),
+            can_act: auth.0.role >= Role::Operator,
             rig: rig_row(&h.rig, now),
             tiles: tiles(&h, now),
             charts: charts(&h),
@@ -171,6 +173,8 @@ fn charts(h: &RigHistory) -> Vec<Chart> {
 
 fn event_line(e: &EventListing) -> EventLine {
     EventLine {
+        id: e.id.clone(),
+        pending: e.outcome == OutcomeKind::Pending,
         at: e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
         category: capitalise(e.category.label()),
         risk: e.risk_level.to_string(),

@@ -15,7 +15,7 @@ use chrono::{NaiveDate, Utc};
 
 /// `GET /dashboard/trends?from=&to=`: the fleet over time and depth.
 pub async fn trends(
-    _admin: PageAuth,
+    auth: PageAuth,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
@@ -25,13 +25,13 @@ pub async fn trends(
         .unwrap_or_default();
     let (from, to) = match parse_range(&query, Utc::now().date_naive()) {
         Ok(range) => range,
-        Err(e) => return bad_range(query, &e.to_string()),
+        Err(e) => return bad_range(&auth, query, &e.to_string()),
     };
     let t = with_db(&state, move |conn| dashboard::trends(conn, from, to)).await?;
     render(
         StatusCode::OK,
         &TrendsPage {
-            page: Chrome::page("Trends"),
+            page: Chrome::page("Trends", &auth.0),
             from: from.to_string(),
             to: to.to_string(),
             error: None,
@@ -61,11 +61,11 @@ pub async fn trends(
 }
 
 /// The page again with the range as given and what is wrong with it.
-fn bad_range(query: RangeQuery, why: &str) -> Result<HttpResponse, ApiError> {
+fn bad_range(auth: &PageAuth, query: RangeQuery, why: &str) -> Result<HttpResponse, ApiError> {
     render(
         StatusCode::BAD_REQUEST,
         &TrendsPage {
-            page: Chrome::page("Trends"),
+            page: Chrome::page("Trends", &auth.0),
             from: query.from.unwrap_or_default(),
             to: query.to.unwrap_or_default(),
             error: Some(format!("That date range does not make sense: {why}.")),
