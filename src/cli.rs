@@ -50,6 +50,21 @@ enum Command {
     Demo(DemoArgs),
 }
 
+#[derive(Debug, Subcommand)]
+enum RigTool {
+    /// Walk the rig's audit trail (<data-dir>/audit.jsonl: acknowledgments, shelving, threshold
+    /// and campaign changes, pit resets) and name the first entry edited, deleted or moved. Prints
+    /// the head (entry and hash) to keep elsewhere; exits 1 when the chain is broken.
+    AuditVerify {
+        /// The rig's data directory ([rig] data_dir).
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 #[derive(Debug, Args)]
 struct DemoArgs {
     /// PostgreSQL URL for the demo's hub (a scratch database); without one the hub runs its own.
@@ -66,7 +81,11 @@ struct DemoArgs {
 #[derive(Debug, Args)]
 // One input is required, except with --check-config (run_rig says so when there is none).
 #[command(group(clap::ArgGroup::new("input").required(false).args(["wits_tcp", "stdin", "csv", "witsml", "simulate"])))]
+#[command(args_conflicts_with_subcommands = true)]
 struct RigArgs {
+    /// A tool for the rig's files instead of running the rig.
+    #[command(subcommand)]
+    tool: Option<RigTool>,
     /// Rig config file (every key commented in the shipped example) [default: config/rig.toml if present].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -251,6 +270,10 @@ pub fn main() -> i32 {
         Command::Hub(HubCommand::Curate(args)) => {
             report(server::curate(&args.database_url, args.config.as_deref()))
         }
+        Command::Rig(RigArgs {
+            tool: Some(RigTool::AuditVerify { data_dir, json }),
+            ..
+        }) => report(audit_verify(&data_dir, json)),
         Command::Rig(args) => report(run_rig(args)),
         Command::Simulate(args) => report(run_simulate(args)),
         Command::Demo(args) => report(crate::demo::run(crate::demo::DemoOptions {
@@ -282,6 +305,37 @@ fn report<E: std::fmt::Display>(result: Result<(), E>) -> i32 {
             eprintln!("error: {e}");
             1
         }
+    }
+}
+
+/// `sairen rig audit-verify`: the walk's result, printed; an error when the chain is broken.
+fn audit_verify(data_dir: &std::path::Path, json: bool) -> Result<(), String> {
+    let path = data_dir.join(crate::rig::audit::FILE_NAME);
+    let found = crate::rig::audit::verify(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&found).map_err(|e| e.to_string())?
+        );
+    } else {
+        match &found.head {
+            Some((seq, hash)) => println!(
+                "{}: {} entries; head: entry {seq}, hash {hash} (keep it: a later verify must reach it)",
+                path.display(),
+                found.entries
+            ),
+            None => println!("{}: no entries yet", path.display()),
+        }
+    }
+    match found.problem {
+        None => {
+            if !json {
+                println!("the chain holds");
+            }
+            Ok(())
+        }
+        Some(problem) => Err(format!("audit chain broken: {problem}")),
     }
 }
 

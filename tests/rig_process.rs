@@ -267,6 +267,49 @@ fn a_kick_reaches_the_api_is_acknowledged_and_survives_a_restart() {
         "{}",
         again.log_text()
     );
+    drop(again);
+
+    // The acknowledgment, the threshold and the campaign change are in the rig's audit trail
+    // (refused changes are not), and `sairen rig audit-verify` finds the file edited.
+    let verify = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sairen"))
+            .args(["rig", "audit-verify", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .output()
+            .expect("audit-verify");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = verify();
+    assert!(
+        ok && out.contains("3 entries") && out.contains("the chain holds"),
+        "{out}{err}"
+    );
+    let trail_path = dir.path().join("data").join("audit.jsonl");
+    let trail = std::fs::read_to_string(&trail_path).expect("audit.jsonl");
+    let actions: Vec<String> = trail
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("entry")["action"].to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [r#""acknowledge""#, r#""thresholds""#, r#""campaign""#]
+    );
+    assert!(
+        trail.contains(r#""before":{"kick_flow_pct""#)
+            && trail.contains(r#""after":"plug_and_abandonment""#),
+        "{trail}"
+    );
+    std::fs::write(
+        &trail_path,
+        trail.replace("plug_and_abandonment", "production"),
+    )
+    .expect("edit");
+    let (ok, _, err) = verify();
+    assert!(!ok && err.contains("entry 3 was edited"), "{err}");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use super::acquisition::source::SourceState;
 use super::acquisition::wits::{Issue, Issues};
 use super::advisories::{AdvisoryLog, AdvisoryRecord};
+use super::audit::{AuditTrail, Who};
 use super::durable;
 use super::health::Health;
 use super::incidents::{
@@ -22,6 +23,7 @@ use super::uplink::sink::FleetStatus;
 use crate::drilling::{Campaign, RiskLevel, WitsPacket};
 use crate::fleet::{EventId, EventOutcome, FleetEvent, IncidentCourse, OutcomeUpdate, RigId};
 use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -149,6 +151,26 @@ pub struct Core {
     trends: Trends,
     /// Pit volume and time the driller last zeroed the pit-gain totaliser at.
     pit_reference: Option<(f64, DateTime<Utc>)>,
+    /// What the crew did to the alarms and settings, hash-chained.
+    audit: AuditTrail,
+}
+
+/// The thresholds a change touched: their values before and after, by name.
+fn changed_fields(before: &Thresholds, after: &Thresholds) -> (Value, Value) {
+    let (Ok(Value::Object(b)), Ok(Value::Object(a))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return (Value::Null, Value::Null);
+    };
+    let changed: Vec<&String> = a.keys().filter(|k| b.get(*k) != a.get(*k)).collect();
+    let pick = |m: &serde_json::Map<String, Value>| -> Value {
+        changed
+            .iter()
+            .map(|k| ((*k).clone(), m.get(*k).cloned().unwrap_or(Value::Null)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    (pick(&b), pick(&a))
 }
 
 /// Save the baseline after this many learned samples.
@@ -229,7 +251,13 @@ impl Core {
             version: 0,
             trends: Trends::default(),
             pit_reference: None,
+            audit: AuditTrail::open_or_report(data_dir),
         }
+    }
+
+    /// The audit trail (its file, and whether its last write failed).
+    pub fn audit(&self) -> &AuditTrail {
+        &self.audit
     }
 
     /// Two hours of every gauge's channel.
@@ -244,9 +272,16 @@ impl Core {
 
     /// Zero the pit-gain totaliser at the pit volume now (as a driller does after a transfer or
     /// at a connection); `None` when the stream has no pit volume.
-    pub fn reset_pit(&mut self) -> Option<(f64, DateTime<Utc>)> {
+    pub fn reset_pit(&mut self, who: &Who) -> Option<(f64, DateTime<Utc>)> {
         let pit = channel("Pit volume").and_then(|i| self.trends.latest(i))?;
         let at = self.stream.last_time.unwrap_or_else(Utc::now);
+        let before = self.pit_reference.map(|(bbl, _)| bbl);
+        self.audit.record(
+            who,
+            "pit_reset",
+            None,
+            json!({"pit_volume_bbl": pit, "previous_zero_bbl": before}),
+        );
         self.pit_reference = Some((pit, at));
         self.version += 1;
         log::info!("pit-gain totaliser zeroed at {pit:.1} bbl");
@@ -270,12 +305,26 @@ impl Core {
     }
 
     /// The thresholds the pipeline judges by, changed live.
-    pub fn set_thresholds(&mut self, thresholds: Thresholds) {
+    pub fn set_thresholds(&mut self, thresholds: Thresholds, who: &Who) {
+        let (before, after) = changed_fields(self.pipeline.thresholds(), &thresholds);
+        self.audit.record(
+            who,
+            "thresholds",
+            None,
+            json!({"before": before, "after": after}),
+        );
         self.pipeline.set_thresholds(thresholds);
     }
 
     /// The campaign the rig is on, changed live.
-    pub fn set_campaign(&mut self, campaign: Campaign) {
+    pub fn set_campaign(&mut self, campaign: Campaign, who: &Who) {
+        let before = self.pipeline.campaign();
+        self.audit.record(
+            who,
+            "campaign",
+            None,
+            json!({"before": before, "after": campaign}),
+        );
         self.pipeline.set_campaign(campaign);
     }
 
@@ -562,12 +611,19 @@ impl Core {
         &mut self,
         id: &str,
         ack: Acknowledgment,
+        who: &Who,
     ) -> Result<Incident, IncidentError> {
         let at = self.stream.last_time.unwrap_or(ack.at);
         let incident = self
             .pipeline
             .incidents_mut()
             .acknowledge(id, ack.clone(), at)?;
+        self.audit.record(
+            who,
+            "acknowledge",
+            Some(id),
+            json!({"category": incident.category, "outcome": ack.outcome, "notes": ack.notes}),
+        );
         for a in &incident.announcements {
             // Announcements rotated out of memory keep their acknowledgment in the incident.
             let _ = self
@@ -598,12 +654,19 @@ impl Core {
         minutes: f64,
         reason: &str,
         by: Option<String>,
+        who: &Who,
     ) -> Result<Shelf, IncidentError> {
         let at = self.stream.last_time.unwrap_or_else(Utc::now);
         let shelf = self
             .pipeline
             .incidents_mut()
             .shelve(id, minutes, reason, by, at)?;
+        self.audit.record(
+            who,
+            "shelve",
+            Some(id),
+            json!({"category": shelf.category, "minutes": minutes, "reason": shelf.reason, "until": shelf.until}),
+        );
         log::warn!(
             "{} shelved until {} ({}): its incidents are tracked and listed, not announced",
             shelf.category.label(),
@@ -947,7 +1010,17 @@ mod tests {
             by: Some("driller".into()),
             at: Utc::now(),
         };
-        c.acknowledge(id.as_str(), ack).expect("ack");
+        let who = Who {
+            actor: "driller".into(),
+            source: "screen".into(),
+        };
+        c.acknowledge(id.as_str(), ack, &who).expect("ack");
+        let trail = crate::rig::audit::verify(c.audit().path()).expect("trail");
+        assert_eq!(
+            (trail.entries, trail.problem),
+            (1, None),
+            "the act is audited"
+        );
         let latest = c.pipeline.latest().expect("packets").clone();
         let found = recall.query(&PrecedentQuery {
             category: crate::drilling::AnomalyCategory::TwistOff,

@@ -196,6 +196,9 @@ fn problems(
     if let Some(e) = &c.advisories().write_error {
         problems.push(format!("advisory log not written: {e}"));
     }
+    if let Some(e) = &c.audit().write_error {
+        problems.push(format!("audit trail not written: {e}"));
+    }
     if let Some(e) = c.baseline_error() {
         problems.push(format!("baseline not saved: {e}"));
     }

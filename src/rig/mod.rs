@@ -4,6 +4,7 @@
 pub mod acquisition;
 pub mod advisories;
 pub mod api;
+pub mod audit;
 pub mod config;
 pub mod core;
 pub mod durable;

@@ -39,6 +39,19 @@ impl OperatorToken {
     }
 }
 
+/// Who is acting, for the audit trail: the name they gave (`by`, or the screen's "Your name"),
+/// else `operator at <address>`; from the address the request came from.
+pub fn who(req: &HttpRequest, by: Option<&str>) -> crate::rig::audit::Who {
+    let source = req
+        .peer_addr()
+        .map_or_else(|| "local".to_owned(), |a| a.ip().to_string());
+    let actor = by
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map_or_else(|| format!("operator at {source}"), str::to_owned);
+    crate::rig::audit::Who { actor, source }
+}
+
 /// Present in a handler's arguments: the request may change something (the token checked out,
 /// or the API listens on loopback only).
 pub struct Operator;

@@ -2,13 +2,13 @@
 //! what the pipeline judges by, and the driller's totaliser, changed live. A PUT of thresholds may name only the keys it changes; the result is
 //! validated as a whole and refused with every reason.
 
-use super::auth::Operator;
+use super::auth::{who, Operator};
 use super::ApiState;
 use crate::drilling::Campaign;
 use crate::rig::core::lock;
 use crate::rig::pipeline::thresholds::Thresholds;
 use crate::web::ApiError;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -19,6 +19,7 @@ pub async fn get_thresholds(state: web::Data<ApiState>) -> Result<HttpResponse, 
 
 pub async fn put_thresholds(
     _: Operator,
+    req: HttpRequest,
     state: web::Data<ApiState>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -44,7 +45,7 @@ pub async fn put_thresholds(
             details: problems,
         });
     }
-    core.set_thresholds(next);
+    core.set_thresholds(next, &who(&req, None));
     log::info!("thresholds changed through the API: {next:?}");
     Ok(HttpResponse::Ok().json(next))
 }
@@ -62,19 +63,26 @@ pub async fn get_campaign(state: web::Data<ApiState>) -> Result<HttpResponse, Ap
 
 pub async fn put_campaign(
     _: Operator,
+    req: HttpRequest,
     state: web::Data<ApiState>,
     body: web::Json<CampaignBody>,
 ) -> Result<HttpResponse, ApiError> {
     let campaign = body.campaign;
-    lock(&state.core).set_campaign(campaign);
+    lock(&state.core).set_campaign(campaign, &who(&req, None));
     log::info!("campaign set to {campaign} through the API");
     Ok(HttpResponse::Ok().json(json!({ "campaign": campaign })))
 }
 
 /// `POST /api/v1/pit/reset`: zero the pit-gain totaliser at the pit volume now.
-pub async fn reset_pit(_: Operator, state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
-    let (bbl, at) = lock(&state.core).reset_pit().ok_or_else(|| {
-        ApiError::Conflict("the stream carries no pit volume to zero the totaliser at".into())
-    })?;
+pub async fn reset_pit(
+    _: Operator,
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+) -> Result<HttpResponse, ApiError> {
+    let (bbl, at) = lock(&state.core)
+        .reset_pit(&who(&req, None))
+        .ok_or_else(|| {
+            ApiError::Conflict("the stream carries no pit volume to zero the totaliser at".into())
+        })?;
     Ok(HttpResponse::Ok().json(json!({ "pit_volume_bbl": bbl, "at": at })))
 }

@@ -1,7 +1,7 @@
 //! `GET /api/v1/incidents` (open and recent, with the shelves in force),
 //! `POST /api/v1/incidents/{id}/acknowledge` and `POST /api/v1/incidents/{id}/shelve`.
 
-use super::auth::Operator;
+use super::auth::{who, Operator};
 use super::ApiState;
 use crate::fleet::{EventId, EventOutcome};
 use crate::rig::core::lock;
@@ -89,8 +89,9 @@ pub async fn shelve(
         ));
     }
     let by = checked_by(by.or_else(|| caller(&req)))?;
+    let actor = who(&req, by.as_deref());
     let shelf = lock(&state.core)
-        .shelve(id.as_str(), minutes, &reason, by)
+        .shelve(id.as_str(), minutes, &reason, by, &actor)
         .map_err(incident_error)?;
     Ok(HttpResponse::Ok().json(shelf))
 }
@@ -170,7 +171,8 @@ pub fn apply_acknowledgment(
         by: checked_by(by.or_else(|| caller(req)))?,
         at: chrono::Utc::now(),
     };
+    let actor = who(req, ack.by.as_deref());
     lock(&state.core)
-        .acknowledge(id, ack)
+        .acknowledge(id, ack, &actor)
         .map_err(incident_error)
 }

@@ -10,7 +10,7 @@ mod view;
 
 pub use live::{live, script};
 
-use super::auth::ScreenAuth;
+use super::auth::{who, ScreenAuth};
 use super::incidents::{apply_acknowledgment, MAX_TEXT};
 use super::ApiState;
 use crate::charts::escape;
@@ -21,7 +21,7 @@ use crate::rig::incidents::IncidentError;
 use crate::rig::trends::Span;
 use crate::web::{html_headers, html_page, ApiError};
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use view::{IncidentLive, Live, Viewing};
@@ -124,6 +124,7 @@ pub async fn screen(
 
 /// `POST /pit/reset`: the screen's button zeroing the pit-gain totaliser; back to the screen.
 pub async fn reset_pit(
+    req: HttpRequest,
     viewer: ScreenAuth,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -132,7 +133,7 @@ pub async fn reset_pit(
             "zeroing the totaliser from another machine needs the operator token: sign the screen in with it".into(),
         ));
     }
-    lock(&state.core).reset_pit();
+    lock(&state.core).reset_pit(&who(&req, None));
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
         .finish())
@@ -267,6 +268,7 @@ pub struct ShelveForm {
 /// `POST /incidents/{id}/shelve`: shelve the incident's category from its page (a known bad
 /// sensor); back to the screen, or the page again with what is wrong.
 pub async fn shelve(
+    req: HttpRequest,
     viewer: ScreenAuth,
     state: web::Data<ApiState>,
     path: web::Path<String>,
@@ -295,7 +297,14 @@ pub async fn shelve(
         );
     };
     let by = Some(form.by.trim().to_owned()).filter(|b| !b.is_empty());
-    let shelved = lock(&state.core).shelve(incident.id.as_str(), minutes, form.reason.trim(), by);
+    let actor = who(&req, by.as_deref());
+    let shelved = lock(&state.core).shelve(
+        incident.id.as_str(),
+        minutes,
+        form.reason.trim(),
+        by,
+        &actor,
+    );
     match shelved {
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/"))
