@@ -34,6 +34,10 @@ pub struct PassReport {
     pub episodes_updated: usize,
     /// Events that could not be curated (bad payload), with the reason stored on the event.
     pub events_skipped: usize,
+    /// Stored event payloads parsed: one per event curated, plus an episode's members when an
+    /// outcome changed and the episode is rebuilt — never the members of a growing episode on
+    /// every merge, so curation stays linear in the events it handles.
+    pub payloads_read: usize,
     /// Episodes archived by pruning.
     pub archived: usize,
     /// Episodes whose score pruning lowered (stale pending).
@@ -116,7 +120,10 @@ fn curate_and_prune(
             break;
         }
         for (id, payload) in batch {
-            match conn.transaction(|c| curate_event(c, &id, payload, settings, &counts)) {
+            report.payloads_read += 1;
+            let curated =
+                conn.transaction(|c| curate_event(c, &id, payload, settings, &counts, &mut report));
+            match curated {
                 Ok(Curated::New(category)) => {
                     *counts.entry(category).or_default() += 1;
                     report.episodes_created += 1;
@@ -179,6 +186,7 @@ fn curate_event(
     payload: serde_json::Value,
     settings: &CuratorSettings,
     counts: &HashMap<String, i64>,
+    report: &mut PassReport,
 ) -> Result<Curated, DbError> {
     let event = match parse_event(payload) {
         Ok(e) => e,
@@ -190,15 +198,26 @@ fn curate_event(
     };
     let home = place(conn, id, &event, settings)?;
     let category = event.advisory.category.as_str();
-    let members = if home.sources.len() == 1 {
-        vec![event]
-    } else {
-        lib::event_payloads(conn, &home.sources)?
-            .into_iter()
-            .filter_map(|p| parse_event(p).ok())
-            .collect()
+    let mut episode = match home.merge_into {
+        // A duplicate folds into the stored episode: its members are not read again.
+        Some(mut episode) => {
+            merge_event(&mut episode, &event);
+            episode
+        }
+        None if matches!(home.kind, Curated::New(_)) => {
+            build_episode(&home.episode_id, vec![event])?
+        }
+        // An outcome changed: the best outcome may now be another member's, so rebuild.
+        None => {
+            let payloads = lib::member_payloads(conn, &home.episode_id)?;
+            report.payloads_read += payloads.len();
+            let members = payloads
+                .into_iter()
+                .filter_map(|p| parse_event(p).ok())
+                .collect();
+            build_episode(&home.episode_id, members)?
+        }
     };
-    let mut episode = build_episode(&home.episode_id, members)?;
     let add = i64::from(matches!(home.kind, Curated::New(_)));
     let in_category = counts.get(category).copied().unwrap_or(0) + add;
     let total = counts.values().sum::<i64>() + add;
@@ -222,18 +241,19 @@ fn curate_event(
         &EpisodeWrite {
             episode: &episode,
             payload,
-            sources: &home.sources,
         },
     )?;
+    lib::set_member(conn, id, &home.episode_id)?;
     lib::mark_curated(conn, id, None)?;
     Ok(home.kind)
 }
 
-/// The episode an event belongs to, with every event in it.
+/// The episode an event belongs to.
 struct Home {
     episode_id: String,
-    sources: Vec<String>,
     kind: Curated,
+    /// The stored episode a duplicate folds into.
+    merge_into: Option<FleetEpisode>,
 }
 
 /// Which episode does this event belong to: the one it is already in (its outcome changed), a
@@ -247,8 +267,8 @@ fn place(
     if let Some(row) = lib::episode_with_event(conn, id)? {
         return Ok(Home {
             episode_id: row.id,
-            sources: row.source_event_ids,
             kind: Curated::Updated,
+            merge_into: None,
         });
     }
     let category = event.advisory.category.as_str();
@@ -260,24 +280,22 @@ fn place(
         event.timestamp - window,
         event.timestamp + window,
     )?;
-    let duplicate = candidates.into_iter().find(|row| {
-        serde_json::from_value::<FleetEpisode>(row.payload.clone())
-            .is_ok_and(|ep| is_duplicate(&ep, event, settings))
+    let duplicate = candidates.into_iter().find_map(|row| {
+        serde_json::from_value::<FleetEpisode>(row.payload)
+            .ok()
+            .filter(|ep| is_duplicate(ep, event, settings))
+            .map(|ep| (row.id, ep))
     });
     Ok(match duplicate {
-        Some(row) => {
-            let mut sources = row.source_event_ids;
-            sources.push(id.to_owned());
-            Home {
-                episode_id: row.id,
-                sources,
-                kind: Curated::Merged,
-            }
-        }
+        Some((episode_id, episode)) => Home {
+            episode_id,
+            kind: Curated::Merged,
+            merge_into: Some(episode),
+        },
         None => Home {
             episode_id: id.to_owned(),
-            sources: vec![id.to_owned()],
             kind: Curated::New(category.to_owned()),
+            merge_into: None,
         },
     })
 }

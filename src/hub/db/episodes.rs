@@ -5,7 +5,7 @@ use super::schema::{curation_runs, episodes, events};
 use super::{locks, DbError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Double, Jsonb, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Double, Jsonb, Text, Timestamptz};
 use diesel::{sql_query, PgConnection};
 use std::collections::HashMap;
 
@@ -17,8 +17,6 @@ pub struct EpisodeRow {
     pub id: String,
     /// The `FleetEpisode` as served.
     pub payload: serde_json::Value,
-    /// Ids of the events merged into it.
-    pub source_event_ids: Vec<String>,
     /// Its last change's sequence value.
     pub change_seq: i64,
     /// Whether it has been archived.
@@ -67,23 +65,27 @@ pub fn events_to_curate(
     conn: &mut PgConnection,
     limit: i64,
 ) -> Result<Vec<(String, serde_json::Value)>, DbError> {
-    Ok(events::table
-        .filter(events::needs_curation.eq(true))
-        .order((events::received_at.asc(), events::id.asc()))
-        .limit(limit)
-        .select((events::id, events::payload))
-        .load(conn)?)
-}
-
-/// Payloads of the given events.
-pub fn event_payloads(
-    conn: &mut PgConnection,
-    ids: &[String],
-) -> Result<Vec<serde_json::Value>, DbError> {
-    Ok(events::table
-        .filter(events::id.eq_any(ids))
-        .select(events::payload)
-        .load(conn)?)
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = Text)]
+        id: String,
+        #[diesel(sql_type = Jsonb)]
+        payload: serde_json::Value,
+    }
+    // Round robin by rig: every rig's oldest waiting event, then every rig's second, … — so
+    // one rig's flood never holds another rig's event back by more than a batch's first rows.
+    // Ranked on ids alone; payloads are read for the batch only.
+    let rows: Vec<Waiting> = sql_query(
+        "SELECT e.id, e.payload FROM ( \
+             SELECT id, received_at, \
+                    row_number() OVER (PARTITION BY rig_id ORDER BY received_at, id) AS turn \
+             FROM events WHERE needs_curation \
+         ) w JOIN events e ON e.id = w.id \
+         ORDER BY w.turn, w.received_at, w.id LIMIT $1",
+    )
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|w| (w.id, w.payload)).collect())
 }
 
 /// Mark an event curated (with the reason when it could not be).
@@ -102,11 +104,42 @@ pub fn episode_with_event(
     conn: &mut PgConnection,
     event_id: &str,
 ) -> Result<Option<EpisodeRow>, DbError> {
+    let episode_id: Option<Option<String>> = events::table
+        .find(event_id)
+        .select(events::episode_id)
+        .first(conn)
+        .optional()?;
+    let Some(episode_id) = episode_id.flatten() else {
+        return Ok(None);
+    };
     Ok(episodes::table
-        .filter(episodes::source_event_ids.contains(vec![event_id.to_owned()]))
+        .find(episode_id)
         .select(EpisodeRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Payloads of every event in an episode (to rebuild it when a member's outcome changed).
+pub fn member_payloads(
+    conn: &mut PgConnection,
+    episode_id: &str,
+) -> Result<Vec<serde_json::Value>, DbError> {
+    Ok(events::table
+        .filter(events::episode_id.eq(episode_id))
+        .select(events::payload)
+        .load(conn)?)
+}
+
+/// Note which episode an event is in.
+pub fn set_member(
+    conn: &mut PgConnection,
+    event_id: &str,
+    episode_id: &str,
+) -> Result<(), DbError> {
+    diesel::update(events::table.find(event_id))
+        .set(events::episode_id.eq(episode_id))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Active episodes of a rig and category whose time lies in `[from, to]`: dedup candidates.
@@ -143,8 +176,6 @@ pub struct EpisodeWrite<'a> {
     pub episode: &'a crate::fleet::FleetEpisode,
     /// Its JSON.
     pub payload: serde_json::Value,
-    /// Events merged into it.
-    pub sources: &'a [String],
 }
 
 #[derive(QueryableByName)]
@@ -158,12 +189,12 @@ pub fn upsert(conn: &mut PgConnection, w: &EpisodeWrite<'_>) -> Result<i64, DbEr
     let e = w.episode;
     let row: Seq = sql_query(
         "INSERT INTO episodes (id, rig_id, field, category, campaign, risk_level, outcome, depth_from_ft, \
-         depth_to_ft, score, occurred_at, source_event_ids, payload, change_seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, nextval('library_change_seq')) \
+         depth_to_ft, score, occurred_at, payload, change_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, nextval('library_change_seq')) \
          ON CONFLICT (id) DO UPDATE SET field = EXCLUDED.field, category = EXCLUDED.category, \
          campaign = EXCLUDED.campaign, risk_level = EXCLUDED.risk_level, outcome = EXCLUDED.outcome, \
          depth_from_ft = EXCLUDED.depth_from_ft, depth_to_ft = EXCLUDED.depth_to_ft, score = EXCLUDED.score, \
-         occurred_at = EXCLUDED.occurred_at, source_event_ids = EXCLUDED.source_event_ids, \
+         occurred_at = EXCLUDED.occurred_at, \
          payload = EXCLUDED.payload, change_seq = EXCLUDED.change_seq \
          RETURNING change_seq",
     )
@@ -178,7 +209,6 @@ pub fn upsert(conn: &mut PgConnection, w: &EpisodeWrite<'_>) -> Result<i64, DbEr
     .bind::<Double, _>(e.depth_to_ft)
     .bind::<Double, _>(e.score)
     .bind::<Timestamptz, _>(e.timestamp)
-    .bind::<Array<Text>, _>(w.sources)
     .bind::<Jsonb, _>(&w.payload)
     .get_result(conn)?;
     Ok(row.change_seq)

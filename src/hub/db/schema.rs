@@ -44,6 +44,7 @@ diesel::table! {
         peak_level -> Nullable<Text>,
         duration_secs -> Nullable<Float8>,
         cleared_at -> Nullable<Timestamptz>,
+        episode_id -> Nullable<Text>,
     }
 }
 
@@ -60,7 +61,6 @@ diesel::table! {
         depth_to_ft -> Float8,
         score -> Float8,
         occurred_at -> Timestamptz,
-        source_event_ids -> Array<Text>,
         payload -> Jsonb,
         change_seq -> Int8,
         archived -> Bool,
