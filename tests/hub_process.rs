@@ -77,6 +77,125 @@ fn a_zstd_bomb_gets_413_and_the_hub_does_not_grow() {
     );
 }
 
+/// The largest event the contract lets a rig send: every list at its bound, every text at its
+/// length, and an unknown field padding the body to just under the 10 MiB decoded limit (it
+/// packs into a few kilobytes of zstd).
+fn maximal_event(rig: &str, at: chrono::DateTime<Utc>, n: usize) -> Vec<u8> {
+    let mut e = serde_json::to_value(event_for(rig, at)).expect("json");
+    e["id"] = format!("{rig}-{}-{}", at.timestamp(), n % 10_000).into();
+    let snapshot = e["history_window"][0].clone();
+    e["history_window"] = vec![snapshot; sairen::fleet::MAX_HISTORY].into();
+    let physics = e["advisory"]["physics"][0].clone();
+    e["advisory"]["physics"] = vec![physics; 32].into();
+    let vote = e["advisory"]["votes"][0].clone();
+    e["advisory"]["votes"] = vec![vote; 16].into();
+    let text = "Pack-off developing: reduce WOB and circulate. ".repeat(85);
+    let text: String = text
+        .chars()
+        .take(sairen::hub::intake::MAX_TEXT_CHARS)
+        .collect();
+    e["advisory"]["recommendation"] = text.clone().into();
+    e["advisory"]["reasoning"] = text.clone().into();
+    e["notes"] = text.into();
+    let size = serde_json::to_vec(&e).expect("json").len();
+    e["padding"] = "x".repeat((10 << 20) - size - 1_024).into();
+    let json = serde_json::to_vec(&e).expect("json");
+    zstd::stream::encode_all(&json[..], 3).expect("zstd")
+}
+
+/// Issue 17: 16 uploads at once of 100,000 tiny snapshots took a hub to 5.1 GB, and a rig's
+/// page loaded 2.7 GB to send 1.9 KB. Now a burst of the largest legal events — 16 at a time,
+/// 32 in all — then 16 rig pages at once and the curation of all of them stay under a stated
+/// bound of resident memory above the hub's settled size (README: "Memory under load").
+#[test]
+fn a_burst_of_maximal_legal_events_keeps_the_hub_under_its_memory_bound() {
+    const BOUND_MIB: u64 = 200;
+    let db = TestDb::new();
+    let hub = HubProcess::start(db.url(), "[server]\nworkers = 2\n");
+    let rigs: Vec<(String, String)> = (0..4)
+        .map(|i| {
+            let rig = format!("RIG-MAX-{i}");
+            let key = hub.register(&rig);
+            (rig, key)
+        })
+        .collect();
+    let base = Utc::now() - chrono::Duration::minutes(30);
+    // Warm-up: one of each, curated, so allocator arenas and the pool exist before measuring.
+    for (i, (rig, key)) in rigs.iter().enumerate() {
+        let body = maximal_event(rig, base, 1_000 + i);
+        let reply = upload(&hub, key, &body, true);
+        assert_eq!(
+            reply.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+    let idle = || {
+        wait_until(Duration::from_secs(120), || {
+            http(&hub.addr, "GET", "/api/fleet/health", &[], b"")
+                .map(|r| r.status == 200 && r.json()["events_awaiting_curation"] == 0)
+                .unwrap_or(false)
+        })
+    };
+    assert!(idle(), "curator did not catch up\n{}", hub.log_text());
+    let settled = hub.rss_kib();
+    hub.reset_peak_rss();
+
+    let bodies: Vec<Vec<Vec<u8>>> = (0..16)
+        .map(|t| {
+            (0..2)
+                .map(|k| {
+                    let (rig, _) = &rigs[t % 4];
+                    let at = base + chrono::Duration::seconds((t * 10 + k) as i64);
+                    maximal_event(rig, at, t * 10 + k)
+                })
+                .collect()
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for (t, mine) in bodies.iter().enumerate() {
+            let (_, key) = &rigs[t % 4];
+            let hub = &hub;
+            scope.spawn(move || {
+                for body in mine {
+                    let reply = upload(hub, key, body, true);
+                    assert_eq!(
+                        reply.status,
+                        201,
+                        "{}",
+                        String::from_utf8_lossy(&reply.body)
+                    );
+                }
+            });
+        }
+    });
+    std::thread::scope(|scope| {
+        for t in 0..16 {
+            let hub = &hub;
+            let path = format!("/api/fleet/rigs/{}", rigs[t % 4].0);
+            scope.spawn(move || {
+                let headers = common::admin_headers();
+                let reply = http(&hub.addr, "GET", &path, &headers, b"").expect("rig page");
+                assert_eq!(reply.status, 200);
+                assert!(reply.body.len() < 64 << 10, "{} bytes", reply.body.len());
+            });
+        }
+    });
+    assert!(idle(), "curator did not catch up\n{}", hub.log_text());
+    let peak = hub.peak_rss_kib();
+    let grew_mib = peak.saturating_sub(settled) / 1024;
+    println!(
+        "hub memory: settled {} MiB, peak {} MiB under 32 maximal events 16 at a time, 16 rig pages and their curation (+{grew_mib} MiB)",
+        settled / 1024,
+        peak / 1024
+    );
+    assert!(
+        grew_mib <= BOUND_MIB,
+        "peak {peak} KiB is {grew_mib} MiB above the settled {settled} KiB (bound {BOUND_MIB} MiB)"
+    );
+}
+
 #[test]
 fn sigterm_lets_the_request_in_flight_finish() {
     let db = TestDb::new();

@@ -439,10 +439,18 @@ impl HubProcess {
         self.proc_status_kib("VmRSS:")
     }
 
-    /// The most resident memory the hub process has had, in KiB.
-    #[allow(dead_code)] // used by the load-run bench
+    /// The most resident memory the hub process has had (since [`Self::reset_peak_rss`]), in
+    /// KiB.
+    #[allow(dead_code)] // used by the load-run bench and hub_process
     pub fn peak_rss_kib(&self) -> u64 {
         self.proc_status_kib("VmHWM:")
+    }
+
+    /// Start measuring the peak afresh (Linux: `5` to `/proc/PID/clear_refs`).
+    #[allow(dead_code)]
+    pub fn reset_peak_rss(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .expect("reset the peak RSS (Linux 4.0+)");
     }
 
     fn proc_status_kib(&self, field: &str) -> u64 {
