@@ -3,6 +3,7 @@
 use super::{with_db, ApiError};
 use crate::hub::auth::AdminAuth;
 use crate::hub::db::audit::{self, AuditEntry};
+use crate::hub::intake;
 use crate::hub::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -32,6 +33,12 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    // Text PostgreSQL would refuse (NUL) or no action could be: a 400 naming the filter.
+    for (field, value) in [("action", &q.action), ("rig", &q.rig)] {
+        if let Some(v) = value {
+            intake::check_label(field, v)?;
+        }
+    }
     let limit = q.limit.unwrap_or(100);
     if !(1..=MAX_LIST).contains(&limit) {
         return Err(ApiError::bad_request(
