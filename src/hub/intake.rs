@@ -34,9 +34,6 @@ pub const MAX_TEXT_CHARS: usize = 4000;
 pub const MAX_LABEL_CHARS: usize = 128;
 /// Deepest plausible measured depth; the deepest wells drilled are about 40,000 ft.
 pub const MAX_DEPTH_FT: f64 = 60_000.0;
-/// Largest magnitude of any number in an event: no drilling figure comes near it, and numbers
-/// near f64's edge do not come back from PostgreSQL's exact `numeric` as they went in.
-pub const MAX_NUMBER: f64 = 1e12;
 
 /// Why an upload is refused. Each variant maps to one HTTP status in `api::error`.
 #[derive(Debug, thiserror::Error)]
@@ -58,14 +55,6 @@ pub enum IntakeError {
     /// No history snapshots (400).
     #[error("history_window: must hold at least one snapshot")]
     EmptyHistory,
-    /// A number anywhere in the event is beyond [`MAX_NUMBER`] (400).
-    #[error("{path}: {value} is not a plausible figure (at most {MAX_NUMBER:e} in magnitude)")]
-    Implausible {
-        /// Where it is, e.g. `history_window[3].packet.spp_psi`.
-        path: String,
-        /// The number.
-        value: f64,
-    },
     /// A field's value is out of range (400).
     #[error("{field}: {reason}")]
     BadValue {
@@ -194,7 +183,6 @@ pub fn check_event(
     if let Some(notes) = &event.notes {
         check_text("notes", notes)?;
     }
-    check_numbers(event)?;
     if !(0.0..=MAX_DEPTH_FT).contains(&event.depth_ft) {
         return Err(IntakeError::BadValue {
             field: "depth_ft",
@@ -221,43 +209,6 @@ pub fn check_event(
         });
     }
     Ok(())
-}
-
-/// Every number in the event within [`MAX_NUMBER`]; the first that is not, with its path.
-fn check_numbers(event: &FleetEvent) -> Result<(), IntakeError> {
-    fn walk(value: &serde_json::Value, path: &mut String) -> Option<(String, f64)> {
-        match value {
-            serde_json::Value::Number(n) => n
-                .as_f64()
-                .filter(|x| x.abs() > MAX_NUMBER)
-                .map(|x| (path.clone(), x)),
-            serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                let found = walk(v, path);
-                path.truncate(len);
-                found
-            }),
-            serde_json::Value::Object(fields) => fields.iter().find_map(|(k, v)| {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(k);
-                let found = walk(v, path);
-                path.truncate(len);
-                found
-            }),
-            _ => None,
-        }
-    }
-    let Ok(value) = serde_json::to_value(event) else {
-        return Ok(());
-    };
-    match walk(&value, &mut String::new()) {
-        Some((path, value)) => Err(IntakeError::Implausible { path, value }),
-        None => Ok(()),
-    }
 }
 
 /// Check an outcome update's text.

@@ -67,9 +67,6 @@ impl From<IntakeError> for ApiError {
             IntakeError::RiskTooLow(_) => "advisory.risk_level",
             IntakeError::EmptyHistory => "history_window",
             IntakeError::BadValue { field, .. } => field,
-            IntakeError::Implausible { path, .. } => {
-                return Self::bad_request(e.to_string(), path.clone())
-            }
         };
         Self::bad_request(e.to_string(), field)
     }
