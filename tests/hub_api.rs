@@ -1404,3 +1404,65 @@ async fn the_audit_trail_records_who_did_what_and_its_chain_finds_edits_deletion
         "{found}"
     );
 }
+
+/// Retention keeps the audit chain verifiable (issue 17): old entries go only through
+/// `audit_prune`, behind a checkpoint and an `audit_pruned` entry; the newest stays; verify
+/// starts at the checkpoint and still finds a later deletion; no other delete is allowed.
+#[actix_web::test]
+async fn audit_retention_removes_old_entries_and_the_chain_still_verifies() {
+    let hub = TestHub::start().await;
+    for rig in ["RIG-RET-1", "RIG-RET-2", "RIG-RET-3", "RIG-RET-4"] {
+        hub.rig(rig).await;
+    }
+    let mut conn = hub.db.conn();
+    let verify =
+        |conn: &mut diesel::PgConnection| sairen::hub::db::audit::verify(conn).expect("verify");
+    assert_eq!(verify(&mut conn).entries, 4);
+    // A cut-off in the future: everything is old, but the newest entry stays.
+    let removed =
+        sairen::hub::db::audit::prune(&mut conn, Utc::now() + ChronoDuration::minutes(1), "test")
+            .expect("prune");
+    assert_eq!(removed, 3);
+    let found = verify(&mut conn);
+    assert_eq!(found.problem, None, "{found:?}");
+    assert_eq!(
+        found.entries, 2,
+        "the newest register and the audit_pruned entry"
+    );
+    let (_, pruned) = hub
+        .call(
+            test::TestRequest::get()
+                .uri("/api/fleet/audit?action=audit_pruned")
+                .insert_header(bearer(ADMIN_KEY)),
+        )
+        .await;
+    assert_eq!(pruned[0]["detail"]["removed"], 3, "{pruned}");
+    assert_eq!(pruned[0]["detail"]["through_id"], 3, "{pruned}");
+    // Nothing else may delete, not even with the pruning flag set by hand.
+    let refused = {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(
+            "BEGIN; SELECT set_config('sairen.audit_pruning', 'on', true); \
+             DELETE FROM audit_log WHERE id = 4",
+        )
+    };
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("append-only")),
+        "a delete outside a checkpoint is refused"
+    );
+    let _ = sql_query("ROLLBACK").execute(&mut conn);
+    let refused = sql_query("DELETE FROM audit_checkpoints").execute(&mut conn);
+    assert!(refused.is_err_and(|e| e.to_string().contains("append-only")));
+    // Around the triggers, a deletion after the checkpoint is still found.
+    {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_append_only; \
+             DELETE FROM audit_log WHERE id = 4; \
+             ALTER TABLE audit_log ENABLE TRIGGER audit_append_only",
+        )
+        .expect("tamper");
+    }
+    let found = verify(&mut conn);
+    assert!(found.problem.is_some(), "{found:?}");
+}

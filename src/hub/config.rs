@@ -52,6 +52,9 @@ pub struct CuratorConfig {
     pub tombstone_retention_days: i64,
     /// Keep rows of `sync_log` (one per answered sync) this many days.
     pub sync_log_retention_days: i64,
+    /// Keep audit entries this many days (0: for ever); older ones are removed behind a
+    /// checkpoint that keeps the chain verifiable.
+    pub audit_retention_days: i64,
 }
 
 impl Default for CuratorConfig {
@@ -69,6 +72,7 @@ impl Default for CuratorConfig {
             max_active_episodes: d.max_active_episodes,
             tombstone_retention_days: d.tombstone_retention.num_days(),
             sync_log_retention_days: d.sync_log_retention.num_days(),
+            audit_retention_days: d.audit_retention.map_or(0, |r| r.num_days()),
         }
     }
 }
@@ -235,6 +239,7 @@ impl HubConfig {
             || c.max_active_episodes < 1
             || c.tombstone_retention_days < 1
             || c.sync_log_retention_days < 1
+            || c.audit_retention_days < 0
         {
             return Err(ConfigError::Invalid(
                 "[curator]: intervals and day counts must be ≥ 1, distances and windows ≥ 0, \
@@ -274,6 +279,8 @@ impl HubConfig {
             max_active_episodes: c.max_active_episodes,
             tombstone_retention: chrono::Duration::days(c.tombstone_retention_days),
             sync_log_retention: chrono::Duration::days(c.sync_log_retention_days),
+            audit_retention: (c.audit_retention_days > 0)
+                .then(|| chrono::Duration::days(c.audit_retention_days)),
         }
     }
 

@@ -16,7 +16,8 @@ pub const MAX_LIST: i64 = 1_000;
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this action (`register`, `revoke`, `sign_in`, `sign_in_refused`, `sign_out`,
-    /// `outcome_update`, `wireguard_plan`, `user_added`, `user_disabled`, `password_reset`).
+    /// `outcome_update`, `wireguard_plan`, `user_added`, `user_disabled`, `password_reset`,
+    /// `audit_pruned`).
     pub action: Option<String>,
     /// Only entries about this rig.
     pub rig: Option<String>,

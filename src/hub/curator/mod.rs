@@ -33,6 +33,8 @@ pub struct CuratorSettings {
     pub tombstone_retention: Duration,
     /// Rows of `sync_log` are kept this long, then deleted.
     pub sync_log_retention: Duration,
+    /// Audit entries older than this are removed behind a checkpoint; `None`: kept for ever.
+    pub audit_retention: Option<Duration>,
 }
 
 impl Default for CuratorSettings {
@@ -48,6 +50,7 @@ impl Default for CuratorSettings {
             max_active_episodes: 50_000,
             tombstone_retention: Duration::days(90),
             sync_log_retention: Duration::days(30),
+            audit_retention: None,
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct PassReport {
     pub purged: usize,
     /// `sync_log` rows older than their retention, deleted.
     pub sync_log_purged: usize,
+    /// Audit entries older than their retention, removed behind a checkpoint.
+    pub audit_pruned: i64,
     /// The library version after the pass.
     pub library_version: i64,
 }
@@ -54,6 +56,7 @@ impl PassReport {
     /// Whether the pass changed anything.
     pub fn did_work(&self) -> bool {
         self.events_curated + self.events_skipped + self.archived + self.rescored + self.purged > 0
+            || self.audit_pruned > 0
     }
 }
 
@@ -65,8 +68,8 @@ impl fmt::Display for PassReport {
         write!(
             f,
             "curated {} events ({} new episodes, {} merged as duplicates, {} episodes updated, {} skipped); \
-             pruning archived {}, rescored {} and purged {} old tombstones and {} old sync-log rows; \
-             library version {}",
+             pruning archived {}, rescored {} and purged {} old tombstones, {} old sync-log rows \
+             and {} old audit entries; library version {}",
             self.events_curated,
             self.episodes_created,
             self.events_merged,
@@ -76,6 +79,7 @@ impl fmt::Display for PassReport {
             self.rescored,
             self.purged,
             self.sync_log_purged,
+            self.audit_pruned,
             self.library_version
         )
     }
@@ -160,6 +164,13 @@ fn curate_and_prune(
     report.archived += lib::archive_beyond(conn, settings.max_active_episodes)?;
     report.purged = lib::purge_tombstones(conn, days(settings.tombstone_retention))?;
     report.sync_log_purged = lib::purge_sync_log(conn, days(settings.sync_log_retention))?;
+    if let Some(keep) = settings.audit_retention {
+        report.audit_pruned = crate::hub::db::audit::prune(
+            conn,
+            Utc::now() - keep,
+            "curator (audit_retention_days)",
+        )?;
+    }
     report.library_version = status::library_version(conn)?;
     if report.did_work() {
         let n = |v: usize| i32::try_from(v).unwrap_or(i32::MAX);

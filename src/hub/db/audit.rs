@@ -73,10 +73,47 @@ struct Link {
 /// Entries read per query while walking.
 const CHUNK: i64 = 10_000;
 
-/// Walk the whole chain, oldest first, in chunks.
+#[derive(QueryableByName)]
+struct Checkpoint {
+    #[diesel(sql_type = BigInt)]
+    through_id: i64,
+    #[diesel(sql_type = Text)]
+    through_hash: String,
+}
+
+#[derive(QueryableByName)]
+struct Removed {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Remove the entries older than `before` (the newest always stays), keeping the chain
+/// verifiable: a checkpoint records where the remaining chain starts, and the removal is itself
+/// an `audit_pruned` entry by `actor`. Returns how many were removed.
+pub fn prune(
+    conn: &mut PgConnection,
+    before: chrono::DateTime<chrono::Utc>,
+    actor: &str,
+) -> Result<i64, DbError> {
+    let removed: Removed = diesel::sql_query("SELECT audit_prune($1, $2) AS n")
+        .bind::<diesel::sql_types::Timestamptz, _>(before)
+        .bind::<Text, _>(actor)
+        .get_result(conn)?;
+    Ok(removed.n)
+}
+
+/// Walk the whole chain, oldest first, in chunks — from the newest checkpoint when retention
+/// removed the oldest entries.
 pub fn verify(conn: &mut PgConnection) -> Result<Verification, DbError> {
-    let genesis = "0".repeat(64);
-    let (mut entries, mut last_id, mut last_hash) = (0i64, 0i64, genesis);
+    let start: Option<Checkpoint> = diesel::sql_query(
+        "SELECT through_id, through_hash FROM audit_checkpoints ORDER BY id DESC LIMIT 1",
+    )
+    .get_result(conn)
+    .optional()?;
+    let (mut entries, mut last_id, mut last_hash) = match start {
+        Some(c) => (0i64, c.through_id, c.through_hash),
+        None => (0i64, 0i64, "0".repeat(64)),
+    };
     loop {
         let links: Vec<Link> = diesel::sql_query(
             "SELECT id, hash, prev_hash, audit_seal(prev_hash, a) AS expected \

@@ -24,7 +24,7 @@ pub struct AuditQuery {
 }
 
 /// Every action the hub records, for the filter's choices.
-const ACTIONS: [&str; 10] = [
+const ACTIONS: [&str; 11] = [
     "register",
     "revoke",
     "sign_in",
@@ -35,6 +35,7 @@ const ACTIONS: [&str; 10] = [
     "user_added",
     "user_disabled",
     "password_reset",
+    "audit_pruned",
 ];
 
 /// `GET /dashboard/audit`.
