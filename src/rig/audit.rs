@@ -317,56 +317,44 @@ mod tests {
         assert_eq!(v.head.map(|h| h.0), Some(4));
     }
 
-    #[test]
-    fn an_edited_entry_is_found() {
+    /// A trail of three entries, edited by `edit`, then walked.
+    fn tampered(edit: impl FnOnce(&mut Vec<String>)) -> Verification {
         let (_dir, path) = trail_of(3);
         let mut l = lines(&path);
-        l[1] = l[1].replace("driller J. Smith", "nobody");
+        edit(&mut l);
         write(&path, &l);
-        let v = verify(&path).expect("verify");
-        assert!(
-            v.problem
-                .as_deref()
-                .is_some_and(|p| p.contains("entry 2 was edited")),
-            "{v:?}"
-        );
+        verify(&path).expect("verify")
+    }
+
+    fn says(v: &Verification, words: &str) -> bool {
+        v.problem.as_deref().is_some_and(|p| p.contains(words))
+    }
+
+    #[test]
+    fn an_edited_entry_is_found() {
+        let v = tampered(|l| l[1] = l[1].replace("driller J. Smith", "nobody"));
+        assert!(says(&v, "entry 2 was edited"), "{v:?}");
     }
 
     #[test]
     fn a_deleted_entry_is_found() {
-        let (_dir, path) = trail_of(3);
-        let mut l = lines(&path);
-        l.remove(1);
-        write(&path, &l);
-        let v = verify(&path).expect("verify");
-        assert!(
-            v.problem
-                .as_deref()
-                .is_some_and(|p| p.contains("deleted or moved")),
-            "{v:?}"
-        );
+        let v = tampered(|l| {
+            l.remove(1);
+        });
+        assert!(says(&v, "deleted or moved"), "{v:?}");
     }
 
     #[test]
     fn a_reordered_entry_is_found_even_renumbered() {
-        let (_dir, path) = trail_of(3);
-        let mut l = lines(&path);
-        l.swap(1, 2);
-        write(&path, &l);
-        let v = verify(&path).expect("verify");
-        assert!(
-            v.problem
-                .as_deref()
-                .is_some_and(|p| p.contains("deleted or moved")),
-            "{v:?}"
-        );
+        let v = tampered(|l| l.swap(1, 2));
+        assert!(says(&v, "deleted or moved"), "{v:?}");
         // Renumbered to hide the swap: the chain still breaks.
-        let mut l = lines(&path);
-        l[1] = l[1].replace("\"seq\":3", "\"seq\":2");
-        l[2] = l[2].replace("\"seq\":2", "\"seq\":3");
-        write(&path, &l);
-        let v = verify(&path).expect("verify");
-        assert!(v.problem.is_some(), "{v:?}");
+        let v = tampered(|l| {
+            l.swap(1, 2);
+            l[1] = l[1].replace("\"seq\":3", "\"seq\":2");
+            l[2] = l[2].replace("\"seq\":2", "\"seq\":3");
+        });
+        assert!(says(&v, "does not chain"), "{v:?}");
     }
 
     #[test]
