@@ -71,6 +71,25 @@ fn nice_axis(max: f64) -> (f64, f64) {
     ((max / step).ceil() * step, step)
 }
 
+/// A depth axis around the data (shallowest at the top): round ends a tick beyond the shallowest
+/// and deepest depth, at least 500 ft tall — not always from the surface.
+fn depth_axis(depths: impl Iterator<Item = f64>) -> (f64, f64, f64) {
+    let (lo, hi) = depths
+        .filter(|d| d.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), d| {
+            (lo.min(d), hi.max(d))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0, 0.25);
+    }
+    let middle = (lo + hi) / 2.0;
+    let half = ((hi - lo) / 2.0).max(250.0);
+    let (_, step) = nice_axis(2.0 * half);
+    let shallow = (((middle - half) / step).floor() * step).max(0.0);
+    let deep = ((middle + half) / step).ceil() * step;
+    (shallow, deep.max(shallow + step), step)
+}
+
 fn tick_label(v: f64) -> String {
     if v.fract() == 0.0 {
         crate::drilling::thousands(v)
@@ -315,12 +334,17 @@ pub fn timeline(points: &[Point], legend_items: &[(&str, &'static str)]) -> Opti
     let first = points.iter().map(|p| p.at).min()?;
     let last = points.iter().map(|p| p.at).max()?;
     let (left, plot_w, plot_h, top_pad) = (72.0, 620.0, 220.0, 12.0);
-    let span = (last - first).max(3_600) as f64;
-    let (deepest, step) = nice_axis(points.iter().map(|p| p.depth_ft).fold(0.0, f64::max));
+    // At least an hour wide, the events in its middle, and labelled with the axis's own ends:
+    // events minutes apart are not squeezed into its first tenth under labels that say otherwise.
+    let width = (last - first).max(3_600);
+    let start = first - (width - (last - first)) / 2;
+    let end = start + width;
+    let (shallow, deep, step) = depth_axis(points.iter().map(|p| p.depth_ft));
+    let y_of = |d: f64| top_pad + (d.clamp(shallow, deep) - shallow) / (deep - shallow) * plot_h;
     let mut svg = open(left + plot_w + 30.0, top_pad + plot_h + 80.0, "chart");
-    let mut tick = 0.0;
-    while tick <= deepest + step * 0.01 {
-        let y = top_pad + tick / deepest * plot_h;
+    let mut tick = shallow;
+    while tick <= deep + step * 0.01 {
+        let y = y_of(tick);
         let _ = write!(
             svg,
             r#"<line x1="{left}" y1="{y:.1}" x2="{r}" y2="{y:.1}" class="grid"/><text x="{tx}" y="{ty:.1}" text-anchor="end" class="val">{l}</text>"#,
@@ -332,8 +356,8 @@ pub fn timeline(points: &[Point], legend_items: &[(&str, &'static str)]) -> Opti
         tick += step;
     }
     for p in points {
-        let x = left + (p.at - first) as f64 / span * plot_w;
-        let y = top_pad + p.depth_ft.max(0.0) / deepest * plot_h;
+        let x = left + (p.at - start) as f64 / width as f64 * plot_w;
+        let y = y_of(p.depth_ft);
         let _ = write!(
             svg,
             r##"<circle cx="{x:.1}" cy="{y:.1}" r="6" fill="{c}" stroke="black" stroke-width="0.6"><title>{t}</title></circle>"##,
@@ -352,8 +376,8 @@ pub fn timeline(points: &[Point], legend_items: &[(&str, &'static str)]) -> Opti
         b = top_pad + plot_h,
         r = left + plot_w,
         tl = top_pad + plot_h + 16.0,
-        a = fmt(first),
-        z = fmt(last),
+        a = fmt(start),
+        z = fmt(end),
         cx = left + plot_w / 2.0,
         xl = top_pad + plot_h + 34.0,
         cy = top_pad + plot_h / 2.0,
@@ -456,6 +480,39 @@ mod tests {
         assert!(timeline(&[], &[]).is_none());
         assert!(sparkline(&[1.0], "#000").is_none());
         assert!(sparkline(&[f64::NAN, 2.0, f64::INFINITY], "#000").is_none());
+    }
+
+    #[test]
+    fn a_timeline_is_labelled_with_its_own_ends_and_its_depths_fit_the_data() {
+        let at = 1_796_000_000;
+        let point = |at: i64, depth_ft: f64| Point {
+            at,
+            depth_ft,
+            colour: "#000",
+            title: String::new(),
+        };
+        // Two events five minutes apart at 9,100 and 9,180 ft (issue 18: labelled 14:23 → 14:28
+        // with every dot in the axis's first 7 %, on a 0–15,000 ft depth axis).
+        let svg = timeline(&[point(at, 9_100.0), point(at + 300, 9_180.0)], &[]).expect("svg");
+        let label = |s: i64| {
+            chrono::DateTime::from_timestamp(s, 0)
+                .expect("time")
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        assert!(svg.contains(&label(at - 1_650)), "{svg}");
+        assert!(svg.contains(&label(at + 1_950)), "{svg}");
+        let xs: Vec<f64> = svg
+            .split("<circle cx=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next()?.parse().ok())
+            .collect();
+        assert!(xs.iter().all(|x| (300.0..=480.0).contains(x)), "{xs:?}");
+        let (shallow, deep, _) = depth_axis([9_100.0, 9_180.0].into_iter());
+        assert!(shallow >= 8_500.0 && deep <= 9_800.0, "{shallow}–{deep}");
+        assert!(shallow <= 9_100.0 && deep >= 9_180.0);
+        let (shallow, deep, _) = depth_axis([150.0, 12_000.0].into_iter());
+        assert!(shallow == 0.0 && deep >= 12_000.0, "{shallow}–{deep}");
     }
 
     #[test]

@@ -337,7 +337,7 @@ async fn a_seeded_fleet_shows_its_figures_on_every_page_and_endpoint() {
         "RIG-B",
         "/dashboard/rigs/RIG-A",
         "Pack-off",
-        "50 %",
+        "1 of 2",
         "<svg",
     ] {
         assert!(overview.contains(needle), "overview lacks {needle}");
@@ -583,4 +583,90 @@ async fn the_audit_page_filters_exports_and_says_whether_the_chain_holds() {
     assert_eq!(status, 200);
     assert!(header(&headers, "content-type").is_some_and(|t| t.starts_with("text/csv")));
     assert_eq!(csv.lines().count(), 3, "{csv}");
+}
+
+/// Issue 18's defects, as a fleet manager met them: a rig registered seconds ago was
+/// "inactive (silent > 48 h)"; "RESOLVED 100 %" stood for one decided event beside pending ones;
+/// "most from RIG-A" on a tie; a negative median time to resolution; events per rig-day divided
+/// by 30 days for a rig minutes old.
+#[actix_web::test]
+async fn a_new_fleet_is_told_as_it_is_not_as_percentages_of_nothing() {
+    let hub = TestHub::start().await;
+    let key_a = register(&hub.app, "RIG-NEW-A").await;
+    let key_b = register(&hub.app, "RIG-NEW-B").await;
+    register(&hub.app, "RIG-NEW-C").await;
+    let now = Utc::now();
+    let mut ids = vec![];
+    for (rig, key, hours) in [
+        ("RIG-NEW-A", &key_a, 50),
+        ("RIG-NEW-A", &key_a, 1),
+        ("RIG-NEW-B", &key_b, 30),
+        ("RIG-NEW-B", &key_b, 2),
+    ] {
+        let event = event_for(rig, now - Duration::hours(hours));
+        let body = serde_json::to_vec(&event).expect("json");
+        let (status, reply) = call(&hub.app, upload_req(key, body, Encoding::Identity)).await;
+        assert_eq!(status, 201, "{reply}");
+        ids.push(event.id.to_string());
+    }
+    // One decided event, resolved — and filed, by a skewed clock, before the event itself.
+    let (status, _) = call(
+        &hub.app,
+        actix_test::TestRequest::patch()
+            .uri(&format!("/api/fleet/events/{}/outcome", ids[1]))
+            .insert_header(bearer(&key_a))
+            .set_json(json!({"outcome": {"status": "resolved", "action_taken": "circulated"}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE events SET outcome_updated_at = occurred_at - interval '30 minutes' WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(&ids[1]),
+        &mut hub.db.conn(),
+    )
+    .expect("skew");
+    run_pass(
+        &mut hub.db.conn(),
+        &CuratorSettings::default(),
+        WhenBusy::Wait,
+    )
+    .expect("curate");
+
+    let cookie = [("Cookie", sign_in(&hub.app).await)];
+    let (_, _, overview) = get(&hub.app, "/dashboard", &cookie).await;
+    assert!(overview.contains("1 never seen"), "{overview}");
+    assert!(overview.contains(r#"badge never-seen"#), "{overview}");
+    assert!(overview.contains("1 of 1"), "{overview}");
+    assert!(
+        !overview.contains("100 %"),
+        "one decided event is no 100 %: {overview}"
+    );
+    assert!(overview.contains("3 pending"), "{overview}");
+    let (_, _, library) = get(&hub.app, "/dashboard/library", &cookie).await;
+    assert!(
+        library.contains("RIG-NEW-A and RIG-NEW-B equally"),
+        "a tie is a tie: {library}"
+    );
+    let (_, _, outcomes) = get(&hub.app, "/api/fleet/dashboard/outcomes", &cookie).await;
+    let outcomes: Value = serde_json::from_str(&outcomes).expect("json");
+    let median = outcomes["by_category"][0]["median_minutes_to_resolution"]
+        .as_f64()
+        .expect("a median");
+    assert!(
+        median >= 0.0,
+        "a time to resolution is never negative: {outcomes}"
+    );
+    let (_, _, trends) = get(&hub.app, "/api/fleet/dashboard/trends", &cookie).await;
+    let trends: Value = serde_json::from_str(&trends).expect("json");
+    let per_rig_day = trends["campaigns"][0]["events_per_rig_day"]
+        .as_f64()
+        .expect("a rate");
+    // A: 2 events over the 50 h since its first; B: 2 over the 30 h since its first.
+    let expected = 4.0 / (50.0 / 24.0 + 30.0 / 24.0);
+    assert!(
+        (per_rig_day - expected).abs() < 0.05,
+        "{per_rig_day} events per rig-day, expected {expected:.2}: {trends}"
+    );
 }

@@ -140,6 +140,7 @@ struct Count {
 
 const RIGS_SQL: &str = "SELECT rig_id, well_id, field, \
        CASE WHEN status = 'revoked' THEN 'revoked' \
+            WHEN last_seen IS NULL THEN 'never-seen' \
             WHEN last_seen > now() - make_interval(hours => $1) THEN 'active' \
             ELSE 'inactive' END AS status, \
        last_seen, last_sync, library_version, event_count, clock_offset_secs \
@@ -170,7 +171,7 @@ fn counts(conn: &mut PgConnection, sql: &str) -> Result<Vec<NamedCount>, DbError
 /// The fleet overview's figures.
 pub fn summary(conn: &mut PgConnection) -> Result<FleetSummary, DbError> {
     let rigs = rigs(conn)?;
-    let mut rig_status: Vec<NamedCount> = ["active", "inactive", "revoked"]
+    let mut rig_status: Vec<NamedCount> = ["active", "inactive", "never-seen", "revoked"]
         .into_iter()
         .map(|s| NamedCount {
             name: s.into(),
@@ -325,7 +326,6 @@ pub const DEPTH_BAND_FT: f64 = 1_000.0;
 /// The trends over `from..=to` (UTC days).
 pub fn trends(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> Result<Trends, DbError> {
     let (start, end) = (day_start(from), day_start(to) + Duration::days(1));
-    let span_days = ((to - from).num_days() + 1) as f64;
     let by_depth = diesel::sql_query(
         "SELECT floor(depth_ft / $3) * $3 AS from_ft, count(*) AS count FROM events \
          WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1 ORDER BY 1",
@@ -334,16 +334,27 @@ pub fn trends(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> Result
     .bind::<Timestamptz, _>(end)
     .bind::<Double, _>(DEPTH_BAND_FT)
     .load(conn)?;
+    // A rig's days in the range run from when it joined (its registration, or its first event in
+    // the range if that came earlier) to the range's end or now, and count at least one: a rig
+    // five minutes old is not divided by the whole range.
     let campaigns = diesel::sql_query(
-        "SELECT campaign, count(*) AS events, count(DISTINCT rig_id) AS rigs, \
-                count(*)::float8 / (count(DISTINCT rig_id) * $3) AS events_per_rig_day, \
+        "WITH ev AS (SELECT rig_id, campaign, outcome, occurred_at FROM events \
+                     WHERE occurred_at >= $1 AND occurred_at < $2), \
+              span AS (SELECT r.rig_id, GREATEST(1.0, extract(epoch FROM \
+                          LEAST($2, now()) - GREATEST($1, LEAST(r.registered_at, f.first))) / 86400.0) \
+                          AS days \
+                       FROM rigs r JOIN (SELECT rig_id, min(occurred_at) AS first FROM ev \
+                                         GROUP BY rig_id) f USING (rig_id)) \
+         SELECT campaign, count(*) AS events, count(DISTINCT rig_id) AS rigs, \
+                count(*)::float8 / (SELECT sum(s.days) FROM span s WHERE s.rig_id IN \
+                    (SELECT e2.rig_id FROM ev e2 WHERE e2.campaign = ev.campaign)) \
+                  AS events_per_rig_day, \
                 (count(*) FILTER (WHERE outcome = 'resolved'))::float8 \
                   / NULLIF(count(*) FILTER (WHERE outcome <> 'pending'), 0) AS resolution_rate \
-         FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1 ORDER BY 1 DESC",
+         FROM ev GROUP BY 1 ORDER BY 1 DESC",
     )
     .bind::<Timestamptz, _>(start)
     .bind::<Timestamptz, _>(end)
-    .bind::<Double, _>(span_days)
     .load(conn)?;
     Ok(Trends {
         from,
@@ -440,7 +451,7 @@ pub fn outcomes_by_category(
                 (count(*) FILTER (WHERE outcome = 'resolved'))::float8 \
                   / NULLIF(count(*) FILTER (WHERE outcome <> 'pending'), 0) AS resolution_rate, \
                 percentile_cont(0.5) WITHIN GROUP ( \
-                  ORDER BY extract(epoch FROM outcome_updated_at - occurred_at) / 60.0) \
+                  ORDER BY GREATEST(0, extract(epoch FROM outcome_updated_at - occurred_at)) / 60.0) \
                   FILTER (WHERE outcome = 'resolved' AND outcome_updated_at IS NOT NULL) \
                   AS median_minutes_to_resolution \
          FROM events WHERE ($1::text IS NULL OR rig_id = $1) GROUP BY 1 ORDER BY 2 DESC, 1",

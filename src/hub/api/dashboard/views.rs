@@ -360,6 +360,20 @@ pub fn count(n: i64) -> String {
     thousands(n as f64)
 }
 
+/// Below this many, a share is told as "1 of 1", not "100 %": a percentage of one or two
+/// decided events says more than it knows.
+pub const FEW: i64 = 5;
+
+/// `part` of `whole` as a percentage, as "1 of 2" while the whole is under [`FEW`], or "No
+/// outcome data yet" when it is nothing.
+pub fn share(part: i64, whole: i64) -> String {
+    match whole {
+        0 => percent_or_none(None),
+        w if w < FEW => format!("{part} of {w}"),
+        w => percent_or_none(Some(part as f64 / w as f64)),
+    }
+}
+
 /// A share as a percentage, or the honest "No outcome data yet" when there is no denominator.
 pub fn percent_or_none(rate: Option<f64>) -> String {
     match rate {
@@ -403,6 +417,10 @@ mod tests {
         assert_eq!(percent_or_none(None), "No outcome data yet");
         assert_eq!(percent_or_none(Some(0.0)), "0 %");
         assert_eq!(percent_or_none(Some(0.756)), "76 %");
+        assert_eq!(share(1, 1), "1 of 1", "one decided event is no 100 %");
+        assert_eq!(share(3, 4), "3 of 4");
+        assert_eq!(share(3, 5), "60 %");
+        assert_eq!(share(0, 0), "No outcome data yet");
     }
 
     #[test]

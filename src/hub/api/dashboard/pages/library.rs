@@ -63,7 +63,20 @@ fn dominance(h: &LibraryHealth) -> Option<String> {
 
 fn tiles(h: &LibraryHealth) -> Vec<Tile> {
     let covered = h.coverage.iter().filter(|c| c.count > 0).count();
-    let top = h.contribution.first();
+    // Every rig tied for the most, not the first of them in name order.
+    let most = h.contribution.first().map_or(0, |c| c.count);
+    let tied: Vec<&str> = h
+        .contribution
+        .iter()
+        .take_while(|c| c.count == most && most > 0)
+        .map(|c| c.name.as_str())
+        .collect();
+    let top = match tied.as_slice() {
+        [] => String::new(),
+        [one] => format!("most from {one}"),
+        [a, b] => format!("{a} and {b} equally"),
+        many => format!("{} rigs equally", many.len()),
+    };
     vec![
         Tile::new(
             "Active episodes",
@@ -76,11 +89,7 @@ fn tiles(h: &LibraryHealth) -> Vec<Tile> {
             format!("{covered} of {}", AnomalyCategory::ALL.len()),
             "with at least one precedent",
         ),
-        Tile::new(
-            "Contributing rigs",
-            count(h.contribution.len() as i64),
-            top.map_or_else(String::new, |t| format!("most from {}", t.name)),
-        ),
+        Tile::new("Contributing rigs", count(h.contribution.len() as i64), top),
     ]
 }
 

@@ -33,6 +33,7 @@ pub async fn overview(
 struct Outcomes {
     decided: i64,
     resolved: i64,
+    pending: i64,
 }
 
 impl Outcomes {
@@ -47,6 +48,7 @@ impl Outcomes {
         Self {
             decided: all - named("pending"),
             resolved: named("resolved"),
+            pending: named("pending"),
         }
     }
 }
@@ -64,9 +66,10 @@ fn tiles(s: &FleetSummary, o: &Outcomes) -> Vec<Tile> {
             "Rigs active",
             count(status("active")),
             format!(
-                "{} inactive (silent > {} h) · {} revoked",
+                "{} inactive (silent > {} h) · {} never seen · {} revoked",
                 status("inactive"),
                 dashboard::INACTIVE_AFTER_HOURS,
+                status("never-seen"),
                 status("revoked")
             ),
         ),
@@ -77,8 +80,12 @@ fn tiles(s: &FleetSummary, o: &Outcomes) -> Vec<Tile> {
         ),
         Tile::new(
             "Resolved",
-            percent_or_none((o.decided > 0).then(|| o.resolved as f64 / o.decided as f64)),
-            format!("of {} events with an outcome", count(o.decided)),
+            share(o.resolved, o.decided),
+            format!(
+                "resolved, of {} events with an outcome · {} pending",
+                count(o.decided),
+                count(o.pending)
+            ),
         ),
         Tile::new(
             "Library",

@@ -98,12 +98,12 @@ fn tiles(h: &RigHistory, now: DateTime<Utc>) -> Vec<Tile> {
         ),
         Tile::new(
             "Outcome reported",
-            percent_or_none((total > 0).then(|| decided as f64 / total as f64)),
+            share(decided, total),
             format!("{} of {} events acknowledged", count(decided), count(total)),
         ),
         Tile::new(
             "Resolved",
-            percent_or_none((decided > 0).then(|| resolved as f64 / decided as f64)),
+            share(resolved, decided),
             "of events with an outcome",
         ),
         Tile::new(
