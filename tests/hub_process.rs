@@ -196,6 +196,88 @@ fn a_burst_of_maximal_legal_events_keeps_the_hub_under_its_memory_bound() {
     );
 }
 
+/// Issue 18's herd: 200 rigs asking for the whole library within a second got 190 refusals
+/// (each full answer held a pool connection while it was read). Now the whole library is read
+/// once per version and shared: 60 full syncs at once on a pool of two are all answered, each
+/// without the asking rig's own episodes, from one read.
+#[test]
+fn a_herd_of_full_syncs_on_a_small_pool_is_all_answered_from_one_read() {
+    let db = TestDb::new();
+    let hub = HubProcess::start(
+        db.url(),
+        "[database]\npool_size = 2\n[curator]\ncuration_interval_secs = 1\n",
+    );
+    let rigs: Vec<(String, String)> = ["RIG-HERD-A", "RIG-HERD-B", "RIG-HERD-C"]
+        .iter()
+        .map(|r| (r.to_string(), hub.register(r)))
+        .collect();
+    let base = Utc::now() - chrono::Duration::days(2);
+    for (i, (rig, key)) in rigs.iter().take(2).enumerate() {
+        for n in 0..15 {
+            // Hours apart: each its own episode.
+            let at = base + chrono::Duration::hours(n + 20 * i as i64);
+            let body = serde_json::to_vec(&event_for(rig, at)).expect("json");
+            let reply = upload(&hub, key, &body, false);
+            assert_eq!(
+                reply.status,
+                201,
+                "{}",
+                String::from_utf8_lossy(&reply.body)
+            );
+        }
+    }
+    let curated = wait_until(Duration::from_secs(60), || {
+        http(&hub.addr, "GET", "/api/fleet/health", &[], b"")
+            .map(|r| r.json()["events_awaiting_curation"] == 0 && r.json()["active_episodes"] == 30)
+            .unwrap_or(false)
+    });
+    assert!(curated, "curator did not catch up\n{}", hub.log_text());
+    let answers: Vec<(String, u16, serde_json::Value)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..60)
+            .map(|t| {
+                let (rig, key) = &rigs[t % 3];
+                let hub = &hub;
+                scope.spawn(move || {
+                    let auth = format!("Bearer {key}");
+                    let reply = http(
+                        &hub.addr,
+                        "GET",
+                        "/api/fleet/library",
+                        &[("Authorization", auth.as_str())],
+                        b"",
+                    )
+                    .expect("sync");
+                    let body = serde_json::from_slice(&reply.body).unwrap_or_default();
+                    (rig.clone(), reply.status, body)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    for (rig, status, body) in &answers {
+        assert_eq!(*status, 200, "{rig}: {body}");
+        assert_eq!(body["full"], true);
+        let episodes = body["episodes"].as_array().expect("episodes");
+        let expected = if rig == "RIG-HERD-C" { 30 } else { 15 };
+        assert_eq!(episodes.len(), expected, "{rig} gets the others' episodes");
+        assert!(
+            episodes.iter().all(|e| e["rig_id"] != rig.as_str()),
+            "{rig} got its own episodes back"
+        );
+        assert_eq!(body["total_fleet_episodes"], 30);
+    }
+    let metrics = http(&hub.addr, "GET", "/metrics", &[], b"").expect("metrics");
+    let text = String::from_utf8_lossy(&metrics.body);
+    assert_eq!(
+        common::metric(&text, "sairen_hub_full_library_reads_total"),
+        Some(1.0),
+        "one read for the whole herd:\n{text}"
+    );
+}
+
 #[test]
 fn sigterm_lets_the_request_in_flight_finish() {
     let db = TestDb::new();

@@ -61,6 +61,7 @@ pub struct HubMetrics {
     uploads: Family<Labels, Counter>,
     sync_answers: Family<Labels, Counter>,
     key_checks: Family<Labels, Counter>,
+    full_library_reads: Counter,
     curator_passes: Arc<AtomicU64>,
 }
 
@@ -72,6 +73,7 @@ impl Default for HubMetrics {
             uploads: Family::default(),
             sync_answers: Family::default(),
             key_checks: Family::default(),
+            full_library_reads: Counter::default(),
             curator_passes: Arc::default(),
         }
     }
@@ -126,6 +128,11 @@ impl HubMetrics {
             .inc();
     }
 
+    /// The whole library was read from the database for full syncs (once per version, shared).
+    pub fn full_library_read(&self) {
+        self.full_library_reads.inc();
+    }
+
     /// The curator thread's pass counter.
     pub fn curator_passes(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.curator_passes)
@@ -158,6 +165,11 @@ impl HubMetrics {
             "key_checks",
             "Rig and admin key checks, by result.",
             self.key_checks.clone(),
+        );
+        r.register(
+            "full_library_reads",
+            "Times the whole library was read for full syncs: once per version, however many rigs ask.",
+            self.full_library_reads.clone(),
         );
         r.register_collector(Box::new(ScrapeTime {
             figures: now,

@@ -28,6 +28,8 @@ pub struct AppState {
     pub curator: CuratorWake,
     /// Active-episode totals remembered by library version.
     pub library_totals: super::api::library::TotalsByVersion,
+    /// The whole library at the newest version a full sync asked for, shared by every rig.
+    pub full_libraries: super::api::library::FullLibraries,
     /// What other hub processes changed: decides which caches still hold.
     pub watch: Arc<HubWatch>,
     /// Answered syncs, written off the request path.
@@ -69,6 +71,7 @@ impl AppState {
             intake: config.intake_rules(),
             curator: CuratorWake::default(),
             library_totals: Default::default(),
+            full_libraries: Default::default(),
             watch,
             sync_log: SyncLog::spawn(pool.clone())?,
             sign_ins: FailureThrottle::new(SIGN_IN_FAILURES_PER_MINUTE, Duration::from_secs(60)),

@@ -3,13 +3,14 @@
 use super::body::streamed_response;
 use super::{json_response, with_db, ApiError};
 use crate::hub::auth::RigAuth;
-use crate::hub::db::library::{self, SyncAnswer, SyncRecord};
+use crate::hub::db::library::{self, FullLibrary, LibraryView, SyncAnswer, SyncRecord};
 use crate::hub::state::AppState;
 use actix_web::http::header::{ETag, EntityTag, IfNoneMatch};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 use chrono::Utc;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// The query of a sync.
 #[derive(Debug, Deserialize)]
@@ -48,6 +49,26 @@ impl TotalsByVersion {
         if slot.is_none_or(|(v, _)| v <= version) {
             *slot = Some((version, total));
         }
+    }
+}
+
+/// The whole library at the newest version a full sync asked for, read once and shared: when
+/// every rig asks for it at once (a fleet's first day, every rig after a restore), one request
+/// reads it and the rest wait for that read instead of each taking a pool connection for its own.
+#[derive(Default)]
+pub struct FullLibraries(tokio::sync::Mutex<Option<Arc<FullLibrary>>>);
+
+impl FullLibraries {
+    /// The library at `version` or newer: the one held, else read now (once, however many ask).
+    async fn at(&self, state: &AppState, version: i64) -> Result<Arc<FullLibrary>, ApiError> {
+        let mut held = self.0.lock().await;
+        if let Some(library) = held.as_ref().filter(|l| l.version >= version) {
+            return Ok(library.clone());
+        }
+        let library = Arc::new(with_db(state, library::read_full).await?);
+        state.metrics.full_library_read();
+        *held = Some(library.clone());
+        Ok(library)
     }
 }
 
@@ -100,6 +121,15 @@ pub async fn sync(
     let since = parse_since(query.since.as_deref())?;
     let offset = super::clock::rig_clock_offset(&req, Utc::now())?;
     let rig = auth.rig_id.to_string();
+    // A rig with no library: the shared whole library, unless it names that answer already.
+    if since.is_none_or(|s| s == 0) {
+        let version = current_version(&state).await?;
+        if !none_match(&req, &etag(&rig, since, version)) {
+            let (response, served) = sync_full(&req, &state, &rig, since).await?;
+            record(&state, rig, since, &served, offset);
+            return Ok(response);
+        }
+    }
     let (response, served) = match answer(&req, &state, &rig, since).await? {
         SyncAnswer::BeyondVersion { version } => {
             return Err(ApiError::bad_request(
@@ -120,6 +150,45 @@ pub async fn sync(
             changes(&req, &rig, since, view)?
         }
     };
+    record(&state, rig, since, &served, offset);
+    Ok(response)
+}
+
+/// A rig with no library (or version 0) gets the shared whole library, less its own episodes.
+async fn sync_full(
+    req: &HttpRequest,
+    state: &AppState,
+    rig: &str,
+    since: Option<i64>,
+) -> Result<(HttpResponse, Served), ApiError> {
+    let version = current_version(state).await?;
+    let whole = state.full_libraries.at(state, version).await?;
+    let total = whole.episodes.len() as i64;
+    state.library_totals.put(whole.version, total);
+    let others = whole.episodes.iter().filter(|(r, _)| r != rig).count();
+    let me = rig.to_owned();
+    let texts = (0..whole.episodes.len()).filter_map(move |i| {
+        let (owner, text) = &whole.episodes[i];
+        (owner != &me).then(|| text.as_bytes().to_vec())
+    });
+    let body = Body {
+        version,
+        full: true,
+        total,
+        count: others,
+        pruned_ids: Vec::new(),
+    };
+    library_body(req, rig, since, body, texts)
+}
+
+/// Log and count one answered sync.
+fn record(
+    state: &AppState,
+    rig: String,
+    since: Option<i64>,
+    served: &Served,
+    offset: Option<chrono::Duration>,
+) {
     state.metrics.sync_answer(if served.not_modified {
         "not_modified"
     } else if served.full {
@@ -138,7 +207,6 @@ pub async fn sync(
         at: Utc::now(),
         clock_offset_secs: offset.map(super::clock::secs),
     });
-    Ok(response)
 }
 
 /// The answer to (rig, since) now. The common case, a rig that is up to date, is answered from
@@ -201,42 +269,70 @@ fn library_headers(
         .insert_header(("X-Delta-Count", delta.to_string()));
 }
 
-/// A 200 with the changed episodes. The stored episode JSON goes out as it is, streamed: each
-/// episode's text is dropped once sent, so a request never holds more than one copy of the
-/// library.
+/// What a 200 sync answer says besides its episodes.
+struct Body {
+    version: i64,
+    full: bool,
+    total: i64,
+    /// Episodes it carries.
+    count: usize,
+    pruned_ids: Vec<String>,
+}
+
+/// A 200 with the changed episodes read for this rig.
 fn changes(
     req: &HttpRequest,
     rig: &str,
     since: Option<i64>,
-    view: library::LibraryView,
+    view: LibraryView,
+) -> Result<(HttpResponse, Served), ApiError> {
+    let body = Body {
+        version: view.version,
+        full: view.full,
+        total: view.total,
+        count: view.episodes.len(),
+        pruned_ids: view.pruned_ids,
+    };
+    let texts = view.episodes.into_iter().map(String::into_bytes);
+    library_body(req, rig, since, body, texts)
+}
+
+/// A 200 sync answer. The stored episode JSON goes out as it is, streamed: each episode's text
+/// is copied out only as it is sent, so a request never holds another copy of the library.
+fn library_body(
+    req: &HttpRequest,
+    rig: &str,
+    since: Option<i64>,
+    body: Body,
+    texts: impl Iterator<Item = Vec<u8>> + 'static,
 ) -> Result<(HttpResponse, Served), ApiError> {
     let mut builder = HttpResponse::build(StatusCode::OK);
     library_headers(
         &mut builder,
         rig,
         since,
-        view.version,
-        view.total,
-        view.episodes.len(),
+        body.version,
+        body.total,
+        body.count,
     );
     let served = Served {
-        version: view.version,
-        delta_count: counts(view.episodes.len()),
-        pruned_count: counts(view.pruned_ids.len()),
-        full: view.full,
+        version: body.version,
+        delta_count: counts(body.count),
+        pruned_count: counts(body.pruned_ids.len()),
+        full: body.full,
         not_modified: false,
     };
     let head = format!(
         "{{\"version\":{},\"full\":{},\"episodes\":[",
-        view.version, view.full
+        body.version, body.full
     );
     let mut tail = b"],\"pruned_ids\":".to_vec();
-    serde_json::to_writer(&mut tail, &view.pruned_ids)
+    serde_json::to_writer(&mut tail, &body.pruned_ids)
         .map_err(|e| ApiError::Internal(format!("encoding tombstones: {e}")))?;
-    tail.extend_from_slice(format!(",\"total_fleet_episodes\":{}}}", view.total).as_bytes());
-    let episodes = view.episodes.into_iter().enumerate().flat_map(|(i, text)| {
+    tail.extend_from_slice(format!(",\"total_fleet_episodes\":{}}}", body.total).as_bytes());
+    let episodes = texts.enumerate().flat_map(|(i, text)| {
         let comma = (i > 0).then(|| b",".to_vec());
-        comma.into_iter().chain(std::iter::once(text.into_bytes()))
+        comma.into_iter().chain(std::iter::once(text))
     });
     let pieces = std::iter::once(head.into_bytes())
         .chain(episodes)

@@ -71,6 +71,33 @@ pub struct LibraryView {
     pub total: i64,
 }
 
+/// The whole active library at one version, each episode with its rig: built once per version
+/// and shared by every rig's full sync (each leaves out its own episodes as it is served).
+#[derive(Debug)]
+pub struct FullLibrary {
+    /// The version it is.
+    pub version: i64,
+    /// `(rig id, episode JSON)`, best first.
+    pub episodes: Vec<(String, String)>,
+}
+
+/// Read the whole active library, in one consistent snapshot.
+pub fn read_full(conn: &mut PgConnection) -> Result<FullLibrary, DbError> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(|c| {
+            let version = status::library_version(c)?;
+            let episodes = episodes::table
+                .filter(episodes::archived.eq(false))
+                .order((episodes::score.desc(), episodes::id.asc()))
+                .select((episodes::rig_id, sql::<Text>("payload::text")))
+                .load_iter::<(String, String), PgRowByRowLoadingMode>(c)?
+                .collect::<QueryResult<Vec<_>>>()?;
+            Ok(FullLibrary { version, episodes })
+        })
+}
+
 /// Read what rig `rig_id` needs after `since`, in one consistent snapshot. The curator commits
 /// in sequence order (under its lock), so nothing with a lower sequence value can appear later.
 pub fn read_for_rig(
