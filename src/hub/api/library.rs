@@ -59,10 +59,11 @@ impl TotalsByVersion {
 pub struct FullLibraries(tokio::sync::Mutex<Option<Arc<FullLibrary>>>);
 
 impl FullLibraries {
-    /// The library at `version` or newer: the one held, else read now (once, however many ask).
+    /// The library at `version`: the one held, else read now (once, however many ask). Only the
+    /// same version is served from memory: a database restored to an older one is read afresh.
     async fn at(&self, state: &AppState, version: i64) -> Result<Arc<FullLibrary>, ApiError> {
         let mut held = self.0.lock().await;
-        if let Some(library) = held.as_ref().filter(|l| l.version >= version) {
+        if let Some(library) = held.as_ref().filter(|l| l.version == version) {
             return Ok(library.clone());
         }
         let library = Arc::new(with_db(state, library::read_full).await?);
