@@ -25,7 +25,8 @@ enum Command {
     /// Run or maintain the fleet hub (PostgreSQL behind an HTTP API).
     #[command(subcommand)]
     Hub(HubCommand),
-    /// Register, list, show and revoke rigs on a running hub (needs SAIREN_ADMIN_KEY).
+    /// Manage a running hub: rigs, dashboard users, the audit trail and the WireGuard tunnel
+    /// (needs SAIREN_ADMIN_KEY).
     Admin(AdminArgs),
     /// Watch a rig's WITS stream (or a CSV log, or the simulator) and advise the driller.
     ///

@@ -455,7 +455,7 @@ impl Demo {
             self.started.elapsed().as_secs_f64()
         );
         println!(
-            "  fleet dashboard: {}/dashboard   (sign in with this run's admin key: {})",
+            "  fleet dashboard: {}/dashboard   (no user name; password: this run's admin key {})",
             hub.url, self.admin_key
         );
         println!("  hub API:         {}/api/fleet/health", hub.url);

@@ -1,4 +1,5 @@
-//! `sairen admin`: the registry client, over the hub's HTTP API, and the WireGuard configs.
+//! `sairen admin`: the hub's administration client over its HTTP API — rigs, dashboard users,
+//! the audit trail — and the WireGuard configs.
 
 mod users;
 mod wireguard;
