@@ -46,10 +46,10 @@ fn seed(db: &TestDb) {
     .execute(&mut conn)
     .expect("events");
     diesel::sql_query(format!(
-        "INSERT INTO episodes (id, rig_id, field, category, campaign, risk_level, outcome, depth_from_ft, depth_to_ft, score, occurred_at, source_event_ids, payload, change_seq) \
+        "INSERT INTO episodes (id, rig_id, field, category, campaign, risk_level, outcome, depth_from_ft, depth_to_ft, score, occurred_at, payload, change_seq) \
          SELECT 'EP-' || i, 'RIG-' || lpad((i % {RIGS} + 1)::text, 2, '0'), 'Volve', {categories}[i % 10 + 1], 'production', 'high', \
                 {outcomes}[i % 5 + 1], (i * 37) % 15000, (i * 37) % 15000 + 50, (i % 1000) / 1000.0, now() - ((i % 43200) || ' minutes')::interval, \
-                ARRAY['e' || i], '{{}}'::jsonb, nextval('library_change_seq') \
+                '{{}}'::jsonb, nextval('library_change_seq') \
          FROM generate_series(1, {EPISODES}) i"
     ))
     .execute(&mut conn)

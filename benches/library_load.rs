@@ -69,9 +69,9 @@ fn seed_50k_episodes(conn: &mut PgConnection) {
     .expect("fixture");
     diesel::sql_query(
         "INSERT INTO episodes (id, rig_id, field, category, campaign, risk_level, outcome, depth_from_ft, depth_to_ft, \
-         score, occurred_at, source_event_ids, payload, change_seq) \
+         score, occurred_at, payload, change_seq) \
          SELECT 'EP-' || g, 'RIG-' || lpad((g % 20)::text, 2, '0'), 'Volve', 'pack_off', 'production', 'high', 'resolved', \
-         1000 + g, 1000 + g, s, now() - make_interval(mins => g), ARRAY['EP-' || g], \
+         1000 + g, 1000 + g, s, now() - make_interval(mins => g), \
          $1::jsonb || jsonb_build_object('id', 'EP-' || g, 'rig_id', 'RIG-' || lpad((g % 20)::text, 2, '0'), \
          'score', s, 'depth_from_ft', 1000 + g, 'depth_to_ft', 1000 + g), nextval('library_change_seq') \
          FROM generate_series(1, 50000) AS g, LATERAL (SELECT round(random()::numeric, 4)::float8 AS s) AS r",
