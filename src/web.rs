@@ -4,6 +4,7 @@
 //! (secrets that never print, the bearer token) are read in [`credentials`] for both.
 
 mod credentials;
+pub mod csv;
 pub mod metrics;
 
 pub use credentials::{basic_password, bearer_token, NoToken, Secret};

@@ -670,3 +670,82 @@ async fn a_new_fleet_is_told_as_it_is_not_as_percentages_of_nothing() {
         "{per_rig_day} events per rig-day, expected {expected:.2}: {trends}"
     );
 }
+
+/// Every table a fleet manager takes to a spreadsheet is a download: the rigs of the overview and
+/// a rig's events, figures as figures, and a crew's note that looks like a formula disarmed.
+#[actix_web::test]
+async fn the_rigs_and_a_rigs_events_export_as_csv() {
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-CSV-1").await;
+    register(&hub.app, "RIG-CSV-2").await;
+    let event = event_for("RIG-CSV-1", Utc::now() - Duration::hours(3));
+    let body = serde_json::to_vec(&event).expect("json");
+    assert_eq!(
+        call(&hub.app, upload_req(&key, body, Encoding::Identity))
+            .await
+            .0,
+        201
+    );
+    let (status, _) = call(
+        &hub.app,
+        actix_test::TestRequest::patch()
+            .uri(&format!("/api/fleet/events/{}/outcome", event.id))
+            .insert_header(bearer(&key))
+            .set_json(json!({
+                "outcome": {"status": "resolved", "action_taken": "=cmd|' /C calc'!A0"},
+                "notes": "logged by \"Jo\", night tour"
+            })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let cookie = [("Cookie", sign_in(&hub.app).await)];
+    let (_, _, page) = get(&hub.app, "/dashboard", &cookie).await;
+    assert!(page.contains(r#"href="/dashboard?format=csv""#), "{page}");
+
+    let (status, headers, rigs) = get(&hub.app, "/dashboard?format=csv", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").is_some_and(|t| t.starts_with("text/csv")));
+    assert!(header(&headers, "content-disposition").is_some_and(|d| d.contains("sairen-rigs.csv")));
+    let lines: Vec<&str> = rigs.lines().collect();
+    assert_eq!(
+        lines[0],
+        "rig_id,well_id,field,status,last_seen,last_sync,library_version,events,clock_offset_secs"
+    );
+    assert_eq!(lines.len(), 3, "{rigs}");
+    let csv_1 = lines
+        .iter()
+        .find(|l| l.starts_with("\"RIG-CSV-1\""))
+        .expect("RIG-CSV-1");
+    assert!(
+        csv_1.contains("\"active\"") && csv_1.contains(",\"1\","),
+        "{csv_1}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("\"RIG-CSV-2\"") && l.contains("never-seen")),
+        "{rigs}"
+    );
+
+    let (status, headers, events) =
+        get(&hub.app, "/dashboard/rigs/RIG-CSV-1?format=csv", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-disposition")
+        .is_some_and(|d| d.contains("sairen-RIG-CSV-1-events.csv")));
+    assert!(
+        events.starts_with("occurred_at,event_id,category,"),
+        "{events}"
+    );
+    assert!(events.contains(&format!("\"{}\"", event.id)), "{events}");
+    assert!(
+        events.contains("\"'=cmd|' /C calc'!A0\""),
+        "a formula is disarmed: {events}"
+    );
+    assert!(
+        events.contains("\"logged by \"\"Jo\"\", night tour\""),
+        "{events}"
+    );
+    // Signed out, there is no export.
+    let (status, _, _) = get(&hub.app, "/dashboard?format=csv", &[]).await;
+    assert_eq!(status, 303);
+}

@@ -5,6 +5,7 @@ use crate::hub::auth::AdminAuth;
 use crate::hub::db::audit::{self, AuditEntry};
 use crate::hub::intake;
 use crate::hub::state::AppState;
+use crate::web::csv;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
@@ -64,29 +65,13 @@ pub async fn list(
     if !csv {
         return Ok(HttpResponse::Ok().json(entries));
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"sairen-audit.csv\"",
-        ))
-        .body(to_csv(&entries)))
+    Ok(csv::download("sairen-audit.csv", to_csv(&entries)))
 }
 
-/// RFC 4180 CSV, every field quoted; a cell that a spreadsheet would run as a formula is
-/// prefixed with a quote mark.
+/// The entries as CSV.
 fn to_csv(entries: &[AuditEntry]) -> String {
-    let cell = |s: &str| {
-        let s = if s.starts_with(['=', '+', '-', '@']) {
-            format!("'{s}")
-        } else {
-            s.to_owned()
-        };
-        format!("\"{}\"", s.replace('"', "\"\""))
-    };
-    let mut out = String::from("id,at,actor,source,action,rig_id,detail,hash\r\n");
-    for e in entries {
-        let row = [
+    let rows = entries.iter().map(|e| {
+        [
             e.id.to_string(),
             e.at.to_rfc3339(),
             e.actor.clone(),
@@ -95,11 +80,14 @@ fn to_csv(entries: &[AuditEntry]) -> String {
             e.rig_id.clone().unwrap_or_default(),
             e.detail.to_string(),
             e.hash.clone(),
-        ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    out
+        ]
+    });
+    csv::table(
+        &[
+            "id", "at", "actor", "source", "action", "rig_id", "detail", "hash",
+        ],
+        rows,
+    )
 }
 
 /// Walk the chain: the entries, the head, the first break.

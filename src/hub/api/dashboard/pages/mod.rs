@@ -30,7 +30,7 @@ use crate::hub::auth::{Caller, Role};
 use crate::hub::db::dashboard::{self, RigOverview};
 use crate::web::ApiError;
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
 /// `GET /`: the dashboard.
@@ -67,6 +67,17 @@ fn category_bars(counts: &[dashboard::NamedCount]) -> Vec<Bar> {
             colour: charts::category_colour(&c.name),
         })
         .collect()
+}
+
+/// `?format=csv` on a page: its table as a download instead of the page.
+fn wants_csv(req: &HttpRequest) -> bool {
+    web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .is_ok_and(|q| q.get("format").is_some_and(|f| f == "csv"))
+}
+
+/// A time for a CSV cell: RFC 3339, or empty.
+fn csv_time(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.to_rfc3339()).unwrap_or_default()
 }
 
 /// A 403 page when `caller`'s role is below `needed`: the page exists, they may not see it.

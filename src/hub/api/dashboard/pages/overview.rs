@@ -1,22 +1,26 @@
 //! `GET /dashboard`: the fleet overview.
 
 use super::super::views::*;
-use super::{category_bars, rig_row};
+use super::{category_bars, csv_time, rig_row, wants_csv};
 use crate::charts::{self, Bar, Series};
 use crate::hub::api::with_db;
 use crate::hub::auth::PageAuth;
-use crate::hub::db::dashboard::{self, FleetSummary};
+use crate::hub::db::dashboard::{self, FleetSummary, RigOverview};
 use crate::hub::state::AppState;
-use crate::web::ApiError;
+use crate::web::{csv, ApiError};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
-/// `GET /dashboard`: the fleet overview.
+/// `GET /dashboard`: the fleet overview (`?format=csv`: its rigs table).
 pub async fn overview(
+    req: HttpRequest,
     auth: PageAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let s = with_db(&state, dashboard::summary).await?;
+    if wants_csv(&req) {
+        return Ok(rigs_csv(&s.rigs));
+    }
     let outcomes = Outcomes::of(&s);
     render(
         StatusCode::OK,
@@ -27,6 +31,37 @@ pub async fn overview(
             charts: charts(&s, &outcomes),
         },
     )
+}
+
+/// The rigs table with its figures as figures: times in RFC 3339, the clock offset in seconds.
+fn rigs_csv(rigs: &[RigOverview]) -> HttpResponse {
+    let rows = rigs.iter().map(|r| {
+        [
+            r.rig_id.clone(),
+            r.well_id.clone(),
+            r.field.clone(),
+            r.status.clone(),
+            csv_time(r.last_seen),
+            csv_time(r.last_sync),
+            r.library_version.map(|v| v.to_string()).unwrap_or_default(),
+            r.event_count.to_string(),
+            r.clock_offset_secs
+                .map(|s| format!("{s:.1}"))
+                .unwrap_or_default(),
+        ]
+    });
+    let header = [
+        "rig_id",
+        "well_id",
+        "field",
+        "status",
+        "last_seen",
+        "last_sync",
+        "library_version",
+        "events",
+        "clock_offset_secs",
+    ];
+    csv::download("sairen-rigs.csv", csv::table(&header, rows))
 }
 
 /// Events with a crew's outcome, and of those the resolved.

@@ -1,7 +1,7 @@
 //! `GET /dashboard/rigs/{id}`: one rig's history.
 
 use super::super::views::*;
-use super::{category_bars, message, rig_row};
+use super::{category_bars, message, rig_row, wants_csv};
 use crate::charts::{self, Point};
 use crate::drilling::capitalise;
 use crate::fleet::OutcomeKind;
@@ -11,9 +11,9 @@ use crate::hub::auth::{PageAuth, Role};
 use crate::hub::db::dashboard::{self, CategoryOutcomes, EventListing, RigOverview};
 use crate::hub::db::DbError;
 use crate::hub::state::AppState;
-use crate::web::ApiError;
+use crate::web::{csv, ApiError};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
 /// Events listed on a rig's page.
@@ -30,8 +30,9 @@ struct RigHistory {
     hub_version: i64,
 }
 
-/// `GET /dashboard/rigs/{id}`: one rig's history.
+/// `GET /dashboard/rigs/{id}`: one rig's history (`?format=csv`: every event of it).
 pub async fn rig(
+    req: HttpRequest,
     auth: PageAuth,
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -43,6 +44,9 @@ pub async fn rig(
     let Some(h) = with_db(&state, move |conn| read(conn, &id)).await? else {
         return no_such_rig(&rig_id);
     };
+    if wants_csv(&req) {
+        return Ok(events_csv(&h.rig.rig_id, &h.events));
+    }
     let now = Utc::now();
     render(
         StatusCode::OK,
@@ -60,6 +64,44 @@ pub async fn rig(
                 .map(event_line)
                 .collect(),
         },
+    )
+}
+
+/// The rig's events (the newest 5,000 the timeline reads), figures as figures.
+fn events_csv(rig_id: &str, events: &[EventListing]) -> HttpResponse {
+    let rows = events.iter().map(|e| {
+        [
+            e.occurred_at.to_rfc3339(),
+            e.id.clone(),
+            e.category.as_str().to_owned(),
+            e.risk_level.as_str().to_owned(),
+            e.peak_level.as_str().to_owned(),
+            e.duration_secs
+                .map(|d| format!("{d:.0}"))
+                .unwrap_or_default(),
+            format!("{:.1}", e.depth_ft),
+            e.campaign.as_str().to_owned(),
+            e.outcome.as_str().to_owned(),
+            e.outcome_text.clone().unwrap_or_default(),
+            e.notes.clone().unwrap_or_default(),
+        ]
+    });
+    let header = [
+        "occurred_at",
+        "event_id",
+        "category",
+        "risk_level",
+        "peak_level",
+        "duration_secs",
+        "depth_ft",
+        "campaign",
+        "outcome",
+        "action_or_reason",
+        "notes",
+    ];
+    csv::download(
+        &format!("sairen-{rig_id}-events.csv"),
+        csv::table(&header, rows),
     )
 }
 
