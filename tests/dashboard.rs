@@ -745,6 +745,40 @@ async fn the_rigs_and_a_rigs_events_export_as_csv() {
         events.contains("\"logged by \"\"Jo\"\", night tour\""),
         "{events}"
     );
+    // The library's contribution and the trends' two tables.
+    run_pass(
+        &mut hub.db.conn(),
+        &CuratorSettings::default(),
+        WhenBusy::Wait,
+    )
+    .expect("curate");
+    let (status, _, library) = get(&hub.app, "/dashboard/library?format=csv", &cookie).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        library,
+        "rig_id,active_episodes,share\r\n\"RIG-CSV-1\",\"1\",\"1.0000\"\r\n"
+    );
+    let (_, _, page) = get(&hub.app, "/dashboard/trends", &cookie).await;
+    assert!(page.contains("format=csv&amp;table=actions"), "{page}");
+    let (status, headers, campaigns) = get(&hub.app, "/dashboard/trends?format=csv", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(
+        header(&headers, "content-disposition").is_some_and(|d| d.contains("sairen-campaigns-"))
+    );
+    assert!(
+        campaigns.starts_with("campaign,events,rigs,events_per_rig_day,resolution_rate\r\n\"production\",\"1\",\"1\","),
+        "{campaigns}"
+    );
+    let (_, _, actions) = get(
+        &hub.app,
+        "/dashboard/trends?format=csv&table=actions",
+        &cookie,
+    )
+    .await;
+    assert!(
+        actions.starts_with("category,action,times\r\n") && actions.contains("'=cmd"),
+        "{actions}"
+    );
     // Signed out, there is no export.
     let (status, _, _) = get(&hub.app, "/dashboard?format=csv", &[]).await;
     assert_eq!(status, 303);

@@ -1,23 +1,40 @@
 //! `GET /dashboard/library`: is the precedent library any good?
 
 use super::super::views::*;
-use super::category_bars;
+use super::{category_bars, wants_csv};
 use crate::charts::{self, Series};
 use crate::drilling::AnomalyCategory;
 use crate::hub::api::with_db;
 use crate::hub::auth::PageAuth;
 use crate::hub::db::dashboard::{self, LibraryHealth};
 use crate::hub::state::AppState;
-use crate::web::ApiError;
+use crate::web::{csv, ApiError};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 /// A library where one rig holds more than this share is flagged: its precedents are one crew's.
 const DOMINANT_SHARE: f64 = 0.5;
 
-/// `GET /dashboard/library`: is the precedent library any good?
-pub async fn library(auth: PageAuth, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// `GET /dashboard/library`: is the precedent library any good? (`?format=csv`: the
+/// contribution per rig.)
+pub async fn library(
+    req: HttpRequest,
+    auth: PageAuth,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let h = with_db(&state, dashboard::library_health).await?;
+    if wants_csv(&req) {
+        let total: i64 = h.contribution.iter().map(|c| c.count).sum();
+        let rows = h.contribution.iter().map(|c| {
+            [
+                c.name.clone(),
+                c.count.to_string(),
+                format!("{:.4}", c.count as f64 / total.max(1) as f64),
+            ]
+        });
+        let table = csv::table(&["rig_id", "active_episodes", "share"], rows);
+        return Ok(csv::download("sairen-library-contribution.csv", table));
+    }
     render(
         StatusCode::OK,
         &LibraryPage {

@@ -2,18 +2,20 @@
 
 use super::super::data::{parse_range, RangeQuery};
 use super::super::views::*;
+use super::wants_csv;
 use crate::charts::{self, Series};
 use crate::drilling::AnomalyCategory;
 use crate::hub::api::with_db;
 use crate::hub::auth::PageAuth;
 use crate::hub::db::dashboard::{self, Trends, DEPTH_BAND_FT};
 use crate::hub::state::AppState;
-use crate::web::ApiError;
+use crate::web::{csv, ApiError};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, Utc};
 
-/// `GET /dashboard/trends?from=&to=`: the fleet over time and depth.
+/// `GET /dashboard/trends?from=&to=`: the fleet over time and depth (`&format=csv&table=actions`:
+/// the most common actions; `&format=csv`: the campaigns).
 pub async fn trends(
     auth: PageAuth,
     state: web::Data<AppState>,
@@ -28,6 +30,9 @@ pub async fn trends(
         Err(e) => return bad_range(&auth, query, &e.to_string()),
     };
     let t = with_db(&state, move |conn| dashboard::trends(conn, from, to)).await?;
+    if wants_csv(&req) {
+        return Ok(trends_csv(&req, &t));
+    }
     render(
         StatusCode::OK,
         &TrendsPage {
@@ -57,6 +62,42 @@ pub async fn trends(
                 })
                 .collect(),
         },
+    )
+}
+
+/// One of the page's tables as CSV, for its range: the campaigns, or `table=actions`.
+fn trends_csv(req: &HttpRequest, t: &Trends) -> HttpResponse {
+    let actions = req.query_string().split('&').any(|p| p == "table=actions");
+    let range = format!("{}-to-{}", t.from, t.to);
+    if actions {
+        let rows = t
+            .common_actions
+            .iter()
+            .map(|a| [a.category.clone(), a.action.clone(), a.count.to_string()]);
+        let table = csv::table(&["category", "action", "times"], rows);
+        return csv::download(&format!("sairen-actions-{range}.csv"), table);
+    }
+    let rows = t.campaigns.iter().map(|c| {
+        [
+            c.campaign.clone(),
+            c.events.to_string(),
+            c.rigs.to_string(),
+            format!("{:.4}", c.events_per_rig_day),
+            c.resolution_rate
+                .map(|r| format!("{r:.4}"))
+                .unwrap_or_default(),
+        ]
+    });
+    let header = [
+        "campaign",
+        "events",
+        "rigs",
+        "events_per_rig_day",
+        "resolution_rate",
+    ];
+    csv::download(
+        &format!("sairen-campaigns-{range}.csv"),
+        csv::table(&header, rows),
     )
 }
 
