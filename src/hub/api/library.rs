@@ -125,8 +125,9 @@ pub async fn sync(
     // A rig with no library: the shared whole library, unless it names that answer already.
     if since.is_none_or(|s| s == 0) {
         let version = current_version(&state).await?;
-        if !none_match(&req, &etag(&rig, since, version)) {
-            let (response, served) = sync_full(&req, &state, &rig, since).await?;
+        // Version 0 asked at version 0 (an empty library) is a 304 like any other up-to-date ask.
+        if since != Some(version) && !none_match(&req, &etag(&rig, since, version)) {
+            let (response, served) = sync_full(&req, &state, &rig, since, version).await?;
             record(&state, rig, since, &served, offset);
             return Ok(response);
         }
@@ -161,11 +162,11 @@ async fn sync_full(
     state: &AppState,
     rig: &str,
     since: Option<i64>,
+    version: i64,
 ) -> Result<(HttpResponse, Served), ApiError> {
-    let version = current_version(state).await?;
     let whole = state.full_libraries.at(state, version).await?;
-    let total = whole.episodes.len() as i64;
-    state.library_totals.put(whole.version, total);
+    let (at, total) = (whole.version, whole.episodes.len() as i64);
+    state.library_totals.put(at, total);
     let others = whole.episodes.iter().filter(|(r, _)| r != rig).count();
     let me = rig.to_owned();
     let texts = (0..whole.episodes.len()).filter_map(move |i| {
@@ -173,7 +174,7 @@ async fn sync_full(
         (owner != &me).then(|| text.as_bytes().to_vec())
     });
     let body = Body {
-        version,
+        version: at,
         full: true,
         total,
         count: others,
