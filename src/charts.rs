@@ -85,8 +85,15 @@ fn depth_axis(depths: impl Iterator<Item = f64>) -> (f64, f64, f64) {
     let middle = (lo + hi) / 2.0;
     let half = ((hi - lo) / 2.0).max(250.0);
     let (_, step) = nice_axis(2.0 * half);
-    let shallow = (((middle - half) / step).floor() * step).max(0.0);
-    let deep = ((middle + half) / step).ceil() * step;
+    let mut shallow = (((middle - half) / step).floor() * step).max(0.0);
+    let mut deep = ((middle + half) / step).ceil() * step;
+    // A point on the axis's edge is drawn half over its line: leave a tick of room there.
+    if deep - hi < step * 0.1 {
+        deep += step;
+    }
+    if lo - shallow < step * 0.1 && shallow > 0.0 {
+        shallow = (shallow - step).max(0.0);
+    }
     (shallow, deep.max(shallow + step), step)
 }
 
@@ -513,6 +520,12 @@ mod tests {
         assert!(shallow <= 9_100.0 && deep >= 9_180.0);
         let (shallow, deep, _) = depth_axis([150.0, 12_000.0].into_iter());
         assert!(shallow == 0.0 && deep >= 12_000.0, "{shallow}–{deep}");
+        // No point on an edge: 2,500 and 12,500 ft fall on round ticks.
+        let (shallow, deep, step) = depth_axis([2_500.0, 12_500.0].into_iter());
+        assert!(
+            shallow <= 2_500.0 - step * 0.1 && deep >= 12_500.0 + step * 0.1,
+            "{shallow}–{deep}"
+        );
     }
 
     #[test]
