@@ -224,20 +224,6 @@ impl FromRequest for AdminAuth {
     }
 }
 
-/// A signed-in caller who may act on the fleet's events: an operator or an administrator.
-#[derive(Debug, Clone)]
-pub struct OperatorAuth(pub Caller);
-
-impl FromRequest for OperatorAuth {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { signed_in_as(req, Role::Operator).await.map(OperatorAuth) })
-    }
-}
-
 /// The value of the session cookie, if the request carries one.
 pub fn session_cookie(req: &HttpRequest) -> Option<String> {
     req.headers()

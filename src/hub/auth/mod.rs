@@ -1,8 +1,8 @@
 //! Who may do what on the hub: rig keys (`keys`), checked against the registry and remembered for
 //! a while (`verifier`), the administrator's key and dashboard sessions (`admin`), named users and
 //! their roles (`users`), and the extractors handlers take (`extract`): a handler that takes
-//! `RigAuth`, `AdminAuth`, `OperatorAuth` or `DashboardAuth` runs only for a caller who checked
-//! out with at least that role.
+//! `RigAuth`, `AdminAuth` or `DashboardAuth` (or a page's `PageAuth`, whose handler checks the
+//! role it needs) runs only for a caller who checked out with at least that role.
 //!
 //! A rig key is `sk-fleet-<key_id>.<secret>`. The hub stores the key id in clear and only an
 //! argon2 hash of the secret, finds the rig by key id (one indexed lookup and at most one hash
@@ -22,8 +22,8 @@ mod verifier;
 
 pub use admin::{session_digest, AdminKey, COOKIE, SESSION_HOURS};
 pub use extract::{
-    session_cookie, AdminAuth, AuthenticatedRig, DashboardAuth, MetricsAuth, OperatorAuth,
-    PageAuth, RigAuth, SignedIn,
+    session_cookie, AdminAuth, AuthenticatedRig, DashboardAuth, MetricsAuth, PageAuth, RigAuth,
+    SignedIn,
 };
 pub use keys::{RigKey, KEY_PREFIX};
 pub use rate::RequestRates;
