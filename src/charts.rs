@@ -114,6 +114,8 @@ pub struct Bar {
     pub value: f64,
     /// Its fill.
     pub colour: &'static str,
+    /// Where clicking the bar leads (a drill-down), if anywhere.
+    pub link: Option<String>,
 }
 
 /// Horizontal bars, one per row, with the value written at the bar's end: the best shape for
@@ -129,6 +131,9 @@ pub fn horizontal_bars(bars: &[Bar], value_axis: &str) -> Option<String> {
     for (i, b) in bars.iter().enumerate() {
         let y = 8.0 + row_h * i as f64;
         let w = (b.value / top * plot_w).max(if b.value > 0.0 { 2.0 } else { 0.0 });
+        if let Some(href) = &b.link {
+            let _ = write!(svg, r#"<a href="{}">"#, escape(href));
+        }
         let _ = write!(
             svg,
             r#"<text x="{lx}" y="{ty}" text-anchor="end" class="lbl">{label}</text><rect x="{label_w}" y="{y}" width="{w:.1}" height="{bh}" fill="{c}"><title>{label}: {v}</title></rect><text x="{vx:.1}" y="{ty}" class="val">{v}</text>"#,
@@ -140,6 +145,9 @@ pub fn horizontal_bars(bars: &[Bar], value_axis: &str) -> Option<String> {
             v = tick_label(b.value),
             vx = label_w + w + 6.0,
         );
+        if b.link.is_some() {
+            svg.push_str("</a>");
+        }
     }
     let _ = write!(
         svg,
@@ -467,6 +475,7 @@ mod tests {
                 label: "<script>alert(1)</script>".into(),
                 value: 3.0,
                 colour: "#000",
+                link: None,
             }],
             "events",
         )

@@ -12,6 +12,7 @@ use chrono::{Duration, Utc};
 use common::rig::{rig_command, RigClient, RigProcess};
 use common::{admin_headers, event_for, http, HubProcess, TestDb};
 use sairen::drilling::{AnomalyCategory, Campaign, RiskLevel};
+use sairen::fleet::{Heartbeat, RigId};
 use sairen::rig::acquisition::units::UnitSystem;
 use sairen::rig::acquisition::wits::write_frame;
 use sairen::simulate::{Scenario, Simulator};
@@ -155,7 +156,9 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
     let db = TestDb::new();
     let hub = HubProcess::start(
         db.url(),
-        "[upload]\nmax_event_age_days = 30\n[curator]\ncuration_interval_secs = 2\n",
+        "[upload]\nmax_event_age_days = 30\n[curator]\ncuration_interval_secs = 2\n\
+         [analytics]\naggregation_interval_secs = 2\n\
+         [regions]\n\"North Sea\" = [\"Volve\"]\n\"Gulf of Mexico\" = [\"Mars\"]\n",
     );
     let seeds = seeds();
     let mut keys = std::collections::HashMap::new();
@@ -213,6 +216,65 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                 200
             );
         }
+    }
+    // Heartbeats: a kick nobody has acknowledged on RIG-NORTH-1, uploads refused for good on
+    // RIG-SOUTH-7, two calm rigs in the Gulf of Mexico (registered in field Mars), the rest calm.
+    for rig in ["RIG-GULF-1", "RIG-GULF-2"] {
+        let body = json!({"rig_id": rig, "well_id": format!("{rig}-W"), "field": "Mars"});
+        let reply = http(
+            &hub.addr,
+            "POST",
+            "/api/fleet/rigs/register",
+            &admin_headers(),
+            body.to_string().as_bytes(),
+        )
+        .expect("register");
+        assert_eq!(reply.status, 201);
+        keys.insert(
+            rig,
+            reply.json()["api_key"].as_str().expect("key").to_owned(),
+        );
+    }
+    for (i, rig) in [
+        "RIG-NORTH-1",
+        "RIG-NORTH-2",
+        "RIG-WEST-3",
+        "RIG-SOUTH-7",
+        "RIG-GULF-1",
+        "RIG-GULF-2",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let field = if rig.starts_with("RIG-GULF") {
+            "Mars"
+        } else {
+            "Volve"
+        };
+        let mut beat = Heartbeat::calm(RigId::parse(rig).expect("id"), field, Utc::now());
+        beat.rop_ft_h = Some(48.0 + 6.0 * i as f64);
+        beat.alarms_last_hour = (i % 3) as u32;
+        match rig {
+            "RIG-NORTH-1" => {
+                beat.incidents.critical = 1;
+                beat.incidents.unacknowledged = 1;
+                beat.incidents.worst = Some(AnomalyCategory::Kick);
+            }
+            "RIG-SOUTH-7" => beat.dead_letters = 635,
+            _ => {}
+        }
+        let body = serde_json::to_value(&beat).expect("json");
+        assert_eq!(
+            post(
+                &hub.addr,
+                "/api/fleet/heartbeat",
+                &keys[rig],
+                rig,
+                "POST",
+                &body
+            ),
+            200
+        );
     }
     // The fleet desk signs in by name: an administrator added with the CLI, as the README says.
     let added = hub.add_user("desk.lead", "admin", "a long desk passphrase");
@@ -305,6 +367,23 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
     let kick_id = kicks[0]["id"].as_str().expect("advisory id").to_owned();
 
     stale_rig.wait_for("/api/v1/health", 30, |h| h["status"] == "stale");
+    // An aggregation pass has flagged RIG-SOUTH-7's refused uploads.
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    while !summary(&hub)["rigs"].as_array().is_some_and(|rigs| {
+        rigs.iter().any(|r| {
+            r["rig_id"] == "RIG-SOUTH-7"
+                && r["health"]["outliers"]
+                    .as_array()
+                    .is_some_and(|o| !o.is_empty())
+        })
+    }) {
+        assert!(
+            Instant::now() < deadline,
+            "no aggregation flagged RIG-SOUTH-7: {}",
+            hub.log_text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 
     let plan = json!({
         "screenshot_dir": std::env::var("SAIREN_SCREENSHOTS_DIR")
@@ -325,9 +404,13 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                 "login": {"path": "/dashboard/login", "user": "desk.lead", "password": "a long desk passphrase"},
                 "pages": [
                     {"path": "/dashboard", "screenshot": "hub-overview",
-                     "expect": ["Fleet overview", "RIG-NORTH-1", "RIG-SOUTH-7", "revoked", "Events per day, last 30 days", "Events by category", "Outcomes", "in all", "RIG-SCREEN"]},
+                     "expect": ["Fleet overview", "RIG-NORTH-1", "RIG-SOUTH-7", "revoked", "Events per day, last 30 days", "Events by category", "Outcomes", "in all", "RIG-SCREEN", "Need attention", "critical: kick open", "635 uploads refused by the hub for good", "Fleet health"]},
+                    {"path": "/dashboard?region=Gulf%20of%20Mexico", "screenshot": "hub-overview-filtered",
+                     "expect": ["RIG-GULF-1", "RIG-GULF-2", "clear"]},
+                    {"path": "/dashboard/regions", "screenshot": "hub-regions",
+                     "expect": ["Regions, healthiest first", "North Sea", "Gulf of Mexico", "Health by region", "Outlier flags", "refused uploads", "RIG-SOUTH-7"]},
                     {"path": "/dashboard/rigs/RIG-NORTH-1", "screenshot": "hub-rig-detail",
-                     "expect": ["Rig RIG-NORTH-1", "Advisory timeline", "Event history", "Picked up off bottom", "Outcome reported", "Peak", "Duration", "Record", "you may record the outcome"]},
+                     "expect": ["Rig RIG-NORTH-1", "Needs attention", "Now, from its latest heartbeat", "ROP per hour, last 48 h", "Advisory timeline", "Event history", "Picked up off bottom", "Outcome reported", "Peak", "Duration", "Record", "you may record the outcome"]},
                     {"path": "/dashboard/library", "screenshot": "hub-library",
                      "expect": ["Library health", "Score histogram", "Category coverage", "Contribution per rig", "RIG-NORTH-1"]},
                     {"path": "/dashboard/trends", "screenshot": "hub-trends",

@@ -111,6 +111,15 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_contract() {
         "only {} valid uploads were generated",
         stored.n
     );
+    let beats: Count = diesel::sql_query("SELECT count(*) AS n FROM heartbeats WHERE rig_id = $1")
+        .bind::<diesel::sql_types::Text, _>(rig)
+        .get_result(&mut conn)
+        .expect("count");
+    assert!(
+        beats.n >= 5,
+        "only {} valid heartbeats were generated",
+        beats.n
+    );
     // The stateful links were walked: an uploaded event read back and answered, a registered
     // rig shown, an added user disabled — each a 200 on an id the hub itself handed out.
     let har: serde_json::Value = serde_json::from_slice(
@@ -147,8 +156,9 @@ fn schemathesis_finds_no_server_error_and_no_answer_outside_the_contract() {
         .find(|l| l.contains("API Links:"))
         .unwrap_or("API Links: none");
     println!(
-        "contract fuzz: {} valid uploads stored; {}",
+        "contract fuzz: {} valid uploads and {} heartbeats stored; {}",
         stored.n,
+        beats.n,
         links.trim()
     );
 }

@@ -709,7 +709,8 @@ async fn the_rigs_and_a_rigs_events_export_as_csv() {
     let lines: Vec<&str> = rigs.lines().collect();
     assert_eq!(
         lines[0],
-        "rig_id,well_id,field,status,last_seen,last_sync,library_version,events,clock_offset_secs"
+        "rig_id,well_id,field,region,status,highest_open,unacknowledged,health,attention,\
+         heartbeat_at,last_seen,last_sync,library_version,events,clock_offset_secs,dead_letters"
     );
     assert_eq!(lines.len(), 3, "{rigs}");
     let csv_1 = lines

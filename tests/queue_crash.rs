@@ -232,12 +232,14 @@ fn deliver(dir: &std::path::Path, hub: &str, key: &str) {
         sync_jitter: Duration::ZERO,
         timeout: Duration::from_secs(10),
         data_dir: dir.to_path_buf(),
+        heartbeat_interval: Duration::from_secs(3_600),
     };
     let thread = link::start(
         config,
         queue.clone(),
         Arc::new(Recall::default()),
         Arc::new(Mutex::new(LinkStats::default())),
+        Arc::default(),
         stop.clone(),
     )
     .expect("link");

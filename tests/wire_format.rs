@@ -1,7 +1,7 @@
 //! The fixtures under `tests/fixtures/` document the wire format: each must parse into its type
 //! and serialise back to the very same JSON.
 
-use sairen::fleet::{FleetEpisode, FleetEvent, LibraryResponse, OutcomeUpdate};
+use sairen::fleet::{FleetEpisode, FleetEvent, Heartbeat, LibraryResponse, OutcomeUpdate};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -49,4 +49,16 @@ fn the_codec_carries_the_event_fixture_compressed() {
     let packed = encode_json(&event, Encoding::Zstd).expect("encode");
     let back: FleetEvent = decode_json(&packed, Encoding::Zstd, 10 << 20).expect("decode");
     assert_eq!(back, event);
+}
+
+#[test]
+fn the_heartbeat_fixture_round_trips_and_stays_small_on_the_wire() {
+    use sairen::fleet::codec::{encode_json, Encoding};
+    let beat: Heartbeat = round_trip("heartbeat.json");
+    assert_eq!(beat.incidents.highest(), "critical");
+    let plain = serde_json::to_vec(&beat).expect("json").len();
+    let packed = encode_json(&beat, Encoding::Zstd).expect("encode").len();
+    println!("a heartbeat: {plain} bytes of JSON, {packed} zstd");
+    // Once a minute, a day of them is under half a megabyte even uncompressed.
+    assert!(plain < 800 && packed < plain, "{plain} / {packed}");
 }

@@ -36,6 +36,14 @@ def map_body(ctx, body):
             # hub's path for the rest.
             if advisory.get("risk_level") == "low":
                 advisory["risk_level"] = "elevated"
+    if (
+        operation.method.upper() == "POST"
+        and operation.path == "/api/fleet/heartbeat"
+        and isinstance(body, dict)
+    ):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        body["rig_id"] = RIG
+        body["sent_at"] = now.isoformat().replace("+00:00", "Z")
     return body
 
 

@@ -2,6 +2,7 @@
 
 use super::intake::IntakeRules;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -22,6 +23,10 @@ pub struct HubConfig {
     pub auth: AuthConfig,
     /// `[curator]`.
     pub curator: CuratorConfig,
+    /// `[analytics]`.
+    pub analytics: AnalyticsConfig,
+    /// `[regions]`: region name → the fields in it.
+    pub regions: BTreeMap<String, Vec<String>>,
     /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
     pub log: crate::logging::LogSection,
 }
@@ -73,6 +78,38 @@ impl Default for CuratorConfig {
             tombstone_retention_days: d.tombstone_retention.num_days(),
             sync_log_retention_days: d.sync_log_retention.num_days(),
             audit_retention_days: d.audit_retention.map_or(0, |r| r.num_days()),
+        }
+    }
+}
+
+/// `[analytics]`: heartbeats and the fleet's roll-up.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalyticsConfig {
+    /// Seconds between heartbeats the hub asks of each rig.
+    pub heartbeat_secs: u64,
+    /// A rig whose latest heartbeat is older than this many seconds is stale.
+    pub stale_after_secs: u64,
+    /// Seconds between aggregation passes.
+    pub aggregation_interval_secs: u64,
+    /// Raw heartbeats are kept this many days.
+    pub raw_retention_days: i64,
+    /// Hourly roll-ups are kept this many days.
+    pub hourly_retention_days: i64,
+    /// The health score's weights (must add up to 1).
+    pub health_weights: crate::hub::analytics::health::HealthWeights,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        let d = crate::hub::analytics::AnalyticsSettings::default();
+        Self {
+            heartbeat_secs: d.heartbeat_secs,
+            stale_after_secs: d.stale_after.num_seconds() as u64,
+            aggregation_interval_secs: 60,
+            raw_retention_days: d.raw_retention.num_days(),
+            hourly_retention_days: d.hourly_retention.num_days(),
+            health_weights: d.weights,
         }
     }
 }
@@ -247,6 +284,7 @@ impl HubConfig {
                     .into(),
             ));
         }
+        self.analytics_settings()?;
         if self.database.pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database.pool_size must be at least 1".into(),
@@ -282,6 +320,37 @@ impl HubConfig {
             audit_retention: (c.audit_retention_days > 0)
                 .then(|| chrono::Duration::days(c.audit_retention_days)),
         }
+    }
+
+    /// The analytics these settings describe: regions and weights checked, intervals in range.
+    pub fn analytics_settings(
+        &self,
+    ) -> Result<crate::hub::analytics::AnalyticsSettings, ConfigError> {
+        let a = &self.analytics;
+        if !(10..=3_600).contains(&a.heartbeat_secs)
+            || a.stale_after_secs < a.heartbeat_secs
+            || a.aggregation_interval_secs == 0
+            || a.raw_retention_days < 1
+            || a.hourly_retention_days < a.raw_retention_days
+        {
+            return Err(ConfigError::Invalid(
+                "[analytics]: heartbeat_secs 10–3600, stale_after_secs ≥ heartbeat_secs, \
+                 aggregation_interval_secs ≥ 1, raw_retention_days ≥ 1 and \
+                 hourly_retention_days ≥ raw_retention_days"
+                    .into(),
+            ));
+        }
+        a.health_weights.validate().map_err(ConfigError::Invalid)?;
+        let regions = crate::hub::analytics::regions::Regions::new(&self.regions)
+            .map_err(ConfigError::Invalid)?;
+        Ok(crate::hub::analytics::AnalyticsSettings {
+            heartbeat_secs: a.heartbeat_secs,
+            stale_after: chrono::Duration::seconds(a.stale_after_secs as i64),
+            raw_retention: chrono::Duration::days(a.raw_retention_days),
+            hourly_retention: chrono::Duration::days(a.hourly_retention_days),
+            regions,
+            weights: a.health_weights,
+        })
     }
 
     /// The pool settings these settings describe.
@@ -321,6 +390,18 @@ mod tests {
             shipped.database.acquire_timeout_ms,
             defaults.database.acquire_timeout_ms
         );
+    }
+
+    #[test]
+    fn regions_and_weights_are_checked_at_load() {
+        let bad = "[regions]\n\"North Sea\" = [\"Volve\"]\nGulf = [\"volve\"]\n";
+        let config: HubConfig = toml::from_str(bad).expect("parses");
+        let err = config.validate().expect_err("a field in two regions");
+        assert!(err.to_string().contains("both"), "{err}");
+        let weights = "[analytics.health_weights]\nrisk = 0.9\n";
+        let config: HubConfig = toml::from_str(weights).expect("parses");
+        let err = config.validate().expect_err("weights past 1");
+        assert!(err.to_string().contains("add up to 1"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The rules an uploaded event or outcome must pass before the hub stores it (DESIGN §5).
 
 use crate::drilling::RiskLevel;
-use crate::fleet::{EventOutcome, FleetEvent, IdError, OutcomeUpdate, RigId};
+use crate::fleet::{EventOutcome, FleetEvent, Heartbeat, IdError, OutcomeUpdate, RigId};
 use chrono::{DateTime, Duration, Utc};
 
 /// Limits on what the hub takes in; from `[upload]` in `hub.toml`.
@@ -236,6 +236,110 @@ pub fn check_outcome_update(update: &OutcomeUpdate) -> Result<(), IntakeError> {
                 reason: format!("at most 1000, not {}", course.announcements),
             });
         }
+    }
+    Ok(())
+}
+
+/// A figure that must be finite and within `range`.
+fn check_range(
+    field: &'static str,
+    value: f64,
+    range: std::ops::RangeInclusive<f64>,
+) -> Result<(), IntakeError> {
+    if !range.contains(&value) {
+        return Err(IntakeError::BadValue {
+            field,
+            reason: format!(
+                "must be between {} and {} (got {value})",
+                range.start(),
+                range.end()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A count that no rig can honestly reach past `most`.
+fn check_count(field: &'static str, value: u32, most: u32) -> Result<(), IntakeError> {
+    if value > most {
+        return Err(IntakeError::BadValue {
+            field,
+            reason: format!("at most {most} (got {value})"),
+        });
+    }
+    Ok(())
+}
+
+/// Check a heartbeat like an event: whose (403), well formed (400), then when (422) — a
+/// heartbeat from further ahead than the skew allowed, or older than events are kept, is refused.
+pub fn check_heartbeat(
+    beat: &Heartbeat,
+    key_rig: &RigId,
+    now: DateTime<Utc>,
+    rules: &IntakeRules,
+) -> Result<(), IntakeError> {
+    if &beat.rig_id != key_rig {
+        return Err(IntakeError::WrongRig {
+            body_rig: beat.rig_id.to_string(),
+            key_rig: key_rig.to_string(),
+        });
+    }
+    check_label("well_id", &beat.well_id)?;
+    check_label("field", &beat.field)?;
+    check_label("version", &beat.version)?;
+    check_range("interval_secs", beat.interval_secs, 0.0..=86_400.0)?;
+    check_range(
+        "on_bottom_secs",
+        beat.on_bottom_secs,
+        0.0..=beat.interval_secs.max(0.0) + 1.0,
+    )?;
+    if let Some(depth) = beat.depth_ft {
+        check_range("depth_ft", depth, 0.0..=MAX_DEPTH_FT)?;
+    }
+    if let Some(rop) = beat.rop_ft_h {
+        // The fastest top-hole drilling is a few thousand ft/h.
+        check_range("rop_ft_h", rop, 0.0..=10_000.0)?;
+    }
+    if let Some(eff) = beat.mse_efficiency {
+        check_range("mse_efficiency", eff, 0.0..=1.0)?;
+    }
+    let i = &beat.incidents;
+    for (field, n) in [
+        ("incidents.critical", i.critical),
+        ("incidents.high", i.high),
+        ("incidents.elevated", i.elevated),
+        ("incidents.low", i.low),
+        ("incidents.unacknowledged", i.unacknowledged),
+    ] {
+        check_count(field, n, 10_000)?;
+    }
+    check_count("alarms_last_hour", beat.alarms_last_hour, 100_000)?;
+    check_count("stream.sensors_out", beat.stream.sensors_out, 1_000)?;
+    if let Some(stale) = beat.stream.stale_secs {
+        check_range("stream.stale_secs", stale, 0.0..=1e9)?;
+    }
+    check_count("queue_depth", beat.queue_depth, 10_000_000)?;
+    check_count("dead_letters", beat.dead_letters, 10_000_000)?;
+    check_count("faults", beat.faults, 1_000)?;
+    if let Some(offset) = beat.clock_offset_secs {
+        check_range("clock_offset_secs", offset, -1e9..=1e9)?;
+    }
+    check_range("uptime_secs", beat.uptime_secs, 0.0..=1e10)?;
+    let ahead = beat.sent_at - now;
+    if ahead > rules.max_clock_skew {
+        return Err(IntakeError::FromTheFuture {
+            timestamp: beat.sent_at,
+            ahead_secs: ahead.num_seconds(),
+            max_secs: rules.max_clock_skew.num_seconds(),
+        });
+    }
+    let age = now - beat.sent_at;
+    if age > rules.max_event_age {
+        return Err(IntakeError::TooOld {
+            timestamp: beat.sent_at,
+            age_days: age.num_days(),
+            max_days: rules.max_event_age.num_days(),
+        });
     }
     Ok(())
 }

@@ -62,7 +62,9 @@ pub struct HubMetrics {
     sync_answers: Family<Labels, Counter>,
     key_checks: Family<Labels, Counter>,
     full_library_reads: Counter,
+    heartbeats: Family<Labels, Counter>,
     curator_passes: Arc<AtomicU64>,
+    aggregation_passes: Arc<AtomicU64>,
 }
 
 impl Default for HubMetrics {
@@ -74,7 +76,9 @@ impl Default for HubMetrics {
             sync_answers: Family::default(),
             key_checks: Family::default(),
             full_library_reads: Counter::default(),
+            heartbeats: Family::default(),
             curator_passes: Arc::default(),
+            aggregation_passes: Arc::default(),
         }
     }
 }
@@ -133,6 +137,18 @@ impl HubMetrics {
         self.full_library_reads.inc();
     }
 
+    /// One heartbeat's end: `stored`, `refused` (4xx) or `failed` (5xx).
+    pub fn heartbeat(&self, result: &'static str) {
+        self.heartbeats
+            .get_or_create(&labels(&[("result", result)]))
+            .inc();
+    }
+
+    /// The aggregation thread's pass counter.
+    pub fn aggregation_passes(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.aggregation_passes)
+    }
+
     /// The curator thread's pass counter.
     pub fn curator_passes(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.curator_passes)
@@ -171,9 +187,15 @@ impl HubMetrics {
             "Times the whole library was read for full syncs: once per version, however many rigs ask.",
             self.full_library_reads.clone(),
         );
+        r.register(
+            "heartbeats",
+            "Rig heartbeats by result (stored, refused, failed).",
+            self.heartbeats.clone(),
+        );
         r.register_collector(Box::new(ScrapeTime {
             figures: now,
             curator_passes: self.curator_passes.load(Ordering::Relaxed),
+            aggregation_passes: self.aggregation_passes.load(Ordering::Relaxed),
         }));
         r
     }
@@ -196,6 +218,7 @@ pub struct ScrapeFigures {
 struct ScrapeTime {
     figures: ScrapeFigures,
     curator_passes: u64,
+    aggregation_passes: u64,
 }
 
 impl Collector for ScrapeTime {
@@ -227,6 +250,11 @@ impl Collector for ScrapeTime {
             "curator_passes",
             "Curation passes this process ran.",
             self.curator_passes,
+        )?;
+        f.counter(
+            "aggregation_passes",
+            "Fleet aggregation passes (health, ranks, outliers) this process ran.",
+            self.aggregation_passes,
         )?;
         let Some(status) = &self.figures.status else {
             return Ok(());

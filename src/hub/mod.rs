@@ -1,6 +1,7 @@
 //! The fleet hub: takes events from registered rigs, curates them into a precedent library,
 //! and serves it back. Shares only `drilling` and `fleet` with the rig.
 
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod config;

@@ -184,6 +184,12 @@ impl Hub {
             state.curator.clone(),
             state.metrics.curator_passes(),
         )?;
+        crate::hub::analytics::thread::spawn(
+            state.pool.clone(),
+            state.analytics.clone(),
+            Duration::from_secs(config.analytics.aggregation_interval_secs),
+            state.metrics.aggregation_passes(),
+        )?;
         let (server, addr) = bind(&config, &state)?;
         Ok(Self {
             server,

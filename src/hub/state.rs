@@ -1,5 +1,6 @@
 //! What every request handler shares.
 
+use super::analytics::AnalyticsSettings;
 use super::auth::{AdminKey, FailureThrottle, KeyVerifier, RequestRates};
 use super::config::HubConfig;
 use super::curator::thread::CuratorWake;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub admin_key: AdminKey,
     /// Limits and rules for uploads.
     pub intake: IntakeRules,
+    /// Heartbeats, staleness, regions and the health score.
+    pub analytics: AnalyticsSettings,
     /// Wakes the curator when an event or outcome arrives.
     pub curator: CuratorWake,
     /// Active-episode totals remembered by library version.
@@ -69,6 +72,9 @@ impl AppState {
             )),
             admin_key,
             intake: config.intake_rules(),
+            analytics: config
+                .analytics_settings()
+                .map_err(|e| std::io::Error::other(e.to_string()))?,
             curator: CuratorWake::default(),
             library_totals: Default::default(),
             full_libraries: Default::default(),

@@ -88,6 +88,8 @@ pub struct FleetSection {
     pub queue_bound: usize,
     /// Longest a request to the hub may take, s.
     pub request_timeout_secs: u64,
+    /// Seconds between heartbeats (KPI records) to the hub, until the hub asks for another.
+    pub heartbeat_secs: u64,
 }
 
 impl Default for FleetSection {
@@ -100,6 +102,7 @@ impl Default for FleetSection {
             sync_jitter_secs: 120,
             queue_bound: 1_000,
             request_timeout_secs: 30,
+            heartbeat_secs: 60,
         }
     }
 }
@@ -332,6 +335,12 @@ impl RigConfig {
             problems.push(format!(
                 "fleet.hub_url must be an http:// or https:// URL, not {:?}",
                 f.hub_url
+            ));
+        }
+        if !(10..=3_600).contains(&f.heartbeat_secs) {
+            problems.push(format!(
+                "fleet.heartbeat_secs must be 10 to 3600, not {}",
+                f.heartbeat_secs
             ));
         }
         if f.upload_interval_secs == 0 || f.sync_interval_secs == 0 || f.request_timeout_secs == 0 {

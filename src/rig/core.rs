@@ -149,6 +149,8 @@ pub struct Core {
     version: u64,
     /// Two hours of every gauge's channel, for the screen's trends.
     trends: Trends,
+    /// What the next heartbeat sums.
+    kpis: super::heartbeat::KpiWindow,
     /// Pit volume and time the driller last zeroed the pit-gain totaliser at.
     pit_reference: Option<(f64, DateTime<Utc>)>,
     /// What the crew did to the alarms and settings, hash-chained.
@@ -250,6 +252,7 @@ impl Core {
             learned_since_save: 0,
             version: 0,
             trends: Trends::default(),
+            kpis: Default::default(),
             pit_reference: None,
             audit: AuditTrail::open_or_report(data_dir),
         }
@@ -258,6 +261,11 @@ impl Core {
     /// The audit trail (its file, and whether its last write failed).
     pub fn audit(&self) -> &AuditTrail {
         &self.audit
+    }
+
+    /// The heartbeat's figures since the last heartbeat; the next interval starts now.
+    pub fn take_kpi_window(&mut self) -> super::heartbeat::WindowFigures {
+        self.kpis.take()
     }
 
     /// Two hours of every gauge's channel.
@@ -386,6 +394,7 @@ impl Core {
         let processed = self.pipeline.process(packet);
         if let Some(latest) = self.pipeline.latest() {
             self.trends.record(&latest.packet, &processed.metrics);
+            self.kpis.record(&latest.packet, &processed.metrics);
         }
         self.learned_since_save += self.pipeline.take_baseline_changes();
         if self.learned_since_save >= SAVE_EVERY {

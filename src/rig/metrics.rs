@@ -6,7 +6,7 @@ use super::acquisition::source::SourceState;
 use super::core::Core;
 use super::healer::HealReports;
 use super::health::Health;
-use super::incidents::AlarmState;
+use super::heartbeat::{alarms_last_hour, open_incidents};
 use crate::drilling::{RigState, RiskLevel};
 use crate::web::metrics::{labels, Buckets, Families, Labels};
 use prometheus_client::collector::Collector;
@@ -57,22 +57,9 @@ impl RigMetrics {
         let reports = heals.all();
         let health = Health::read(c, input, stale_after_secs);
         let pipeline = c.pipeline();
-        let mut open_by_level = [0u64; 4];
-        let mut unacknowledged = 0;
-        for i in pipeline.incidents().incidents() {
-            if i.state == AlarmState::Closed {
-                continue;
-            }
-            if let Some(slot) = RiskLevel::ALL.iter().position(|l| *l == i.now.level) {
-                open_by_level[slot] += 1;
-            }
-            if matches!(
-                i.state,
-                AlarmState::ActiveUnacknowledged | AlarmState::ClearedUnacknowledged
-            ) {
-                unacknowledged += 1;
-            }
-        }
+        let open = open_incidents(c);
+        let open_by_level = [open.low, open.elevated, open.high, open.critical].map(u64::from);
+        let unacknowledged = u64::from(open.unacknowledged);
         let link = c.fleet_status().link;
         Self {
             packets: health.stream.packets,
@@ -247,14 +234,6 @@ impl RigMetrics {
 }
 
 /// Alarms in the hour before the latest packet (the stream's clock: replays count their own hour).
-fn alarms_last_hour(c: &Core) -> u64 {
-    let Some(now) = c.pipeline().latest().map(|s| s.packet.timestamp) else {
-        return 0;
-    };
-    c.advisories()
-        .raised_after(now - chrono::Duration::hours(1)) as u64
-}
-
 impl Collector for RigMetrics {
     fn encode(&self, mut encoder: DescriptorEncoder) -> fmt::Result {
         let mut f = Families::new(&mut encoder);

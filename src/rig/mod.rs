@@ -10,6 +10,7 @@ pub mod core;
 pub mod durable;
 pub mod healer;
 pub mod health;
+pub mod heartbeat;
 pub mod incidents;
 pub mod metrics;
 pub mod packet_loop;

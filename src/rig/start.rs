@@ -7,13 +7,14 @@ use super::advisories::AdvisoryLog;
 use super::api::{self, ApiState};
 use super::core::{lock, Core, EventSink, Identity, NoUplink};
 use super::healer::{checks, HealReports, Healer, HealthCheck};
+use super::heartbeat;
 use super::packet_loop::{self, LoopEnd};
 use super::pipeline::baseline::Baseline;
 use super::pipeline::knowledge::{KnowledgeStore, NoopStore};
 use super::pipeline::Pipeline;
 use super::recall::{local_episode, Library, Recall};
 use super::settings::{io_err, RigError, RigSettings};
-use super::uplink::link::{self, LinkConfig};
+use super::uplink::link::{self, HeartbeatSource, LinkConfig};
 use super::uplink::queue::Queue;
 use super::uplink::sink::{LinkStats, QueueSink};
 use crate::drilling::RiskLevel;
@@ -25,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A rig whose state is loaded and whose API is listening; nothing is read until it runs.
 pub struct Rig {
@@ -90,9 +91,10 @@ impl Rig {
         };
         let pipeline = Pipeline::new(config.pipeline(), config.rig.campaign, baseline, store);
         let stop = Arc::new(AtomicBool::new(false));
+        let beat: HeartbeatSource = Arc::default();
         let (sink, link_thread) = match (&recall, &settings.fleet_key) {
             (Some(recall), Some(key)) => {
-                let (sink, thread) = start_link(&settings, key, recall, &stop)?;
+                let (sink, thread) = start_link(&settings, key, recall, &beat, &stop)?;
                 (sink, Some(thread))
             }
             _ => (Box::new(NoUplink::default()) as Box<dyn EventSink>, None),
@@ -108,6 +110,14 @@ impl Rig {
         .with_recall(recall);
         let core = Arc::new(Mutex::new(core));
         let source_state = Arc::new(SourceState::default());
+        {
+            let (core, input) = (core.clone(), source_state.clone());
+            let (stale, started) = (config.input.stale_after_secs as f64, Instant::now());
+            // Set once, here; a link without a core yet sends nothing.
+            let _ = beat.set(Box::new(move || {
+                heartbeat::build(&mut lock(&core), &input, stale, started)
+            }));
+        }
         let heals = Arc::new(HealReports::default());
         let (server, api_addr) = serve_api(&settings, &core, &source_state, &stop, &heals)?;
         let healer = healer(&settings, &core, &source_state, heals)
@@ -256,6 +266,7 @@ fn start_link(
     settings: &RigSettings,
     key: &Secret,
     recall: &Arc<Recall>,
+    beat: &HeartbeatSource,
     stop: &Arc<AtomicBool>,
 ) -> Result<(Box<dyn EventSink>, JoinHandle<()>), RigError> {
     let f = &settings.config.fleet;
@@ -278,12 +289,14 @@ fn start_link(
         sync_jitter: Duration::from_secs(f.sync_jitter_secs),
         timeout: Duration::from_secs(f.request_timeout_secs),
         data_dir,
+        heartbeat_interval: Duration::from_secs(f.heartbeat_secs),
     };
     let thread = link::start(
         link_config,
         queue.clone(),
         recall.clone(),
         stats.clone(),
+        beat.clone(),
         stop.clone(),
     )
     .map_err(io_err("starting the fleet link thread"))?;

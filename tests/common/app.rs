@@ -238,3 +238,18 @@ pub async fn settle(state: &AppState, db: &TestDb) {
         actix_web::rt::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+/// GET a dashboard page as the administrator (the admin key as a bearer): status and body.
+#[allow(dead_code)]
+pub async fn page<S>(app: &S, uri: &str) -> (Status, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let req = test::TestRequest::get()
+        .uri(uri)
+        .insert_header(bearer(ADMIN_KEY));
+    let resp = test::call_service(app, req.to_request()).await;
+    let status = resp.status().as_u16();
+    let body = test::read_body(resp).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}

@@ -7,6 +7,7 @@ pub mod dashboard;
 mod error;
 pub mod events;
 pub mod health;
+mod heartbeat;
 pub mod library;
 mod metrics;
 pub mod registry;
@@ -60,6 +61,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/events/{id}/outcome",
                 web::patch().to(events::update_outcome),
             )
+            .route("/heartbeat", web::post().to(heartbeat::beat))
             .route("/library", web::get().to(library::sync))
             .route("/library/stats", web::get().to(library::stats))
             .route("/rigs", web::get().to(registry::list))

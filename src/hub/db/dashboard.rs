@@ -5,47 +5,156 @@
 use super::status::{hub_status, HubStatus};
 use super::DbError;
 use crate::drilling::{AnomalyCategory, Campaign, RiskLevel};
+use crate::fleet::Heartbeat;
 use crate::fleet::OutcomeKind;
+use crate::hub::analytics::outliers::Outlier;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Bool, Double, Integer, Jsonb, Nullable, Text, Timestamptz};
 use diesel::PgConnection;
 use serde::Serialize;
 
-/// A rig is inactive when the hub has not heard from it for this long.
-pub const INACTIVE_AFTER_HOURS: i64 = 48;
+/// A rig that has never sent a heartbeat (an older rig, or one without a link thread) is stale
+/// when the hub has not heard from it for this long.
+pub const SILENT_AFTER_HOURS: i64 = 48;
 
 /// A rig as the dashboard lists it.
-#[derive(Debug, Clone, Serialize, QueryableByName)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RigOverview {
     /// The rig's id.
-    #[diesel(sql_type = Text)]
     pub rig_id: String,
     /// The well it drills.
-    #[diesel(sql_type = Text)]
     pub well_id: String,
     /// Its field.
-    #[diesel(sql_type = Text)]
     pub field: String,
-    /// `active`, `inactive` (silent for 48 h, or never heard from) or `revoked`.
-    #[diesel(sql_type = Text)]
+    /// `active`; `faulted` (its heartbeat says its stream is dead or its health names a
+    /// problem); `stale` (no heartbeat within the stale limit, or silent 48 h without one);
+    /// `never-seen`; or `revoked`.
     pub status: String,
-    /// When it last uploaded or synced.
-    #[diesel(sql_type = Nullable<Timestamptz>)]
+    /// When it last uploaded, synced or beat.
     pub last_seen: Option<DateTime<Utc>>,
     /// When it last synced the library.
-    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub last_sync: Option<DateTime<Utc>>,
     /// The library version it last received.
-    #[diesel(sql_type = Nullable<BigInt>)]
     pub library_version: Option<i64>,
     /// Events it has uploaded.
-    #[diesel(sql_type = BigInt)]
     pub event_count: i64,
     /// How far its clock was ahead of the hub's at its latest request that said, seconds.
-    #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
     pub clock_offset_secs: Option<f64>,
+    /// When its latest heartbeat arrived.
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    /// Its latest heartbeat (none: it never sent one, or it no longer reads).
+    pub heartbeat: Option<Heartbeat>,
+    /// Whether that heartbeat is within the stale limit.
+    pub fresh: bool,
+    /// Its health, ranks and outlier flags from the latest aggregation pass.
+    pub health: Option<RigHealth>,
 }
+
+/// A rig's health as the latest aggregation pass left it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RigHealth {
+    /// Its region.
+    pub region: String,
+    /// Health, 0–100.
+    pub health: f64,
+    /// 1 = healthiest in its region.
+    pub rank_in_region: i32,
+    /// 1 = healthiest in the fleet.
+    pub rank_in_fleet: i32,
+    /// KPIs that make it an outlier.
+    pub outliers: Vec<Outlier>,
+    /// When the pass ran.
+    pub computed_at: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct RigOverviewRow {
+    #[diesel(sql_type = Text)]
+    rig_id: String,
+    #[diesel(sql_type = Text)]
+    well_id: String,
+    #[diesel(sql_type = Text)]
+    field: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    last_seen: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    last_sync: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    library_version: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    event_count: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    clock_offset_secs: Option<f64>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    heartbeat_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    heartbeat: Option<serde_json::Value>,
+    #[diesel(sql_type = Bool)]
+    fresh: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    region: Option<String>,
+    #[diesel(sql_type = Nullable<Double>)]
+    health: Option<f64>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    rank_in_region: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    rank_in_fleet: Option<i32>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    outliers: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    computed_at: Option<DateTime<Utc>>,
+}
+
+impl From<RigOverviewRow> for RigOverview {
+    fn from(r: RigOverviewRow) -> Self {
+        // A stored heartbeat passed intake; one that no longer reads (an older wire shape) is
+        // shown as none rather than failing the page.
+        let heartbeat = r.heartbeat.and_then(|v| serde_json::from_value(v).ok());
+        let health = match (
+            r.region,
+            r.health,
+            r.rank_in_region,
+            r.rank_in_fleet,
+            r.computed_at,
+        ) {
+            (Some(region), Some(health), Some(rank_in_region), Some(rank_in_fleet), Some(at)) => {
+                Some(RigHealth {
+                    region,
+                    health,
+                    rank_in_region,
+                    rank_in_fleet,
+                    outliers: r
+                        .outliers
+                        .and_then(|v| serde_json::from_value(v).ok())
+                        .unwrap_or_default(),
+                    computed_at: at,
+                })
+            }
+            _ => None,
+        };
+        Self {
+            rig_id: r.rig_id,
+            well_id: r.well_id,
+            field: r.field,
+            status: r.status,
+            last_seen: r.last_seen,
+            last_sync: r.last_sync,
+            library_version: r.library_version,
+            event_count: r.event_count,
+            clock_offset_secs: r.clock_offset_secs,
+            heartbeat_at: r.heartbeat_at,
+            heartbeat,
+            fresh: r.fresh,
+            health,
+        }
+    }
+}
+
+/// Every rig status, in the order a fleet manager reads them.
+pub const STATUSES: [&str; 5] = ["active", "faulted", "stale", "never-seen", "revoked"];
 
 /// A count under a name (a category, an outcome, a campaign, a rig).
 #[derive(Debug, Clone, Serialize, QueryableByName, PartialEq)]
@@ -138,30 +247,47 @@ struct Count {
     n: i64,
 }
 
-const RIGS_SQL: &str = "SELECT rig_id, well_id, field, \
-       CASE WHEN status = 'revoked' THEN 'revoked' \
-            WHEN last_seen IS NULL THEN 'never-seen' \
-            WHEN last_seen > now() - make_interval(hours => $1) THEN 'active' \
-            ELSE 'inactive' END AS status, \
-       last_seen, last_sync, library_version, event_count, clock_offset_secs \
-     FROM rigs";
+/// Rigs with their status and their latest health. `$1`: the stale limit in seconds.
+const RIGS_SQL: &str = "SELECT r.rig_id, r.well_id, r.field, \
+       CASE WHEN r.status = 'revoked' THEN 'revoked' \
+            WHEN r.last_seen IS NULL AND r.heartbeat_at IS NULL THEN 'never-seen' \
+            WHEN r.heartbeat_at IS NULL THEN \
+                 CASE WHEN r.last_seen > now() - make_interval(hours => $2) \
+                      THEN 'active' ELSE 'stale' END \
+            WHEN r.heartbeat_at < now() - make_interval(secs => $1) THEN 'stale' \
+            WHEN NOT coalesce((r.heartbeat->'stream'->>'alive')::boolean, true) \
+                 OR coalesce((r.heartbeat->>'faults')::int, 0) > 0 THEN 'faulted' \
+            ELSE 'active' END AS status, \
+       r.last_seen, r.last_sync, r.library_version, r.event_count, r.clock_offset_secs, \
+       r.heartbeat_at, r.heartbeat, \
+       coalesce(r.heartbeat_at >= now() - make_interval(secs => $1), false) AS fresh, \
+       h.region, h.health, h.rank_in_region, h.rank_in_fleet, h.outliers, h.computed_at \
+     FROM rigs r LEFT JOIN rig_health h ON h.rig_id = r.rig_id";
 
-/// Every rig with its derived status, busiest first.
-pub fn rigs(conn: &mut PgConnection) -> Result<Vec<RigOverview>, DbError> {
-    Ok(
-        diesel::sql_query(format!("{RIGS_SQL} ORDER BY event_count DESC, rig_id"))
-            .bind::<diesel::sql_types::Integer, _>(INACTIVE_AFTER_HOURS as i32)
-            .load(conn)?,
-    )
+/// Every rig with its derived status, busiest first; a heartbeat older than `stale_after_secs`
+/// makes a rig stale.
+pub fn rigs(conn: &mut PgConnection, stale_after_secs: f64) -> Result<Vec<RigOverview>, DbError> {
+    let rows: Vec<RigOverviewRow> =
+        diesel::sql_query(format!("{RIGS_SQL} ORDER BY r.event_count DESC, r.rig_id"))
+            .bind::<Double, _>(stale_after_secs)
+            .bind::<Integer, _>(SILENT_AFTER_HOURS as i32)
+            .load(conn)?;
+    Ok(rows.into_iter().map(RigOverview::from).collect())
 }
 
 /// One rig with its derived status, if registered.
-pub fn rig(conn: &mut PgConnection, rig_id: &str) -> Result<Option<RigOverview>, DbError> {
-    Ok(diesel::sql_query(format!("{RIGS_SQL} WHERE rig_id = $2"))
-        .bind::<diesel::sql_types::Integer, _>(INACTIVE_AFTER_HOURS as i32)
+pub fn rig(
+    conn: &mut PgConnection,
+    rig_id: &str,
+    stale_after_secs: f64,
+) -> Result<Option<RigOverview>, DbError> {
+    let row: Option<RigOverviewRow> = diesel::sql_query(format!("{RIGS_SQL} WHERE r.rig_id = $3"))
+        .bind::<Double, _>(stale_after_secs)
+        .bind::<Integer, _>(SILENT_AFTER_HOURS as i32)
         .bind::<Text, _>(rig_id)
         .get_result(conn)
-        .optional()?)
+        .optional()?;
+    Ok(row.map(RigOverview::from))
 }
 
 fn counts(conn: &mut PgConnection, sql: &str) -> Result<Vec<NamedCount>, DbError> {
@@ -169,9 +295,9 @@ fn counts(conn: &mut PgConnection, sql: &str) -> Result<Vec<NamedCount>, DbError
 }
 
 /// The fleet overview's figures.
-pub fn summary(conn: &mut PgConnection) -> Result<FleetSummary, DbError> {
-    let rigs = rigs(conn)?;
-    let mut rig_status: Vec<NamedCount> = ["active", "inactive", "never-seen", "revoked"]
+pub fn summary(conn: &mut PgConnection, stale_after_secs: f64) -> Result<FleetSummary, DbError> {
+    let rigs = rigs(conn, stale_after_secs)?;
+    let mut rig_status: Vec<NamedCount> = STATUSES
         .into_iter()
         .map(|s| NamedCount {
             name: s.into(),

@@ -5,7 +5,7 @@ use super::schema::{curation_runs, episodes, events};
 use super::{locks, DbError};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Double, Jsonb, Text, Timestamptz};
+use diesel::sql_types::{BigInt, Double, Jsonb, Text, Timestamptz};
 use diesel::{sql_query, PgConnection};
 use std::collections::HashMap;
 
@@ -23,41 +23,17 @@ pub struct EpisodeRow {
     pub archived: bool,
 }
 
-/// Take the curator lock: `wait` blocks until it is free, otherwise `false` means another
-/// What a curation pass does when another curator (any hub process) holds the lock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WhenBusy {
-    /// Wait for it: `sairen hub curate` and tests, which must see a pass run.
-    Wait,
-    /// Do nothing this time: the curator thread, which will run again soon.
-    Skip,
-}
+pub use super::WhenBusy;
 
-/// curator holds it. Session-level: PostgreSQL releases it if this connection dies.
+/// Take the curator lock; `false` when another curator (any hub process) holds it and
+/// `when_busy` says not to wait.
 pub fn lock_curator(conn: &mut PgConnection, when_busy: WhenBusy) -> Result<bool, DbError> {
-    #[derive(QueryableByName)]
-    struct Locked {
-        #[diesel(sql_type = Bool)]
-        locked: bool,
-    }
-    if when_busy == WhenBusy::Wait {
-        sql_query("SELECT pg_advisory_lock($1)")
-            .bind::<BigInt, _>(locks::CURATOR)
-            .execute(conn)?;
-        return Ok(true);
-    }
-    let row: Locked = sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-        .bind::<BigInt, _>(locks::CURATOR)
-        .get_result(conn)?;
-    Ok(row.locked)
+    super::take_lock(conn, locks::CURATOR, when_busy)
 }
 
 /// Release the curator lock.
 pub fn unlock_curator(conn: &mut PgConnection) -> Result<(), DbError> {
-    sql_query("SELECT pg_advisory_unlock($1)")
-        .bind::<BigInt, _>(locks::CURATOR)
-        .execute(conn)?;
-    Ok(())
+    super::release_lock(conn, locks::CURATOR)
 }
 
 /// The oldest events waiting for curation: (id, payload).

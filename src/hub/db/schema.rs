@@ -19,6 +19,83 @@ diesel::table! {
         clock_checked_at -> Nullable<Timestamptz>,
         tunnel_address -> Nullable<Text>,
         wg_public_key -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamptz>,
+        heartbeat -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    heartbeats (rig_id, received_at) {
+        rig_id -> Text,
+        received_at -> Timestamptz,
+        sent_at -> Timestamptz,
+        interval_secs -> Float8,
+        rig_state -> Text,
+        depth_ft -> Nullable<Float8>,
+        rop_ft_h -> Nullable<Float8>,
+        on_bottom_secs -> Float8,
+        mse_efficiency -> Nullable<Float8>,
+        open_incidents -> Int4,
+        open_critical -> Int4,
+        unacknowledged -> Int4,
+        alarms_last_hour -> Int4,
+        stream_alive -> Bool,
+        sensors_out -> Int4,
+        queue_depth -> Int4,
+        dead_letters -> Int4,
+        clock_offset_secs -> Nullable<Float8>,
+        faults -> Int4,
+    }
+}
+
+diesel::table! {
+    heartbeat_hours (rig_id, hour) {
+        rig_id -> Text,
+        hour -> Timestamptz,
+        beats -> Int4,
+        depth_ft -> Nullable<Float8>,
+        on_bottom_secs -> Float8,
+        rop_ft_h -> Nullable<Float8>,
+        mse_efficiency -> Nullable<Float8>,
+        open_incidents_max -> Int4,
+        critical_beats -> Int4,
+        unacknowledged_max -> Int4,
+        alarms_max -> Int4,
+        stale_beats -> Int4,
+        dead_letters_max -> Int4,
+        clock_offset_secs -> Nullable<Float8>,
+    }
+}
+
+diesel::table! {
+    rig_health (rig_id) {
+        rig_id -> Text,
+        computed_at -> Timestamptz,
+        region -> Text,
+        health -> Float8,
+        components -> Jsonb,
+        rank_in_region -> Int4,
+        rank_in_fleet -> Int4,
+        outliers -> Jsonb,
+    }
+}
+
+diesel::table! {
+    region_health (region) {
+        region -> Text,
+        computed_at -> Timestamptz,
+        rigs -> Int4,
+        reporting -> Int4,
+        health -> Nullable<Float8>,
+        rank -> Int4,
+        payload -> Jsonb,
+    }
+}
+
+diesel::table! {
+    fleet_kpis (computed_at) {
+        computed_at -> Timestamptz,
+        payload -> Jsonb,
     }
 }
 
@@ -134,6 +211,8 @@ diesel::table! {
 diesel::joinable!(events -> rigs (rig_id));
 diesel::joinable!(episodes -> rigs (rig_id));
 diesel::joinable!(sync_log -> rigs (rig_id));
+diesel::joinable!(heartbeats -> rigs (rig_id));
+diesel::joinable!(rig_health -> rigs (rig_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     rigs,
@@ -142,5 +221,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_log,
     curation_runs,
     audit_log,
-    users
+    users,
+    heartbeats,
+    rig_health
 );

@@ -5,7 +5,7 @@
 use super::queue::Queue;
 use super::sink::{lock_queue, LinkState, LinkStats, SharedQueue};
 use crate::fleet::codec::{decode_json, Encoding};
-use crate::fleet::{FleetEpisode, LibraryResponse, RigId};
+use crate::fleet::{FleetEpisode, Heartbeat, HeartbeatReceipt, LibraryResponse, RigId};
 use crate::rig::durable;
 use crate::rig::recall::{Library, Recall};
 use crate::web::Secret;
@@ -14,7 +14,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// The library snapshot under the data dir: what a restart without a link still has.
@@ -45,7 +45,15 @@ pub struct LinkConfig {
     pub timeout: Duration,
     /// The data directory (library snapshot).
     pub data_dir: PathBuf,
+    /// Between heartbeats, until the hub asks for another interval.
+    pub heartbeat_interval: Duration,
 }
+
+/// Builds the rig's heartbeat now; set once the core exists (the link starts before it).
+pub type HeartbeatSource = Arc<OnceLock<Box<dyn Fn() -> Heartbeat + Send + Sync>>>;
+
+/// The shortest and longest heartbeat interval the hub may ask for.
+const HEARTBEAT_BOUNDS: (u64, u64) = (10, 3_600);
 
 /// What the hub's answer means for the thing sent.
 #[derive(Debug, PartialEq)]
@@ -133,10 +141,25 @@ impl Hub {
     }
 
     async fn send(&self, req: awc::ClientRequest, body: Vec<u8>, ok: &[StatusCode]) -> Reply {
+        self.exchange(req, body, ok).await.0
+    }
+
+    /// Send `body` and read the answer: what it means, and its body's text.
+    async fn exchange(
+        &self,
+        req: awc::ClientRequest,
+        body: Vec<u8>,
+        ok: &[StatusCode],
+    ) -> (Reply, String) {
         let sent = chrono::Utc::now();
         let mut response = match req.send_body(body).await {
             Ok(r) => r,
-            Err(e) => return Reply::Retry(format!("no answer from the hub: {e}")),
+            Err(e) => {
+                return (
+                    Reply::Retry(format!("no answer from the hub: {e}")),
+                    String::new(),
+                )
+            }
         };
         self.observe_clock(sent, response.headers());
         let status = response.status();
@@ -152,7 +175,7 @@ impl Hub {
             .await
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        if ok.contains(&status) {
+        let reply = if ok.contains(&status) {
             Reply::Delivered
         } else if let Some(wait) = retry_after.filter(|_| status == StatusCode::TOO_MANY_REQUESTS) {
             Reply::Later(format!("hub answered {status}: {text}"), wait)
@@ -165,6 +188,27 @@ impl Hub {
             Reply::Retry(format!("hub answered {status}: {text}"))
         } else {
             Reply::Refused(format!("hub answered {status}: {text}"))
+        };
+        (reply, text)
+    }
+
+    /// Send one heartbeat; the hub's answer says when to send the next.
+    async fn post_heartbeat(&self, beat: &Heartbeat) -> Result<Option<Duration>, String> {
+        let body = crate::fleet::codec::encode_json(beat, Encoding::Zstd)
+            .map_err(|e| format!("heartbeat to JSON: {e}"))?;
+        let req = self
+            .auth(self.http.post(self.url("/api/fleet/heartbeat")))
+            .insert_header(("Content-Type", "application/json"))
+            .insert_header(("Content-Encoding", "zstd"));
+        match self.exchange(req, body, &[StatusCode::OK]).await {
+            (Reply::Delivered, text) => Ok(serde_json::from_str::<HeartbeatReceipt>(&text)
+                .ok()
+                .map(|r| {
+                    Duration::from_secs(
+                        r.next_in_secs.clamp(HEARTBEAT_BOUNDS.0, HEARTBEAT_BOUNDS.1),
+                    )
+                })),
+            (Reply::Retry(why) | Reply::Later(why, _) | Reply::Refused(why), _) => Err(why),
         }
     }
 
@@ -444,13 +488,54 @@ async fn sync_once(hub: &Hub, recall: &Recall, stats: &Mutex<LinkStats>) {
     }
 }
 
+/// Send heartbeats until `stop`: each built fresh when it is due, so a link that was down sends
+/// how the rig is now on its return, never a backlog.
+async fn heartbeats(hub: &Hub, source: &HeartbeatSource, stop: &AtomicBool) {
+    let mut interval = hub.config.heartbeat_interval;
+    loop {
+        let Some(build) = source.get() else {
+            // The core is built just after the link starts: the first heartbeat follows it.
+            if !nap(Duration::from_millis(200), stop).await {
+                return;
+            }
+            continue;
+        };
+        {
+            let beat = build();
+            match hub.post_heartbeat(&beat).await {
+                Ok(asked) => {
+                    if let Some(asked) = asked.filter(|a| *a != interval) {
+                        log::info!(
+                            "the hub asks for a heartbeat every {} s (was {} s)",
+                            asked.as_secs(),
+                            interval.as_secs()
+                        );
+                        interval = asked;
+                    }
+                    set(&hub.stats, |s| {
+                        s.heartbeats_sent += 1;
+                        s.last_heartbeat = Some(now());
+                        s.link_state = LinkState::Up;
+                    });
+                }
+                // Not retried: the next heartbeat, built then, replaces this one.
+                Err(why) => log::debug!("heartbeat not taken: {why}"),
+            }
+        }
+        if !nap(interval, stop).await {
+            return;
+        }
+    }
+}
+
 /// Start the link thread: uploads every `upload_interval`, syncs every `sync_interval` ± jitter,
-/// until `stop`.
+/// heartbeats every `heartbeat_interval`, until `stop`.
 pub fn start(
     config: LinkConfig,
     queue: SharedQueue,
     recall: Arc<Recall>,
     stats: Arc<Mutex<LinkStats>>,
+    beat: HeartbeatSource,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     {
@@ -494,7 +579,7 @@ pub fn start(
                         }
                     }
                 };
-                futures_util::future::join(uploads, syncs).await;
+                futures_util::future::join3(uploads, syncs, heartbeats(&hub, &beat, &stop)).await;
             });
         })
 }

@@ -113,6 +113,12 @@ pub struct LinkStats {
     /// Events re-stamped after the rig's clock was stepped while they were queued.
     #[serde(default)]
     pub restamped: u64,
+    /// Heartbeats the hub stored since start.
+    #[serde(default)]
+    pub heartbeats_sent: u64,
+    /// When the hub last stored one (RFC 3339).
+    #[serde(default)]
+    pub last_heartbeat: Option<String>,
 }
 
 /// The queue shared by the sink, the uploader and the API.

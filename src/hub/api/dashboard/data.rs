@@ -86,7 +86,8 @@ pub async fn summary(
     _admin: DashboardAuth,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let summary = with_db(&state, dashboard::summary).await?;
+    let stale = state.analytics.stale_after_secs();
+    let summary = with_db(&state, move |conn| dashboard::summary(conn, stale)).await?;
     Ok(HttpResponse::Ok().json(summary))
 }
 

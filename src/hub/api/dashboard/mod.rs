@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/events/{id}/outcome",
                 web::post().to(pages::record_outcome),
             )
+            .route("/regions", web::get().to(pages::regions))
             .route("/library", web::get().to(pages::library))
             .route("/trends", web::get().to(pages::trends))
             .route("/audit", web::get().to(pages::audit))

@@ -129,8 +129,16 @@ pub struct RigListItem {
     pub well_id: String,
     /// Field.
     pub field: String,
-    /// active / inactive / revoked.
+    /// Region (from the latest aggregation), or "—".
+    pub region: String,
+    /// active / faulted / stale / never-seen / revoked.
     pub status: String,
+    /// Highest level open now (`critical` … `low`), or `none`.
+    pub level: String,
+    /// Health 0–100, or "—" before the first aggregation or heartbeat.
+    pub health: String,
+    /// Why it needs attention now (empty: it does not).
+    pub reasons: Vec<String>,
     /// "3 min ago" or "never".
     pub last_seen: String,
     /// "2 h ago" or "never".
@@ -145,8 +153,21 @@ pub struct RigListItem {
     pub clock_off: bool,
 }
 
+/// A select of a filter form: its name, the options and the one chosen ("" = all).
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// The query parameter.
+    pub name: &'static str,
+    /// Its label.
+    pub label: &'static str,
+    /// The values to choose from.
+    pub options: Vec<String>,
+    /// The value chosen, or "" for all.
+    pub chosen: String,
+}
+
 /// A rig clock further than this from the hub's is flagged (seconds).
-pub const CLOCK_OFF_SECS: f64 = 30.0;
+pub const CLOCK_OFF_SECS: f64 = crate::hub::analytics::attention::CLOCK_OFF_SECS;
 
 /// A rig's clock offset in words, and whether it is off.
 pub fn clock_words(offset_secs: Option<f64>) -> (String, bool) {
@@ -172,8 +193,16 @@ pub struct OverviewPage {
     pub page: Chrome,
     /// Headline figures.
     pub tiles: Vec<Tile>,
-    /// Every rig.
+    /// The rigs the filters let through, those needing attention first.
     pub rigs: Vec<RigListItem>,
+    /// Of those, how many need attention now.
+    pub attention: usize,
+    /// Rigs registered in all.
+    pub rigs_total: usize,
+    /// Region, field and status filters.
+    pub filters: Vec<Filter>,
+    /// The filters as a query string (`region=North%20Sea&`), for the CSV link; empty: none.
+    pub filter_query: String,
     /// Events per day, categories, outcomes.
     pub charts: Vec<Chart>,
 }
@@ -217,6 +246,10 @@ pub struct RigPage {
     pub can_act: bool,
     /// The rig.
     pub rig: RigListItem,
+    /// Its latest heartbeat's figures, label and value (empty: none yet).
+    pub kpis: Vec<(String, String)>,
+    /// Its outlier flags in words.
+    pub outliers: Vec<String>,
     /// Headline figures.
     pub tiles: Vec<Tile>,
     /// Timeline and categories.
@@ -469,4 +502,70 @@ pub struct UserLine {
     pub last_sign_in: String,
     /// Whether the page offers to disable them (enabled, and not the viewer themself).
     pub can_disable: bool,
+}
+
+/// One region's row on the regions page.
+#[derive(Debug, Clone)]
+pub struct RegionLine {
+    /// 1 = healthiest.
+    pub rank: i32,
+    /// The region.
+    pub region: String,
+    /// The overview filtered to it.
+    pub link: String,
+    /// Rigs in it.
+    pub rigs: i32,
+    /// With a fresh heartbeat.
+    pub reporting: i32,
+    /// Mean health, or "—".
+    pub health: String,
+    /// On-bottom-weighted ROP, ft/h, or "—".
+    pub rop: String,
+    /// On-bottom-weighted MSE efficiency, or "—".
+    pub mse_efficiency: String,
+    /// Incidents open.
+    pub open: i64,
+    /// At critical.
+    pub critical: i64,
+    /// Not acknowledged.
+    pub unacknowledged: i64,
+    /// Rigs flagged as outliers.
+    pub outlier_rigs: i64,
+    /// "3 active · 1 stale".
+    pub statuses: String,
+}
+
+/// One outlier flag on the regions page.
+#[derive(Debug, Clone)]
+pub struct OutlierLine {
+    /// The rig.
+    pub rig_id: String,
+    /// Its region.
+    pub region: String,
+    /// The KPI in words.
+    pub kpi: String,
+    /// "fleet" or the region it was judged in.
+    pub among: String,
+    /// The rig's value.
+    pub value: String,
+    /// The median it stands out from.
+    pub median: String,
+    /// Its modified z-score, signed.
+    pub m: String,
+}
+
+/// `/dashboard/regions`.
+#[derive(Template)]
+#[template(path = "hub/regions.html")]
+pub struct RegionsPage {
+    /// Frame.
+    pub page: Chrome,
+    /// Headline figures.
+    pub tiles: Vec<Tile>,
+    /// Healthiest first.
+    pub regions: Vec<RegionLine>,
+    /// Health by region.
+    pub chart: Chart,
+    /// Every outlier flag.
+    pub outliers: Vec<OutlierLine>,
 }

@@ -7,6 +7,7 @@ mod audit;
 mod library;
 mod outcome;
 mod overview;
+mod regions;
 mod rig;
 mod trends;
 mod users;
@@ -15,6 +16,7 @@ pub use audit::audit;
 pub use library::library;
 pub use outcome::record as record_outcome;
 pub use overview::overview;
+pub use regions::regions;
 pub use rig::rig;
 pub use trends::trends;
 pub use users::users;
@@ -26,6 +28,7 @@ pub mod user_forms {
 
 use super::views::*;
 use crate::charts::{self, Bar};
+use crate::hub::analytics::attention::Attention;
 use crate::hub::auth::{Caller, Role};
 use crate::hub::db::dashboard::{self, RigOverview};
 use crate::web::ApiError;
@@ -40,13 +43,23 @@ pub async fn index() -> HttpResponse {
         .finish()
 }
 
-fn rig_row(r: &RigOverview, now: DateTime<Utc>) -> RigListItem {
+fn rig_row(r: &RigOverview, attention: &Attention, now: DateTime<Utc>) -> RigListItem {
     let (clock, clock_off) = clock_words(r.clock_offset_secs);
     RigListItem {
         rig_id: r.rig_id.clone(),
         well_id: r.well_id.clone(),
         field: r.field.clone(),
+        region: r
+            .health
+            .as_ref()
+            .map_or_else(|| "—".into(), |h| h.region.clone()),
         status: r.status.clone(),
+        level: attention.level.to_owned(),
+        health: r
+            .health
+            .as_ref()
+            .map_or_else(|| "—".into(), |h| format!("{:.0}", h.health)),
+        reasons: attention.reasons.clone(),
         last_seen: ago(r.last_seen, now),
         last_sync: ago(r.last_sync, now),
         library_version: r
@@ -65,6 +78,7 @@ fn category_bars(counts: &[dashboard::NamedCount]) -> Vec<Bar> {
             label: category_label(&c.name),
             value: c.count as f64,
             colour: charts::category_colour(&c.name),
+            link: None,
         })
         .collect()
 }

@@ -1,0 +1,49 @@
+//! The aggregation thread of `hub serve`: a pass at start, then every aggregation interval.
+
+use super::pass::run_pass;
+use super::AnalyticsSettings;
+use crate::hub::db::{DbPool, WhenBusy};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Start the aggregation thread; `passes` counts the passes that ran (for `/metrics`).
+pub fn spawn(
+    pool: DbPool,
+    settings: AnalyticsSettings,
+    interval: Duration,
+    passes: Arc<AtomicU64>,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("aggregator".into())
+        .spawn(move || {
+            let mut last = None;
+            loop {
+                let now = chrono::Utc::now();
+                match pool.get() {
+                    Ok(mut conn) => {
+                        match run_pass(&mut conn, &settings, now, last, WhenBusy::Skip) {
+                            Ok(report) if report.busy => log::debug!("aggregation: {report}"),
+                            Ok(report) => {
+                                passes.fetch_add(1, Ordering::Relaxed);
+                                // The hour of the previous pass is rolled up again: a beat
+                                // that landed during the pass is counted next time.
+                                last = Some(now);
+                                log::debug!("aggregation: {report}");
+                            }
+                            Err(e) => log::warn!(
+                                "aggregation pass failed, will retry in {} s: {e}",
+                                interval.as_secs()
+                            ),
+                        }
+                    }
+                    Err(e) => log::warn!(
+                        "aggregation: no database connection ({e}); will retry in {} s",
+                        interval.as_secs()
+                    ),
+                }
+                std::thread::sleep(interval);
+            }
+        })?;
+    Ok(())
+}
