@@ -406,3 +406,80 @@ fn a_linked_rig_process_beats_and_the_hub_shows_it() {
         "{beat}"
     );
 }
+
+#[test]
+fn losses_on_three_rigs_of_a_region_warn_a_fourth_rigs_driller_before_the_band() {
+    let db = TestDb::new();
+    let hub = HubProcess::start(
+        db.url(),
+        "[analytics]\nheartbeat_secs = 10\naggregation_interval_secs = 1\n\
+         [regions]\n\"North Sea\" = [\"Volve\"]\n",
+    );
+    // Three rigs lost returns between 10,100 and 10,400 ft in the last day; a fourth drills
+    // towards that depth (the simulator starts at 10,000 ft).
+    let admin = format!("Bearer {ADMIN_KEY}");
+    for (i, depth) in [10_100.0, 10_250.0, 10_400.0].into_iter().enumerate() {
+        let rig = format!("RIG-LOSS-{i}");
+        let key = hub.register(&rig);
+        let mut event = common::event_for(&rig, Utc::now() - Duration::hours(3 * i as i64 + 1));
+        event.advisory.category = AnomalyCategory::LostCirculation;
+        event.depth_ft = depth;
+        let auth = format!("Bearer {key}");
+        let reply = http(
+            &hub.addr,
+            "POST",
+            "/api/fleet/events",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            serde_json::to_string(&event).expect("json").as_bytes(),
+        )
+        .expect("upload");
+        assert_eq!(
+            reply.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+    let words = "lost circulation on 3 rigs in North Sea within 48 h, 10,100–10,400 ft";
+    let seen = common::wait_until(std::time::Duration::from_secs(30), || {
+        http(
+            &hub.addr,
+            "GET",
+            "/dashboard/correlations",
+            &[("Authorization", &admin)],
+            b"",
+        )
+        .is_ok_and(|r| String::from_utf8_lossy(&r.body).contains(&words[1..]))
+    });
+    assert!(seen, "the correlations page names it:\n{}", hub.log_text());
+
+    let key = hub.register("RIG-WATCH");
+    let dir = tempfile::tempdir().expect("dir");
+    let rig = RigProcess::start(linked_rig_command(dir.path(), "RIG-WATCH", &hub.addr, &key));
+    let fleet = rig.wait_for("/api/v1/fleet", 60, |f| {
+        f["stats"]["notices"]
+            .as_array()
+            .is_some_and(|n| !n.is_empty())
+    });
+    let notice = &fleet["stats"]["notices"][0];
+    assert_eq!(notice["rigs"], 3, "{notice}");
+    assert_eq!(notice["category"], "lost_circulation");
+    assert_eq!(notice["depth_from_ft"], 10_100.0);
+    assert!(
+        notice.get("rig_ids").is_none(),
+        "a notice never names the rigs"
+    );
+    let screen = http(&rig.addr, "GET", "/", &[], b"").expect("screen");
+    let page = String::from_utf8_lossy(&screen.body);
+    assert!(
+        page.contains(&format!("Fleet notice: {words}")) && page.contains("above the band"),
+        "the driller is warned before the band:\n{page}"
+    );
+    assert!(
+        rig.log_text().contains("fleet notice: lost circulation"),
+        "and the log says so"
+    );
+}

@@ -151,4 +151,34 @@ pub struct HeartbeatReceipt {
     pub status: String,
     /// Seconds the hub asks between heartbeats (it may ask a large fleet to beat slower).
     pub next_in_secs: u64,
+    /// What the fleet warns the rigs of this rig's region of now (empty: nothing).
+    #[serde(default)]
+    pub notices: Vec<FleetNotice>,
+}
+
+/// A fleet correlation as the rigs of its region are told it: the trouble, how many rigs met it
+/// and when, and where — never which rigs (a rig learns from others through the fleet, not their
+/// identities).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetNotice {
+    /// What the trouble was.
+    pub category: AnomalyCategory,
+    /// The region.
+    pub region: String,
+    /// How many rigs met it.
+    pub rigs: u32,
+    /// Within this many hours.
+    pub window_hours: u32,
+    /// The first incident.
+    pub first_at: DateTime<Utc>,
+    /// The last incident.
+    pub last_at: DateTime<Utc>,
+    /// Where two or more rigs met it, ft (none: their depths were not comparable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_from_ft: Option<f64>,
+    /// The band's deep end, ft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_to_ft: Option<f64>,
+    /// The notice in words ("lost circulation on 3 rigs in North Sea within 48 h, 7,950–8,400 ft").
+    pub text: String,
 }

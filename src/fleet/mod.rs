@@ -17,7 +17,7 @@ pub use event::{
     outcome_value, EventOutcome, FleetEvent, HistorySnapshot, IncidentCourse, OutcomeKind,
     OutcomeUpdate, MAX_ATTACHED, MAX_HISTORY,
 };
-pub use heartbeat::{Heartbeat, HeartbeatReceipt, OpenIncidents, StreamHealth};
+pub use heartbeat::{FleetNotice, Heartbeat, HeartbeatReceipt, OpenIncidents, StreamHealth};
 pub use ids::{EventId, IdError, RigId};
 pub use receipts::{OutcomeReceipt, StoredEvent, UploadReceipt};
 pub use registry::{EventBrief, RegisterRig, RegisteredRig, RigDetail, RigStatus, RigSummary};

@@ -96,6 +96,10 @@ pub struct AnalyticsConfig {
     pub raw_retention_days: i64,
     /// Hourly roll-ups are kept this many days.
     pub hourly_retention_days: i64,
+    /// Incidents within this many hours are correlated across the rigs of a region.
+    pub correlation_window_hours: i64,
+    /// Incidents on two rigs within this many feet of depth give a correlation its depth band.
+    pub correlation_depth_band_ft: f64,
     /// The health score's weights (must add up to 1).
     pub health_weights: crate::hub::analytics::health::HealthWeights,
 }
@@ -109,6 +113,8 @@ impl Default for AnalyticsConfig {
             aggregation_interval_secs: 60,
             raw_retention_days: d.raw_retention.num_days(),
             hourly_retention_days: d.hourly_retention.num_days(),
+            correlation_window_hours: d.correlation_window.num_hours(),
+            correlation_depth_band_ft: d.correlation_depth_band_ft,
             health_weights: d.weights,
         }
     }
@@ -332,11 +338,14 @@ impl HubConfig {
             || a.aggregation_interval_secs == 0
             || a.raw_retention_days < 1
             || a.hourly_retention_days < a.raw_retention_days
+            || !(1..=24 * 90).contains(&a.correlation_window_hours)
+            || !(a.correlation_depth_band_ft > 0.0 && a.correlation_depth_band_ft <= 60_000.0)
         {
             return Err(ConfigError::Invalid(
                 "[analytics]: heartbeat_secs 10–3600, stale_after_secs ≥ heartbeat_secs, \
                  aggregation_interval_secs ≥ 1, raw_retention_days ≥ 1 and \
-                 hourly_retention_days ≥ raw_retention_days"
+                 hourly_retention_days ≥ raw_retention_days, correlation_window_hours 1–2160, \
+                 correlation_depth_band_ft above 0 and at most 60000"
                     .into(),
             ));
         }
@@ -350,6 +359,8 @@ impl HubConfig {
             hourly_retention: chrono::Duration::days(a.hourly_retention_days),
             regions,
             weights: a.health_weights,
+            correlation_window: chrono::Duration::hours(a.correlation_window_hours),
+            correlation_depth_band_ft: a.correlation_depth_band_ft,
         })
     }
 

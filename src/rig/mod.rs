@@ -13,6 +13,7 @@ pub mod health;
 pub mod heartbeat;
 pub mod incidents;
 pub mod metrics;
+pub mod notices;
 pub mod packet_loop;
 pub mod physics;
 pub mod pipeline;

@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod attention;
+pub mod correlate;
 pub mod health;
 pub mod outliers;
 pub mod pass;
@@ -30,6 +31,10 @@ pub struct AnalyticsSettings {
     pub regions: Regions,
     /// The health score's weights.
     pub weights: HealthWeights,
+    /// Incidents within this long of now are correlated across rigs.
+    pub correlation_window: Duration,
+    /// Incidents this close in depth (ft) on two rigs make a correlation's depth band.
+    pub correlation_depth_band_ft: f64,
 }
 
 impl AnalyticsSettings {
@@ -48,6 +53,8 @@ impl Default for AnalyticsSettings {
             hourly_retention: Duration::days(730),
             regions: Regions::default(),
             weights: HealthWeights::default(),
+            correlation_window: Duration::hours(48),
+            correlation_depth_band_ft: 1_000.0,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! hub process on the database (a PostgreSQL advisory lock).
 
 use super::aggregate::{aggregate, RigInput};
+use super::correlate::correlate;
 use super::AnalyticsSettings;
 use crate::hub::db::{self, dashboard, heartbeats, locks, DbError, WhenBusy};
 use chrono::{DateTime, Utc};
@@ -23,6 +24,10 @@ pub struct AggregationReport {
     pub regions: usize,
     /// Rigs flagged as outliers.
     pub outlier_rigs: usize,
+    /// Cross-rig correlations holding.
+    pub correlations: usize,
+    /// Of those, seen for the first time in this pass.
+    pub new_correlations: Vec<super::correlate::Correlation>,
     /// Hourly rows written or rewritten.
     pub hours_rolled: usize,
     /// Raw heartbeats, hourly rows and fleet rows removed by retention.
@@ -38,12 +43,14 @@ impl fmt::Display for AggregationReport {
         }
         write!(
             f,
-            "{} rigs ({} reporting) in {} regions, {} flagged as outliers; {} hourly rows rolled up; \
-             retention removed {} heartbeats and {} hourly rows; {} ms",
+            "{} rigs ({} reporting) in {} regions, {} flagged as outliers; {} correlations ({} new); \
+             {} hourly rows rolled up; retention removed {} heartbeats and {} hourly rows; {} ms",
             self.rigs,
             self.reporting,
             self.regions,
             self.outlier_rigs,
+            self.correlations,
+            self.new_correlations.len(),
             self.hours_rolled,
             self.pruned.raw,
             self.pruned.hours,
@@ -96,8 +103,14 @@ fn roll_up_and_aggregate(
         .collect();
     let a = aggregate(&inputs, &settings.regions, &settings.weights);
     db::analytics::store(conn, &a, now)?;
+    let points =
+        db::analytics::incident_points(conn, now - settings.correlation_window, &settings.regions)?;
+    let found = correlate(&points, settings.correlation_depth_band_ft);
+    let new_correlations = db::analytics::store_correlations(conn, &found, now)?;
     Ok(AggregationReport {
         busy: false,
+        correlations: found.len(),
+        new_correlations,
         rigs: a.fleet.rigs as usize,
         reporting: a.fleet.reporting as usize,
         regions: a.regions.len(),

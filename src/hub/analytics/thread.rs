@@ -30,6 +30,14 @@ pub fn spawn(
                                 // that landed during the pass is counted next time.
                                 last = Some(now);
                                 log::debug!("aggregation: {report}");
+                                let hours = settings.correlation_window.num_hours();
+                                for c in &report.new_correlations {
+                                    log::info!(
+                                        "new fleet correlation: {} (rigs {}); its region's rigs are told",
+                                        c.describe(hours),
+                                        c.rigs.join(", ")
+                                    );
+                                }
                             }
                             Err(e) => log::warn!(
                                 "aggregation pass failed, will retry in {} s: {e}",

@@ -3,7 +3,8 @@
 
 use super::body::read_json;
 use super::{clock, with_db, ApiError};
-use crate::fleet::{Heartbeat, HeartbeatReceipt};
+use crate::fleet::{FleetNotice, Heartbeat, HeartbeatReceipt};
+use crate::hub::analytics::regions::UNASSIGNED;
 use crate::hub::auth::RigAuth;
 use crate::hub::db;
 use crate::hub::intake;
@@ -20,23 +21,24 @@ pub async fn beat(
 ) -> Result<HttpResponse, ApiError> {
     let stored = store(&req, &auth, &state, payload).await;
     state.metrics.heartbeat(match &stored {
-        Ok(()) => "stored",
+        Ok(_) => "stored",
         Err(e) if e.status_code().is_client_error() => "refused",
         Err(_) => "failed",
     });
-    stored?;
     Ok(HttpResponse::Ok().json(HeartbeatReceipt {
         status: "stored".into(),
         next_in_secs: state.analytics.heartbeat_secs,
+        notices: stored?,
     }))
 }
 
+/// Read, check and store one heartbeat; the notices for the rig's region.
 async fn store(
     req: &HttpRequest,
     auth: &RigAuth,
     state: &AppState,
     payload: web::Payload,
-) -> Result<(), ApiError> {
+) -> Result<Vec<FleetNotice>, ApiError> {
     let rules = &state.intake;
     let now = Utc::now();
     let offset = clock::rig_clock_offset(req, now)?;
@@ -48,8 +50,21 @@ async fn store(
     intake::check_heartbeat(&beat, &auth.rig_id, now + skew, rules)?;
     beat.sent_at = beat.sent_at.checked_sub_signed(skew).unwrap_or(now);
     let offset_secs = offset.map(clock::secs);
+    let (regions, hours) = (
+        state.analytics.regions.clone(),
+        state.analytics.correlation_window.num_hours(),
+    );
     with_db(state, move |conn| {
-        db::heartbeats::insert(conn, &beat, now, offset_secs)
+        db::heartbeats::insert(conn, &beat, now, offset_secs)?;
+        // The region of the rig's registered field, not of what its heartbeat says.
+        let field = db::rigs::field(conn, beat.rig_id.as_str())?;
+        let region = field.as_deref().map_or(UNASSIGNED, |f| regions.of(f));
+        Ok::<_, db::DbError>(
+            db::analytics::correlations_in(conn, Some(region))?
+                .iter()
+                .map(|(_, c)| c.notice(hours))
+                .collect(),
+        )
     })
     .await
 }

@@ -1,8 +1,11 @@
 //! The aggregation's results: each rig's health, each region's roll-up, the fleet's KPIs.
 
-use super::schema::{fleet_kpis, region_health, rig_health};
+use super::schema::{correlations, fleet_kpis, region_health, rig_health};
 use super::DbError;
+use crate::drilling::AnomalyCategory;
 use crate::hub::analytics::aggregate::{Aggregate, FleetKpis, RegionResult};
+use crate::hub::analytics::correlate::{Correlation, IncidentPoint};
+use crate::hub::analytics::regions::Regions;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::PgConnection;
@@ -107,4 +110,99 @@ pub fn fleet_latest(
         .first(conn)
         .optional()?;
     Ok(row.and_then(|(at, v)| Some((at, serde_json::from_value(v).ok()?))))
+}
+
+/// The incidents of the rigs not revoked since `from`, each in its rig's region; false alarms
+/// are left out (they were not trouble).
+pub fn incident_points(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+    regions: &Regions,
+) -> Result<Vec<IncidentPoint>, DbError> {
+    use super::schema::{events, rigs};
+    let rows: Vec<(String, String, String, f64, DateTime<Utc>)> = events::table
+        .inner_join(rigs::table)
+        .filter(events::occurred_at.ge(from))
+        .filter(events::outcome.ne("false_positive"))
+        .filter(rigs::status.ne("revoked"))
+        .select((
+            events::rig_id,
+            rigs::field,
+            events::category,
+            events::depth_ft,
+            events::occurred_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(rig_id, field, category, depth_ft, at)| {
+            Some(IncidentPoint {
+                region: regions.of(&field).to_owned(),
+                rig_id,
+                category: AnomalyCategory::from_name(&category)?,
+                depth_ft,
+                at,
+            })
+        })
+        .collect())
+}
+
+/// Keep `found` as the correlations now: each new one stamped `at` as first seen, each still
+/// holding keeps its first sighting, each no longer holding removed. The new ones are returned.
+pub fn store_correlations(
+    conn: &mut PgConnection,
+    found: &[Correlation],
+    at: DateTime<Utc>,
+) -> Result<Vec<Correlation>, DbError> {
+    conn.transaction(|conn| {
+        let known: Vec<(String, String)> = correlations::table
+            .select((correlations::region, correlations::category))
+            .load(conn)?;
+        let mut new = Vec::new();
+        for c in found {
+            let key = (c.region.clone(), c.category.as_str().to_owned());
+            if !known.contains(&key) {
+                new.push(c.clone());
+            }
+            diesel::insert_into(correlations::table)
+                .values((
+                    correlations::region.eq(&key.0),
+                    correlations::category.eq(&key.1),
+                    correlations::first_seen_at.eq(at),
+                    correlations::updated_at.eq(at),
+                    correlations::payload.eq(json(c)?),
+                ))
+                .on_conflict((correlations::region, correlations::category))
+                .do_update()
+                .set((
+                    correlations::updated_at.eq(at),
+                    correlations::payload.eq(json(c)?),
+                ))
+                .execute(conn)?;
+        }
+        diesel::delete(correlations::table.filter(correlations::updated_at.lt(at)))
+            .execute(conn)?;
+        Ok(new)
+    })
+}
+
+/// The correlations holding now, in `region` (every region: `None`), newest first, each with
+/// when the fleet first saw it.
+pub fn correlations_in(
+    conn: &mut PgConnection,
+    region: Option<&str>,
+) -> Result<Vec<(DateTime<Utc>, Correlation)>, DbError> {
+    let mut query = correlations::table
+        .select((correlations::first_seen_at, correlations::payload))
+        .into_boxed();
+    if let Some(region) = region {
+        query = query.filter(correlations::region.eq(region.to_owned()));
+    }
+    let rows: Vec<(DateTime<Utc>, serde_json::Value)> = query.load(conn)?;
+    let mut out: Vec<(DateTime<Utc>, Correlation)> = rows
+        .into_iter()
+        .filter_map(|(at, v)| Some((at, serde_json::from_value(v).ok()?)))
+        .collect();
+    out.sort_by_key(|(_, c)| std::cmp::Reverse(c.last_at));
+    Ok(out)
 }

@@ -81,3 +81,12 @@ pub fn revoke(
         Ok(find(conn, rig_id)?.map(|row| (row, changed == 1)))
     })
 }
+
+/// The field a rig was registered in (none: no such rig).
+pub fn field(conn: &mut PgConnection, rig_id: &str) -> Result<Option<String>, DbError> {
+    Ok(rigs::table
+        .find(rig_id)
+        .select(rigs::field)
+        .first(conn)
+        .optional()?)
+}

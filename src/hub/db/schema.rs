@@ -93,6 +93,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    correlations (region, category) {
+        region -> Text,
+        category -> Text,
+        first_seen_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        payload -> Jsonb,
+    }
+}
+
+diesel::table! {
     fleet_kpis (computed_at) {
         computed_at -> Timestamptz,
         payload -> Jsonb,

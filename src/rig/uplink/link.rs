@@ -192,8 +192,8 @@ impl Hub {
         (reply, text)
     }
 
-    /// Send one heartbeat; the hub's answer says when to send the next.
-    async fn post_heartbeat(&self, beat: &Heartbeat) -> Result<Option<Duration>, String> {
+    /// Send one heartbeat; the hub's answer (when to send the next, the fleet's notices).
+    async fn post_heartbeat(&self, beat: &Heartbeat) -> Result<Option<HeartbeatReceipt>, String> {
         let body = crate::fleet::codec::encode_json(beat, Encoding::Zstd)
             .map_err(|e| format!("heartbeat to JSON: {e}"))?;
         let req = self
@@ -201,13 +201,7 @@ impl Hub {
             .insert_header(("Content-Type", "application/json"))
             .insert_header(("Content-Encoding", "zstd"));
         match self.exchange(req, body, &[StatusCode::OK]).await {
-            (Reply::Delivered, text) => Ok(serde_json::from_str::<HeartbeatReceipt>(&text)
-                .ok()
-                .map(|r| {
-                    Duration::from_secs(
-                        r.next_in_secs.clamp(HEARTBEAT_BOUNDS.0, HEARTBEAT_BOUNDS.1),
-                    )
-                })),
+            (Reply::Delivered, text) => Ok(serde_json::from_str::<HeartbeatReceipt>(&text).ok()),
             (Reply::Retry(why) | Reply::Later(why, _) | Reply::Refused(why), _) => Err(why),
         }
     }
@@ -503,7 +497,12 @@ async fn heartbeats(hub: &Hub, source: &HeartbeatSource, stop: &AtomicBool) {
         {
             let beat = build();
             match hub.post_heartbeat(&beat).await {
-                Ok(asked) => {
+                Ok(receipt) => {
+                    let asked = receipt.as_ref().map(|r| {
+                        Duration::from_secs(
+                            r.next_in_secs.clamp(HEARTBEAT_BOUNDS.0, HEARTBEAT_BOUNDS.1),
+                        )
+                    });
                     if let Some(asked) = asked.filter(|a| *a != interval) {
                         log::info!(
                             "the hub asks for a heartbeat every {} s (was {} s)",
@@ -512,7 +511,14 @@ async fn heartbeats(hub: &Hub, source: &HeartbeatSource, stop: &AtomicBool) {
                         );
                         interval = asked;
                     }
+                    let notices = receipt.map(|r| r.notices).unwrap_or_default();
                     set(&hub.stats, |s| {
+                        if notices != s.notices {
+                            for n in notices.iter().filter(|n| !s.notices.contains(n)) {
+                                log::warn!("fleet notice: {}", n.text);
+                            }
+                        }
+                        s.notices = notices;
                         s.heartbeats_sent += 1;
                         s.last_heartbeat = Some(now());
                         s.link_state = LinkState::Up;

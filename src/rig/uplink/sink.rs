@@ -119,6 +119,9 @@ pub struct LinkStats {
     /// When the hub last stored one (RFC 3339).
     #[serde(default)]
     pub last_heartbeat: Option<String>,
+    /// What the fleet warns this rig's region of, as the hub's last heartbeat answer said.
+    #[serde(default)]
+    pub notices: Vec<crate::fleet::FleetNotice>,
 }
 
 /// The queue shared by the sink, the uploader and the API.

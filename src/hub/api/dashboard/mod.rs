@@ -25,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(pages::record_outcome),
             )
             .route("/regions", web::get().to(pages::regions))
+            .route("/correlations", web::get().to(pages::correlations))
             .route("/library", web::get().to(pages::library))
             .route("/trends", web::get().to(pages::trends))
             .route("/audit", web::get().to(pages::audit))

@@ -569,3 +569,40 @@ pub struct RegionsPage {
     /// Every outlier flag.
     pub outliers: Vec<OutlierLine>,
 }
+
+/// One correlation on the correlations page.
+#[derive(Debug, Clone)]
+pub struct CorrelationLine {
+    /// In words.
+    pub text: String,
+    /// The region.
+    pub region: String,
+    /// The category, as a driller says it.
+    pub category: String,
+    /// The rigs that met it (each links to its page).
+    pub rigs: Vec<String>,
+    /// Incidents counted.
+    pub incidents: usize,
+    /// "7,950–8,400 ft", or that depths are not comparable.
+    pub band: String,
+    /// The first incident, UTC.
+    pub first_at: String,
+    /// The last incident, UTC.
+    pub last_at: String,
+    /// When the fleet first saw it ("3 h ago").
+    pub seen: String,
+}
+
+/// `/dashboard/correlations`.
+#[derive(Template)]
+#[template(path = "hub/correlations.html")]
+pub struct CorrelationsPage {
+    /// Frame.
+    pub page: Chrome,
+    /// The window, hours.
+    pub window_hours: i64,
+    /// How close in depth two rigs' incidents make a band, ft.
+    pub band_ft: String,
+    /// Newest first.
+    pub correlations: Vec<CorrelationLine>,
+}

@@ -79,6 +79,8 @@ pub struct Live {
     pub(super) sound: String,
     pub(super) status: String,
     pub(super) problems: Vec<String>,
+    /// The fleet's notices for where this rig is drilling now.
+    pub(super) notices: Vec<String>,
     /// The self-healer's actions of the last ten minutes, newest first.
     pub(super) heals: Vec<String>,
     pub(super) baseline: String,
@@ -387,6 +389,18 @@ pub(super) fn view(r: &AdvisoryRecord) -> AdvisoryView {
     }
 }
 
+/// The fleet's notices that apply at the hole's depth now.
+fn notices(c: &Core) -> Vec<String> {
+    let depth = c.pipeline().latest().and_then(|s| s.packet.depth_ft());
+    c.fleet_status()
+        .link
+        .map(|l| l.stats.notices)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|n| crate::rig::notices::on_screen(n, depth))
+        .collect()
+}
+
 /// The screen as it stands now.
 pub fn live(state: &ApiState, viewing: Viewing) -> Live {
     let health = state.health();
@@ -427,6 +441,7 @@ pub fn live(state: &ApiState, viewing: Viewing) -> Live {
         sound,
         status: health.status.to_owned(),
         problems: health.problems,
+        notices: notices(&c),
         heals: health.recent_heals,
         baseline: if health.baseline.progress >= 1.0 {
             "baseline learned".into()

@@ -4,6 +4,7 @@
 //! page) is here.
 
 mod audit;
+mod correlations;
 mod library;
 mod outcome;
 mod overview;
@@ -13,6 +14,7 @@ mod trends;
 mod users;
 
 pub use audit::audit;
+pub use correlations::correlations;
 pub use library::library;
 pub use outcome::record as record_outcome;
 pub use overview::overview;
