@@ -349,7 +349,9 @@ fn run_serve(args: ServeArgs) -> Result<(), server::ServeError> {
     };
     let admin_key = std::env::var("SAIREN_ADMIN_KEY").ok().map(Secret::new);
     let metrics_token = std::env::var("SAIREN_METRICS_TOKEN").ok().map(Secret::new);
-    let settings = HubSettings::load(options, admin_key)?.with_metrics_token(metrics_token)?;
+    let settings = HubSettings::load(options, admin_key)?
+        .with_metrics_token(metrics_token)?
+        .with_webhooks(|name| std::env::var(name).ok())?;
     if args.check_config {
         println!("{}", settings.describe());
         return Ok(());

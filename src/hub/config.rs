@@ -27,6 +27,8 @@ pub struct HubConfig {
     pub analytics: AnalyticsConfig,
     /// `[regions]`: region name → the fields in it.
     pub regions: BTreeMap<String, Vec<String>>,
+    /// `[notify]` and its `[[notify.webhook]]`s.
+    pub notify: NotifyConfig,
     /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
     pub log: crate::logging::LogSection,
 }
@@ -118,6 +120,45 @@ impl Default for AnalyticsConfig {
             health_weights: d.weights,
         }
     }
+}
+
+/// `[notify]`: outgoing webhooks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// Seconds before the first retry of a failed delivery; each further retry waits twice as
+    /// long, at most an hour.
+    pub retry_first_secs: u64,
+    /// Attempts before a notification is given up (it stays on record).
+    pub max_attempts: u32,
+    /// Longest one delivery may take, s.
+    pub timeout_secs: u64,
+    /// `[[notify.webhook]]`.
+    pub webhook: Vec<WebhookConfig>,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        let d = crate::hub::notify::NotifySettings::default();
+        Self {
+            retry_first_secs: d.retry_first.as_secs(),
+            max_attempts: d.max_attempts,
+            timeout_secs: d.timeout.as_secs(),
+            webhook: Vec::new(),
+        }
+    }
+}
+
+/// One `[[notify.webhook]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// Where to POST (http:// or https://).
+    pub url: String,
+    /// What it wants: `critical_incident`, `rig_stale`, `rig_faulted`, `correlation`.
+    pub events: Vec<String>,
+    /// The environment variable holding its signing secret (secrets never go in this file).
+    pub secret_env: String,
 }
 
 /// `[server]`.
@@ -291,6 +332,7 @@ impl HubConfig {
             ));
         }
         self.analytics_settings()?;
+        self.check_webhooks()?;
         if self.database.pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database.pool_size must be at least 1".into(),
@@ -361,6 +403,83 @@ impl HubConfig {
             weights: a.health_weights,
             correlation_window: chrono::Duration::hours(a.correlation_window_hours),
             correlation_depth_band_ft: a.correlation_depth_band_ft,
+        })
+    }
+
+    /// Each webhook's URL and kinds well formed (its secret is read at start, from the
+    /// environment: [`Self::notify_settings`]).
+    fn check_webhooks(&self) -> Result<Vec<Vec<crate::hub::notify::Kind>>, ConfigError> {
+        use crate::hub::notify::Kind;
+        let n = &self.notify;
+        if n.max_attempts == 0 || n.retry_first_secs == 0 || n.timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "[notify]: retry_first_secs, max_attempts and timeout_secs must be at least 1"
+                    .into(),
+            ));
+        }
+        n.webhook
+            .iter()
+            .map(|w| {
+                if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+                    return Err(ConfigError::Invalid(format!(
+                        "notify.webhook url must be http:// or https://, not {:?}",
+                        w.url
+                    )));
+                }
+                if w.events.is_empty() {
+                    return Err(ConfigError::Invalid(format!(
+                        "notify.webhook {}: events is empty; name at least one of critical_incident, rig_stale, rig_faulted, correlation",
+                        w.url
+                    )));
+                }
+                w.events
+                    .iter()
+                    .map(|e| {
+                        Kind::ALL.into_iter().find(|k| k.as_str() == e).ok_or_else(|| {
+                            ConfigError::Invalid(format!(
+                                "notify.webhook {}: unknown event {e:?}; the events are critical_incident, rig_stale, rig_faulted, correlation",
+                                w.url
+                            ))
+                        })
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The webhooks with their secrets, read through `env` (the process environment at start):
+    /// a secret missing or shorter than 16 characters is refused, naming its variable.
+    pub fn notify_settings(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<crate::hub::notify::NotifySettings, ConfigError> {
+        let kinds = self.check_webhooks()?;
+        let webhooks = self
+            .notify
+            .webhook
+            .iter()
+            .zip(kinds)
+            .map(|(w, kinds)| {
+                let secret = env(&w.secret_env)
+                    .filter(|s| s.len() >= 16)
+                    .ok_or_else(|| {
+                        ConfigError::Invalid(format!(
+                        "notify.webhook {}: set {} to its signing secret (at least 16 characters)",
+                        w.url, w.secret_env
+                    ))
+                    })?;
+                Ok(crate::hub::notify::Webhook {
+                    url: w.url.clone(),
+                    kinds,
+                    secret: crate::web::Secret::new(secret),
+                })
+            })
+            .collect::<Result<Vec<_>, ConfigError>>()?;
+        Ok(crate::hub::notify::NotifySettings {
+            webhooks,
+            retry_first: Duration::from_secs(self.notify.retry_first_secs),
+            max_attempts: self.notify.max_attempts,
+            timeout: Duration::from_secs(self.notify.timeout_secs),
         })
     }
 

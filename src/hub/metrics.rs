@@ -63,6 +63,7 @@ pub struct HubMetrics {
     key_checks: Family<Labels, Counter>,
     full_library_reads: Counter,
     heartbeats: Family<Labels, Counter>,
+    webhooks: Family<Labels, Counter>,
     curator_passes: Arc<AtomicU64>,
     aggregation_passes: Arc<AtomicU64>,
 }
@@ -77,6 +78,7 @@ impl Default for HubMetrics {
             key_checks: Family::default(),
             full_library_reads: Counter::default(),
             heartbeats: Family::default(),
+            webhooks: Family::default(),
             curator_passes: Arc::default(),
             aggregation_passes: Arc::default(),
         }
@@ -144,6 +146,13 @@ impl HubMetrics {
             .inc();
     }
 
+    /// One webhook delivery attempt: `delivered`, `retrying` or `gave_up`.
+    pub fn webhook(&self, result: &'static str) {
+        self.webhooks
+            .get_or_create(&labels(&[("result", result)]))
+            .inc();
+    }
+
     /// The aggregation thread's pass counter.
     pub fn aggregation_passes(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.aggregation_passes)
@@ -191,6 +200,11 @@ impl HubMetrics {
             "heartbeats",
             "Rig heartbeats by result (stored, refused, failed).",
             self.heartbeats.clone(),
+        );
+        r.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts by result (delivered, retrying, gave_up).",
+            self.webhooks.clone(),
         );
         r.register_collector(Box::new(ScrapeTime {
             figures: now,

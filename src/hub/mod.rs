@@ -10,6 +10,7 @@ pub mod db;
 pub mod embedded;
 pub mod intake;
 pub mod metrics;
+pub mod notify;
 pub mod server;
 pub mod state;
 pub mod sync_log;

@@ -9,6 +9,7 @@ use super::config::{ConfigError, HubConfig};
 use super::curator::thread as curator_thread;
 use super::db::{self, DbError, DbPool};
 use super::embedded::EmbeddedDb;
+use super::notify::NotifySettings;
 use super::state::AppState;
 use super::watch::HubWatch;
 use crate::web::Secret;
@@ -16,6 +17,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpMessage, HttpServer};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why the hub could not start or stopped with an error.
@@ -69,6 +71,8 @@ pub struct HubSettings {
     pub admin_key: AdminKey,
     /// The scraper's token for `/metrics` off loopback (`SAIREN_METRICS_TOKEN`).
     pub metrics_token: Option<AdminKey>,
+    /// The webhooks, their secrets read from the environment.
+    pub notify: NotifySettings,
 }
 
 impl HubSettings {
@@ -110,7 +114,18 @@ impl HubSettings {
             database,
             admin_key,
             metrics_token: None,
+            notify: NotifySettings::default(),
         })
+    }
+
+    /// Read each `[[notify.webhook]]`'s secret through `env` (the process environment): a
+    /// missing or short one stops the hub before it starts, naming its variable.
+    pub fn with_webhooks(
+        mut self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ServeError> {
+        self.notify = self.config.notify_settings(env)?;
+        Ok(self)
     }
 
     /// Let `/metrics` answer scrapers off loopback that present `token` (at least 16 characters).
@@ -132,9 +147,10 @@ impl HubSettings {
             ),
         };
         format!(
-            "configuration valid: would listen on {} with {} connections to {database}; admin key set; /metrics {}",
+            "configuration valid: would listen on {} with {} connections to {database}; admin key set; {} webhook(s); /metrics {}",
             self.config.server.bind,
             self.config.database.pool_size,
+            self.notify.webhooks.len(),
             if self.metrics_token.is_some() {
                 "with the metrics token"
             } else {
@@ -163,6 +179,7 @@ impl Hub {
             database,
             admin_key,
             metrics_token,
+            notify,
         } = settings;
         let (url, own_db) = web::block(move || open_database(database))
             .await
@@ -176,6 +193,7 @@ impl Hub {
         let watch = HubWatch::spawn(url.expose())?;
         let mut state = AppState::new(&config, pool.clone(), admin_key, watch)?;
         state.metrics_token = metrics_token;
+        state.notify = Arc::new(notify);
         let state = web::Data::new(state);
         curator_thread::spawn(
             pool,
@@ -187,8 +205,14 @@ impl Hub {
         crate::hub::analytics::thread::spawn(
             state.pool.clone(),
             state.analytics.clone(),
+            state.notify.clone(),
             Duration::from_secs(config.analytics.aggregation_interval_secs),
             state.metrics.aggregation_passes(),
+        )?;
+        crate::hub::notify::thread::spawn(
+            state.pool.clone(),
+            state.notify.clone(),
+            state.metrics.clone(),
         )?;
         let (server, addr) = bind(&config, &state)?;
         Ok(Self {

@@ -27,6 +27,8 @@ pub struct AppState {
     pub intake: IntakeRules,
     /// Heartbeats, staleness, regions and the health score.
     pub analytics: AnalyticsSettings,
+    /// The webhooks notifications go to.
+    pub notify: Arc<crate::hub::notify::NotifySettings>,
     /// Wakes the curator when an event or outcome arrives.
     pub curator: CuratorWake,
     /// Active-episode totals remembered by library version.
@@ -72,6 +74,7 @@ impl AppState {
             )),
             admin_key,
             intake: config.intake_rules(),
+            notify: Arc::default(),
             analytics: config
                 .analytics_settings()
                 .map_err(|e| std::io::Error::other(e.to_string()))?,

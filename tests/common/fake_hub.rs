@@ -14,6 +14,8 @@ pub struct Seen {
     pub method: String,
     /// Path and query.
     pub path: String,
+    /// The headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
     /// The body (zstd when the rig sent it so).
     pub body: Vec<u8>,
     /// When it arrived.
@@ -43,7 +45,15 @@ type Script = dyn Fn(&Seen, usize) -> Answer + Send + Sync;
 impl FakeHub {
     /// Answer the n-th request (counted per method and path prefix by the script itself) with `script`.
     pub fn start(script: impl Fn(&Seen, usize) -> Answer + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        Self::start_on("127.0.0.1:0", script)
+    }
+
+    /// The same on `addr` (to come up where something already expects it).
+    pub fn start_on(
+        addr: &str,
+        script: impl Fn(&Seen, usize) -> Answer + Send + Sync + 'static,
+    ) -> Self {
+        let listener = TcpListener::bind(addr).expect("bind");
         let addr = listener.local_addr().expect("addr").to_string();
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let script: Arc<Script> = Arc::new(script);
@@ -58,6 +68,7 @@ impl FakeHub {
     }
 
     /// Requests whose path starts with `prefix`.
+    #[allow(dead_code)]
     pub fn requests(&self, method: &str, prefix: &str) -> Vec<Seen> {
         self.seen
             .lock()
@@ -83,6 +94,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, script: &Script) {
             parts.next().unwrap_or_default().to_owned(),
         );
         let mut length = 0usize;
+        let mut headers = Vec::new();
         loop {
             let mut h = String::new();
             if reader.read_line(&mut h).unwrap_or(0) == 0 {
@@ -95,6 +107,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, script: &Script) {
                 if n.trim().eq_ignore_ascii_case("content-length") {
                     length = v.trim().parse().unwrap_or(0);
                 }
+                headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
             }
         }
         let mut body = vec![0u8; length];
@@ -104,6 +117,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, script: &Script) {
         let seen = Seen {
             method,
             path,
+            headers,
             body,
             at: Instant::now(),
         };

@@ -31,6 +31,8 @@ pub struct RigResult {
     pub rig_id: String,
     /// Its region.
     pub region: String,
+    /// Its status at this pass (`active`, `faulted`, `stale`).
+    pub status: String,
     /// Health, 0–100.
     pub health: f64,
     /// What the health is made of.
@@ -215,6 +217,7 @@ pub fn aggregate(rigs: &[RigInput], regions: &Regions, weights: &HealthWeights) 
         .map(|((r, b, health), outliers)| RigResult {
             rig_id: r.rig_id.clone(),
             region: regions.of(&r.field).to_owned(),
+            status: r.status.clone(),
             health: *health,
             components: Components::of(b, r.fresh),
             rank_in_region: region_rank[r.rig_id.as_str()],

@@ -28,6 +28,8 @@ pub struct AggregationReport {
     pub correlations: usize,
     /// Of those, seen for the first time in this pass.
     pub new_correlations: Vec<super::correlate::Correlation>,
+    /// Rigs whose status became stale or faulted since the previous pass, with that status.
+    pub became: Vec<(String, String)>,
     /// Hourly rows written or rewritten.
     pub hours_rolled: usize,
     /// Raw heartbeats, hourly rows and fleet rows removed by retention.
@@ -102,7 +104,7 @@ fn roll_up_and_aggregate(
         })
         .collect();
     let a = aggregate(&inputs, &settings.regions, &settings.weights);
-    db::analytics::store(conn, &a, now)?;
+    let became = db::analytics::store(conn, &a, now)?;
     let points =
         db::analytics::incident_points(conn, now - settings.correlation_window, &settings.regions)?;
     let found = correlate(&points, settings.correlation_depth_band_ft);
@@ -111,6 +113,7 @@ fn roll_up_and_aggregate(
         busy: false,
         correlations: found.len(),
         new_correlations,
+        became,
         rigs: a.fleet.rigs as usize,
         reporting: a.fleet.reporting as usize,
         regions: a.regions.len(),

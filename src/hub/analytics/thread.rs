@@ -3,6 +3,7 @@
 use super::pass::run_pass;
 use super::AnalyticsSettings;
 use crate::hub::db::{DbPool, WhenBusy};
+use crate::hub::notify::NotifySettings;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use std::time::Duration;
 pub fn spawn(
     pool: DbPool,
     settings: AnalyticsSettings,
+    notify: Arc<NotifySettings>,
     interval: Duration,
     passes: Arc<AtomicU64>,
 ) -> std::io::Result<()> {
@@ -37,6 +39,14 @@ pub fn spawn(
                                         c.describe(hours),
                                         c.rigs.join(", ")
                                     );
+                                }
+                                for (rig, status) in &report.became {
+                                    log::warn!("rig {rig} is now {status}");
+                                }
+                                if let Err(e) =
+                                    crate::hub::notify::enqueue_findings(&mut conn, &notify, &report, hours, now)
+                                {
+                                    log::warn!("aggregation: notifications not queued: {e}");
                                 }
                             }
                             Err(e) => log::warn!(

@@ -11,6 +11,7 @@ use crate::hub::db::events::{InsertOutcome, OutcomeBy, OutcomeChange};
 use crate::hub::db::models::{EventRow, NewEvent};
 use crate::hub::intake;
 use crate::hub::metrics::Upload;
+use crate::hub::notify;
 use crate::hub::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -74,8 +75,14 @@ async fn store(
         .map_err(|e| ApiError::Internal(format!("event to JSON: {e}")))?;
     row.occurred_at = event.timestamp - skew;
     let offset_secs = offset.map(clock::secs);
+    let critical = notify::critical(&state.notify, &event);
     let stored = with_db(state, move |conn| {
-        db::events::insert(conn, &row, offset_secs)
+        let stored = db::events::insert(conn, &row, offset_secs)?;
+        if let (InsertOutcome::Accepted, Some((urls, key, n))) = (stored, &critical) {
+            let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+            db::notifications::enqueue(conn, &urls, key, n)?;
+        }
+        Ok::<_, db::DbError>(stored)
     })
     .await?;
     Ok((event.id, stored))

@@ -15,8 +15,13 @@ fn json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, DbError> {
 }
 
 /// Replace the latest results with `a`, computed at `at`, in one transaction: a reader sees
-/// one pass or the next, never half of each.
-pub fn store(conn: &mut PgConnection, a: &Aggregate, at: DateTime<Utc>) -> Result<(), DbError> {
+/// one pass or the next, never half of each. The rigs whose status became stale or faulted since
+/// the previous pass, with that status.
+pub fn store(
+    conn: &mut PgConnection,
+    a: &Aggregate,
+    at: DateTime<Utc>,
+) -> Result<Vec<(String, String)>, DbError> {
     let rigs = a
         .rigs
         .iter()
@@ -30,6 +35,7 @@ pub fn store(conn: &mut PgConnection, a: &Aggregate, at: DateTime<Utc>) -> Resul
                 rig_health::rank_in_region.eq(r.rank_in_region),
                 rig_health::rank_in_fleet.eq(r.rank_in_fleet),
                 rig_health::outliers.eq(json(&r.outliers)?),
+                rig_health::status.eq(&r.status),
             ))
         })
         .collect::<Result<Vec<_>, DbError>>()?;
@@ -50,8 +56,20 @@ pub fn store(conn: &mut PgConnection, a: &Aggregate, at: DateTime<Utc>) -> Resul
         .collect::<Result<Vec<_>, DbError>>()?;
     let fleet = json(&a.fleet)?;
     conn.transaction(|conn| {
+        let before: std::collections::HashMap<String, String> = rig_health::table
+            .select((rig_health::rig_id, rig_health::status))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect();
+        let became = a
+            .rigs
+            .iter()
+            .filter(|r| matches!(r.status.as_str(), "stale" | "faulted"))
+            .filter(|r| before.get(&r.rig_id) != Some(&r.status))
+            .map(|r| (r.rig_id.clone(), r.status.clone()))
+            .collect();
         diesel::delete(rig_health::table).execute(conn)?;
-        // PostgreSQL takes at most 65,535 bound values a statement: 8 a row.
+        // PostgreSQL takes at most 65,535 bound values a statement: 9 a row.
         for chunk in rigs.chunks(4_000) {
             diesel::insert_into(rig_health::table)
                 .values(chunk)
@@ -70,7 +88,7 @@ pub fn store(conn: &mut PgConnection, a: &Aggregate, at: DateTime<Utc>) -> Resul
             ))
             .on_conflict_do_nothing()
             .execute(conn)?;
-        Ok(())
+        Ok(became)
     })
 }
 

@@ -10,6 +10,7 @@ pub mod heartbeats;
 pub mod library;
 mod migrate;
 pub mod models;
+pub mod notifications;
 mod pool;
 pub mod rigs;
 pub mod schema;

@@ -77,6 +77,24 @@ diesel::table! {
         rank_in_region -> Int4,
         rank_in_fleet -> Int4,
         outliers -> Jsonb,
+        status -> Text,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        url -> Text,
+        kind -> Text,
+        dedup_key -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+        gave_up_at -> Nullable<Timestamptz>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
     }
 }
 

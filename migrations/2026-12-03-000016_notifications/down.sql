@@ -1,0 +1,2 @@
+ALTER TABLE rig_health DROP COLUMN status;
+DROP TABLE notifications;
