@@ -64,7 +64,11 @@ async fn a_heartbeat_is_checked_like_an_event_and_stored_as_the_rigs_latest() {
         .call(beat_req(&key_a, zstd(&calm("RIG-A", "Volve"))))
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, json!({"status": "stored", "next_in_secs": 60}));
+    assert_eq!(
+        body,
+        json!({"status": "stored", "next_in_secs": 60, "notices": []}),
+        "a small fleet: every rig beats at the base interval"
+    );
     let mut conn = hub.db.conn();
     assert_eq!(heartbeats::count(&mut conn, "RIG-A").expect("count"), 1);
 

@@ -29,6 +29,8 @@ pub struct HubConfig {
     pub regions: BTreeMap<String, Vec<String>>,
     /// `[notify]` and its `[[notify.webhook]]`s.
     pub notify: NotifyConfig,
+    /// `[storm]`.
+    pub storm: StormConfig,
     /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
     pub log: crate::logging::LogSection,
 }
@@ -118,6 +120,38 @@ impl Default for AnalyticsConfig {
             correlation_window_hours: d.correlation_window.num_hours(),
             correlation_depth_band_ft: d.correlation_depth_band_ft,
             health_weights: d.weights,
+        }
+    }
+}
+
+/// `[storm]`: storm mode (see [`crate::hub::storm`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StormConfig {
+    /// Off: uploads are never refused for the fleet's rate.
+    pub enabled: bool,
+    /// A storm is a rate of new events above this many times the normal rate…
+    pub multiple: f64,
+    /// …and above this many a minute, whatever the normal rate.
+    pub min_events_per_minute: f64,
+    /// The rate is measured over this many seconds.
+    pub window_secs: u64,
+    /// The storm is over once the rate has stayed below half the trigger this many seconds.
+    pub calm_secs: u64,
+    /// Seconds a rig whose upload is deferred is asked to wait (`Retry-After`).
+    pub retry_after_secs: u64,
+}
+
+impl Default for StormConfig {
+    fn default() -> Self {
+        let d = crate::hub::storm::StormSettings::default();
+        Self {
+            enabled: d.enabled,
+            multiple: d.multiple,
+            min_events_per_minute: d.min_events_per_minute,
+            window_secs: d.window_secs,
+            calm_secs: d.calm_secs,
+            retry_after_secs: d.retry_after_secs,
         }
     }
 }
@@ -333,6 +367,7 @@ impl HubConfig {
         }
         self.analytics_settings()?;
         self.check_webhooks()?;
+        self.storm_settings()?;
         if self.database.pool_size == 0 {
             return Err(ConfigError::Invalid(
                 "database.pool_size must be at least 1".into(),
@@ -480,6 +515,33 @@ impl HubConfig {
             retry_first: Duration::from_secs(self.notify.retry_first_secs),
             max_attempts: self.notify.max_attempts,
             timeout: Duration::from_secs(self.notify.timeout_secs),
+        })
+    }
+
+    /// Storm mode as configured, its figures in range.
+    pub fn storm_settings(&self) -> Result<crate::hub::storm::StormSettings, ConfigError> {
+        let s = &self.storm;
+        let in_range = s.multiple.is_finite()
+            && s.multiple >= 1.0
+            && s.min_events_per_minute.is_finite()
+            && s.min_events_per_minute >= 1.0
+            && (1..=3_600).contains(&s.window_secs)
+            && s.calm_secs <= 86_400
+            && (1..=3_600).contains(&s.retry_after_secs);
+        if !in_range {
+            return Err(ConfigError::Invalid(
+                "[storm]: multiple ≥ 1, min_events_per_minute ≥ 1, window_secs and \
+                 retry_after_secs 1–3600, calm_secs at most 86400"
+                    .into(),
+            ));
+        }
+        Ok(crate::hub::storm::StormSettings {
+            enabled: s.enabled,
+            multiple: s.multiple,
+            min_events_per_minute: s.min_events_per_minute,
+            window_secs: s.window_secs,
+            calm_secs: s.calm_secs,
+            retry_after_secs: s.retry_after_secs,
         })
     }
 

@@ -226,6 +226,8 @@ pub struct ScrapeFigures {
     pub status: Option<HubStatus>,
     /// The oldest event still waiting for the curator, when it arrived.
     pub oldest_waiting: Option<chrono::DateTime<Utc>>,
+    /// Storm mode is on in this process.
+    pub storm: bool,
 }
 
 #[derive(Debug)]
@@ -264,6 +266,11 @@ impl Collector for ScrapeTime {
             "curator_passes",
             "Curation passes this process ran.",
             self.curator_passes,
+        )?;
+        f.gauge(
+            "storm_mode",
+            "1 while storm mode defers non-critical uploads, curation and aggregation.",
+            f64::from(u8::from(self.figures.storm)),
         )?;
         f.counter(
             "aggregation_passes",

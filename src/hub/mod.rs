@@ -13,5 +13,6 @@ pub mod metrics;
 pub mod notify;
 pub mod server;
 pub mod state;
+pub mod storm;
 pub mod sync_log;
 pub mod watch;

@@ -201,6 +201,7 @@ impl Hub {
             Duration::from_secs(config.curator.curation_interval_secs),
             state.curator.clone(),
             state.metrics.curator_passes(),
+            state.storm.clone(),
         )?;
         crate::hub::analytics::thread::spawn(
             state.pool.clone(),
@@ -208,6 +209,8 @@ impl Hub {
             state.notify.clone(),
             Duration::from_secs(config.analytics.aggregation_interval_secs),
             state.metrics.aggregation_passes(),
+            state.storm.clone(),
+            state.profile.clone(),
         )?;
         crate::hub::notify::thread::spawn(
             state.pool.clone(),

@@ -29,6 +29,10 @@ pub struct AppState {
     pub analytics: AnalyticsSettings,
     /// The webhooks notifications go to.
     pub notify: Arc<crate::hub::notify::NotifySettings>,
+    /// The fleet's size profile (small, medium, large), kept by the aggregation thread.
+    pub profile: Arc<crate::hub::analytics::profile::CurrentProfile>,
+    /// Storm mode: the fleet's event rate against its normal.
+    pub storm: Arc<crate::hub::storm::Storm>,
     /// Wakes the curator when an event or outcome arrives.
     pub curator: CuratorWake,
     /// Active-episode totals remembered by library version.
@@ -75,6 +79,12 @@ impl AppState {
             admin_key,
             intake: config.intake_rules(),
             notify: Arc::default(),
+            profile: Arc::default(),
+            storm: Arc::new(crate::hub::storm::Storm::new(
+                config
+                    .storm_settings()
+                    .map_err(|e| std::io::Error::other(e.to_string()))?,
+            )),
             analytics: config
                 .analytics_settings()
                 .map_err(|e| std::io::Error::other(e.to_string()))?,

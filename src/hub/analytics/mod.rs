@@ -9,6 +9,7 @@ pub mod correlate;
 pub mod health;
 pub mod outliers;
 pub mod pass;
+pub mod profile;
 pub mod regions;
 pub mod thread;
 

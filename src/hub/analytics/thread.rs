@@ -1,9 +1,11 @@
 //! The aggregation thread of `hub serve`: a pass at start, then every aggregation interval.
 
 use super::pass::run_pass;
+use super::profile::{CurrentProfile, Profile};
 use super::AnalyticsSettings;
 use crate::hub::db::{DbPool, WhenBusy};
 use crate::hub::notify::NotifySettings;
+use crate::hub::storm::Storm;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +17,8 @@ pub fn spawn(
     notify: Arc<NotifySettings>,
     interval: Duration,
     passes: Arc<AtomicU64>,
+    storm: Arc<Storm>,
+    profile: Arc<CurrentProfile>,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("aggregator".into())
@@ -22,8 +26,25 @@ pub fn spawn(
             let mut last = None;
             loop {
                 let now = chrono::Utc::now();
+                if storm.is_on(now) {
+                    log::debug!("aggregation deferred: storm mode");
+                    std::thread::sleep(interval.min(Duration::from_secs(2)));
+                    continue;
+                }
                 match pool.get() {
                     Ok(mut conn) => {
+                        // Every process keeps the profile, whichever of them aggregates.
+                        if let Ok(n) = crate::hub::db::rigs::live_count(&mut conn) {
+                            let p = Profile::of(n);
+                            if p != profile.get() {
+                                log::info!(
+                                    "fleet of {n} rigs: the {} profile (quiet rigs beat and the fleet is aggregated every {}× the base interval)",
+                                    p.as_str(),
+                                    p.factor()
+                                );
+                                profile.set(p);
+                            }
+                        }
                         match run_pass(&mut conn, &settings, now, last, WhenBusy::Skip) {
                             Ok(report) if report.busy => log::debug!("aggregation: {report}"),
                             Ok(report) => {
@@ -60,7 +81,7 @@ pub fn spawn(
                         interval.as_secs()
                     ),
                 }
-                std::thread::sleep(interval);
+                std::thread::sleep(interval * profile.get().factor() as u32);
             }
         })?;
     Ok(())

@@ -2,6 +2,7 @@
 
 use super::body::{json_response, read_json};
 use super::{clock, with_db, ApiError};
+use crate::drilling::RiskLevel;
 use crate::fleet::{
     EventId, FleetEvent, OutcomeReceipt, OutcomeUpdate, StoredEvent, UploadReceipt,
 };
@@ -71,6 +72,18 @@ async fn store(
         read_json(req, payload, rules.max_body_bytes, rules.max_decoded_bytes).await?;
     // Checked on the rig's own clock; filed on the hub's. The payload keeps the stream's time.
     intake::check_event(&event, &auth.rig_id, now + skew, rules)?;
+    let critical_level = event.advisory.risk_level >= RiskLevel::Critical;
+    if !critical_level && state.storm.is_on(now) {
+        return Err(ApiError::TooManyRequests {
+            message: format!(
+                "storm mode: the fleet is uploading far above its normal rate; event {} is \
+                 deferred — keep it and send it again after Retry-After (CRITICAL events are \
+                 always taken)",
+                event.id
+            ),
+            retry_after_secs: state.storm.retry_after_secs(),
+        });
+    }
     let mut row = NewEvent::from_event(&event)
         .map_err(|e| ApiError::Internal(format!("event to JSON: {e}")))?;
     row.occurred_at = event.timestamp - skew;
@@ -85,6 +98,9 @@ async fn store(
         Ok::<_, db::DbError>(stored)
     })
     .await?;
+    if stored == InsertOutcome::Accepted {
+        state.storm.arrive(now);
+    }
     Ok((event.id, stored))
 }
 

@@ -24,6 +24,9 @@ pub struct Health {
     pub events_awaiting_curation: i64,
     /// The hub's version.
     pub version: String,
+    /// Storm mode is on in this hub process: non-critical uploads are deferred.
+    #[serde(default)]
+    pub storm_mode: bool,
 }
 
 /// Report whether the database answers, and the library's state.
@@ -37,6 +40,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
         last_curation: status.last_curation,
         events_awaiting_curation: status.events_awaiting_curation,
         version: env!("CARGO_PKG_VERSION").into(),
+        storm_mode: state.storm.is_on(Utc::now()),
     }))
 }
 

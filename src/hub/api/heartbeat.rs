@@ -25,20 +25,22 @@ pub async fn beat(
         Err(e) if e.status_code().is_client_error() => "refused",
         Err(_) => "failed",
     });
+    let (next_in_secs, notices) = stored?;
     Ok(HttpResponse::Ok().json(HeartbeatReceipt {
         status: "stored".into(),
-        next_in_secs: state.analytics.heartbeat_secs,
-        notices: stored?,
+        next_in_secs,
+        notices,
     }))
 }
 
-/// Read, check and store one heartbeat; the notices for the rig's region.
+/// Read, check and store one heartbeat: when the rig should beat next (later for a quiet rig of
+/// a large fleet), and the notices for its region.
 async fn store(
     req: &HttpRequest,
     auth: &RigAuth,
     state: &AppState,
     payload: web::Payload,
-) -> Result<Vec<FleetNotice>, ApiError> {
+) -> Result<(u64, Vec<FleetNotice>), ApiError> {
     let rules = &state.intake;
     let now = Utc::now();
     let offset = clock::rig_clock_offset(req, now)?;
@@ -50,11 +52,15 @@ async fn store(
     intake::check_heartbeat(&beat, &auth.rig_id, now + skew, rules)?;
     beat.sent_at = beat.sent_at.checked_sub_signed(skew).unwrap_or(now);
     let offset_secs = offset.map(clock::secs);
+    let next = state
+        .profile
+        .get()
+        .next_beat_secs(state.analytics.heartbeat_secs, &beat);
     let (regions, hours) = (
         state.analytics.regions.clone(),
         state.analytics.correlation_window.num_hours(),
     );
-    with_db(state, move |conn| {
+    let notices = with_db(state, move |conn| {
         db::heartbeats::insert(conn, &beat, now, offset_secs)?;
         // The region of the rig's registered field, not of what its heartbeat says.
         let field = db::rigs::field(conn, beat.rig_id.as_str())?;
@@ -63,8 +69,9 @@ async fn store(
             db::analytics::correlations_in(conn, Some(region))?
                 .iter()
                 .map(|(_, c)| c.notice(hours))
-                .collect(),
+                .collect::<Vec<_>>(),
         )
     })
-    .await
+    .await?;
+    Ok((next, notices))
 }

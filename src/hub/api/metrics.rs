@@ -36,6 +36,7 @@ pub async fn metrics(
         pool_max: state.pool.max_size(),
         status,
         oldest_waiting,
+        storm: state.storm.is_on(chrono::Utc::now()),
     };
     Ok(crate::web::metrics::exposition(
         &state.metrics.registry(figures),

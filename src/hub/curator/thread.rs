@@ -3,9 +3,13 @@
 use super::pass::run_pass;
 use super::CuratorSettings;
 use crate::hub::db::DbPool;
+use crate::hub::storm::Storm;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
+
+/// How often a deferred pass looks again whether the storm is over.
+const STORM_RECHECK: Duration = Duration::from_secs(2);
 
 /// Wakes the curator; cheap to clone and to call from request handlers.
 #[derive(Clone, Default)]
@@ -38,10 +42,16 @@ pub fn spawn(
     interval: Duration,
     wake: CuratorWake,
     passes: Arc<AtomicU64>,
+    storm: Arc<Storm>,
 ) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("curator".into())
         .spawn(move || loop {
+            if storm.is_on(chrono::Utc::now()) {
+                // Storm mode: the uploads that matter come first; the events wait, stored.
+                std::thread::sleep(STORM_RECHECK);
+                continue;
+            }
             match pool.get() {
                 Ok(mut conn) => match run_pass(&mut conn, &settings, super::pass::WhenBusy::Skip)
                     .inspect(|r| {

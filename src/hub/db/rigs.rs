@@ -90,3 +90,11 @@ pub fn field(conn: &mut PgConnection, rig_id: &str) -> Result<Option<String>, Db
         .first(conn)
         .optional()?)
 }
+
+/// Rigs registered and not revoked: the fleet's size.
+pub fn live_count(conn: &mut PgConnection) -> Result<i64, DbError> {
+    Ok(rigs::table
+        .filter(rigs::status.ne("revoked"))
+        .count()
+        .get_result(conn)?)
+}

@@ -203,6 +203,8 @@ pub struct OverviewPage {
     pub filters: Vec<Filter>,
     /// The filters as a query string (`region=North%20Sea&`), for the CSV link; empty: none.
     pub filter_query: String,
+    /// Storm mode: since when and why (empty: off).
+    pub storm: String,
     /// Events per day, categories, outcomes.
     pub charts: Vec<Chart>,
 }

@@ -5,6 +5,7 @@ use super::{category_bars, csv_time, rig_row, wants_csv};
 use crate::charts::{self, Bar, Series};
 use crate::hub::analytics::aggregate::FleetKpis;
 use crate::hub::analytics::attention::{self, Attention};
+use crate::hub::analytics::profile::Profile;
 use crate::hub::api::with_db;
 use crate::hub::auth::PageAuth;
 use crate::hub::db::dashboard::{self, FleetSummary, RigOverview};
@@ -80,15 +81,24 @@ pub async fn overview(
         StatusCode::OK,
         &OverviewPage {
             page: Chrome::page("Fleet overview", &auth.0),
-            tiles: tiles(&s, &outcomes, &ranked, fleet.as_ref()),
+            tiles: tiles(&s, &outcomes, &ranked, fleet.as_ref(), state.profile.get()),
             attention: ranked.iter().filter(|(_, a)| !a.reasons.is_empty()).count(),
             rigs: ranked.iter().map(|(r, a)| rig_row(r, a, now)).collect(),
             rigs_total,
             filters,
             filter_query: query.as_query(),
+            storm: storm_words(&state.storm.report(Utc::now())),
             charts: charts(&s, &outcomes),
         },
     )
+}
+
+/// Storm mode in words: since when, and why (empty: off).
+fn storm_words(r: &crate::hub::storm::StormReport) -> String {
+    match r.since {
+        Some(since) if r.on => format!("On since {}: {}.", since.format("%H:%M:%S UTC"), r.why),
+        _ => String::new(),
+    }
 }
 
 /// The filter selects, their options read from every rig (not only those shown).
@@ -202,6 +212,7 @@ fn tiles(
     o: &Outcomes,
     ranked: &[(RigOverview, Attention)],
     fleet: Option<&(DateTime<Utc>, FleetKpis)>,
+    profile: Profile,
 ) -> Vec<Tile> {
     let now = s.generated_at;
     let status = |name: &str| {
@@ -217,11 +228,12 @@ fn tiles(
             "Fleet health",
             k.health.map_or_else(|| "—".into(), |h| format!("{h:.0}")),
             format!(
-                "{} of {} rigs reporting · {} outliers · {} regions · as of {}",
+                "{} of {} rigs reporting · {} outliers · {} regions · {} fleet · as of {}",
                 k.reporting,
                 k.rigs,
                 k.outlier_rigs,
                 k.regions,
+                profile.as_str(),
                 ago(Some(*at), now)
             ),
         ),
