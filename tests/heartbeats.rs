@@ -487,3 +487,151 @@ fn losses_on_three_rigs_of_a_region_warn_a_fourth_rigs_driller_before_the_band()
         "and the log says so"
     );
 }
+
+#[actix_web::test]
+async fn analysers_are_slots_operators_switch_and_their_findings_carry_id_and_version() {
+    use common::app::{add_user, sign_in, with_cookie};
+    use sairen::hub::db::analysers;
+    let hub = TestHub::start().await;
+    let rigs = seed_fleet(&hub).await;
+    let s = settings(&[("North Sea", &["Volve", "Sleipner"]), ("Gulf", &["Mars"])]);
+    for (i, (id, field, key)) in rigs.iter().enumerate() {
+        let mut beat = calm_variant(id, field, i);
+        if i == 6 {
+            beat.dead_letters = 635;
+        }
+        assert_eq!(hub.call(beat_req(key, zstd(&beat))).await.0, 200);
+    }
+    let mut conn = hub.db.conn();
+    let pass = |conn: &mut diesel::PgConnection| {
+        run_pass(conn, &s, Utc::now(), None, WhenBusy::Wait).expect("pass")
+    };
+    let report = pass(&mut conn);
+    assert_eq!(report.outlier_rigs, 1, "{report}");
+    let found = analysers::findings(&mut conn, Some("outliers")).expect("findings");
+    assert!(!found.is_empty());
+    assert!(found
+        .iter()
+        .all(|f| f.analyser_version == 1 && f.rig_id.as_deref() == Some("RIG-06")));
+    // 635 among ten zeros: MeanAD 57.7, M = 635 / (1.2533 × 57.7) = 8.78, confidence
+    // 1 − 3.5/8.78 = 0.60.
+    let dead = |f: &&analysers::StoredFinding| {
+        f.details["kpi"] == "dead_letters" && f.details["among"] == "fleet"
+    };
+    let fleet_dead = found
+        .iter()
+        .find(dead)
+        .expect("the dead letters, among the fleet");
+    assert!(
+        (fleet_dead.confidence - 0.601).abs() < 0.005,
+        "{}",
+        fleet_dead.confidence
+    );
+
+    // A viewer reads the slots and may not switch them; an operator may, and it is audited.
+    assert_eq!(
+        add_user(
+            &hub.app,
+            "night.viewer",
+            "viewer",
+            "a long viewer passphrase"
+        )
+        .await
+        .0,
+        201
+    );
+    assert_eq!(
+        add_user(
+            &hub.app,
+            "desk.op",
+            "operator",
+            "a long operator passphrase"
+        )
+        .await
+        .0,
+        201
+    );
+    let viewer = sign_in(&hub.app, "night.viewer", "a long viewer passphrase")
+        .await
+        .expect("viewer");
+    let operator = sign_in(&hub.app, "desk.op", "a long operator passphrase")
+        .await
+        .expect("operator");
+    let list = with_cookie(
+        actix_test::TestRequest::get().uri("/api/fleet/analysers"),
+        &viewer,
+    );
+    let (status, body) = hub.call(list).await;
+    assert_eq!(status, 200, "{body}");
+    let ids: Vec<&str> = body["analysers"]
+        .as_array()
+        .expect("analysers")
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["correlator", "outliers", "rig_anomaly"]);
+    let off = |cookie: &str, body: Value| {
+        with_cookie(
+            actix_test::TestRequest::put()
+                .uri("/api/fleet/analysers/outliers")
+                .set_json(body),
+            cookie,
+        )
+    };
+    assert_eq!(
+        hub.call(off(&viewer, json!({"active": false}))).await.0,
+        403
+    );
+    let (status, body) = hub
+        .call(off(&operator, json!({"min_confidence": 1.5})))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("min_confidence"));
+    let (status, body) = hub.call(off(&operator, json!({"active": false}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["updated_by"], "user desk.op");
+
+    // Off: no outlier flags anywhere, and the pages say none.
+    let report = pass(&mut conn);
+    assert_eq!(report.outlier_rigs, 0, "{report}");
+    let (_, regions) = page(&hub.app, "/dashboard/regions").await;
+    assert!(regions.contains("No rig stands out"));
+    // On again with a threshold above that finding's confidence: it is dropped, surer ones kept.
+    let (status, _) = hub
+        .call(off(
+            &operator,
+            json!({"active": true, "min_confidence": 0.65}),
+        ))
+        .await;
+    assert_eq!(status, 200);
+    pass(&mut conn);
+    let kept = analysers::findings(&mut conn, Some("outliers")).expect("findings");
+    assert!(kept.iter().all(|f| f.confidence >= 0.65), "{kept:?}");
+    assert!(!kept.iter().any(|f| dead(&f)), "0.60 is below 0.65");
+    hub.call(off(&operator, json!({"min_confidence": 0.0})))
+        .await;
+    assert_eq!(pass(&mut conn).outlier_rigs, 1);
+    let (_, page_text) = page(&hub.app, "/dashboard/analysers").await;
+    assert!(
+        page_text.contains("outliers") && page_text.contains("RIG-06"),
+        "{page_text}"
+    );
+
+    // Each slot keeps its interval: the anomaly scorer (300 s) ran once, not at every pass.
+    let slots = analysers::slots(&mut conn).expect("slots");
+    let anomaly = slots.iter().find(|s| s.id == "rig_anomaly").expect("slot");
+    let first = anomaly.last_run_at.expect("it ran");
+    pass(&mut conn);
+    let again = analysers::slots(&mut conn).expect("slots");
+    let anomaly = again.iter().find(|s| s.id == "rig_anomaly").expect("slot");
+    assert_eq!(anomaly.last_run_at, Some(first), "not again within 300 s");
+    // The switch is in the audit trail under the operator's name.
+    let (_, audit) = hub
+        .call(
+            actix_test::TestRequest::get()
+                .uri("/api/fleet/audit?action=analyser_changed:outliers")
+                .insert_header(bearer(ADMIN_KEY)),
+        )
+        .await;
+    assert!(audit.to_string().contains("user desk.op"), "{audit}");
+}

@@ -8,9 +8,9 @@ mod common;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test as actix_test;
 use chrono::Utc;
-use common::app::{bearer, call, TestHub};
+use common::app::{add_user, bearer, call, sign_in, with_cookie, TestHub};
 use common::{event_for, ADMIN_KEY};
-use serde_json::{json, Value};
+use serde_json::json;
 
 async fn send<S>(app: &S, req: actix_test::TestRequest) -> (u16, Option<String>, String)
 where
@@ -29,49 +29,6 @@ where
         location,
         String::from_utf8_lossy(&body).into_owned(),
     )
-}
-
-async fn add_user<S>(app: &S, name: &str, role: &str, password: &str) -> (u16, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-{
-    call(
-        app,
-        actix_test::TestRequest::post()
-            .uri("/api/fleet/users")
-            .insert_header(bearer(ADMIN_KEY))
-            .set_json(json!({"name": name, "role": role, "password": password})),
-    )
-    .await
-}
-
-/// Sign in as `user`; the session cookie's `name=value`, or the status of the refusal.
-async fn sign_in<S>(app: &S, user: &str, password: &str) -> Result<String, u16>
-where
-    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
-{
-    let req = actix_test::TestRequest::post()
-        .uri("/dashboard/login")
-        .peer_addr(format!("10.2.0.{}:4000", user.len()).parse().expect("addr"))
-        .set_form([
-            ("user", user),
-            ("password", password),
-            ("next", "/dashboard"),
-        ]);
-    let resp = actix_test::call_service(app, req.to_request()).await;
-    if resp.status().as_u16() != 303 {
-        return Err(resp.status().as_u16());
-    }
-    let cookie = resp
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .expect("a session cookie");
-    Ok(cookie.split(';').next().expect("name=value").to_owned())
-}
-
-fn with_cookie(req: actix_test::TestRequest, cookie: &str) -> actix_test::TestRequest {
-    req.insert_header(("Cookie", cookie.to_owned()))
 }
 
 const PASSWORD: &str = "a long enough passphrase";

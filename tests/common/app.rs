@@ -253,3 +253,51 @@ where
     let body = test::read_body(resp).await;
     (status, String::from_utf8_lossy(&body).into_owned())
 }
+
+/// Add a dashboard user through the API with the admin key: status and body.
+#[allow(dead_code)]
+pub async fn add_user<S>(app: &S, name: &str, role: &str, password: &str) -> (u16, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    call(
+        app,
+        test::TestRequest::post()
+            .uri("/api/fleet/users")
+            .insert_header(bearer(ADMIN_KEY))
+            .set_json(json!({"name": name, "role": role, "password": password})),
+    )
+    .await
+}
+
+/// Sign in as `user`; the session cookie's `name=value`, or the status of the refusal.
+#[allow(dead_code)]
+pub async fn sign_in<S>(app: &S, user: &str, password: &str) -> Result<String, u16>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let req = test::TestRequest::post()
+        .uri("/dashboard/login")
+        .peer_addr(format!("10.2.0.{}:4000", user.len()).parse().expect("addr"))
+        .set_form([
+            ("user", user),
+            ("password", password),
+            ("next", "/dashboard"),
+        ]);
+    let resp = test::call_service(app, req.to_request()).await;
+    if resp.status().as_u16() != 303 {
+        return Err(resp.status().as_u16());
+    }
+    let cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie");
+    Ok(cookie.split(';').next().expect("name=value").to_owned())
+}
+
+/// `req` with the session cookie.
+#[allow(dead_code)]
+pub fn with_cookie(req: test::TestRequest, cookie: &str) -> test::TestRequest {
+    req.insert_header(("Cookie", cookie.to_owned()))
+}

@@ -4,6 +4,7 @@
 //! PostgreSQL; [`thread`] runs a pass every aggregation interval.
 
 pub mod aggregate;
+pub mod analysers;
 pub mod attention;
 pub mod correlate;
 pub mod health;

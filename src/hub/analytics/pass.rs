@@ -2,8 +2,10 @@
 //! its retention, then aggregate the fleet and store the result. One pass at a time across every
 //! hub process on the database (a PostgreSQL advisory lock).
 
+use super::aggregate::Aggregate;
 use super::aggregate::{aggregate, RigInput};
-use super::correlate::correlate;
+use super::analysers::{self, correlations_of, View};
+use super::correlate::IncidentPoint;
 use super::AnalyticsSettings;
 use crate::hub::db::{self, dashboard, heartbeats, locks, DbError, WhenBusy};
 use chrono::{DateTime, Utc};
@@ -30,6 +32,8 @@ pub struct AggregationReport {
     pub new_correlations: Vec<super::correlate::Correlation>,
     /// Rigs whose status became stale or faulted since the previous pass, with that status.
     pub became: Vec<(String, String)>,
+    /// Findings kept per analyser that ran (its id and how many).
+    pub findings: Vec<(String, usize)>,
     /// Hourly rows written or rewritten.
     pub hours_rolled: usize,
     /// Raw heartbeats, hourly rows and fleet rows removed by retention.
@@ -103,17 +107,35 @@ fn roll_up_and_aggregate(
             fresh: r.fresh,
         })
         .collect();
-    let a = aggregate(&inputs, &settings.regions, &settings.weights);
-    let became = db::analytics::store(conn, &a, now)?;
+    let mut a = aggregate(&inputs, &settings.regions, &settings.weights);
     let points =
         db::analytics::incident_points(conn, now - settings.correlation_window, &settings.regions)?;
-    let found = correlate(&points, settings.correlation_depth_band_ft);
+    let findings = run_analysers(conn, settings, now, &inputs, &a, &points)?;
+    // The roll-up's outlier flags are the outlier ranking's current findings (none while it is
+    // switched off; its last run's while it waits out its interval).
+    let flags = db::analysers::findings(conn, Some("outliers"))?;
+    for r in &mut a.rigs {
+        r.outliers = flags
+            .iter()
+            .filter(|f| f.rig_id.as_deref() == Some(r.rig_id.as_str()))
+            .filter_map(|f| serde_json::from_value(f.details.clone()).ok())
+            .collect();
+    }
+    recount_outliers(&mut a);
+    let became = db::analytics::store(conn, &a, now)?;
+    let found = correlations_of(
+        &db::analysers::findings(conn, Some("correlator"))?
+            .into_iter()
+            .map(|f| f.details)
+            .collect::<Vec<_>>(),
+    );
     let new_correlations = db::analytics::store_correlations(conn, &found, now)?;
     Ok(AggregationReport {
         busy: false,
         correlations: found.len(),
         new_correlations,
         became,
+        findings,
         rigs: a.fleet.rigs as usize,
         reporting: a.fleet.reporting as usize,
         regions: a.regions.len(),
@@ -122,4 +144,67 @@ fn roll_up_and_aggregate(
         pruned,
         millis: started.elapsed().as_millis(),
     })
+}
+
+/// Run every analyser whose slot is due, keeping the findings as sure as its slot asks; clear
+/// the findings of those switched off. What each that ran kept.
+fn run_analysers(
+    conn: &mut PgConnection,
+    settings: &AnalyticsSettings,
+    now: DateTime<Utc>,
+    inputs: &[RigInput],
+    a: &Aggregate,
+    points: &[IncidentPoint],
+) -> Result<Vec<(String, usize)>, DbError> {
+    let slots = db::analysers::slots(conn)?;
+    let slot = |id: &str| slots.iter().find(|s| s.id == id);
+    let hours = if slot("rig_anomaly").is_some_and(|s| s.due(now)) {
+        heartbeats::hours_by_rig(conn, now - chrono::Duration::hours(48))?
+    } else {
+        Default::default()
+    };
+    let view = View {
+        rigs: inputs,
+        results: &a.rigs,
+        incidents: points,
+        hours: &hours,
+        settings,
+    };
+    let mut kept = Vec::new();
+    for analyser in analysers::all() {
+        match slot(analyser.id()) {
+            Some(s) if s.due(now) => {
+                let findings: Vec<_> = analyser
+                    .analyse(&view)
+                    .into_iter()
+                    .filter(|f| f.confidence >= s.min_confidence)
+                    .collect();
+                db::analysers::store_findings(
+                    conn,
+                    s.id.as_str(),
+                    analyser.version(),
+                    now,
+                    &findings,
+                )?;
+                kept.push((s.id.clone(), findings.len()));
+            }
+            Some(s) if !s.active => {
+                db::analysers::clear_findings(conn, &s.id)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(kept)
+}
+
+/// The fleet's and each region's count of outlier rigs, after the outlier flags were settled.
+fn recount_outliers(a: &mut Aggregate) {
+    a.fleet.outlier_rigs = a.rigs.iter().filter(|r| !r.outliers.is_empty()).count() as i64;
+    for region in &mut a.regions {
+        region.outlier_rigs = a
+            .rigs
+            .iter()
+            .filter(|r| r.region == region.region && !r.outliers.is_empty())
+            .count() as i64;
+    }
 }

@@ -1,5 +1,6 @@
 //! The hub's HTTP API: every route is registered here; each handler lives in its own file.
 
+mod analysers;
 mod audit;
 mod body;
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod registry;
 pub mod users;
 mod wireguard;
 
+pub use analysers::{change_slot as change_analyser, read as read_analysers};
 pub use body::json_response;
 pub use error::ApiError;
 
@@ -68,6 +70,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/rigs/register", web::post().to(registry::register))
             .route("/rigs/{id}", web::get().to(registry::show))
             .route("/rigs/{id}/revoke", web::post().to(registry::revoke))
+            .route("/analysers", web::get().to(analysers::list))
+            .route("/analysers/{id}", web::put().to(analysers::change))
             .route("/audit", web::get().to(audit::list))
             .route("/audit/verify", web::get().to(audit::verify))
             .route("/users", web::get().to(users::list))

@@ -217,3 +217,21 @@ pub fn hours(
         .select(HourRow::as_select())
         .load(conn)?)
 }
+
+/// Every rig's hourly rows from `from` on, by rig, oldest first.
+pub fn hours_by_rig(
+    conn: &mut PgConnection,
+    from: DateTime<Utc>,
+) -> Result<std::collections::HashMap<String, Vec<HourRow>>, DbError> {
+    use super::schema::heartbeat_hours as h;
+    let rows: Vec<HourRow> = h::table
+        .filter(h::hour.ge(from))
+        .order((h::rig_id.asc(), h::hour.asc()))
+        .select(HourRow::as_select())
+        .load(conn)?;
+    let mut out: std::collections::HashMap<String, Vec<HourRow>> = Default::default();
+    for r in rows {
+        out.entry(r.rig_id.clone()).or_default().push(r);
+    }
+    Ok(out)
+}

@@ -1,6 +1,7 @@
 //! PostgreSQL: the pool, the schema, and the queries. Every query function takes
 //! `&mut PgConnection`, so a pooled connection and an open transaction serve alike.
 
+pub mod analysers;
 pub mod analytics;
 pub mod audit;
 pub mod dashboard;

@@ -121,6 +121,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    analysers (id) {
+        id -> Text,
+        active -> Bool,
+        min_confidence -> Float8,
+        min_interval_secs -> Int4,
+        last_run_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    analysis_findings (id) {
+        id -> Int8,
+        analyser_id -> Text,
+        analyser_version -> Int4,
+        computed_at -> Timestamptz,
+        rig_id -> Nullable<Text>,
+        region -> Nullable<Text>,
+        confidence -> Float8,
+        summary -> Text,
+        details -> Jsonb,
+    }
+}
+
+diesel::table! {
     fleet_kpis (computed_at) {
         computed_at -> Timestamptz,
         payload -> Jsonb,
@@ -240,6 +266,7 @@ diesel::joinable!(events -> rigs (rig_id));
 diesel::joinable!(episodes -> rigs (rig_id));
 diesel::joinable!(sync_log -> rigs (rig_id));
 diesel::joinable!(heartbeats -> rigs (rig_id));
+diesel::joinable!(analysis_findings -> analysers (analyser_id));
 diesel::joinable!(rig_health -> rigs (rig_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -251,5 +278,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     users,
     heartbeats,
-    rig_health
+    rig_health,
+    analysers,
+    analysis_findings
 );

@@ -26,6 +26,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             )
             .route("/regions", web::get().to(pages::regions))
             .route("/correlations", web::get().to(pages::correlations))
+            .route("/analysers", web::get().to(pages::analysers))
+            .route("/analysers/{id}", web::post().to(pages::change_analyser))
             .route("/library", web::get().to(pages::library))
             .route("/trends", web::get().to(pages::trends))
             .route("/audit", web::get().to(pages::audit))

@@ -608,3 +608,57 @@ pub struct CorrelationsPage {
     /// Newest first.
     pub correlations: Vec<CorrelationLine>,
 }
+
+/// One analyser on the Analysers page.
+#[derive(Debug, Clone)]
+pub struct AnalyserLine {
+    /// Its id.
+    pub id: String,
+    /// Its version.
+    pub version: i32,
+    /// What it does.
+    pub about: String,
+    /// Running.
+    pub active: bool,
+    /// Its confidence threshold.
+    pub min_confidence: String,
+    /// "every pass" or "at most every 300 s".
+    pub min_interval: String,
+    /// The same in seconds, for the form.
+    pub min_interval_secs: i32,
+    /// When it last ran.
+    pub last_run: String,
+    /// When and by whom its slot was last changed.
+    pub changed: String,
+    /// Findings it holds.
+    pub findings: usize,
+}
+
+/// One finding on the Analysers page.
+#[derive(Debug, Clone)]
+pub struct FindingLine {
+    /// "outliers v1".
+    pub analyser: String,
+    /// The rig, if one.
+    pub rig_id: Option<String>,
+    /// The region, or "".
+    pub region: String,
+    /// How sure.
+    pub confidence: String,
+    /// In words.
+    pub summary: String,
+}
+
+/// `/dashboard/analysers`.
+#[derive(Template)]
+#[template(path = "hub/analysers.html")]
+pub struct AnalysersPage {
+    /// Frame.
+    pub page: Chrome,
+    /// The viewer may switch analysers (operator or administrator).
+    pub can_act: bool,
+    /// Every analyser.
+    pub analysers: Vec<AnalyserLine>,
+    /// The current findings, most confident first (at most 500).
+    pub findings: Vec<FindingLine>,
+}

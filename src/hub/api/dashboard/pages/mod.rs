@@ -3,6 +3,7 @@
 //! renders a template. What more than one page shows (a rig's row, category bars, a message
 //! page) is here.
 
+mod analysers;
 mod audit;
 mod correlations;
 mod library;
@@ -13,6 +14,7 @@ mod rig;
 mod trends;
 mod users;
 
+pub use analysers::{analysers, change as change_analyser};
 pub use audit::audit;
 pub use correlations::correlations;
 pub use library::library;

@@ -1,0 +1,2 @@
+DROP TABLE analysis_findings;
+DROP TABLE analysers;
