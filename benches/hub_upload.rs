@@ -35,7 +35,14 @@ fn bench_uploads(c: &mut Criterion) {
     for rigs in [1usize, 1000] {
         let db = TestDb::new();
         let rt = actix_rt::Runtime::new().expect("runtime");
-        let (app, state) = rt.block_on(common::app::start(&db));
+        // Storm mode off: this measures one upload's cost, thousands a second.
+        let mut config = sairen::hub::config::HubConfig::default();
+        config.storm.enabled = false;
+        let watch = sairen::hub::watch::HubWatch::spawn(db.url()).expect("watch");
+        while !watch.is_live() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let (app, state) = rt.block_on(common::app::start_configured(&db, watch, &config));
         let key = rt.block_on(common::app::register(&app, "RIG-BENCH"));
         add_bulk_rigs(&db, rigs - 1);
 

@@ -75,7 +75,8 @@ fn main() {
     let db = TestDb::new();
     let hub = HubProcess::start(
         db.url(),
-        "[server]\nworkers = 2\n[curator]\ncuration_interval_secs = 86400\n",
+        // Storm mode off: this run measures what the hub can take, not how it paces a flood.
+        "[server]\nworkers = 2\n[curator]\ncuration_interval_secs = 86400\n[storm]\nenabled = false\n",
     );
     let rss_start = hub.rss_kib();
     let keys: Vec<String> = (0..RIGS)

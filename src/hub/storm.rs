@@ -36,8 +36,8 @@ impl Default for StormSettings {
             multiple: 10.0,
             min_events_per_minute: 120.0,
             window_secs: 60,
-            calm_secs: 120,
-            retry_after_secs: 60,
+            calm_secs: 30,
+            retry_after_secs: 15,
         }
     }
 }

@@ -44,6 +44,18 @@ pub async fn start_with(
     impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
     web::Data<AppState>,
 ) {
+    start_configured(db, watch, &HubConfig::default()).await
+}
+
+/// The hub's app on `db` with `config`.
+pub async fn start_configured(
+    db: &TestDb,
+    watch: Arc<HubWatch>,
+    config: &HubConfig,
+) -> (
+    impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+    web::Data<AppState>,
+) {
     let settings = PoolSettings {
         max_size: 4,
         acquire_timeout: Duration::from_secs(5),
@@ -51,8 +63,7 @@ pub async fn start_with(
     };
     let pool = db::connect(db.url(), &settings).expect("pool");
     let admin = AdminKey::new(&Secret::new(ADMIN_KEY)).expect("admin key");
-    let state =
-        web::Data::new(AppState::new(&HubConfig::default(), pool, admin, watch).expect("state"));
+    let state = web::Data::new(AppState::new(config, pool, admin, watch).expect("state"));
     let app = test::init_service(
         App::new()
             .app_data(state.clone())
