@@ -784,3 +784,71 @@ async fn the_rigs_and_a_rigs_events_export_as_csv() {
     let (status, _, _) = get(&hub.app, "/dashboard?format=csv", &[]).await;
     assert_eq!(status, 303);
 }
+
+#[actix_web::test]
+async fn trends_narrow_to_one_category_and_the_category_bars_lead_there() {
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-CAT").await;
+    for (i, category) in [
+        AnomalyCategory::Kick,
+        AnomalyCategory::PackOff,
+        AnomalyCategory::Kick,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut event = event_for("RIG-CAT", Utc::now() - Duration::hours(i as i64 + 1));
+        event.advisory.category = category;
+        let body = serde_json::to_vec(&event).expect("json");
+        let (status, _) = call(&hub.app, upload_req(&key, body, Encoding::Identity)).await;
+        assert_eq!(status, 201);
+    }
+    let admin = [bearer(ADMIN_KEY)];
+    let (status, _, body) = get(
+        &hub.app,
+        "/api/fleet/dashboard/trends?category=kick",
+        &admin,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let t: Value = serde_json::from_str(&body).expect("json");
+    let names: Vec<&str> = t["per_day"]
+        .as_array()
+        .expect("per_day")
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert!(
+        !names.is_empty() && names.iter().all(|n| *n == "kick"),
+        "{names:?}"
+    );
+    let events: i64 = t["campaigns"]
+        .as_array()
+        .expect("campaigns")
+        .iter()
+        .filter_map(|c| c["events"].as_i64())
+        .sum();
+    assert_eq!(events, 2, "two kicks, not the pack-off");
+    let (status, _, body) = get(
+        &hub.app,
+        "/api/fleet/dashboard/trends?category=ghost",
+        &admin,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("category") && body.contains("lost_circulation"),
+        "{body}"
+    );
+    let (_, _, page) = get(&hub.app, "/dashboard", &admin).await;
+    assert!(
+        page.contains(r#"href="/dashboard/trends?category=kick""#),
+        "a bar leads there"
+    );
+    let (status, _, page) = get(&hub.app, "/dashboard/trends?category=pack_off", &admin).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"<option value="pack_off" selected>"#),
+        "{page}"
+    );
+}

@@ -371,16 +371,19 @@ pub fn events_per_day(
     conn: &mut PgConnection,
     from: NaiveDate,
     to: NaiveDate,
+    category: Option<&str>,
 ) -> Result<Vec<DayCount>, DbError> {
     Ok(diesel::sql_query(
         "SELECT to_char(d, 'YYYY-MM-DD') AS day, name, count FROM ( \
            SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AS d, category AS name, \
                   count(*) AS count \
-           FROM events WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1, 2) days \
+           FROM events WHERE occurred_at >= $1 AND occurred_at < $2 \
+                AND ($3::text IS NULL OR category = $3) GROUP BY 1, 2) days \
          ORDER BY 1, 2",
     )
     .bind::<Timestamptz, _>(day_start(from))
     .bind::<Timestamptz, _>(day_start(to) + Duration::days(1))
+    .bind::<Nullable<Text>, _>(category)
     .load(conn)?)
 }
 
@@ -450,22 +453,31 @@ pub struct Trends {
 pub const DEPTH_BAND_FT: f64 = 1_000.0;
 
 /// The trends over `from..=to` (UTC days).
-pub fn trends(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> Result<Trends, DbError> {
+pub fn trends(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    category: Option<AnomalyCategory>,
+) -> Result<Trends, DbError> {
     let (start, end) = (day_start(from), day_start(to) + Duration::days(1));
+    let category = category.map(AnomalyCategory::as_str);
     let by_depth = diesel::sql_query(
         "SELECT floor(depth_ft / $3) * $3 AS from_ft, count(*) AS count FROM events \
-         WHERE occurred_at >= $1 AND occurred_at < $2 GROUP BY 1 ORDER BY 1",
+         WHERE occurred_at >= $1 AND occurred_at < $2 AND ($4::text IS NULL OR category = $4) \
+         GROUP BY 1 ORDER BY 1",
     )
     .bind::<Timestamptz, _>(start)
     .bind::<Timestamptz, _>(end)
     .bind::<Double, _>(DEPTH_BAND_FT)
+    .bind::<Nullable<Text>, _>(category)
     .load(conn)?;
     // A rig's days in the range run from when it joined (its registration, or its first event in
     // the range if that came earlier) to the range's end or now, and count at least one: a rig
     // five minutes old is not divided by the whole range.
     let campaigns = diesel::sql_query(
         "WITH ev AS (SELECT rig_id, campaign, outcome, occurred_at FROM events \
-                     WHERE occurred_at >= $1 AND occurred_at < $2), \
+                     WHERE occurred_at >= $1 AND occurred_at < $2 \
+                       AND ($3::text IS NULL OR category = $3)), \
               span AS (SELECT r.rig_id, GREATEST(1.0, extract(epoch FROM \
                           LEAST($2, now()) - GREATEST($1, LEAST(r.registered_at, f.first))) / 86400.0) \
                           AS days \
@@ -481,14 +493,15 @@ pub fn trends(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> Result
     )
     .bind::<Timestamptz, _>(start)
     .bind::<Timestamptz, _>(end)
+    .bind::<Nullable<Text>, _>(category)
     .load(conn)?;
     Ok(Trends {
         from,
         to,
-        per_day: events_per_day(conn, from, to)?,
+        per_day: events_per_day(conn, from, to, category)?,
         by_depth,
         campaigns,
-        common_actions: common_actions(conn, Some((start, end)), 3)?,
+        common_actions: common_actions(conn, Some((start, end)), category, 3)?,
     })
 }
 
@@ -496,6 +509,7 @@ pub fn trends(conn: &mut PgConnection, from: NaiveDate, to: NaiveDate) -> Result
 fn common_actions(
     conn: &mut PgConnection,
     range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    category: Option<&str>,
     per_category: i64,
 ) -> Result<Vec<CommonAction>, DbError> {
     let (start, end) = (range.map(|r| r.0), range.map(|r| r.1));
@@ -508,12 +522,14 @@ fn common_actions(
                 AND ($1::timestamptz IS NULL OR occurred_at >= $1) \
                 AND ($2::timestamptz IS NULL OR occurred_at < $2) \
                 AND coalesce(outcome_text, '') <> '' \
+                AND ($4::text IS NULL OR category = $4) \
            GROUP BY 1, 2) ranked \
          WHERE rank <= $3 ORDER BY category, count DESC, action",
     )
     .bind::<Nullable<Timestamptz>, _>(start)
     .bind::<Nullable<Timestamptz>, _>(end)
     .bind::<BigInt, _>(per_category)
+    .bind::<Nullable<Text>, _>(category)
     .load(conn)?)
 }
 
@@ -559,7 +575,7 @@ pub struct Outcomes {
 pub fn outcomes(conn: &mut PgConnection) -> Result<Outcomes, DbError> {
     Ok(Outcomes {
         by_category: outcomes_by_category(conn, None)?,
-        common_actions: common_actions(conn, None, 5)?,
+        common_actions: common_actions(conn, None, None, 5)?,
     })
 }
 

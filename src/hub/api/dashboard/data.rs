@@ -1,6 +1,7 @@
 //! `GET /api/fleet/dashboard/summary`, `/trends` and `/outcomes`: the dashboard's figures as JSON,
 //! for scripts and other tools (admin session or admin key).
 
+use crate::drilling::AnomalyCategory;
 use crate::hub::api::with_db;
 use crate::hub::auth::DashboardAuth;
 use crate::hub::db::dashboard;
@@ -23,6 +24,29 @@ pub struct RangeQuery {
     pub from: Option<String>,
     /// Last day, UTC.
     pub to: Option<String>,
+    /// One category only (its wire name, `kick`); absent or empty: every category.
+    pub category: Option<String>,
+}
+
+/// The category a query asks for, if any: an unknown name is refused, naming the known ones.
+pub fn parse_category(q: &RangeQuery) -> Result<Option<AnomalyCategory>, RangeError> {
+    match q
+        .category
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        None => Ok(None),
+        Some(name) => AnomalyCategory::from_name(name)
+            .map(Some)
+            .ok_or_else(|| RangeError {
+                field: "category",
+                message: format!(
+                    "category must be one of {}, not {name:?}",
+                    AnomalyCategory::ALL.map(AnomalyCategory::as_str).join(", ")
+                ),
+            }),
+    }
 }
 
 /// A date range that makes sense, or which field does not and why.
@@ -98,7 +122,11 @@ pub async fn trends(
     query: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (from, to) = parse_range(&query, Utc::now().date_naive())?;
-    let trends = with_db(&state, move |conn| dashboard::trends(conn, from, to)).await?;
+    let category = parse_category(&query)?;
+    let trends = with_db(&state, move |conn| {
+        dashboard::trends(conn, from, to, category)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(trends))
 }
 
@@ -119,7 +147,24 @@ mod tests {
         RangeQuery {
             from: from.map(Into::into),
             to: to.map(Into::into),
+            category: None,
         }
+    }
+
+    #[test]
+    fn a_category_is_one_of_the_known_or_refused_naming_them() {
+        let with = |c: &str| RangeQuery {
+            category: Some(c.into()),
+            ..q(None, None)
+        };
+        assert_eq!(
+            parse_category(&with("kick")),
+            Ok(Some(AnomalyCategory::Kick))
+        );
+        assert_eq!(parse_category(&with(" ")), Ok(None));
+        let e = parse_category(&with("ghost")).expect_err("unknown");
+        assert_eq!(e.field, "category");
+        assert!(e.message.contains("lost_circulation"), "{}", e.message);
     }
 
     fn d(s: &str) -> NaiveDate {

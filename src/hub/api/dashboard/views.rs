@@ -366,6 +366,10 @@ pub struct TrendsPage {
     pub from: String,
     /// End of range.
     pub to: String,
+    /// The one category shown (wire name), or "" for every one.
+    pub category: String,
+    /// The category select's options: (wire name, label).
+    pub categories: Vec<(String, String)>,
     /// Why the range was refused.
     pub error: Option<String>,
     /// Over time, over depth.

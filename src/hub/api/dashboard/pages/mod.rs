@@ -82,7 +82,8 @@ fn category_bars(counts: &[dashboard::NamedCount]) -> Vec<Bar> {
             label: category_label(&c.name),
             value: c.count as f64,
             colour: charts::category_colour(&c.name),
-            link: None,
+            // Drill down: the category's trends over time and depth, its common actions.
+            link: Some(format!("/dashboard/trends?category={}", c.name)),
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! `GET /dashboard/trends?from=&to=`: the fleet over time and depth.
 
-use super::super::data::{parse_range, RangeQuery};
+use super::super::data::{parse_category, parse_range, RangeQuery};
 use super::super::views::*;
 use super::wants_csv;
 use crate::charts::{self, Series};
@@ -25,11 +25,16 @@ pub async fn trends(
     let query = web::Query::<RangeQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .unwrap_or_default();
-    let (from, to) = match parse_range(&query, Utc::now().date_naive()) {
-        Ok(range) => range,
+    let (from, to, category) = match parse_range(&query, Utc::now().date_naive())
+        .and_then(|(f, t)| Ok((f, t, parse_category(&query)?)))
+    {
+        Ok(asked) => asked,
         Err(e) => return bad_range(&auth, query, &e.to_string()),
     };
-    let t = with_db(&state, move |conn| dashboard::trends(conn, from, to)).await?;
+    let t = with_db(&state, move |conn| {
+        dashboard::trends(conn, from, to, category)
+    })
+    .await?;
     if wants_csv(&req) {
         return Ok(trends_csv(&req, &t));
     }
@@ -39,6 +44,8 @@ pub async fn trends(
             page: Chrome::page("Trends", &auth.0),
             from: from.to_string(),
             to: to.to_string(),
+            category: category.map(|c| c.as_str().to_owned()).unwrap_or_default(),
+            categories: categories(),
             error: None,
             charts: vec![per_day_chart(&t, from, to), depth_chart(&t)],
             campaigns: t
@@ -109,12 +116,27 @@ fn bad_range(auth: &PageAuth, query: RangeQuery, why: &str) -> Result<HttpRespon
             page: Chrome::page("Trends", &auth.0),
             from: query.from.unwrap_or_default(),
             to: query.to.unwrap_or_default(),
+            category: query.category.unwrap_or_default(),
+            categories: categories(),
             error: Some(format!("That date range does not make sense: {why}.")),
             charts: vec![],
             campaigns: vec![],
             actions: vec![],
         },
     )
+}
+
+/// The category select's options: (wire name, label).
+fn categories() -> Vec<(String, String)> {
+    AnomalyCategory::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.as_str().to_owned(),
+                crate::drilling::capitalise(c.label()),
+            )
+        })
+        .collect()
 }
 
 /// Events per day, one stacked series per category that occurs in the range.
