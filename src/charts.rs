@@ -179,6 +179,17 @@ pub fn stacked_columns(
     x_axis: &str,
     y_axis: &str,
 ) -> Option<String> {
+    linked_columns(columns, series, x_axis, y_axis, &[])
+}
+
+/// [`stacked_columns`] whose column `i` leads to `links[i]` when clicked (a drill-down).
+pub fn linked_columns(
+    columns: &[String],
+    series: &[Series],
+    x_axis: &str,
+    y_axis: &str,
+    links: &[String],
+) -> Option<String> {
     let totals: Vec<f64> = (0..columns.len())
         .map(|i| {
             series
@@ -206,6 +217,10 @@ pub fn stacked_columns(
     let slot = plot_w / columns.len().max(1) as f64;
     let label_every = (columns.len() as f64 / 10.0).ceil().max(1.0) as usize;
     for (i, column) in columns.iter().enumerate() {
+        let link = links.get(i);
+        if let Some(href) = link {
+            let _ = write!(svg, r#"<a href="{}">"#, escape(href));
+        }
         column_svg(
             &mut svg,
             &frame,
@@ -215,6 +230,9 @@ pub fn stacked_columns(
             series,
             i % label_every == 0,
         );
+        if link.is_some() {
+            svg.push_str("</a>");
+        }
     }
     let _ = write!(
         svg,
@@ -467,6 +485,22 @@ fn open(width: f64, height: f64, class: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_linked_column_leads_where_it_says_and_a_plain_one_nowhere() {
+        let columns = vec!["12-01".to_owned(), "12-02".to_owned()];
+        let series = [Series {
+            name: "events".into(),
+            colour: "#000",
+            values: vec![1.0, 2.0],
+        }];
+        let links = vec!["/a?from=1&to=1".to_owned(), "/b".to_owned()];
+        let svg = linked_columns(&columns, &series, "day", "events", &links).expect("svg");
+        assert!(svg.contains(r#"<a href="/a?from=1&amp;to=1">"#), "{svg}");
+        assert_eq!(svg.matches("<a href").count(), 2);
+        let plain = stacked_columns(&columns, &series, "day", "events").expect("svg");
+        assert!(!plain.contains("<a href"));
+    }
 
     #[test]
     fn labels_are_escaped() {

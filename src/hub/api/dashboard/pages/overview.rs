@@ -312,7 +312,16 @@ fn charts(s: &FleetSummary, o: &Outcomes) -> Vec<Chart> {
     vec![
         Chart::new(
             "Events per day, last 30 days",
-            charts::stacked_columns(&days, &[per_day], "day (UTC, month-day)", "events"),
+            charts::linked_columns(
+                &days,
+                &[per_day],
+                "day (UTC, month-day; a column leads to that day's trends)",
+                "events",
+                &s.events_per_day
+                    .iter()
+                    .map(|d| format!("/dashboard/trends?from={0}&to={0}", d.name))
+                    .collect::<Vec<_>>(),
+            ),
             "No events in the last 30 days.",
         ),
         Chart::new(

@@ -167,7 +167,16 @@ fn per_day_chart(t: &Trends, from: NaiveDate, to: NaiveDate) -> Chart {
         .collect();
     Chart::new(
         "Events per day by category",
-        charts::stacked_columns(&columns, &series, "day (UTC, month-day)", "events"),
+        charts::linked_columns(
+            &columns,
+            &series,
+            "day (UTC, month-day; a column narrows to its day)",
+            "events",
+            &day_list
+                .iter()
+                .map(|d| format!("/dashboard/trends?from={d}&to={d}"))
+                .collect::<Vec<_>>(),
+        ),
         "No events in this range.",
     )
 }
