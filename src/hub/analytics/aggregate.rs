@@ -113,22 +113,45 @@ pub struct Aggregate {
 /// Reads one KPI from a fresh heartbeat (none: not applicable now).
 type ReadKpi = fn(&Heartbeat) -> Option<f64>;
 
-/// The KPIs checked for outliers.
-const KPIS: [(&str, ReadKpi); 7] = [
-    ("rop_ft_h", |b| {
-        b.rop_ft_h.filter(|_| b.on_bottom_secs > 0.0)
-    }),
-    ("mse_efficiency", |b| {
-        b.mse_efficiency.filter(|_| b.on_bottom_secs > 0.0)
-    }),
-    ("alarms_last_hour", |b| Some(f64::from(b.alarms_last_hour))),
-    ("unacknowledged", |b| {
-        Some(f64::from(b.incidents.unacknowledged))
-    }),
-    ("dead_letters", |b| Some(f64::from(b.dead_letters))),
-    ("clock_offset_secs", |b| b.clock_offset_secs.map(f64::abs)),
-    ("sensors_out", |b| Some(f64::from(b.stream.sensors_out))),
+/// The KPIs checked for outliers, each with the least difference from the median that matters
+/// to a fleet manager: where nearly every rig reads the same, a statistically extreme 0.2 s clock
+/// against 0.1 s is not news.
+const KPIS: [(&str, ReadKpi, f64); 7] = [
+    (
+        "rop_ft_h",
+        |b| b.rop_ft_h.filter(|_| b.on_bottom_secs > 0.0),
+        5.0,
+    ),
+    (
+        "mse_efficiency",
+        |b| b.mse_efficiency.filter(|_| b.on_bottom_secs > 0.0),
+        0.05,
+    ),
+    (
+        "alarms_last_hour",
+        |b| Some(f64::from(b.alarms_last_hour)),
+        3.0,
+    ),
+    (
+        "unacknowledged",
+        |b| Some(f64::from(b.incidents.unacknowledged)),
+        1.0,
+    ),
+    ("dead_letters", |b| Some(f64::from(b.dead_letters)), 1.0),
+    (
+        "clock_offset_secs",
+        |b| b.clock_offset_secs.map(f64::abs),
+        5.0,
+    ),
+    (
+        "sensors_out",
+        |b| Some(f64::from(b.stream.sensors_out)),
+        1.0,
+    ),
 ];
+
+/// Health points from the median that matter.
+const HEALTH_MATTERS: f64 = 5.0;
 
 /// Rank `ids` by `health`, best first (ties by id): rank of each, 1-based.
 fn ranks(mut scored: Vec<(&str, f64)>) -> BTreeMap<&str, i32> {
@@ -156,14 +179,22 @@ fn outliers_among(
         among,
         &fresh.iter().map(|&i| (i, beats[i].2)).collect::<Vec<_>>(),
     );
-    for (kpi, read) in KPIS {
+    for (kpi, read, _) in KPIS {
         let values: Vec<(usize, f64)> = fresh
             .iter()
             .filter_map(|&i| read(beats[i].1).map(|v| (i, v)))
             .collect();
         out.extend(outliers::flag(kpi, among, &values));
     }
+    out.retain(|(_, o)| (o.value - o.median).abs() >= matters(&o.kpi));
     out
+}
+
+/// The least difference from the median that makes `kpi` an outlier worth a flag.
+fn matters(kpi: &str) -> f64 {
+    KPIS.iter()
+        .find(|(k, _, _)| *k == kpi)
+        .map_or(HEALTH_MATTERS, |(_, _, m)| *m)
 }
 
 /// Weighted mean of `(value, weight)`s with some weight.
@@ -395,6 +426,31 @@ mod tests {
             "{kpis:?}"
         );
         assert_eq!(a.fleet.outlier_rigs, 1);
+    }
+
+    #[test]
+    fn a_statistically_extreme_but_tiny_difference_is_not_flagged() {
+        // Six clocks at 0.1 s and one at 0.2 s: M = 5.6 (MeanAD stands in), but 0.1 s is nothing.
+        let mut fleet: Vec<RigInput> = (0..7)
+            .map(|i| rig(&format!("RIG-{i}"), "Volve", 2, 60.0))
+            .collect();
+        for r in &mut fleet {
+            r.beat.as_mut().unwrap().clock_offset_secs = Some(0.1);
+        }
+        fleet[4].beat.as_mut().unwrap().clock_offset_secs = Some(0.2);
+        let a = aggregate(&fleet, &regions(), &HealthWeights::default());
+        assert!(a.rigs.iter().all(|r| r.outliers.is_empty()), "{a:#?}");
+        // Ten minutes off is news.
+        fleet[4].beat.as_mut().unwrap().clock_offset_secs = Some(600.0);
+        let a = aggregate(&fleet, &regions(), &HealthWeights::default());
+        let flagged = a.rigs.iter().find(|r| r.rig_id == "RIG-4").unwrap();
+        assert!(
+            flagged
+                .outliers
+                .iter()
+                .any(|o| o.kpi == "clock_offset_secs"),
+            "{flagged:?}"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! and the per-rig anomaly scorer.
 
 use super::aggregate::{RigInput, RigResult};
+use super::attention::{figure, kpi_words};
 use super::correlate::{correlate, Correlation, IncidentPoint};
 use super::outliers::{self, Outlier};
 use super::AnalyticsSettings;
@@ -86,8 +87,17 @@ impl Analyser for OutlierRanking {
                     region: Some(r.region.clone()),
                     confidence: (1.0 - outliers::THRESHOLD / o.m.abs()).clamp(0.0, 1.0),
                     summary: format!(
-                        "{}: {} {:.1} against a median of {:.1} in {} (M = {:+.1})",
-                        r.rig_id, o.kpi, o.value, o.median, o.among, o.m
+                        "{}: {} {} against a median of {} in {} (M = {:+.1})",
+                        r.rig_id,
+                        kpi_words(&o.kpi),
+                        figure(o.value),
+                        figure(o.median),
+                        if o.among == "fleet" {
+                            "the fleet"
+                        } else {
+                            o.among.as_str()
+                        },
+                        o.m
                     ),
                     details: serde_json::to_value(o).unwrap_or_default(),
                 })
@@ -189,8 +199,11 @@ impl Analyser for RigAnomaly {
                     region: None,
                     confidence,
                     summary: format!(
-                        "{}: {kpi} {now:.1} against its own median of {median:.1} (M = {m:+.1})",
-                        r.rig_id
+                        "{}: {} {} against its own median of {} over two days (M = {m:+.1})",
+                        r.rig_id,
+                        kpi_words(kpi),
+                        figure(now),
+                        figure(median)
                     ),
                     details: serde_json::to_value(&o).unwrap_or_default(),
                 });
@@ -263,7 +276,9 @@ mod tests {
         let found = RigAnomaly.analyse(&view);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].summary.contains("rop_ft_h 12.0"),
+            found[0]
+                .summary
+                .contains("ROP (ft/h) 12 against its own median of 60"),
             "{}",
             found[0].summary
         );

@@ -185,12 +185,12 @@ pub fn rank(rigs: Vec<RigOverview>, now: DateTime<Utc>) -> Vec<(RigOverview, Att
 pub fn kpi_words(kpi: &str) -> &str {
     match kpi {
         "health" => "health",
-        "rop_ft_h" => "ROP ft/h",
+        "rop_ft_h" => "ROP (ft/h)",
         "mse_efficiency" => "MSE efficiency",
         "alarms_last_hour" => "alarms in the last hour",
         "unacknowledged" => "unacknowledged alarms",
         "dead_letters" => "refused uploads",
-        "clock_offset_secs" => "clock offset s",
+        "clock_offset_secs" => "clock offset (s)",
         "sensors_out" => "sensors out",
         other => other,
     }

@@ -147,7 +147,7 @@ fn health_bars(regions: &[RegionResult]) -> Vec<Bar> {
             let h = r.health?;
             Some(Bar {
                 label: r.region.clone(),
-                value: h,
+                value: h.round(),
                 colour: if h >= 80.0 {
                     "#2b8a3e"
                 } else if h >= 60.0 {
