@@ -217,44 +217,18 @@ fn the_queue_survives_hundreds_of_kill_9s() {
 
 /// Run the rig's uploader over the queue in `dir` until it is empty.
 fn deliver(dir: &std::path::Path, hub: &str, key: &str) {
-    use sairen::rig::recall::Recall;
-    use sairen::rig::uplink::link::{self, LinkConfig};
-    use sairen::rig::uplink::sink::LinkStats;
-    use sairen::web::Secret;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
-    let queue = Arc::new(Mutex::new(Queue::open(dir, 100_000).expect("open")));
-    let stop = Arc::new(AtomicBool::new(false));
-    let config = LinkConfig {
-        hub_url: format!("http://{hub}"),
-        rig_id: RigId::parse("RIG-ALPHA-7").expect("rig"),
-        key: Secret::new(key),
-        upload_interval: Duration::from_millis(200),
-        sync_interval: Duration::from_secs(3_600),
-        sync_jitter: Duration::ZERO,
-        timeout: Duration::from_secs(10),
-        data_dir: dir.to_path_buf(),
-        heartbeat_interval: Duration::from_secs(3_600),
-    };
-    let thread = link::start(
-        config,
-        queue.clone(),
-        Arc::new(Recall::default()),
-        Arc::new(Mutex::new(LinkStats::default())),
-        Arc::default(),
-        stop.clone(),
-    )
-    .expect("link");
-    let start = std::time::Instant::now();
-    while !queue.lock().expect("queue").is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the queue never drained"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let dead = queue.lock().expect("queue").dead_letters();
-    assert_eq!(dead, 0, "the hub refused events");
-    stop.store(true, Ordering::Relaxed);
-    thread.join().expect("link thread");
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(
+        Queue::open(dir, 100_000).expect("open"),
+    ));
+    assert!(
+        common::rig::drain_queue(
+            &queue,
+            dir,
+            hub,
+            "RIG-ALPHA-7",
+            key,
+            Duration::from_secs(120)
+        ),
+        "the queue never drained, or the hub refused events"
+    );
 }

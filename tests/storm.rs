@@ -9,13 +9,8 @@ use chrono::{Duration, Utc};
 use common::{event_for, http, HubProcess, TestDb, ADMIN_KEY};
 use diesel::prelude::*;
 use sairen::drilling::RiskLevel;
-use sairen::fleet::{FleetEvent, RigId};
-use sairen::rig::recall::Recall;
-use sairen::rig::uplink::link::{self, LinkConfig};
+use sairen::fleet::FleetEvent;
 use sairen::rig::uplink::queue::Queue;
-use sairen::rig::uplink::sink::LinkStats;
-use sairen::web::Secret;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
@@ -136,42 +131,20 @@ fn a_burst_turns_storm_mode_on_criticals_pass_and_the_rest_arrive_later() {
     for e in &deferred {
         queue.lock().expect("queue").enqueue(e).expect("enqueue");
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let config = LinkConfig {
-        hub_url: format!("http://{}", hub.addr),
-        rig_id: RigId::parse(RIG).expect("rig"),
-        key: Secret::new(&key),
-        upload_interval: StdDuration::from_millis(200),
-        sync_interval: StdDuration::from_secs(3_600),
-        sync_jitter: StdDuration::ZERO,
-        timeout: StdDuration::from_secs(10),
-        data_dir: dir.path().to_path_buf(),
-        heartbeat_interval: StdDuration::from_secs(3_600),
-    };
-    let thread = link::start(
-        config,
-        queue.clone(),
-        Arc::new(Recall::default()),
-        Arc::new(Mutex::new(LinkStats::default())),
-        Arc::default(),
-        stop.clone(),
-    )
-    .expect("link");
-    let drained = common::wait_until(StdDuration::from_secs(120), || {
-        queue.lock().expect("queue").is_empty()
-    });
-    stop.store(true, Ordering::Relaxed);
-    let _ = thread.join();
+    let drained = common::rig::drain_queue(
+        &queue,
+        dir.path(),
+        &hub.addr,
+        RIG,
+        &key,
+        StdDuration::from_secs(120),
+    );
     assert!(
         drained,
-        "the uploader delivered every deferred event:\n{}",
+        "the uploader delivered every deferred event, none dead-lettered:\n{}",
         hub.log_text()
     );
     assert_eq!(stored(&db), events.len() as i64, "nothing lost");
-    assert!(
-        queue.lock().expect("queue").dead_letters() == 0,
-        "nothing dead-lettered"
-    );
     let calm = common::wait_until(StdDuration::from_secs(20), || !storm_mode(&hub));
     assert!(calm, "storm mode turns itself off");
     let log = hub.log_text();

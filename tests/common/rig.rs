@@ -273,3 +273,48 @@ pub fn volve_csv() -> PathBuf {
             )
         })
 }
+
+/// The rig's real uploader over the queue in `dir`, sending to the hub at `hub` (`HOST:PORT`) as
+/// `rig_id` with `key` until the queue is empty or `within` passes: whether it emptied, with no
+/// dead letter. The link's library sync and heartbeats are left idle (an hour apart).
+#[allow(dead_code)] // not every test binary drains a queue
+pub fn drain_queue(
+    queue: &Arc<Mutex<sairen::rig::uplink::queue::Queue>>,
+    dir: &Path,
+    hub: &str,
+    rig_id: &str,
+    key: &str,
+    within: Duration,
+) -> bool {
+    use sairen::fleet::RigId;
+    use sairen::rig::recall::Recall;
+    use sairen::rig::uplink::link::{self, LinkConfig};
+    use sairen::rig::uplink::sink::LinkStats;
+    use sairen::web::Secret;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    let config = LinkConfig {
+        hub_url: format!("http://{hub}"),
+        rig_id: RigId::parse(rig_id).expect("rig id"),
+        key: Secret::new(key),
+        upload_interval: Duration::from_millis(200),
+        sync_interval: Duration::from_secs(3_600),
+        sync_jitter: Duration::ZERO,
+        timeout: Duration::from_secs(10),
+        data_dir: dir.to_path_buf(),
+        heartbeat_interval: Duration::from_secs(3_600),
+    };
+    let thread = link::start(
+        config,
+        queue.clone(),
+        Arc::new(Recall::default()),
+        Arc::new(Mutex::new(LinkStats::default())),
+        Arc::default(),
+        stop.clone(),
+    )
+    .expect("link thread");
+    let drained = super::wait_until(within, || queue.lock().expect("queue").is_empty());
+    stop.store(true, Ordering::Relaxed);
+    let _ = thread.join();
+    drained && queue.lock().expect("queue").dead_letters() == 0
+}
