@@ -359,6 +359,8 @@ pub struct Point {
     pub colour: &'static str,
     /// Tooltip.
     pub title: String,
+    /// Where clicking the dot leads (the event's row), if anywhere.
+    pub link: Option<String>,
 }
 
 /// Events as dots on time (x) against depth (y, deeper downwards, as a well log reads); with a
@@ -391,12 +393,18 @@ pub fn timeline(points: &[Point], legend_items: &[(&str, &'static str)]) -> Opti
     for p in points {
         let x = left + (p.at - start) as f64 / width as f64 * plot_w;
         let y = y_of(p.depth_ft);
+        if let Some(href) = &p.link {
+            let _ = write!(svg, r#"<a href="{}">"#, escape(href));
+        }
         let _ = write!(
             svg,
             r##"<circle cx="{x:.1}" cy="{y:.1}" r="6" fill="{c}" stroke="black" stroke-width="0.6"><title>{t}</title></circle>"##,
             c = p.colour,
             t = escape(&p.title),
         );
+        if p.link.is_some() {
+            svg.push_str("</a>");
+        }
     }
     let fmt = |s: i64| {
         chrono::DateTime::from_timestamp(s, 0)
@@ -540,10 +548,15 @@ mod tests {
             depth_ft,
             colour: "#000",
             title: String::new(),
+            link: Some(format!("#event-{at}")),
         };
         // Two events five minutes apart at 9,100 and 9,180 ft (issue 18: labelled 14:23 → 14:28
         // with every dot in the axis's first 7 %, on a 0–15,000 ft depth axis).
         let svg = timeline(&[point(at, 9_100.0), point(at + 300, 9_180.0)], &[]).expect("svg");
+        assert!(
+            svg.contains(&format!(r##"<a href="#event-{at}"><circle"##)),
+            "{svg}"
+        );
         let label = |s: i64| {
             chrono::DateTime::from_timestamp(s, 0)
                 .expect("time")

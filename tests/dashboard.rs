@@ -852,3 +852,118 @@ async fn trends_narrow_to_one_category_and_the_category_bars_lead_there() {
         "{page}"
     );
 }
+
+#[actix_web::test]
+async fn trends_narrow_to_a_rig_an_outcome_and_a_depth_band_and_the_charts_lead_there() {
+    let hub = TestHub::start().await;
+    let (key_a, key_b) = (
+        register(&hub.app, "RIG-NA").await,
+        register(&hub.app, "RIG-NB").await,
+    );
+    // RIG-NA: kicks at 9,100 and 9,900 ft (one a false alarm) and one at 12,500; RIG-NB: one
+    // kick at 9,400 ft.
+    let mut ids = vec![];
+    for (i, (rig, key, depth)) in [
+        ("RIG-NA", &key_a, 9_100.0),
+        ("RIG-NA", &key_a, 9_900.0),
+        ("RIG-NA", &key_a, 12_500.0),
+        ("RIG-NB", &key_b, 9_400.0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut event = event_for(rig, Utc::now() - Duration::hours(i as i64 + 1));
+        event.advisory.category = AnomalyCategory::Kick;
+        event.depth_ft = depth;
+        let body = serde_json::to_vec(&event).expect("json");
+        let (status, reply) = call(&hub.app, upload_req(key, body, Encoding::Identity)).await;
+        assert_eq!(status, 201, "{reply}");
+        ids.push(event.id.to_string());
+    }
+    let (status, reply) = call(
+        &hub.app,
+        actix_test::TestRequest::patch()
+            .uri(&format!("/api/fleet/events/{}/outcome", ids[1]))
+            .insert_header(bearer(&key_a))
+            .set_json(json!({ "outcome": {"status": "false_positive"} })),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    let admin = [bearer(ADMIN_KEY)];
+    let events = |query: &'static str| {
+        let app = &hub.app;
+        let admin = &admin;
+        async move {
+            let (status, _, body) =
+                get(app, &format!("/api/fleet/dashboard/trends?{query}"), admin).await;
+            assert_eq!(status, 200, "{query}: {body}");
+            let t: Value = serde_json::from_str(&body).expect("json");
+            t["campaigns"]
+                .as_array()
+                .expect("campaigns")
+                .iter()
+                .filter_map(|c| c["events"].as_i64())
+                .sum::<i64>()
+        }
+    };
+    assert_eq!(events("").await, 4);
+    assert_eq!(events("rig=RIG-NB").await, 1);
+    assert_eq!(events("outcome=false_positive").await, 1);
+    assert_eq!(events("band=9000").await, 3, "9,100, 9,400 and 9,900 ft");
+    assert_eq!(events("rig=RIG-NA&band=9000&outcome=pending").await, 1);
+    for (query, field) in [
+        ("band=950", "band"),
+        ("band=-1000", "band"),
+        ("outcome=ghost", "outcome"),
+        ("rig=no%20such%20rig", "rig"),
+    ] {
+        let (status, _, body) = get(
+            &hub.app,
+            &format!("/api/fleet/dashboard/trends?{query}"),
+            &admin,
+        )
+        .await;
+        assert_eq!(status, 400, "{query}");
+        assert!(body.contains(field), "{query}: {body}");
+    }
+    // The charts lead there: the overview's outcome bars, a rig's category bars and its
+    // timeline's dots (to the event's row), and the trends' depth columns.
+    let (_, _, page) = get(&hub.app, "/dashboard", &admin).await;
+    assert!(
+        page.contains(r#"href="/dashboard/trends?outcome=false_positive""#),
+        "{page}"
+    );
+    let (_, _, page) = get(&hub.app, "/dashboard/rigs/RIG-NA", &admin).await;
+    assert!(
+        page.contains(r#"href="/dashboard/trends?rig=RIG-NA&amp;category=kick""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(r##"<a href="#event-{}"><circle"##, ids[0]))
+            && page.contains(&format!(r#"<tr id="event-{}">"#, ids[0])),
+        "{page}"
+    );
+    let (status, _, page) = get(&hub.app, "/dashboard/trends?rig=RIG-NA", &admin).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Narrowed to <strong>rig RIG-NA</strong>")
+            && page.contains(r#"<input type="hidden" name="rig" value="RIG-NA">"#),
+        "{page}"
+    );
+    assert!(
+        page.contains("&amp;rig=RIG-NA&amp;band=9000\""),
+        "a depth column narrows further, keeping the rig: {page}"
+    );
+    let (status, _, page) = get(&hub.app, "/dashboard/trends?band=950", &admin).await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("band must be the top of a 1,000 ft band"),
+        "{page}"
+    );
+    // The overview's rig search: part of an id, any case.
+    let (_, _, page) = get(&hub.app, "/dashboard?rig=nb", &admin).await;
+    assert!(
+        page.contains("/dashboard/rigs/RIG-NB") && !page.contains("/dashboard/rigs/RIG-NA"),
+        "{page}"
+    );
+}

@@ -366,25 +366,23 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
 }
 
-/// Events per UTC day and category, from `from` to `to` inclusive.
+/// Events per day and category over `from..=to` (UTC days), narrowed by `filter`.
 pub fn events_per_day(
     conn: &mut PgConnection,
     from: NaiveDate,
     to: NaiveDate,
-    category: Option<&str>,
+    filter: &EventFilter,
 ) -> Result<Vec<DayCount>, DbError> {
-    Ok(diesel::sql_query(
-        "SELECT to_char(d, 'YYYY-MM-DD') AS day, name, count FROM ( \
-           SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AS d, category AS name, \
-                  count(*) AS count \
-           FROM events WHERE occurred_at >= $1 AND occurred_at < $2 \
-                AND ($3::text IS NULL OR category = $3) GROUP BY 1, 2) days \
-         ORDER BY 1, 2",
-    )
-    .bind::<Timestamptz, _>(day_start(from))
-    .bind::<Timestamptz, _>(day_start(to) + Duration::days(1))
-    .bind::<Nullable<Text>, _>(category)
-    .load(conn)?)
+    Ok(filter
+        .query(
+            "SELECT to_char(d, 'YYYY-MM-DD') AS day, name, count FROM ( \
+               SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AS d, category AS name, \
+                      count(*) AS count \
+               FROM {EVENTS} GROUP BY 1, 2) days \
+             ORDER BY 1, 2",
+            Some(day_range(from, to)),
+        )
+        .load(conn)?)
 }
 
 /// Events per depth band (a bin `bin_ft` deep) over a date range.
@@ -452,85 +450,122 @@ pub struct Trends {
 /// Depth band height for "depth against anomaly density".
 pub const DEPTH_BAND_FT: f64 = 1_000.0;
 
-/// The trends over `from..=to` (UTC days).
+/// The trends over `from..=to` (UTC days), narrowed by `filter`.
 pub fn trends(
     conn: &mut PgConnection,
     from: NaiveDate,
     to: NaiveDate,
-    category: Option<AnomalyCategory>,
+    filter: &EventFilter,
 ) -> Result<Trends, DbError> {
-    let (start, end) = (day_start(from), day_start(to) + Duration::days(1));
-    let category = category.map(AnomalyCategory::as_str);
-    let by_depth = diesel::sql_query(
-        "SELECT floor(depth_ft / $3) * $3 AS from_ft, count(*) AS count FROM events \
-         WHERE occurred_at >= $1 AND occurred_at < $2 AND ($4::text IS NULL OR category = $4) \
-         GROUP BY 1 ORDER BY 1",
-    )
-    .bind::<Timestamptz, _>(start)
-    .bind::<Timestamptz, _>(end)
-    .bind::<Double, _>(DEPTH_BAND_FT)
-    .bind::<Nullable<Text>, _>(category)
-    .load(conn)?;
+    let range = day_range(from, to);
+    let by_depth = filter
+        .query(
+            "SELECT floor(depth_ft / $7) * $7 AS from_ft, count(*) AS count FROM {EVENTS} \
+             GROUP BY 1 ORDER BY 1",
+            Some(range),
+        )
+        .bind::<Double, _>(DEPTH_BAND_FT)
+        .load(conn)?;
     // A rig's days in the range run from when it joined (its registration, or its first event in
     // the range if that came earlier) to the range's end or now, and count at least one: a rig
     // five minutes old is not divided by the whole range.
-    let campaigns = diesel::sql_query(
-        "WITH ev AS (SELECT rig_id, campaign, outcome, occurred_at FROM events \
-                     WHERE occurred_at >= $1 AND occurred_at < $2 \
-                       AND ($3::text IS NULL OR category = $3)), \
-              span AS (SELECT r.rig_id, GREATEST(1.0, extract(epoch FROM \
-                          LEAST($2, now()) - GREATEST($1, LEAST(r.registered_at, f.first))) / 86400.0) \
-                          AS days \
-                       FROM rigs r JOIN (SELECT rig_id, min(occurred_at) AS first FROM ev \
-                                         GROUP BY rig_id) f USING (rig_id)) \
-         SELECT campaign, count(*) AS events, count(DISTINCT rig_id) AS rigs, \
-                count(*)::float8 / (SELECT sum(s.days) FROM span s WHERE s.rig_id IN \
-                    (SELECT e2.rig_id FROM ev e2 WHERE e2.campaign = ev.campaign)) \
-                  AS events_per_rig_day, \
-                (count(*) FILTER (WHERE outcome = 'resolved'))::float8 \
-                  / NULLIF(count(*) FILTER (WHERE outcome <> 'pending'), 0) AS resolution_rate \
-         FROM ev GROUP BY 1 ORDER BY 1 DESC",
-    )
-    .bind::<Timestamptz, _>(start)
-    .bind::<Timestamptz, _>(end)
-    .bind::<Nullable<Text>, _>(category)
-    .load(conn)?;
+    let campaigns = filter
+        .query(
+            "WITH ev AS (SELECT rig_id, campaign, outcome, occurred_at FROM {EVENTS}), \
+                  span AS (SELECT r.rig_id, GREATEST(1.0, extract(epoch FROM \
+                              LEAST($2, now()) - GREATEST($1, LEAST(r.registered_at, f.first))) \
+                              / 86400.0) AS days \
+                           FROM rigs r JOIN (SELECT rig_id, min(occurred_at) AS first FROM ev \
+                                             GROUP BY rig_id) f USING (rig_id)) \
+             SELECT campaign, count(*) AS events, count(DISTINCT rig_id) AS rigs, \
+                    count(*)::float8 / (SELECT sum(s.days) FROM span s WHERE s.rig_id IN \
+                        (SELECT e2.rig_id FROM ev e2 WHERE e2.campaign = ev.campaign)) \
+                      AS events_per_rig_day, \
+                    (count(*) FILTER (WHERE outcome = 'resolved'))::float8 \
+                      / NULLIF(count(*) FILTER (WHERE outcome <> 'pending'), 0) AS resolution_rate \
+             FROM ev GROUP BY 1 ORDER BY 1 DESC",
+            Some(range),
+        )
+        .load(conn)?;
     Ok(Trends {
         from,
         to,
-        per_day: events_per_day(conn, from, to, category)?,
+        per_day: events_per_day(conn, from, to, filter)?,
         by_depth,
         campaigns,
-        common_actions: common_actions(conn, Some((start, end)), category, 3)?,
+        common_actions: common_actions(conn, Some(range), filter, 3)?,
     })
+}
+
+/// What narrows the trends to the events a drill-down asked for; each `None` lets all through.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFilter {
+    /// One category.
+    pub category: Option<AnomalyCategory>,
+    /// One rig.
+    pub rig: Option<crate::fleet::RigId>,
+    /// One outcome.
+    pub outcome: Option<OutcomeKind>,
+    /// One depth band: its top, ft (the band is [`DEPTH_BAND_FT`] deep).
+    pub band_ft: Option<f64>,
+}
+
+impl EventFilter {
+    /// `sql` with `{EVENTS}` read as the filtered events, its parameters `$1`–`$6` bound (the
+    /// time range, then the filter): a query's own parameters start at `$7`.
+    fn query(
+        &self,
+        sql: &str,
+        range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> diesel::query_builder::BoxedSqlQuery<
+        'static,
+        diesel::pg::Pg,
+        diesel::query_builder::SqlQuery,
+    > {
+        let events = format!(
+            "events WHERE ($1::timestamptz IS NULL OR occurred_at >= $1) \
+                      AND ($2::timestamptz IS NULL OR occurred_at < $2) \
+                      AND ($3::text IS NULL OR category = $3) \
+                      AND ($4::text IS NULL OR rig_id = $4) \
+                      AND ($5::text IS NULL OR outcome = $5) \
+                      AND ($6::float8 IS NULL OR (depth_ft >= $6 AND depth_ft < $6 + {DEPTH_BAND_FT:.1}))"
+        );
+        diesel::sql_query(sql.replace("{EVENTS}", &events))
+            .into_boxed()
+            .bind::<Nullable<Timestamptz>, _>(range.map(|r| r.0))
+            .bind::<Nullable<Timestamptz>, _>(range.map(|r| r.1))
+            .bind::<Nullable<Text>, _>(self.category.map(AnomalyCategory::as_str))
+            .bind::<Nullable<Text>, _>(self.rig.as_ref().map(|r| r.as_str().to_owned()))
+            .bind::<Nullable<Text>, _>(self.outcome.map(OutcomeKind::as_str))
+            .bind::<Nullable<Double>, _>(self.band_ft)
+    }
+}
+
+/// The instants that bound `from..=to` (UTC days).
+fn day_range(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    (day_start(from), day_start(to) + Duration::days(1))
 }
 
 /// The `per_category` most common actions of resolved events, per category.
 fn common_actions(
     conn: &mut PgConnection,
     range: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    category: Option<&str>,
+    filter: &EventFilter,
     per_category: i64,
 ) -> Result<Vec<CommonAction>, DbError> {
-    let (start, end) = (range.map(|r| r.0), range.map(|r| r.1));
-    Ok(diesel::sql_query(
-        "SELECT category, action, count FROM ( \
-           SELECT category, outcome_text AS action, count(*) AS count, \
-                  row_number() OVER (PARTITION BY category ORDER BY count(*) DESC, outcome_text) \
-                    AS rank \
-           FROM events WHERE outcome = 'resolved' \
-                AND ($1::timestamptz IS NULL OR occurred_at >= $1) \
-                AND ($2::timestamptz IS NULL OR occurred_at < $2) \
-                AND coalesce(outcome_text, '') <> '' \
-                AND ($4::text IS NULL OR category = $4) \
-           GROUP BY 1, 2) ranked \
-         WHERE rank <= $3 ORDER BY category, count DESC, action",
-    )
-    .bind::<Nullable<Timestamptz>, _>(start)
-    .bind::<Nullable<Timestamptz>, _>(end)
-    .bind::<BigInt, _>(per_category)
-    .bind::<Nullable<Text>, _>(category)
-    .load(conn)?)
+    Ok(filter
+        .query(
+            "SELECT category, action, count FROM ( \
+               SELECT category, outcome_text AS action, count(*) AS count, \
+                      row_number() OVER (PARTITION BY category \
+                                         ORDER BY count(*) DESC, outcome_text) AS rank \
+               FROM {EVENTS} AND outcome = 'resolved' AND coalesce(outcome_text, '') <> '' \
+               GROUP BY 1, 2) ranked \
+             WHERE rank <= $7 ORDER BY category, count DESC, action",
+            range,
+        )
+        .bind::<BigInt, _>(per_category)
+        .load(conn)?)
 }
 
 /// How one category's events ended.
@@ -575,7 +610,7 @@ pub struct Outcomes {
 pub fn outcomes(conn: &mut PgConnection) -> Result<Outcomes, DbError> {
     Ok(Outcomes {
         by_category: outcomes_by_category(conn, None)?,
-        common_actions: common_actions(conn, None, None, 5)?,
+        common_actions: common_actions(conn, None, &EventFilter::default(), 5)?,
     })
 }
 

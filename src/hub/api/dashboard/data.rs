@@ -2,9 +2,11 @@
 //! for scripts and other tools (admin session or admin key).
 
 use crate::drilling::AnomalyCategory;
+use crate::fleet::{OutcomeKind, RigId};
 use crate::hub::api::with_db;
 use crate::hub::auth::DashboardAuth;
 use crate::hub::db::dashboard;
+use crate::hub::db::dashboard::EventFilter;
 use crate::hub::state::AppState;
 use crate::web::ApiError;
 use actix_web::{web, HttpResponse};
@@ -17,7 +19,8 @@ pub const MAX_RANGE_DAYS: i64 = 366;
 /// The default range: the last 30 days.
 pub const DEFAULT_RANGE_DAYS: i64 = 30;
 
-/// `?from=YYYY-MM-DD&to=YYYY-MM-DD`, both optional.
+/// `?from=YYYY-MM-DD&to=YYYY-MM-DD&category=&rig=&outcome=&band=`, each optional: the range and
+/// what narrows it (a drill-down from a chart sets the last four).
 #[derive(Debug, Default, Deserialize)]
 pub struct RangeQuery {
     /// First day, UTC.
@@ -26,10 +29,65 @@ pub struct RangeQuery {
     pub to: Option<String>,
     /// One category only (its wire name, `kick`); absent or empty: every category.
     pub category: Option<String>,
+    /// One rig only.
+    pub rig: Option<String>,
+    /// One outcome only (`resolved`, `false_positive`…).
+    pub outcome: Option<String>,
+    /// One depth band only: its top in ft, a multiple of 1,000.
+    pub band: Option<String>,
+}
+
+/// The deepest band top the trends take, ft: deeper than any well drilled.
+const DEEPEST_BAND_FT: u32 = 50_000;
+
+/// What a query narrows the events to; anything unreadable is refused, saying what would do.
+pub fn parse_filter(q: &RangeQuery) -> Result<EventFilter, RangeError> {
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let rig = given(&q.rig)
+        .map(|r| {
+            RigId::parse(&r).map_err(|e| RangeError {
+                field: "rig",
+                message: format!("rig must be a rig id: {e}"),
+            })
+        })
+        .transpose()?;
+    let outcome = given(&q.outcome)
+        .map(|o| {
+            OutcomeKind::from_name(&o).ok_or_else(|| RangeError {
+                field: "outcome",
+                message: format!(
+                    "outcome must be one of {}, not {o:?}",
+                    OutcomeKind::ALL.map(OutcomeKind::as_str).join(", ")
+                ),
+            })
+        })
+        .transpose()?;
+    let band_ft = given(&q.band)
+        .map(|b| match b.parse::<u32>() {
+            Ok(ft) if ft % 1_000 == 0 && ft <= DEEPEST_BAND_FT => Ok(f64::from(ft)),
+            _ => Err(RangeError {
+                field: "band",
+                message: format!(
+                    "band must be the top of a 1,000 ft band, 0 to {DEEPEST_BAND_FT} ft, not {b:?}"
+                ),
+            }),
+        })
+        .transpose()?;
+    Ok(EventFilter {
+        category: parse_category(q)?,
+        rig,
+        outcome,
+        band_ft,
+    })
 }
 
 /// The category a query asks for, if any: an unknown name is refused, naming the known ones.
-pub fn parse_category(q: &RangeQuery) -> Result<Option<AnomalyCategory>, RangeError> {
+fn parse_category(q: &RangeQuery) -> Result<Option<AnomalyCategory>, RangeError> {
     match q
         .category
         .as_deref()
@@ -122,9 +180,9 @@ pub async fn trends(
     query: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (from, to) = parse_range(&query, Utc::now().date_naive())?;
-    let category = parse_category(&query)?;
+    let filter = parse_filter(&query)?;
     let trends = with_db(&state, move |conn| {
-        dashboard::trends(conn, from, to, category)
+        dashboard::trends(conn, from, to, &filter)
     })
     .await?;
     Ok(HttpResponse::Ok().json(trends))
@@ -147,7 +205,7 @@ mod tests {
         RangeQuery {
             from: from.map(Into::into),
             to: to.map(Into::into),
-            category: None,
+            ..RangeQuery::default()
         }
     }
 

@@ -201,6 +201,8 @@ pub struct OverviewPage {
     pub rigs_total: usize,
     /// Region, field and status filters.
     pub filters: Vec<Filter>,
+    /// The rig search as typed ("" for none).
+    pub rig_search: String,
     /// The filters as a query string (`region=North%20Sea&`), for the CSV link; empty: none.
     pub filter_query: String,
     /// Storm mode: since when and why (empty: off).
@@ -370,6 +372,10 @@ pub struct TrendsPage {
     pub category: String,
     /// The category select's options: (wire name, label).
     pub categories: Vec<(String, String)>,
+    /// What else narrows the page (a drill-down's rig, outcome or depth band).
+    pub narrowed: Vec<Narrowing>,
+    /// The page's own link, filters and all (its CSV links add to it).
+    pub query: String,
     /// Why the range was refused.
     pub error: Option<String>,
     /// Over time, over depth.
@@ -378,6 +384,18 @@ pub struct TrendsPage {
     pub campaigns: Vec<CampaignLine>,
     /// Most common actions per category.
     pub actions: Vec<ActionLine>,
+}
+
+/// One thing a drill-down narrowed a page to, kept by its form and lifted by its link.
+pub struct Narrowing {
+    /// In words: "rig RIG-A".
+    pub what: String,
+    /// Its query parameter.
+    pub name: &'static str,
+    /// Its value there.
+    pub value: String,
+    /// The page without it.
+    pub lift: String,
 }
 
 /// Render a page as HTML (one definition for both dashboards, in `crate::web`).

@@ -127,7 +127,7 @@ fn charts(h: &LibraryHealth) -> Vec<Chart> {
         ),
         Chart::new(
             "Category coverage",
-            charts::horizontal_bars(&category_bars(&h.coverage), "active episodes"),
+            charts::horizontal_bars(&category_bars(&h.coverage, ""), "active episodes"),
             "No precedent in any category yet.",
         ),
     ]

@@ -75,7 +75,9 @@ fn rig_row(r: &RigOverview, attention: &Attention, now: DateTime<Utc>) -> RigLis
     }
 }
 
-fn category_bars(counts: &[dashboard::NamedCount]) -> Vec<Bar> {
+/// One bar per category; each leads to the category's trends, narrowed further by `narrower`
+/// (a query such as `rig=RIG-A&`, or "").
+fn category_bars(counts: &[dashboard::NamedCount], narrower: &str) -> Vec<Bar> {
     counts
         .iter()
         .map(|c| Bar {
@@ -83,7 +85,7 @@ fn category_bars(counts: &[dashboard::NamedCount]) -> Vec<Bar> {
             value: c.count as f64,
             colour: charts::category_colour(&c.name),
             // Drill down: the category's trends over time and depth, its common actions.
-            link: Some(format!("/dashboard/trends?category={}", c.name)),
+            link: Some(format!("/dashboard/trends?{narrower}category={}", c.name)),
         })
         .collect()
 }

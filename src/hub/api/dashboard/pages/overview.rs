@@ -21,6 +21,8 @@ pub struct OverviewQuery {
     region: Option<String>,
     field: Option<String>,
     status: Option<String>,
+    /// Part of a rig's or its well's id, any case.
+    rig: Option<String>,
 }
 
 impl OverviewQuery {
@@ -29,7 +31,14 @@ impl OverviewQuery {
         let pass = |want: &Option<String>, have: &str| {
             want.as_deref().is_none_or(|w| w.is_empty() || w == have)
         };
-        pass(&self.region, region) && pass(&self.field, &r.field) && pass(&self.status, &r.status)
+        let named = self.rig.as_deref().map(str::trim).is_none_or(|part| {
+            let part = part.to_lowercase();
+            r.rig_id.to_lowercase().contains(&part) || r.well_id.to_lowercase().contains(&part)
+        });
+        pass(&self.region, region)
+            && pass(&self.field, &r.field)
+            && pass(&self.status, &r.status)
+            && named
     }
 
     /// The filters set, as a query string ending in `&` (empty: none).
@@ -38,6 +47,7 @@ impl OverviewQuery {
             ("region", &self.region),
             ("field", &self.field),
             ("status", &self.status),
+            ("rig", &self.rig),
         ]
         .into_iter()
         .filter_map(|(k, v)| Some((k, v.as_deref().filter(|v| !v.is_empty())?)))
@@ -50,7 +60,7 @@ impl OverviewQuery {
 }
 
 /// `GET /dashboard`: the fleet overview, rigs needing attention first (`?format=csv`: its rigs
-/// table; `?region=&field=&status=` filter it).
+/// table; `?region=&field=&status=&rig=` filter it, `rig` by part of a rig's or well's id).
 pub async fn overview(
     req: HttpRequest,
     auth: PageAuth,
@@ -86,6 +96,7 @@ pub async fn overview(
             rigs: ranked.iter().map(|(r, a)| rig_row(r, a, now)).collect(),
             rigs_total,
             filters,
+            rig_search: query.rig.clone().unwrap_or_default(),
             filter_query: query.as_query(),
             storm: storm_words(&state.storm.report(Utc::now())),
             charts: charts(&s, &outcomes),
@@ -306,7 +317,8 @@ fn charts(s: &FleetSummary, o: &Outcomes) -> Vec<Chart> {
             label: outcome_label(&c.name),
             value: c.count as f64,
             colour: charts::outcome_colour(&c.name),
-            link: None,
+            // Drill down: when and where events that ended this way happened.
+            link: Some(format!("/dashboard/trends?outcome={}", c.name)),
         })
         .collect();
     vec![
@@ -326,7 +338,7 @@ fn charts(s: &FleetSummary, o: &Outcomes) -> Vec<Chart> {
         ),
         Chart::new(
             "Events by category",
-            charts::horizontal_bars(&category_bars(&s.by_category), "events"),
+            charts::horizontal_bars(&category_bars(&s.by_category, ""), "events"),
             "No events yet.",
         ),
         Chart::new(

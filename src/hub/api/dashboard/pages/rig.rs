@@ -310,9 +310,26 @@ fn rop_by_hour(h: &RigHistory, now: DateTime<Utc>) -> Chart {
         .iter()
         .map(|t| t.format("%d %H:00").to_string())
         .collect();
+    // Drill down: the rig's events of that day.
+    let links: Vec<String> = hours
+        .iter()
+        .map(|t| {
+            format!(
+                "/dashboard/trends?rig={0}&from={1}&to={1}",
+                h.rig.rig_id,
+                t.date_naive()
+            )
+        })
+        .collect();
     Chart::new(
         "ROP per hour, last 48 h (from heartbeats)",
-        charts::stacked_columns(&labels, &[rop], "hour (UTC, day hour)", "ft/h"),
+        charts::linked_columns(
+            &labels,
+            &[rop],
+            "hour (UTC, day hour; a column leads to that day's events)",
+            "ft/h",
+            &links,
+        ),
         "No drilling reported by heartbeats in the last 48 h.",
     )
 }
@@ -335,6 +352,8 @@ fn charts(h: &RigHistory, now: DateTime<Utc>) -> Vec<Chart> {
                 e.peak_level,
                 e.outcome.label()
             ),
+            // Drill down: the event's row in the table below, its outcome and notes.
+            link: Some(format!("#event-{}", e.id)),
         })
         .collect();
     let by_category: Vec<dashboard::NamedCount> = h
@@ -360,7 +379,10 @@ fn charts(h: &RigHistory, now: DateTime<Utc>) -> Vec<Chart> {
         ),
         Chart::new(
             "Events by category",
-            charts::horizontal_bars(&category_bars(&by_category), "events"),
+            charts::horizontal_bars(
+                &category_bars(&by_category, &format!("rig={}&", h.rig.rig_id)),
+                "events",
+            ),
             "No events yet.",
         ),
         rop_by_hour(h, now),

@@ -1,13 +1,13 @@
 //! `GET /dashboard/trends?from=&to=`: the fleet over time and depth.
 
-use super::super::data::{parse_category, parse_range, RangeQuery};
+use super::super::data::{parse_filter, parse_range, RangeQuery};
 use super::super::views::*;
 use super::wants_csv;
 use crate::charts::{self, Series};
 use crate::drilling::AnomalyCategory;
 use crate::hub::api::with_db;
 use crate::hub::auth::PageAuth;
-use crate::hub::db::dashboard::{self, Trends, DEPTH_BAND_FT};
+use crate::hub::db::dashboard::{self, EventFilter, Trends, DEPTH_BAND_FT};
 use crate::hub::state::AppState;
 use crate::web::{csv, ApiError};
 use actix_web::http::StatusCode;
@@ -25,14 +25,16 @@ pub async fn trends(
     let query = web::Query::<RangeQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .unwrap_or_default();
-    let (from, to, category) = match parse_range(&query, Utc::now().date_naive())
-        .and_then(|(f, t)| Ok((f, t, parse_category(&query)?)))
+    let (from, to, filter) = match parse_range(&query, Utc::now().date_naive())
+        .and_then(|(f, t)| Ok((f, t, parse_filter(&query)?)))
     {
         Ok(asked) => asked,
         Err(e) => return bad_range(&auth, query, &e.to_string()),
     };
+    let view = View { from, to, filter };
+    let filter = view.filter.clone();
     let t = with_db(&state, move |conn| {
-        dashboard::trends(conn, from, to, category)
+        dashboard::trends(conn, from, to, &filter)
     })
     .await?;
     if wants_csv(&req) {
@@ -44,10 +46,16 @@ pub async fn trends(
             page: Chrome::page("Trends", &auth.0),
             from: from.to_string(),
             to: to.to_string(),
-            category: category.map(|c| c.as_str().to_owned()).unwrap_or_default(),
+            category: view
+                .filter
+                .category
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
             categories: categories(),
+            narrowed: view.narrowed(),
+            query: view.href_with(|_| {}),
             error: None,
-            charts: vec![per_day_chart(&t, from, to), depth_chart(&t)],
+            charts: vec![per_day_chart(&t, &view), depth_chart(&t, &view)],
             campaigns: t
                 .campaigns
                 .iter()
@@ -118,7 +126,9 @@ fn bad_range(auth: &PageAuth, query: RangeQuery, why: &str) -> Result<HttpRespon
             to: query.to.unwrap_or_default(),
             category: query.category.unwrap_or_default(),
             categories: categories(),
-            error: Some(format!("That date range does not make sense: {why}.")),
+            narrowed: vec![],
+            query: String::new(),
+            error: Some(format!("That query does not make sense: {why}.")),
             charts: vec![],
             campaigns: vec![],
             actions: vec![],
@@ -140,8 +150,8 @@ fn categories() -> Vec<(String, String)> {
 }
 
 /// Events per day, one stacked series per category that occurs in the range.
-fn per_day_chart(t: &Trends, from: NaiveDate, to: NaiveDate) -> Chart {
-    let day_list: Vec<_> = dashboard::days(from, to).collect();
+fn per_day_chart(t: &Trends, view: &View) -> Chart {
+    let day_list: Vec<_> = dashboard::days(view.from, view.to).collect();
     let columns: Vec<String> = day_list
         .iter()
         .map(|d| d.format("%m-%d").to_string())
@@ -174,14 +184,19 @@ fn per_day_chart(t: &Trends, from: NaiveDate, to: NaiveDate) -> Chart {
             "events",
             &day_list
                 .iter()
-                .map(|d| format!("/dashboard/trends?from={d}&to={d}"))
+                .map(|d| {
+                    view.href_with(|v| {
+                        v.from = *d;
+                        v.to = *d;
+                    })
+                })
                 .collect::<Vec<_>>(),
         ),
         "No events in this range.",
     )
 }
 
-fn depth_chart(t: &Trends) -> Chart {
+fn depth_chart(t: &Trends, view: &View) -> Chart {
     let bands: Vec<String> = t
         .by_depth
         .iter()
@@ -192,14 +207,89 @@ fn depth_chart(t: &Trends) -> Chart {
         colour: "#8c564b",
         values: t.by_depth.iter().map(|b| b.count as f64).collect(),
     };
+    let links: Vec<String> = t
+        .by_depth
+        .iter()
+        .map(|b| view.href_with(|v| v.filter.band_ft = Some(b.from_ft)))
+        .collect();
     Chart::new(
         "Anomaly density by depth",
-        charts::stacked_columns(
+        charts::linked_columns(
             &bands,
             &[density],
-            "measured depth band (top, thousands of ft; 1,000 ft per band)",
+            "measured depth band (top, thousands of ft; 1,000 ft per band; a column narrows to it)",
             "events",
+            &links,
         ),
         "No events in this range.",
     )
+}
+
+/// What the page shows: its range and what narrows it, from which every link is made.
+#[derive(Debug, Clone)]
+struct View {
+    from: NaiveDate,
+    to: NaiveDate,
+    filter: EventFilter,
+}
+
+impl View {
+    /// The trends page for this view changed by `change`.
+    fn href_with(&self, change: impl FnOnce(&mut View)) -> String {
+        let mut v = self.clone();
+        change(&mut v);
+        let f = &v.filter;
+        let band = f.band_ft.map(|b| format!("{b:.0}"));
+        let pairs: Vec<(&str, String)> = [
+            ("from", Some(v.from.to_string())),
+            ("to", Some(v.to.to_string())),
+            ("category", f.category.map(|c| c.as_str().to_owned())),
+            ("rig", f.rig.as_ref().map(|r| r.as_str().to_owned())),
+            ("outcome", f.outcome.map(|o| o.as_str().to_owned())),
+            ("band", band),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+        format!(
+            "/dashboard/trends?{}",
+            serde_urlencoded::to_string(&pairs).unwrap_or_default()
+        )
+    }
+
+    /// What narrows the view besides the range and category (which the form shows), each with
+    /// the link that lifts it.
+    fn narrowed(&self) -> Vec<Narrowing> {
+        let f = &self.filter;
+        let mut out = Vec::new();
+        if let Some(rig) = &f.rig {
+            out.push(Narrowing {
+                what: format!("rig {rig}"),
+                name: "rig",
+                value: rig.to_string(),
+                lift: self.href_with(|v| v.filter.rig = None),
+            });
+        }
+        if let Some(o) = f.outcome {
+            out.push(Narrowing {
+                what: format!("outcome: {}", o.label().to_lowercase()),
+                name: "outcome",
+                value: o.as_str().to_owned(),
+                lift: self.href_with(|v| v.filter.outcome = None),
+            });
+        }
+        if let Some(b) = f.band_ft {
+            out.push(Narrowing {
+                what: format!(
+                    "depth {}–{} ft",
+                    crate::drilling::thousands(b),
+                    crate::drilling::thousands(b + DEPTH_BAND_FT)
+                ),
+                name: "band",
+                value: format!("{b:.0}"),
+                lift: self.href_with(|v| v.filter.band_ft = None),
+            });
+        }
+        out
+    }
 }
