@@ -635,3 +635,101 @@ async fn analysers_are_slots_operators_switch_and_their_findings_carry_id_and_ve
         .await;
     assert!(audit.to_string().contains("user desk.op"), "{audit}");
 }
+
+#[actix_web::test]
+async fn in_a_large_fleet_only_deviating_beats_wake_the_aggregation_and_notices_follow_the_watch() {
+    use sairen::hub::analytics::correlate::Correlation;
+    use sairen::hub::analytics::profile::Profile;
+    use sairen::hub::db::analytics::store_correlations;
+    let hub = TestHub::start().await;
+    let key = register(&hub, "RIG-DEV", "Volve").await;
+    let wake = &hub.state.aggregator;
+    hub.state.profile.set(Profile::Large);
+    let beat = |b: Heartbeat| hub.call(beat_req(&key, zstd(&b)));
+
+    let (status, body) = beat(calm("RIG-DEV", "Volve")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(wake.is_pending(), "a first heartbeat is news");
+    assert!(wake.wait(std::time::Duration::ZERO));
+    let (_, body) = beat(calm("RIG-DEV", "Volve")).await;
+    assert_eq!(
+        body["next_in_secs"], 300,
+        "a quiet rig of a large fleet beats 5× slower"
+    );
+    assert!(
+        !wake.is_pending(),
+        "more of the same waits for the scheduled pass"
+    );
+    let mut kick = calm("RIG-DEV", "Volve");
+    kick.incidents.high = 1;
+    kick.incidents.unacknowledged = 1;
+    kick.incidents.worst = Some(AnomalyCategory::Kick);
+    let (_, body) = beat(kick.clone()).await;
+    assert_eq!(body["next_in_secs"], 60);
+    assert!(wake.is_pending(), "a kick opened: taken up at once");
+    assert!(wake.wait(std::time::Duration::ZERO));
+    beat(kick.clone()).await;
+    assert!(!wake.is_pending(), "the same kick, still open");
+    hub.state.profile.set(Profile::Small);
+    beat(calm("RIG-DEV", "Volve")).await;
+    assert!(
+        !wake.is_pending(),
+        "a small fleet aggregates at the base interval anyway"
+    );
+
+    // Notices: read once, then kept until a correlation changes, which the watch hears of.
+    let (_, body) = beat(calm("RIG-DEV", "Volve")).await;
+    assert_eq!(body["notices"], json!([]));
+    let before = hub.state.watch.notices_stamp().expect("the watch is live");
+    let now = Utc::now();
+    let losses = Correlation {
+        region: sairen::hub::analytics::regions::UNASSIGNED.into(),
+        category: AnomalyCategory::LostCirculation,
+        rigs: vec!["RIG-X".into(), "RIG-Y".into()],
+        incidents: 2,
+        first_at: now - Duration::hours(3),
+        last_at: now - Duration::hours(1),
+        depth_band_ft: Some((8_000.0, 9_000.0)),
+    };
+    let mut conn = hub.db.conn();
+    store_correlations(&mut conn, std::slice::from_ref(&losses), now).expect("store");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while hub.state.watch.notices_stamp() == Some(before) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the watch never heard"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (_, body) = beat(calm("RIG-DEV", "Volve")).await;
+    let notices = body["notices"].as_array().expect("notices");
+    assert_eq!(notices.len(), 1, "{body}");
+    assert!(
+        !body.to_string().contains("RIG-X"),
+        "a notice never names the rigs: {body}"
+    );
+    // The same correlation stored again by the next pass changes nothing a rig is told.
+    let stamp = hub.state.watch.notices_stamp();
+    store_correlations(&mut conn, &[losses], now + Duration::minutes(1)).expect("store");
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        hub.state.watch.notices_stamp(),
+        stamp,
+        "no change, no wake-up"
+    );
+    let (_, again) = beat(calm("RIG-DEV", "Volve")).await;
+    assert_eq!(again["notices"], body["notices"]);
+    store_correlations(&mut conn, &[], now + Duration::minutes(2)).expect("store");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (_, body) = beat(calm("RIG-DEV", "Volve")).await;
+        if body["notices"] == json!([]) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the notice outlived its correlation"
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -63,6 +63,7 @@ pub struct HubMetrics {
     key_checks: Family<Labels, Counter>,
     full_library_reads: Counter,
     heartbeats: Family<Labels, Counter>,
+    heartbeat_deviations: Counter,
     webhooks: Family<Labels, Counter>,
     curator_passes: Arc<AtomicU64>,
     aggregation_passes: Arc<AtomicU64>,
@@ -78,6 +79,7 @@ impl Default for HubMetrics {
             key_checks: Family::default(),
             full_library_reads: Counter::default(),
             heartbeats: Family::default(),
+            heartbeat_deviations: Counter::default(),
             webhooks: Family::default(),
             curator_passes: Arc::default(),
             aggregation_passes: Arc::default(),
@@ -146,6 +148,11 @@ impl HubMetrics {
             .inc();
     }
 
+    /// A stored heartbeat that changed what the fleet should think of its rig.
+    pub fn heartbeat_deviation(&self) {
+        self.heartbeat_deviations.inc();
+    }
+
     /// One webhook delivery attempt: `delivered`, `retrying` or `gave_up`.
     pub fn webhook(&self, result: &'static str) {
         self.webhooks
@@ -200,6 +207,11 @@ impl HubMetrics {
             "heartbeats",
             "Rig heartbeats by result (stored, refused, failed).",
             self.heartbeats.clone(),
+        );
+        r.register(
+            "heartbeat_deviations",
+            "Stored heartbeats that changed what the fleet should think of their rig (risk, stream, faults, lost uploads); in medium and large fleets each wakes the aggregation.",
+            self.heartbeat_deviations.clone(),
         );
         r.register(
             "webhook_deliveries",

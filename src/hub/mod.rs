@@ -15,4 +15,5 @@ pub mod server;
 pub mod state;
 pub mod storm;
 pub mod sync_log;
+pub mod wake;
 pub mod watch;

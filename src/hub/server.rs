@@ -204,13 +204,8 @@ impl Hub {
             state.storm.clone(),
         )?;
         crate::hub::analytics::thread::spawn(
-            state.pool.clone(),
-            state.analytics.clone(),
-            state.notify.clone(),
+            &state,
             Duration::from_secs(config.analytics.aggregation_interval_secs),
-            state.metrics.aggregation_passes(),
-            state.storm.clone(),
-            state.profile.clone(),
         )?;
         crate::hub::notify::thread::spawn(
             state.pool.clone(),

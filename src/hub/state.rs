@@ -3,11 +3,11 @@
 use super::analytics::AnalyticsSettings;
 use super::auth::{AdminKey, FailureThrottle, KeyVerifier, RequestRates};
 use super::config::HubConfig;
-use super::curator::thread::CuratorWake;
 use super::db::DbPool;
 use super::intake::IntakeRules;
 use super::metrics::HubMetrics;
 use super::sync_log::SyncLog;
+use super::wake::Wake;
 use super::watch::HubWatch;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +34,11 @@ pub struct AppState {
     /// Storm mode: the fleet's event rate against its normal.
     pub storm: Arc<crate::hub::storm::Storm>,
     /// Wakes the curator when an event or outcome arrives.
-    pub curator: CuratorWake,
+    pub curator: Wake,
+    /// Wakes the aggregation when a rig's heartbeat deviates (medium and large fleets).
+    pub aggregator: Wake,
+    /// Each rig's fleet notices between its heartbeats.
+    pub notices: crate::hub::analytics::notices::NoticeBoard,
     /// Active-episode totals remembered by library version.
     pub library_totals: super::api::library::TotalsByVersion,
     /// The whole library at the newest version a full sync asked for, shared by every rig.
@@ -88,7 +92,9 @@ impl AppState {
             analytics: config
                 .analytics_settings()
                 .map_err(|e| std::io::Error::other(e.to_string()))?,
-            curator: CuratorWake::default(),
+            curator: Wake::default(),
+            aggregator: Wake::default(),
+            notices: Default::default(),
             library_totals: Default::default(),
             full_libraries: Default::default(),
             watch,

@@ -9,6 +9,8 @@
 //!   was verified under is current, so a revoke in any process holds here within one poll.
 //! - `sairen_library`: episodes or tombstones changed; the watcher re-reads the library version,
 //!   so an up-to-date rig's sync is answered from memory.
+//! - `sairen_notices`: a fleet correlation changed, or a rig moved field; bumps the *notices
+//!   epoch*, under which heartbeat answers keep each rig's notices in memory.
 //!
 //! While the watcher is not connected, or has not heard from PostgreSQL for [`STALE_AFTER`],
 //! it vouches for nothing and every request reads the database as if there were no cache.
@@ -30,6 +32,7 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 pub const STALE_AFTER: Duration = Duration::from_secs(3);
 const RIGS_CHANNEL: &str = "sairen_rigs";
 const LIBRARY_CHANNEL: &str = "sairen_library";
+const NOTICES_CHANNEL: &str = "sairen_notices";
 const NO_VERSION: i64 = -1;
 
 /// What the watcher knows; shared by the request handlers and the watcher thread.
@@ -38,6 +41,7 @@ pub struct HubWatch {
     /// Milliseconds after `started` of the last successful heartbeat; 0 when disconnected.
     alive_at_ms: AtomicU64,
     epoch: AtomicU64,
+    notices_epoch: AtomicU64,
     version: AtomicI64,
     enabled: AtomicBool,
 }
@@ -48,6 +52,7 @@ impl HubWatch {
             started: Instant::now(),
             alive_at_ms: AtomicU64::new(0),
             epoch: AtomicU64::new(1),
+            notices_epoch: AtomicU64::new(1),
             version: AtomicI64::new(NO_VERSION),
             enabled: AtomicBool::new(enabled),
         }
@@ -82,6 +87,18 @@ impl HubWatch {
         self.is_live() && self.epoch.load(Ordering::Acquire) == stamp
     }
 
+    /// The notices epoch, if the watcher is live: a rig's notices read now hold while
+    /// [`HubWatch::notices_hold`] says so.
+    pub fn notices_stamp(&self) -> Option<u64> {
+        self.is_live()
+            .then(|| self.notices_epoch.load(Ordering::Acquire))
+    }
+
+    /// Whether no correlation or rig's field has changed since `stamp`.
+    pub fn notices_hold(&self, stamp: u64) -> bool {
+        self.is_live() && self.notices_epoch.load(Ordering::Acquire) == stamp
+    }
+
     /// The library version as of the last notification or heartbeat, if the watcher is live.
     pub fn library_version(&self) -> Option<i64> {
         let version = self.version.load(Ordering::Acquire);
@@ -113,6 +130,11 @@ impl HubWatch {
         self.alive_at_ms.store(0, Ordering::Release);
         self.version.store(NO_VERSION, Ordering::Release);
         self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.notices_epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn notices_changed(&self) {
+        self.notices_epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     fn rigs_changed(&self) {
@@ -178,7 +200,8 @@ fn watch_one_connection(weak: &Weak<HubWatch>, url: &str) -> Ended {
         Err(e) => return Ended::Failed(e.into()),
     };
     let listen = format!(
-        "SET statement_timeout = {}; LISTEN {RIGS_CHANNEL}; LISTEN {LIBRARY_CHANNEL};",
+        "SET statement_timeout = {}; LISTEN {RIGS_CHANNEL}; LISTEN {LIBRARY_CHANNEL}; \
+         LISTEN {NOTICES_CHANNEL};",
         HEARTBEAT.as_millis()
     );
     if let Err(e) = conn.batch_execute(&listen) {
@@ -186,7 +209,10 @@ fn watch_one_connection(weak: &Weak<HubWatch>, url: &str) -> Ended {
     }
     // Listening from here on: whatever was verified before may have missed a notification.
     match weak.upgrade() {
-        Some(watch) => watch.rigs_changed(),
+        Some(watch) => {
+            watch.rigs_changed();
+            watch.notices_changed();
+        }
         None => return Ended::WatchDropped,
     }
     let mut last_heartbeat: Option<Instant> = None;
@@ -198,6 +224,7 @@ fn watch_one_connection(weak: &Weak<HubWatch>, url: &str) -> Ended {
         for note in conn.notifications_iter() {
             match note {
                 Ok(note) if note.channel == RIGS_CHANNEL => watch.rigs_changed(),
+                Ok(note) if note.channel == NOTICES_CHANNEL => watch.notices_changed(),
                 Ok(_) => library_changed = true,
                 Err(e) => return Ended::Failed(e.into()),
             }
@@ -230,11 +257,17 @@ mod tests {
         let stamp = live.stamp().expect("live after a heartbeat");
         assert_eq!(live.library_version(), Some(7));
         assert!(live.holds(stamp));
+        let notices = live.notices_stamp().expect("live");
         live.rigs_changed();
         assert!(!live.holds(stamp), "a rig change ends every stamp");
+        assert!(live.notices_hold(notices), "but not the notices'");
+        live.notices_changed();
+        assert!(!live.notices_hold(notices));
+        let notices = live.notices_stamp().expect("live");
         let stamp = live.stamp().expect("still live");
         live.mark_down();
         assert!(!live.holds(stamp));
+        assert!(!live.notices_hold(notices));
         assert_eq!(live.library_version(), None);
     }
 }

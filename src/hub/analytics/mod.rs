@@ -8,6 +8,7 @@ pub mod analysers;
 pub mod attention;
 pub mod correlate;
 pub mod health;
+pub mod notices;
 pub mod outliers;
 pub mod pass;
 pub mod profile;

@@ -1,25 +1,23 @@
-//! The aggregation thread of `hub serve`: a pass at start, then every aggregation interval.
+//! The aggregation thread of `hub serve`: a pass at start, then every aggregation interval (the
+//! profile's multiple of it), or sooner — never sooner than the base interval — when a rig's
+//! heartbeat deviates.
 
 use super::pass::run_pass;
-use super::profile::{CurrentProfile, Profile};
-use super::AnalyticsSettings;
-use crate::hub::db::{DbPool, WhenBusy};
-use crate::hub::notify::NotifySettings;
-use crate::hub::storm::Storm;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use super::profile::Profile;
+use crate::hub::db::WhenBusy;
+use crate::hub::state::AppState;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// Start the aggregation thread; `passes` counts the passes that ran (for `/metrics`).
-pub fn spawn(
-    pool: DbPool,
-    settings: AnalyticsSettings,
-    notify: Arc<NotifySettings>,
-    interval: Duration,
-    passes: Arc<AtomicU64>,
-    storm: Arc<Storm>,
-    profile: Arc<CurrentProfile>,
-) -> std::io::Result<()> {
+/// Start the aggregation thread of the hub whose state is `state`, its base interval `interval`.
+pub fn spawn(state: &AppState, interval: Duration) -> std::io::Result<()> {
+    let pool = state.pool.clone();
+    let settings = state.analytics.clone();
+    let notify = state.notify.clone();
+    let passes = state.metrics.aggregation_passes();
+    let storm = state.storm.clone();
+    let profile = state.profile.clone();
+    let wake = state.aggregator.clone();
     std::thread::Builder::new()
         .name("aggregator".into())
         .spawn(move || {
@@ -81,7 +79,13 @@ pub fn spawn(
                         interval.as_secs()
                     ),
                 }
-                std::thread::sleep(interval * profile.get().factor() as u32);
+                // The base interval always; the rest of the profile's interval unless a
+                // deviating beat asks for a pass.
+                std::thread::sleep(interval);
+                let rest = interval * (profile.get().factor() as u32).saturating_sub(1);
+                if wake.wait(rest) {
+                    log::debug!("aggregation: woken by a deviating heartbeat");
+                }
             }
         })?;
     Ok(())

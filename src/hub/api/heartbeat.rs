@@ -56,22 +56,45 @@ async fn store(
         .profile
         .get()
         .next_beat_secs(state.analytics.heartbeat_secs, &beat);
+    let profile = state.profile.get();
     let (regions, hours) = (
         state.analytics.regions.clone(),
         state.analytics.correlation_window.num_hours(),
     );
-    let notices = with_db(state, move |conn| {
-        db::heartbeats::insert(conn, &beat, now, offset_secs)?;
+    let rig = beat.rig_id.as_str().to_owned();
+    // Taken before the read, so a change while reading makes what is read count as stale.
+    let stamp = state.watch.notices_stamp();
+    let cached = state.notices.get(&state.watch, &rig);
+    let kept = cached.is_some();
+    let (deviation, read) = with_db(state, move |conn| {
+        let previous = db::heartbeats::insert(conn, &beat, now, offset_secs)?;
+        let deviation = crate::hub::analytics::profile::deviation(previous.as_ref(), &beat);
+        if kept {
+            return Ok((deviation, None));
+        }
         // The region of the rig's registered field, not of what its heartbeat says.
         let field = db::rigs::field(conn, beat.rig_id.as_str())?;
         let region = field.as_deref().map_or(UNASSIGNED, |f| regions.of(f));
-        Ok::<_, db::DbError>(
-            db::analytics::correlations_in(conn, Some(region))?
-                .iter()
-                .map(|(_, c)| c.notice(hours))
-                .collect::<Vec<_>>(),
-        )
+        let notices: Vec<FleetNotice> = db::analytics::correlations_in(conn, Some(region))?
+            .iter()
+            .map(|(_, c)| c.notice(hours))
+            .collect();
+        Ok::<_, db::DbError>((deviation, Some(notices)))
     })
     .await?;
+    if let Some(why) = deviation {
+        state.metrics.heartbeat_deviation();
+        if profile.wakes_on_deviation() {
+            log::debug!("heartbeat of {rig}: {why}; the fleet's figures are brought up to date");
+            state.aggregator.wake();
+        }
+    }
+    let notices = match (read, cached) {
+        (Some(read), _) => {
+            state.notices.put(stamp, &rig, &read);
+            read
+        }
+        (None, kept) => kept.map(|k| k.to_vec()).unwrap_or_default(),
+    };
     Ok((next, notices))
 }

@@ -4,35 +4,13 @@ use super::pass::run_pass;
 use super::CuratorSettings;
 use crate::hub::db::DbPool;
 use crate::hub::storm::Storm;
+use crate::hub::wake::Wake;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How often a deferred pass looks again whether the storm is over.
 const STORM_RECHECK: Duration = Duration::from_secs(2);
-
-/// Wakes the curator; cheap to clone and to call from request handlers.
-#[derive(Clone, Default)]
-pub struct CuratorWake(Arc<(Mutex<bool>, Condvar)>);
-
-impl CuratorWake {
-    /// Ask for a pass soon.
-    pub fn wake(&self) {
-        let (flag, cv) = &*self.0;
-        *flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        cv.notify_one();
-    }
-
-    /// Wait for a wake-up or the timeout, then clear the flag.
-    fn wait(&self, timeout: Duration) {
-        let (flag, cv) = &*self.0;
-        let guard = flag.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut guard, _) = cv
-            .wait_timeout_while(guard, timeout, |woken| !*woken)
-            .unwrap_or_else(|p| p.into_inner());
-        *guard = false;
-    }
-}
 
 /// Start the curator thread. It runs a pass at start, then whenever woken or `interval` passes.
 /// If another hub process holds the curator lock, the pass returns at once and waits for the next.
@@ -40,7 +18,7 @@ pub fn spawn(
     pool: DbPool,
     settings: CuratorSettings,
     interval: Duration,
-    wake: CuratorWake,
+    wake: Wake,
     passes: Arc<AtomicU64>,
     storm: Arc<Storm>,
 ) -> std::io::Result<()> {
@@ -70,7 +48,7 @@ pub fn spawn(
                     "curator: no database connection ({e}); will retry on the next wake-up"
                 ),
             }
-            wake.wait(interval);
+            let _ = wake.wait(interval);
             // Let a burst of uploads land before curating them together.
             std::thread::sleep(Duration::from_millis(200));
         })?;

@@ -1,11 +1,11 @@
 //! Rig heartbeats: raw rows, the latest on the rig's row, hourly roll-ups and their retention.
 
-use super::schema::{heartbeats, rigs};
+use super::schema::heartbeats;
 use super::DbError;
 use crate::fleet::Heartbeat;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Timestamptz;
+use diesel::sql_types::{Double, Jsonb, Nullable, Text, Timestamptz};
 use diesel::PgConnection;
 
 /// A heartbeat as its raw row.
@@ -39,13 +39,14 @@ fn int(n: u32) -> i32 {
 }
 
 /// Store a heartbeat received at `at` (its `sent_at` already moved onto the hub's clock) and
-/// make it the rig's latest, with the rig's clock offset as this request measured it.
+/// make it the rig's latest, with the rig's clock offset as this request measured it: the
+/// latest it replaces, if it had one.
 pub fn insert(
     conn: &mut PgConnection,
     beat: &Heartbeat,
     at: DateTime<Utc>,
     clock_offset_secs: Option<f64>,
-) -> Result<(), DbError> {
+) -> Result<Option<Heartbeat>, DbError> {
     let payload = serde_json::to_value(beat).map_err(|e| DbError::Encode(e.to_string()))?;
     let row = NewBeat {
         rig_id: beat.rig_id.as_str(),
@@ -74,24 +75,32 @@ pub fn insert(
             .values(&row)
             .on_conflict_do_nothing()
             .execute(conn)?;
-        let rig = rigs::table.find(beat.rig_id.as_str());
-        diesel::update(rig)
-            .set((
-                rigs::last_seen.eq(Some(at)),
-                rigs::heartbeat_at.eq(Some(at)),
-                rigs::heartbeat.eq(Some(payload)),
-            ))
-            .execute(conn)?;
-        if let Some(offset) = clock_offset_secs {
-            diesel::update(rig)
-                .set((
-                    rigs::clock_offset_secs.eq(Some(offset)),
-                    rigs::clock_checked_at.eq(Some(at)),
-                ))
-                .execute(conn)?;
-        }
-        Ok(())
+        // One statement makes it the latest and gives back the one it replaces, read under the
+        // row's lock: two beats of one rig each see the other's as previous.
+        let previous: Option<Previous> = diesel::sql_query(
+            "UPDATE rigs r SET last_seen = $2, heartbeat_at = $2, heartbeat = $3, \
+                    clock_offset_secs = coalesce($4, r.clock_offset_secs), \
+                    clock_checked_at = CASE WHEN $4 IS NULL THEN r.clock_checked_at ELSE $2 END \
+             FROM (SELECT rig_id, heartbeat FROM rigs WHERE rig_id = $1 FOR UPDATE) old \
+             WHERE r.rig_id = old.rig_id RETURNING old.heartbeat AS heartbeat",
+        )
+        .bind::<Text, _>(beat.rig_id.as_str())
+        .bind::<Timestamptz, _>(at)
+        .bind::<Jsonb, _>(payload)
+        .bind::<Nullable<Double>, _>(clock_offset_secs)
+        .get_result(conn)
+        .optional()?;
+        let previous = previous.and_then(|p| p.heartbeat);
+        // A latest stored by an older hub that no longer reads is as good as none.
+        Ok(previous.and_then(|v| serde_json::from_value(v).ok()))
     })
+}
+
+/// The latest heartbeat a rig had before this one.
+#[derive(QueryableByName)]
+struct Previous {
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    heartbeat: Option<serde_json::Value>,
 }
 
 /// Heartbeats stored for one rig (tests and the rig page's count).
