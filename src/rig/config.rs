@@ -42,6 +42,8 @@ pub struct RigConfig {
     pub fleet: FleetSection,
     /// `[healer]`.
     pub healer: HealerSection,
+    /// `[insights]`.
+    pub insights: super::insights::InsightSettings,
     /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
     pub log: crate::logging::LogSection,
 }
@@ -314,6 +316,9 @@ impl RigConfig {
             crate::rig::acquisition::wits::ItemMap::default().with_items(&self.input.items)
         {
             problems.append(&mut item_problems);
+        }
+        if let Err(e) = self.insights.check() {
+            problems.push(e);
         }
         if self.healer.interval_secs == 0 || self.healer.wits_silent_secs == 0 {
             problems

@@ -151,6 +151,8 @@ pub struct Core {
     trends: Trends,
     /// What the next heartbeat sums.
     kpis: super::heartbeat::KpiWindow,
+    /// Parameter insights: their samples, schedule and store.
+    insights: super::insights::runner::Insights,
     /// Pit volume and time the driller last zeroed the pit-gain totaliser at.
     pit_reference: Option<(f64, DateTime<Utc>)>,
     /// What the crew did to the alarms and settings, hash-chained.
@@ -253,6 +255,14 @@ impl Core {
             version: 0,
             trends: Trends::default(),
             kpis: Default::default(),
+            // Off until the rig's settings say otherwise: tools driving a core want none.
+            insights: super::insights::runner::Insights::new(
+                super::insights::InsightSettings {
+                    enabled: false,
+                    ..Default::default()
+                },
+                Arc::new(super::insights::store::MemoryStore::default()),
+            ),
             pit_reference: None,
             audit: AuditTrail::open_or_report(data_dir),
         }
@@ -305,6 +315,17 @@ impl Core {
     pub fn with_recall(mut self, recall: Option<Arc<Recall>>) -> Self {
         self.recall = recall;
         self
+    }
+
+    /// The same core making parameter insights.
+    pub fn with_insights(mut self, insights: super::insights::runner::Insights) -> Self {
+        self.insights = insights;
+        self
+    }
+
+    /// The parameter insights.
+    pub fn insights(&self) -> &super::insights::runner::Insights {
+        &self.insights
     }
 
     /// The pipeline, to read.
@@ -395,6 +416,7 @@ impl Core {
         if let Some(latest) = self.pipeline.latest() {
             self.trends.record(&latest.packet, &processed.metrics);
             self.kpis.record(&latest.packet, &processed.metrics);
+            self.insights.record(&latest.packet, &processed.metrics);
         }
         self.learned_since_save += self.pipeline.take_baseline_changes();
         if self.learned_since_save >= SAVE_EVERY {

@@ -12,6 +12,7 @@ pub mod healer;
 pub mod health;
 pub mod heartbeat;
 pub mod incidents;
+pub mod insights;
 pub mod metrics;
 pub mod notices;
 pub mod packet_loop;

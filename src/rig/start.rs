@@ -8,6 +8,8 @@ use super::api::{self, ApiState};
 use super::core::{lock, Core, EventSink, Identity, NoUplink};
 use super::healer::{checks, HealReports, Healer, HealthCheck};
 use super::heartbeat;
+use super::insights::runner::Insights;
+use super::insights::store::FileStore;
 use super::packet_loop::{self, LoopEnd};
 use super::pipeline::baseline::Baseline;
 use super::pipeline::knowledge::{KnowledgeStore, NoopStore};
@@ -59,6 +61,17 @@ impl RigStopper {
     }
 }
 
+/// The rig's parameter insights, their reports kept under `data_dir/insights`.
+fn start_insights(settings: &RigSettings, data_dir: &Path) -> Result<Insights, RigError> {
+    let store = FileStore::open(data_dir).map_err(io_err(format!(
+        "insights reports in {}",
+        data_dir.display()
+    )))?;
+    Insights::new(settings.config.insights.clone(), Arc::new(store))
+        .spawn_worker()
+        .map_err(io_err("starting the insights worker"))
+}
+
 impl Rig {
     /// Open the data directory, reload the baseline, the advisory log and the library, start the
     /// fleet link (when configured) and the HTTP API.
@@ -107,7 +120,8 @@ impl Rig {
             &data_dir,
             settings.source.describe(),
         )
-        .with_recall(recall);
+        .with_recall(recall)
+        .with_insights(start_insights(&settings, &data_dir)?);
         let core = Arc::new(Mutex::new(core));
         let source_state = Arc::new(SourceState::default());
         {

@@ -78,6 +78,65 @@ pub struct Simulator {
     trip_tank_bbl: f64,
     /// A trip scenario's influx into (or loss from) the well, bbl/min (drawn from the seed).
     trip_rate_bbl_min: f64,
+    /// The driller's parameter sweep, if the run is one.
+    sweep: Option<Sweep>,
+}
+
+/// A long drill-off test: the driller holds each WOB × RPM step in turn for `step_secs`. Up to
+/// `founder_klb` ROP rises in proportion to WOB; past it the cutters bury and each klb more
+/// costs half what it gained before — so the formation drills fastest at the founder point and
+/// the highest RPM, which the insights must find.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// The WOB steps, klb.
+    pub wob_steps_klb: Vec<f64>,
+    /// The RPM steps.
+    pub rpm_steps: Vec<f64>,
+    /// How long each step is held, s of drilling.
+    pub step_secs: u64,
+    /// Where more weight stops drilling faster, klb.
+    pub founder_klb: f64,
+}
+
+impl Sweep {
+    /// Seven weights 14–38 klb at 110 and 150 rpm, five minutes each; the founder at 30 klb.
+    pub fn standard() -> Self {
+        Self {
+            wob_steps_klb: vec![14.0, 18.0, 22.0, 26.0, 30.0, 34.0, 38.0],
+            rpm_steps: vec![110.0, 150.0],
+            step_secs: 300,
+            founder_klb: 30.0,
+        }
+    }
+
+    /// The WOB and RPM held `t` seconds in.
+    fn at(&self, t: u64) -> (f64, f64) {
+        let (w, r) = (self.wob_steps_klb.len().max(1), self.rpm_steps.len().max(1));
+        let i = (t / self.step_secs.max(1)) as usize % (w * r);
+        (
+            self.wob_steps_klb.get(i % w).copied().unwrap_or(WOB_KLB),
+            self.rpm_steps.get(i / w).copied().unwrap_or(RPM),
+        )
+    }
+
+    /// The step that drills fastest, as the model says: (WOB klb, RPM).
+    pub fn fastest(&self) -> (f64, f64) {
+        let wob = self
+            .wob_steps_klb
+            .iter()
+            .copied()
+            .max_by(|a, b| self.wob_effect(*a).total_cmp(&self.wob_effect(*b)))
+            .unwrap_or(WOB_KLB);
+        let rpm = self.rpm_steps.iter().copied().fold(RPM, f64::max);
+        (wob, rpm)
+    }
+
+    /// ROP per the usual rig's at 25 klb, at weight `wob`.
+    fn wob_effect(&self, wob: f64) -> f64 {
+        let below = wob.min(self.founder_klb);
+        let above = (wob - self.founder_klb).max(0.0);
+        ((below - 0.5 * above) / WOB_KLB).max(0.0)
+    }
 }
 
 /// The start of every simulated run (fixed, so a seed fully determines a run).
@@ -143,7 +202,14 @@ impl Simulator {
             influx_bbl: 0.0,
             trip_tank_bbl: TRIP_TANK_BBL,
             trip_rate_bbl_min,
+            sweep: None,
         }
+    }
+
+    /// The same run drilled as a parameter sweep.
+    pub fn with_sweep(mut self, sweep: Sweep) -> Self {
+        self.sweep = Some(sweep);
+        self
     }
 
     /// Formation fluid that has entered the well so far, bbl: what a kick detector is judged by.
@@ -202,8 +268,10 @@ impl Simulator {
     /// One second on bottom: weight and speed ease to their targets, the bit advances, and a
     /// stand drilled down calls a connection (not inside a scenario's detection window).
     fn drill(&mut self, scenario: Scenario, s: Option<f64>, drilled: f64) -> Motion {
-        let mut wob_target = WOB_KLB;
-        let mut rpm_target = RPM;
+        let (mut wob_target, mut rpm_target) = match &self.sweep {
+            Some(sweep) => sweep.at(self.t),
+            None => (WOB_KLB, RPM),
+        };
         let mut k = self.drillability();
         match scenario {
             Scenario::Founder => wob_target *= 1.0 + 0.5 * ramp(s, 600.0),
@@ -222,7 +290,10 @@ impl Simulator {
         self.wob += (wob_target - self.wob) * 0.15;
         self.rpm += (rpm_target - self.rpm) * 0.3;
         self.flow_in = FLOW_GPM * self.pump_factor(scenario);
-        let mut wob_effect = (self.wob / WOB_KLB).max(0.0);
+        let mut wob_effect = match &self.sweep {
+            Some(sweep) => sweep.wob_effect(self.wob),
+            None => (self.wob / WOB_KLB).max(0.0),
+        };
         if scenario == Scenario::Founder {
             // Past the founder point extra weight buries the cutters.
             wob_effect = wob_effect.min(1.0) * (1.0 - 0.3 * ramp(s, 600.0));

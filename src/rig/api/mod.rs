@@ -6,6 +6,7 @@ mod advisories;
 mod auth;
 mod control;
 mod incidents;
+mod insights;
 mod metrics;
 mod screen;
 mod status;
@@ -78,6 +79,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/campaign", web::get().to(control::get_campaign))
             .route("/campaign", web::put().to(control::put_campaign))
             .route("/fleet", web::get().to(status::fleet))
+            .route("/insights", web::get().to(insights::list))
+            .route("/insights/run", web::post().to(insights::run))
             .route("/pit/reset", web::post().to(control::reset_pit)),
     )
     .route("/metrics", web::get().to(metrics::metrics))
