@@ -204,7 +204,15 @@ pub fn linked_columns(
     let (left, plot_w, plot_h, top_pad) = (64.0, 640.0, 220.0, 12.0);
     let legend_rows = series.len().div_ceil(3) as f64;
     let height = top_pad + plot_h + 56.0 + 22.0 * legend_rows;
-    let (top, step) = nice_axis(totals.iter().copied().fold(0.0, f64::max));
+    let max = totals.iter().copied().fold(0.0, f64::max);
+    // Counts are whole: no tick at a quarter of an event.
+    let whole = series
+        .iter()
+        .all(|s| s.values.iter().all(|v| v.fract() == 0.0));
+    let (top, step) = match nice_axis(max) {
+        (_, step) if whole && step < 1.0 => (max.ceil().max(1.0), 1.0),
+        axis => axis,
+    };
     let frame = Frame {
         left,
         plot_w,
@@ -582,6 +590,24 @@ mod tests {
             shallow <= 2_500.0 - step * 0.1 && deep >= 12_500.0 + step * 0.1,
             "{shallow}–{deep}"
         );
+    }
+
+    #[test]
+    fn a_column_of_one_event_has_whole_ticks() {
+        let one = Series {
+            name: "events".into(),
+            colour: "#000",
+            values: vec![0.0, 1.0, 0.0],
+        };
+        let svg = stacked_columns(
+            &["a".into(), "b".into(), "c".into()],
+            &[one],
+            "day",
+            "events",
+        )
+        .expect("svg");
+        assert!(!svg.contains(">0.25<") && !svg.contains(">0.5<"), "{svg}");
+        assert!(svg.contains(">1<"), "{svg}");
     }
 
     #[test]

@@ -12,7 +12,12 @@ use sairen::rig::pipeline::baseline::Baseline;
 use sairen::rig::pipeline::knowledge::NoopStore;
 use sairen::rig::pipeline::{Pipeline, PipelineConfig};
 use sairen::simulate::{Scenario, Simulator, Sweep};
+use std::io::Write;
 use std::sync::Arc;
+
+mod common;
+use common::http;
+use common::rig::{rig_command, RigClient, RigProcess};
 
 fn settings(window_mins: u32) -> InsightSettings {
     InsightSettings {
@@ -153,4 +158,55 @@ fn reports_survive_a_restart_and_number_on() {
     let second = again.request(chrono::Utc::now()).run().expect("report");
     assert_eq!(second.seq, 2, "numbered on from the newest kept");
     assert_eq!(again.history(10).len(), 2);
+}
+
+#[test]
+fn a_rig_fed_the_sweep_reports_on_its_api_and_its_screen_and_makes_one_on_demand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = rig_command(
+        dir.path(),
+        "[insights]\ninterval_mins = 150\nwindow_mins = 150\n",
+    );
+    cmd.args(["--stdin", "--api-bind", "127.0.0.1:0"]);
+    let mut rig = RigProcess::start(cmd);
+    let mut stdin = rig.stdin.take().expect("stdin");
+    let mut text = String::new();
+    // Two and a half hours and a minute: one scheduled report, over two whole sweeps.
+    for p in Simulator::new(Scenario::Normal, 5)
+        .with_sweep(Sweep::standard())
+        .take(150 * 60 + 60)
+    {
+        sairen::rig::acquisition::wits::write_frame(
+            &p,
+            sairen::rig::acquisition::units::UnitSystem::Fps,
+            &mut text,
+        );
+    }
+    stdin.write_all(text.as_bytes()).expect("write");
+    stdin.flush().expect("flush");
+    let body = rig.wait_for("/api/v1/insights", 60, |v| v["latest"]["seq"] == 1);
+    let latest = &body["latest"];
+    assert_eq!(latest["trigger"], "schedule", "{latest}");
+    let best = latest["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .filter_map(|s| s["best"].as_object())
+        .max_by_key(|b| b["samples"].as_u64())
+        .expect("a best band");
+    assert_eq!(best["wob_klb"], serde_json::json!([28.0, 32.0]), "{latest}");
+    assert_eq!(best["rpm"], serde_json::json!([140.0, 160.0]), "{latest}");
+    assert_eq!(body["settings"]["interval_mins"], 150);
+    let screen = http(rig.addr(), "GET", "/", &[], b"").expect("screen");
+    let page = String::from_utf8_lossy(&screen.body).to_string();
+    assert!(page.contains("Drilling insights at"), "{page}");
+    assert!(page.contains("28–32 klb, 140–160 rpm"), "{page}");
+    let (status, made) = rig.send("POST", "/api/v1/insights/run", &serde_json::json!({}), None);
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["seq"], 2);
+    assert_eq!(made["trigger"], "asked");
+    let (_, body) = rig.get("/api/v1/insights?limit=5");
+    assert_eq!(body["history"].as_array().map(Vec::len), Some(2));
+    assert!(dir.path().join("data/insights/0000000002.json").exists());
+    drop(stdin);
 }

@@ -10,7 +10,14 @@ use crate::drilling::{DrillingMetrics, WitsPacket};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// The newest report, in memory for the screen (the store is read only by the API).
+type Latest = Arc<Mutex<Option<Arc<InsightsReport>>>>;
+
+fn keep_latest(latest: &Latest, report: &InsightsReport) {
+    *latest.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(report.clone()));
+}
 
 /// One window to analyse.
 struct Job {
@@ -26,14 +33,17 @@ pub struct Insights {
     seq: Arc<AtomicU64>,
     store: Arc<dyn PersistenceLayer>,
     worker: Option<SyncSender<Job>>,
+    latest: Latest,
 }
 
 impl Insights {
     /// Insights kept in `store`, numbered on from its newest report; scheduled runs need
     /// [`Insights::spawn_worker`].
     pub fn new(settings: InsightSettings, store: Arc<dyn PersistenceLayer>) -> Self {
-        let seq = store.latest().map_or(0, |r| r.seq);
+        let newest = store.latest();
+        let seq = newest.as_ref().map_or(0, |r| r.seq);
         Self {
+            latest: Arc::new(Mutex::new(newest.map(Arc::new))),
             log: SampleLog::new(Duration::minutes(i64::from(settings.window_mins))),
             settings,
             due: None,
@@ -48,6 +58,7 @@ impl Insights {
         // One window waiting at most: a worker still busy with the last one skips this one.
         let (tx, rx) = sync_channel::<Job>(1);
         let (store, seq, settings) = (self.store.clone(), self.seq.clone(), self.settings.clone());
+        let latest = self.latest.clone();
         std::thread::Builder::new()
             .name("insights".into())
             .spawn(move || {
@@ -62,6 +73,7 @@ impl Insights {
                         report.run_ms,
                         report.recommendation.text
                     );
+                    keep_latest(&latest, &report);
                     if let Err(e) = store.save(&report, settings.keep_reports) {
                         log::warn!("insights report {n} not saved: {e}; the next one tries again");
                     }
@@ -112,7 +124,16 @@ impl Insights {
             settings: self.settings.clone(),
             seq: self.seq.clone(),
             store: self.store.clone(),
+            latest: self.latest.clone(),
         }
+    }
+
+    /// The newest report (made here or found on disk at start).
+    pub fn latest(&self) -> Option<Arc<InsightsReport>> {
+        self.latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn log_time(&self) -> Option<DateTime<Utc>> {
@@ -142,6 +163,7 @@ pub struct OnDemand {
     settings: InsightSettings,
     seq: Arc<AtomicU64>,
     store: Arc<dyn PersistenceLayer>,
+    latest: Latest,
 }
 
 impl OnDemand {
@@ -149,6 +171,7 @@ impl OnDemand {
     pub fn run(self) -> std::io::Result<InsightsReport> {
         let n = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let report = InsightsReport::make(n, &self.samples, self.made_at, "asked", &self.settings);
+        keep_latest(&self.latest, &report);
         self.store.save(&report, self.settings.keep_reports)?;
         Ok(report)
     }

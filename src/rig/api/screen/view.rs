@@ -81,6 +81,8 @@ pub struct Live {
     pub(super) problems: Vec<String>,
     /// The fleet's notices for where this rig is drilling now.
     pub(super) notices: Vec<String>,
+    /// The newest parameter insight, in words.
+    pub(super) insight: Option<String>,
     /// The self-healer's actions of the last ten minutes, newest first.
     pub(super) heals: Vec<String>,
     pub(super) baseline: String,
@@ -401,6 +403,26 @@ fn notices(c: &Core) -> Vec<String> {
         .collect()
 }
 
+/// The newest insights report's advice and its founder point, with when it was made.
+fn insight(c: &Core) -> Option<String> {
+    if !c.insights().settings().enabled {
+        return None;
+    }
+    let report = c.insights().latest()?;
+    let founder = report
+        .segments
+        .last()
+        .and_then(|s| s.founder.as_ref())
+        .map_or_else(String::new, |f| {
+            format!(" Founder point here ≈ {:.0} klb.", f.wob_klb)
+        });
+    Some(format!(
+        "Drilling insights at {}: {}{founder}",
+        report.made_at.format("%H:%M"),
+        report.recommendation.text
+    ))
+}
+
 /// The screen as it stands now.
 pub fn live(state: &ApiState, viewing: Viewing) -> Live {
     let health = state.health();
@@ -442,6 +464,7 @@ pub fn live(state: &ApiState, viewing: Viewing) -> Live {
         status: health.status.to_owned(),
         problems: health.problems,
         notices: notices(&c),
+        insight: insight(&c),
         heals: health.recent_heals,
         baseline: if health.baseline.progress >= 1.0 {
             "baseline learned".into()

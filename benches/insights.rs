@@ -1,0 +1,83 @@
+//! Drilling insights' cost: what a sample costs the packet path, and what a report costs its
+//! worker per hour of data.
+//!
+//! - `samples_record`: `SampleLog::record` over an hour of the simulator's drill-off sweep,
+//!   processed by the real pipeline beforehand — ns per packet, to set beside the pipeline's own
+//!   (`cargo bench --bench rig_pipeline`);
+//! - `report_1h` / `report_5h`: `InsightsReport::make` over one and five hours of samples.
+//!
+//! Run: `cargo bench --bench insights`.
+
+use criterion::{criterion_group, Criterion, Throughput};
+use sairen::drilling::{Campaign, DrillingMetrics, WitsPacket};
+use sairen::rig::insights::samples::SampleLog;
+use sairen::rig::insights::{InsightSettings, InsightsReport};
+use sairen::rig::pipeline::baseline::Baseline;
+use sairen::rig::pipeline::knowledge::NoopStore;
+use sairen::rig::pipeline::{Pipeline, PipelineConfig};
+use sairen::simulate::{Scenario, Simulator, Sweep};
+use std::hint::black_box;
+use std::sync::Arc;
+
+/// `secs` of the sweep, each packet as the pipeline completed it and its metrics.
+fn processed(secs: usize) -> Vec<(WitsPacket, DrillingMetrics)> {
+    let config = PipelineConfig::default();
+    let baseline = Baseline::new(config.baseline);
+    let mut pipeline = Pipeline::new(config, Campaign::Production, baseline, Arc::new(NoopStore));
+    Simulator::new(Scenario::Normal, 1)
+        .with_sweep(Sweep::standard())
+        .take(secs)
+        .filter_map(|packet| {
+            let m = pipeline.process(packet).metrics;
+            pipeline.latest().map(|l| (l.packet.clone(), m))
+        })
+        .collect()
+}
+
+fn record(c: &mut Criterion) {
+    let packets = processed(3_600);
+    let mut group = c.benchmark_group("insights");
+    group.throughput(Throughput::Elements(packets.len() as u64));
+    group.bench_function("samples_record_1h", |b| {
+        b.iter(|| {
+            let mut log = SampleLog::new(chrono::Duration::minutes(60));
+            for (p, m) in &packets {
+                log.record(black_box(p), black_box(m));
+            }
+            black_box(log.len())
+        })
+    });
+    for hours in [1, 5] {
+        let packets = processed(hours * 3_600);
+        let mut log = SampleLog::new(chrono::Duration::hours(hours as i64));
+        for (p, m) in &packets {
+            log.record(p, m);
+        }
+        let samples = log.last(chrono::Duration::hours(hours as i64));
+        let settings = InsightSettings {
+            window_mins: hours as u32 * 60,
+            ..InsightSettings::default()
+        };
+        group.throughput(Throughput::Elements(samples.len() as u64));
+        group.sample_size(20);
+        group.bench_function(format!("report_{hours}h"), |b| {
+            b.iter(|| {
+                black_box(InsightsReport::make(
+                    1,
+                    black_box(&samples),
+                    chrono::Utc::now(),
+                    "bench",
+                    &settings,
+                ))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, record);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
