@@ -334,7 +334,8 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
     // A rig on the same hub drills into a kick; its advisory cites the fleet's kicks.
     let dir = tempfile::tempdir().expect("tempdir");
     let toml = format!(
-        "[fleet]\nenabled = true\nhub_url = \"http://{}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n",
+        "[fleet]\nenabled = true\nhub_url = \"http://{}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n\
+         [insights]\ninterval_mins = 10\nwindow_mins = 30\n",
         hub.addr
     );
     let mut cmd = rig_command(dir.path(), &toml);
@@ -440,7 +441,7 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                     {"path": "/", "screenshot": "rig-screen", "full_page": false,
                      "first_screen": ".banner",
                      "contrast": [".banner .what", ".banner .words", ".banner .numbers span", ".risk"],
-                     "expect": ["RIG-SCREEN", "KICK", "since", "Flow in", "Pit volume", "Flow out", "Δ flow", "Hookload", "MSE", "dc-exponent", "Fleet precedents", "Acknowledge", "Announcements"]},
+                     "expect": ["RIG-SCREEN", "KICK", "since", "Flow in", "Pit volume", "Flow out", "Δ flow", "Hookload", "MSE", "dc-exponent", "Fleet precedents", "Acknowledge", "Announcements", "Drilling insights at"]},
                     {"path": "/", "screenshot": "rig-screen-silenced", "full_page": false, "silence": true,
                      "expect": ["KICK"]},
                     {"path": format!("/advisories/{kick_id}/acknowledge"), "screenshot": "rig-acknowledge",

@@ -11,6 +11,7 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder
 use chrono::Utc;
 use serde::Deserialize;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The query of a sync.
 #[derive(Debug, Deserialize)]
@@ -56,19 +57,28 @@ impl TotalsByVersion {
 /// every rig asks for it at once (a fleet's first day, every rig after a restore), one request
 /// reads it and the rest wait for that read instead of each taking a pool connection for its own.
 #[derive(Default)]
-pub struct FullLibraries(tokio::sync::Mutex<Option<Arc<FullLibrary>>>);
+pub struct FullLibraries(tokio::sync::Mutex<Option<(Instant, Arc<FullLibrary>)>>);
+
+/// How long a library read newer than the version asked for is served anyway: the change watch
+/// trails the database by its poll (20 ms) and, under load, up to its staleness limit, and while it
+/// does each request would otherwise read again (a loaded CI run read three times for one herd).
+const NEWER_SERVED_FOR: std::time::Duration = crate::hub::watch::STALE_AFTER;
 
 impl FullLibraries {
-    /// The library at `version`: the one held, else read now (once, however many ask). Only the
-    /// same version is served from memory: a database restored to an older one is read afresh.
+    /// The library at `version`: the one held if it is that version (or a newer one read within
+    /// [`NEWER_SERVED_FOR`], while the watch catches up), else read now — once, however many ask.
+    /// A database restored to an older version is read afresh once the newer read has aged.
     async fn at(&self, state: &AppState, version: i64) -> Result<Arc<FullLibrary>, ApiError> {
         let mut held = self.0.lock().await;
-        if let Some(library) = held.as_ref().filter(|l| l.version == version) {
+        if let Some((_, library)) = held.as_ref().filter(|(read_at, l)| {
+            l.version == version
+                || (l.version > version && read_at.elapsed() < NEWER_SERVED_FOR)
+        }) {
             return Ok(library.clone());
         }
         let library = Arc::new(with_db(state, library::read_full).await?);
         state.metrics.full_library_read();
-        *held = Some(library.clone());
+        *held = Some((Instant::now(), library.clone()));
         Ok(library)
     }
 }
