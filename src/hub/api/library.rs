@@ -71,8 +71,7 @@ impl FullLibraries {
     async fn at(&self, state: &AppState, version: i64) -> Result<Arc<FullLibrary>, ApiError> {
         let mut held = self.0.lock().await;
         if let Some((_, library)) = held.as_ref().filter(|(read_at, l)| {
-            l.version == version
-                || (l.version > version && read_at.elapsed() < NEWER_SERVED_FOR)
+            l.version == version || (l.version > version && read_at.elapsed() < NEWER_SERVED_FOR)
         }) {
             return Ok(library.clone());
         }

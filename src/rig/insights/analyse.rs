@@ -16,6 +16,11 @@ const DYSFUNCTION_MSE_RATIO: f64 = 2.0;
 const SANE_MSE_RATIO: f64 = 1.5;
 /// Past the founder point the ROP gained per klb falls below this share of what it was.
 const FOUNDER_SLOPE_SHARE: f64 = 0.3;
+/// A change is advised only where the best band beats the current one at least this often
+/// (Mann–Whitney)…
+const MIN_SUPERIORITY: f64 = 0.65;
+/// …and by at least this much ROP, %.
+const MIN_GAIN_PCT: f64 = 5.0;
 /// The last stretch of the window that says where the driller is now, in samples (two minutes
 /// at 1 Hz: the step he holds, not the last few).
 const NOW_SAMPLES: usize = 120;
@@ -242,6 +247,13 @@ fn recommend(
         quantile(&all, 0.5)
     };
     let p = superiority(&better, &current).unwrap_or(0.5);
+    let gain = (baseline > 0.0).then(|| (best.rop_median_ft_h / baseline - 1.0) * 100.0);
+    // Not worth a driller's attention: a band no faster than now, or no more often than a coin
+    // (the screen showed "Try 24–28 klb, 100–120 rpm … (+0 %) … faster 50 % of the time" for a
+    // driller sitting on a band's edge).
+    if p < MIN_SUPERIORITY || gain.is_none_or(|g| g < MIN_GAIN_PCT) {
+        return Recommendation::keep_on(best, now, baseline);
+    }
     let confidence = Confidence::of(p, better.len(), current.len(), s.min_samples);
     Recommendation::change(best, now, baseline, p, current.len(), confidence)
 }
@@ -251,4 +263,40 @@ fn cell_of((wob, rpm): (f64, f64), s: &InsightSettings) -> (i64, i64) {
         (wob / s.wob_band_klb).floor() as i64,
         (rpm / s.rpm_band).floor() as i64,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    /// A driller holding 25 klb and 120 rpm, the RPM reading either side of a band's edge: two
+    /// bands, one rock, one ROP (the screen once advised "+0 %" between them).
+    #[test]
+    fn a_band_no_faster_than_now_is_not_advised() {
+        let samples: Vec<Sample> = (0..1_200)
+            .map(|i| Sample {
+                at: Utc.timestamp_opt(1_800_000_000 + i, 0).unwrap(),
+                depth_ft: 9_000.0 + i as f64 * 0.04,
+                wob_klb: 25.0,
+                rpm: if i % 2 == 0 { 119.0 } else { 121.0 },
+                // The band below the edge a hair faster: 1 %, not worth a change.
+                rop_ft_h: if i % 2 == 0 { 149.5 } else { 148.0 } + (i % 7) as f64,
+                flow_gpm: Some(600.0),
+                mse_psi: Some(20_000.0),
+                dc_exponent: Some(1.3),
+                stick_slip: false,
+            })
+            .collect();
+        let (segments, rec) = analyse(&samples, &InsightSettings::default());
+        assert_eq!(segments.len(), 1);
+        assert_eq!(segments[0].bands.len(), 2, "{:?}", segments[0].bands);
+        assert_eq!(rec.kind, "keep", "{}", rec.text);
+        assert!(
+            rec.text.starts_with("Keep on at 25 klb, 120 rpm"),
+            "{}",
+            rec.text
+        );
+        assert_eq!(rec.expected_gain_pct, None);
+    }
 }

@@ -234,6 +234,26 @@ impl Recommendation {
         }
     }
 
+    fn keep_on(best: Band, now: (f64, f64), baseline_ft_h: f64) -> Self {
+        Self {
+            kind: "keep".into(),
+            text: format!(
+                "Keep on at {:.0} klb, {:.0} rpm: no band drilled in this formation is clearly \
+                 faster (the best, {}, made a median {:.0} ft/h against {:.0} now).",
+                now.0,
+                now.1,
+                best.describe(),
+                best.rop_median_ft_h,
+                baseline_ft_h
+            ),
+            band: Some(best),
+            now: Some(now),
+            expected_gain_pct: None,
+            superiority: None,
+            confidence: Confidence::Medium,
+        }
+    }
+
     fn change(
         band: Band,
         now: (f64, f64),

@@ -464,7 +464,8 @@ pub fn live(state: &ApiState, viewing: Viewing) -> Live {
         status: health.status.to_owned(),
         problems: health.problems,
         notices: notices(&c),
-        insight: insight(&c),
+        // Advice waits while trouble is on the screen: during a kick the driller sees the kick.
+        insight: loud.is_empty().then(|| insight(&c)).flatten(),
         heals: health.recent_heals,
         baseline: if health.baseline.progress >= 1.0 {
             "baseline learned".into()
