@@ -355,22 +355,59 @@ impl Demo {
         seed: u64,
         speed: f64,
     ) -> Result<RigUp, DemoError> {
-        let port = free_port()?;
-        let config = rig_config(&self.work, &rig.rig_id, port, &hub.url)?;
-        self.spawn(
-            log,
-            Command::new(&self.exe)
-                .arg("rig")
-                .arg("--config")
-                .arg(&config)
-                .args(["--simulate", "pack_off", "--seed", &seed.to_string()])
-                .args(["--seconds", "0", "--speed", &speed.to_string()])
-                .env("SAIREN_RIG_API_KEY", &rig.key),
-        )?;
-        Ok(RigUp {
-            rig_id: rig.rig_id.clone(),
-            port,
-        })
+        // A port found free can be taken by another program before the rig binds it (a loaded
+        // CI machine saw rig A gone at once): a rig that exits before its API answers is started
+        // again on another port.
+        for _ in 0..3 {
+            let port = free_port()?;
+            let config = rig_config(&self.work, &rig.rig_id, port, &hub.url)?;
+            self.spawn(
+                log,
+                Command::new(&self.exe)
+                    .arg("rig")
+                    .arg("--config")
+                    .arg(&config)
+                    .args(["--simulate", "pack_off", "--seed", &seed.to_string()])
+                    .args(["--seconds", "0", "--speed", &speed.to_string()])
+                    .env("SAIREN_RIG_API_KEY", &rig.key),
+            )?;
+            let up = RigUp {
+                rig_id: rig.rig_id.clone(),
+                port,
+            };
+            if self.answers(&up)? {
+                return Ok(up);
+            }
+        }
+        Err(DemoError::Failed(format!(
+            "{} exited at start three times; its log is {}",
+            rig.rig_id,
+            self.work.join(format!("{log}.log")).display()
+        )))
+    }
+
+    /// Whether the rig just started answers on its API (`false`: it exited first).
+    fn answers(&mut self, rig: &RigUp) -> Result<bool, DemoError> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if get::<Value>(&format!("{}/health", rig.api()), None).is_some() {
+                return Ok(true);
+            }
+            let exited = self
+                .children
+                .0
+                .last_mut()
+                .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))));
+            if exited {
+                self.children.0.pop();
+                return Ok(false);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(DemoError::Failed(format!(
+            "{} did not answer on its API within 30 s",
+            rig.rig_id
+        )))
     }
 
     /// Rig A raises its pack-off as a fleet event.

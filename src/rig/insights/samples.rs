@@ -13,6 +13,10 @@ const TORQUE_WINDOW: usize = 20;
 /// Surface torque swinging by more than this share of its mean over the window is stick-slip
 /// (field practice flags 10–20 %; a smooth PDC run in the Volve log stays under 5 %).
 const STICK_SLIP_TORQUE_CV: f64 = 0.15;
+/// Surface torque below this (kft·lbf) while the bit turns on bottom is a dead or unplugged
+/// sensor, not rock: the Volve top hole reads 0.01–0.2 kN·m for hundreds of feet between
+/// stretches of 5–9. With it the MSE is the thrust term alone, a fifth of the real one.
+const MIN_TORQUE_KFTLBF: f64 = 0.5;
 /// The most samples kept whatever the window: a day at 1 Hz.
 const MOST_SAMPLES: usize = 86_400;
 
@@ -84,7 +88,10 @@ impl SampleLog {
             rpm,
             rop_ft_h,
             flow_gpm: positive(p.flow_in_gpm),
-            mse_psi: positive(m.mse_psi),
+            mse_psi: positive(m.mse_psi).filter(|_| {
+                p.torque_kftlbf
+                    .is_some_and(|t| t.is_finite() && t >= MIN_TORQUE_KFTLBF)
+            }),
             dc_exponent: positive(m.dc_exponent),
             stick_slip,
         });
@@ -133,5 +140,47 @@ impl SampleLog {
     /// Whether none is kept.
     pub fn is_empty(&self) -> bool {
         self.samples.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drilling(torque: Option<f64>) -> (WitsPacket, DrillingMetrics) {
+        let p = WitsPacket {
+            timestamp: chrono::Utc::now(),
+            hole_depth_ft: Some(9_000.0),
+            wob_klb: Some(25.0),
+            rpm: Some(120.0),
+            rop_ft_h: Some(80.0),
+            torque_kftlbf: torque,
+            ..WitsPacket::default()
+        };
+        let m = DrillingMetrics {
+            rig_state: RigState::Drilling,
+            mse_psi: Some(21_000.0),
+            ..DrillingMetrics::default()
+        };
+        (p, m)
+    }
+
+    #[test]
+    fn a_dead_torque_sensor_leaves_no_mse_and_off_bottom_leaves_no_sample() {
+        let mut log = SampleLog::new(Duration::hours(1));
+        for torque in [Some(8.0), Some(0.1), None] {
+            let (p, m) = drilling(torque);
+            log.record(&p, &m);
+        }
+        let mse: Vec<Option<f64>> = log
+            .last(Duration::hours(1))
+            .iter()
+            .map(|s| s.mse_psi)
+            .collect();
+        assert_eq!(mse, vec![Some(21_000.0), None, None]);
+        let (p, mut m) = drilling(Some(8.0));
+        m.rig_state = RigState::Connection;
+        log.record(&p, &m);
+        assert_eq!(log.len(), 3, "a connection is not drilling");
     }
 }
