@@ -4,7 +4,7 @@
 
 use super::samples::Sample;
 use super::segment::{segments, Span};
-use super::stats::{quantile, sorted, spearman, superiority};
+use super::stats::{median, quantile, sorted, spearman, superiority};
 use super::{Band, Correlations};
 use super::{Confidence, Founder, InsightSettings, Recommendation, SegmentInsight};
 
@@ -47,16 +47,13 @@ pub fn analyse(samples: &[Sample], s: &InsightSettings) -> (Vec<SegmentInsight>,
 
 /// The band a sample falls in: (WOB band index, RPM band index).
 fn cell(x: &Sample, s: &InsightSettings) -> (i64, i64) {
-    (
-        (x.wob_klb / s.wob_band_klb).floor() as i64,
-        (x.rpm / s.rpm_band).floor() as i64,
-    )
+    cell_of((x.wob_klb, x.rpm), s)
 }
 
 /// The samples of one segment that say something about the parameters.
 fn healthy(seg: &[Sample]) -> (Vec<&Sample>, Option<f64>) {
     let mse = sorted(seg.iter().filter_map(|x| x.mse_psi));
-    let median_mse = (!mse.is_empty()).then(|| quantile(&mse, 0.5));
+    let median_mse = median(&mse);
     let kept = seg
         .iter()
         .filter(|x| !x.stick_slip)
@@ -101,7 +98,7 @@ fn segment(seg: &[Sample], s: &InsightSettings) -> SegmentInsight {
         to_ft: seg.last().map_or(0.0, |x| x.depth_ft),
         samples: seg.len(),
         dysfunction: seg.len() - kept.len(),
-        dc_exponent: (!dc.is_empty()).then(|| quantile(&dc, 0.5)),
+        dc_exponent: median(&dc),
         mse_median_psi: median_mse,
         founder: founder(&bands),
         correlations: Correlations {
@@ -124,7 +121,7 @@ fn band(w: i64, r: i64, xs: &[&Sample], s: &InsightSettings) -> Band {
         rop_median_ft_h: quantile(&rop, 0.5),
         rop_p25_ft_h: quantile(&rop, 0.25),
         rop_p75_ft_h: quantile(&rop, 0.75),
-        mse_median_psi: (!mse.is_empty()).then(|| quantile(&mse, 0.5)),
+        mse_median_psi: median(&mse),
     }
 }
 

@@ -120,7 +120,7 @@ impl Insights {
             samples: self
                 .log
                 .last(Duration::minutes(i64::from(self.settings.window_mins))),
-            made_at: self.log_time().unwrap_or(now),
+            made_at: self.log.newest().map_or(now, |s| s.at),
             settings: self.settings.clone(),
             seq: self.seq.clone(),
             store: self.store.clone(),
@@ -134,10 +134,6 @@ impl Insights {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
-    }
-
-    fn log_time(&self) -> Option<DateTime<Utc>> {
-        self.log.last(Duration::zero()).last().map(|s| s.at)
     }
 
     /// Reports kept, newest first.

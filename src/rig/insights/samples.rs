@@ -132,6 +132,11 @@ impl SampleLog {
             .collect()
     }
 
+    /// The newest sample.
+    pub fn newest(&self) -> Option<&Sample> {
+        self.samples.back()
+    }
+
     /// Samples kept.
     pub fn len(&self) -> usize {
         self.samples.len()

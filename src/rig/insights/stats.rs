@@ -9,6 +9,11 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
+/// The median of `sorted` (ascending); `None` when empty.
+pub fn median(sorted: &[f64]) -> Option<f64> {
+    (!sorted.is_empty()).then(|| quantile(sorted, 0.5))
+}
+
 /// `values` sorted ascending (finite values only).
 pub fn sorted(values: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut v: Vec<f64> = values.filter(|v| v.is_finite()).collect();
