@@ -492,6 +492,145 @@ pub fn trend_line(
     ))
 }
 
+/// A value axis around the data (not from zero): round ends a step beyond the lowest and highest
+/// value, four or five ticks between them.
+fn range_axis(lo: f64, hi: f64) -> (f64, f64, f64) {
+    let pad = if hi - lo > 1e-9 {
+        0.0
+    } else {
+        (lo.abs() * 0.05).max(1.0)
+    };
+    let (lo, hi) = (lo - pad, hi + pad);
+    let (_, step) = nice_axis(hi - lo);
+    let bottom = (lo / step).floor() * step;
+    let top = ((hi / step).ceil() * step).max(bottom + step);
+    (bottom, top, step)
+}
+
+/// A moment marked on a [`time_chart`]: a dashed vertical line with a word at its top.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    /// Its word ("opened", "cleared").
+    pub label: String,
+}
+
+/// One channel over time for a printed report: `values` (NaN for gaps) in equal slices from
+/// `from` to `to` (Unix seconds), on an axis around the data labelled `y_axis`, the times in UTC
+/// under it and the `marks` across it. `None` with fewer than two readings.
+pub fn time_chart(
+    values: &[f64],
+    (from, to): (i64, i64),
+    y_axis: &str,
+    marks: &[Mark],
+    colour: &str,
+) -> Option<String> {
+    let finite: Vec<(usize, f64)> = values
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    if finite.len() < 2 || to <= from {
+        return None;
+    }
+    let (lo, hi) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, v)| {
+            (lo.min(*v), hi.max(*v))
+        });
+    let (bottom, top, step) = range_axis(lo, hi);
+    let (left, plot_w, plot_h, top_pad) = (62.0, 470.0, 120.0, 16.0);
+    let y_of = |v: f64| top_pad + plot_h - (v - bottom) / (top - bottom) * plot_h;
+    let x_of = |secs: f64| left + (secs - from as f64) / (to - from) as f64 * plot_w;
+    let mut svg = open(left + plot_w + 12.0, top_pad + plot_h + 40.0, "chart time");
+    let mut tick = bottom;
+    while tick <= top + step * 0.01 {
+        let _ = write!(
+            svg,
+            r#"<line x1="{left}" y1="{y:.1}" x2="{r}" y2="{y:.1}" class="grid"/><text x="{tx}" y="{ty:.1}" text-anchor="end" class="val">{l}</text>"#,
+            y = y_of(tick),
+            r = left + plot_w,
+            tx = left - 5.0,
+            ty = y_of(tick) + 4.0,
+            l = tick_label((tick / step).round() * step),
+        );
+        tick += step;
+    }
+    // Five times along the bottom; with seconds when the whole span is a few minutes.
+    let span = (to - from) as f64;
+    let format = if span < 600.0 { "%H:%M:%S" } else { "%H:%M" };
+    for k in 0..=4 {
+        let secs = from as f64 + span * f64::from(k) / 4.0;
+        let label = chrono::DateTime::from_timestamp(secs as i64, 0)
+            .map(|t| t.format(format).to_string())
+            .unwrap_or_default();
+        let anchor = match k {
+            0 => "start",
+            4 => "end",
+            _ => "middle",
+        };
+        let _ = write!(
+            svg,
+            r#"<text x="{x:.1}" y="{y}" text-anchor="{anchor}" class="val">{label}</text>"#,
+            x = x_of(secs),
+            y = top_pad + plot_h + 16.0,
+        );
+    }
+    // Moments seconds apart (opened, escalated twice) share one label: the first one's.
+    let mut labelled_until = f64::NEG_INFINITY;
+    for m in marks.iter().filter(|m| (from..=to).contains(&m.at)) {
+        let x = x_of(m.at as f64);
+        let _ = write!(
+            svg,
+            r##"<line x1="{x:.1}" y1="{top_pad}" x2="{x:.1}" y2="{b}" stroke="#c0001a" stroke-dasharray="4 3"/>"##,
+            b = top_pad + plot_h,
+        );
+        if x >= labelled_until {
+            // A mark near the right edge is labelled to its left, not cut off.
+            let width = 7.0 * m.label.chars().count() as f64;
+            let (tx, anchor) = if x + width + 3.0 > left + plot_w + 10.0 {
+                (x - 3.0, "end")
+            } else {
+                (x + 3.0, "start")
+            };
+            let _ = write!(
+                svg,
+                r#"<text x="{tx:.1}" y="{ty}" text-anchor="{anchor}" class="val mark">{l}</text>"#,
+                ty = top_pad - 4.0,
+                l = escape(&m.label),
+            );
+            labelled_until = x + width + 8.0;
+        }
+    }
+    let n = (values.len() - 1).max(1) as f64;
+    // A gap in the readings is a gap in the line, not a straight line across it.
+    let mut path = String::new();
+    let mut previous: Option<usize> = None;
+    for (i, v) in &finite {
+        let x = left + *i as f64 / n * plot_w;
+        let verb = if previous.is_some_and(|p| p + 1 == *i) {
+            'L'
+        } else {
+            'M'
+        };
+        let _ = write!(path, "{verb}{x:.1},{:.1} ", y_of(*v));
+        previous = Some(*i);
+    }
+    let _ = write!(
+        svg,
+        r#"<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.6"/><line x1="{left}" y1="{b}" x2="{r}" y2="{b}" class="axis"/><line x1="{left}" y1="{top_pad}" x2="{left}" y2="{b}" class="axis"/><text transform="translate(12 {cy}) rotate(-90)" text-anchor="middle" class="axl">{y_axis}</text><text x="{cx}" y="{xl}" text-anchor="middle" class="axl">time (UTC)</text></svg>"#,
+        b = top_pad + plot_h,
+        r = left + plot_w,
+        cy = top_pad + plot_h / 2.0,
+        cx = left + plot_w / 2.0,
+        xl = top_pad + plot_h + 34.0,
+        y_axis = escape(y_axis),
+    );
+    Some(svg)
+}
+
 fn open(width: f64, height: f64, class: &str) -> String {
     format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" class="{class}" role="img">"#
@@ -516,6 +655,36 @@ mod tests {
         assert_eq!(svg.matches("<a href").count(), 2);
         let plain = stacked_columns(&columns, &series, "day", "events").expect("svg");
         assert!(!plain.contains("<a href"));
+    }
+
+    #[test]
+    fn a_time_chart_breaks_its_line_at_gaps_and_marks_only_what_falls_inside() {
+        let values = [10.0, 11.0, f64::NAN, 13.0, 14.0];
+        let marks = [
+            Mark {
+                at: 1_000,
+                label: "opened".into(),
+            },
+            Mark {
+                at: 5_000,
+                label: "<later>".into(),
+            },
+        ];
+        let svg = time_chart(&values, (0, 2_000), "SPP (psi)", &marks, "#000").expect("svg");
+        // Two runs of readings: two moves, two lines.
+        let d = svg.split("d=\"").nth(1).expect("path");
+        assert_eq!(d.matches('M').count(), 2, "{d}");
+        assert!(svg.contains(">opened<"));
+        assert!(
+            !svg.contains("later"),
+            "a mark outside the span is not drawn"
+        );
+        // The axis is around the data, not from zero: 10 to 14 ticks at whole numbers.
+        assert!(
+            svg.contains(">10<") && svg.contains(">14<") && !svg.contains(">0<"),
+            "{svg}"
+        );
+        assert!(time_chart(&[f64::NAN, 1.0], (0, 10), "x", &[], "#000").is_none());
     }
 
     #[test]

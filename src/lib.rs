@@ -12,6 +12,7 @@ pub mod drilling;
 pub mod fleet;
 pub mod hub;
 pub mod logging;
+pub mod report;
 pub mod rig;
 pub mod simulate;
 pub mod web;

@@ -138,6 +138,21 @@ fn post(addr: &str, path: &str, key: &str, rig: &str, method: &str, body: &Value
     .status
 }
 
+/// The last two minutes of the simulator's pack-off up to `at`, with the physics a rig computes:
+/// the history window a rig sends with an event (at most 120 packets).
+fn history_before(at: chrono::DateTime<Utc>) -> Vec<sairen::fleet::HistorySnapshot> {
+    let mut physics = sairen::rig::physics::Physics::new(Default::default(), Default::default());
+    Simulator::starting_at(Scenario::PackOff, 2, at - Duration::seconds(1_920))
+        .skip(1_800)
+        .take(120)
+        .map(|mut packet| {
+            physics.complete(&mut packet);
+            let metrics = physics.compute(&packet);
+            sairen::fleet::HistorySnapshot { packet, metrics }
+        })
+        .collect()
+}
+
 fn summary(hub: &HubProcess) -> Value {
     http(
         &hub.addr,
@@ -173,6 +188,9 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
         keys.insert(rig, hub.register(rig));
     }
     let now = Utc::now();
+    // The first seeded event with an outcome is the hub's report in the browser: it carries a
+    // history window as a rig sends one (two minutes of the simulator's pack-off, with physics).
+    let mut reported: Option<String> = None;
     for (i, s) in seeds.iter().enumerate() {
         let mut event = event_for(
             s.rig,
@@ -183,6 +201,10 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
         event.advisory.risk_level = s.risk;
         event.depth_ft = s.depth_ft;
         let id = event.id.to_string();
+        if reported.is_none() && !s.outcome.is_null() {
+            event.history_window = history_before(event.timestamp);
+            reported = Some(id.clone());
+        }
         let body = serde_json::to_value(&event).expect("json");
         assert_eq!(
             post(
@@ -428,6 +450,8 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                      "expect": ["Audit trail", "The chain holds", "register", "Export CSV", "RIG-OLD-9", "user desk.lead", "user_added"]},
                     {"path": "/dashboard/users", "screenshot": "hub-users",
                      "expect": ["Users", "desk.lead", "night.viewer", "viewer", "Disable", "Add a user", "desk.lead · admin"]},
+                    {"path": format!("/dashboard/events/{}/report", reported.as_deref().expect("a seeded event with an outcome")), "screenshot": "hub-event-report",
+                     "expect": ["at its peak", "The channels around it", "SPP (psi)", "raised", "Physics when it was raised", "The specialists' votes", "What the crew did", "Logged by the toolpusher <b>after</b> the tour"]},
                     {"path": "/dashboard/rigs/NO-SUCH-RIG", "status": 404, "screenshot": "hub-not-found",
                      "expect": ["No such rig", "NO-SUCH-RIG"]},
                     {"path": "/dashboard/trends?from=2026-11-20&to=2026-11-01", "status": 400, "screenshot": "hub-bad-range",
@@ -447,7 +471,11 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                     {"path": format!("/advisories/{kick_id}/acknowledge"), "screenshot": "rig-acknowledge",
                      "pushed": true,
                      "first_screen": ".banner",
-                     "expect": ["KICK", "Flow out", "Quick answer", "Flow-checked", "Resolved", "Escalated", "False alarm", "Your name", "Notes (optional)", "Save", "Or shelve this kind of alarm", "Shelve"]}
+                     "expect": ["KICK", "Flow out", "Quick answer", "Flow-checked", "Resolved", "Escalated", "False alarm", "Your name", "Notes (optional)", "Save", "Or shelve this kind of alarm", "Shelve"]},
+                    {"path": format!("/incidents/{kick_id}/report"), "screenshot": "rig-incident-report",
+                     "expect": ["Kick at", "The channels around it", "Flow out (gpm)", "Pit volume (bbl)", "opened", "Physics at onset and peak", "The specialists' votes", "well control", "Precedents and what worked", "Not acknowledged yet"]},
+                    {"path": "/handover", "screenshot": "rig-handover",
+                     "expect": ["Shift handover — RIG-SCREEN", "Drilled", "On bottom", "Kick at", "Hour by hour", "Drilling insights"]}
                 ]
             },
             {

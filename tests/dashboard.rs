@@ -967,3 +967,91 @@ async fn trends_narrow_to_a_rig_an_outcome_and_a_depth_band_and_the_charts_lead_
         "{page}"
     );
 }
+
+#[actix_web::test]
+async fn any_event_has_a_printable_report_with_its_history_window_votes_and_outcome() {
+    let hub = TestHub::start().await;
+    let key = register(&hub.app, "RIG-REP").await;
+    let mut event = event_for("RIG-REP", Utc::now() - Duration::hours(2));
+    // The history window a rig sends (120 packets at most): the fixture's packet stretched to
+    // two minutes, SPP climbing as a pack-off's does.
+    let template = event.history_window[0].clone();
+    event.history_window = (0..120)
+        .map(|s| {
+            let mut snap = template.clone();
+            snap.packet.timestamp = event.timestamp - Duration::seconds(120 - s);
+            snap.packet.spp_psi = Some(3_000.0 + 2.0 * s as f64);
+            snap
+        })
+        .collect();
+    let id = event.id.to_string();
+    let (status, reply) = call(
+        &hub.app,
+        upload_req(
+            &key,
+            serde_json::to_vec(&event).expect("json"),
+            Encoding::Identity,
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{reply}");
+    let (status, reply) = call(
+        &hub.app,
+        actix_test::TestRequest::patch()
+            .uri(&format!("/api/fleet/events/{id}/outcome"))
+            .insert_header(bearer(&key))
+            .set_json(json!({
+                "outcome": {"status": "resolved", "action_taken": "Reduced flow, worked the pipe free"},
+                "notes": "<script>alert(1)</script> cuttings at the shakers",
+                "course": {"peak_level": "critical", "duration_secs": 840, "cleared_at": Utc::now().to_rfc3339(), "announcements": 2}
+            })),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+
+    let path = format!("/dashboard/events/{id}/report");
+    let (status, _, _) = get(&hub.app, &path, &[]).await;
+    assert_ne!(status, 200, "a report needs a session or the admin key");
+    let admin = [bearer(ADMIN_KEY)];
+    let (status, headers, page) = get(&hub.app, &path, &admin).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(header(&headers, "content-security-policy")
+        .is_some_and(|c| c.contains("default-src 'none'")));
+    assert!(page.contains("Pack-off at "), "{page}");
+    assert!(
+        page.contains("Critical at its peak"),
+        "the course's peak: {page}"
+    );
+    assert!(
+        page.contains("Resolved: Reduced flow, worked the pipe free"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert"), "notes are escaped");
+    assert!(page.contains("14 min"), "the duration: {page}");
+    // SPP is charted, marked where the event was raised, and is a channel the pack-off shows on.
+    assert!(
+        page.contains("<figure class=\"involved\"><figcaption>SPP (psi)</figcaption>"),
+        "{page}"
+    );
+    assert!(page.contains(">raised<"));
+    assert!(page.contains("Physics when it was raised") && !page.contains("<th>Peak</th>"));
+    assert!(
+        page.contains("<td>hydraulics</td>") && page.contains("<td>mse</td>"),
+        "votes: {page}"
+    );
+    assert!(
+        page.contains(&format!("/dashboard/rigs/RIG-REP#event-{id}")),
+        "back to the row"
+    );
+    // The rig's page links each event to its report.
+    let (_, _, rig_page) = get(&hub.app, "/dashboard/rigs/RIG-REP", &admin).await;
+    assert!(rig_page.contains(&format!("href=\"{path}\"")), "{rig_page}");
+    for bad in [
+        "/dashboard/events/RIG-REP-1-0001/report",
+        "/dashboard/events/%00/report",
+    ] {
+        let (status, _, page) = get(&hub.app, bad, &admin).await;
+        assert_eq!(status, 404, "{bad}: {page}");
+        assert!(page.contains("No such event"));
+    }
+}

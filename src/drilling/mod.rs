@@ -10,6 +10,7 @@ mod channel;
 mod format;
 mod metrics;
 mod packet;
+pub mod readings;
 mod risk;
 
 pub use advisory::{

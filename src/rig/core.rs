@@ -18,7 +18,9 @@ use super::pipeline::thresholds::Thresholds;
 use super::pipeline::well_control::flowback::Fingerprint;
 use super::pipeline::{Announced, Pipeline};
 use super::recall::{local_episode, Recall};
-use super::trends::{channel, Trends};
+use super::reports::shift::{self, ShiftLog};
+use super::reports::trace::{self, Trace};
+use super::trends::Trends;
 use super::uplink::sink::FleetStatus;
 use crate::drilling::{Campaign, RiskLevel, WitsPacket};
 use crate::fleet::{EventId, EventOutcome, FleetEvent, IncidentCourse, OutcomeUpdate, RigId};
@@ -153,6 +155,11 @@ pub struct Core {
     kpis: super::heartbeat::KpiWindow,
     /// Parameter insights: their samples, schedule and store.
     insights: super::insights::runner::Insights,
+    /// The last day by the minute, for the shift handover.
+    shift: ShiftLog,
+    shift_path: PathBuf,
+    /// Where each incident's channels are kept once it clears, for its report.
+    traces_dir: PathBuf,
     /// Pit volume and time the driller last zeroed the pit-gain totaliser at.
     pit_reference: Option<(f64, DateTime<Utc>)>,
     /// What the crew did to the alarms and settings, hash-chained.
@@ -263,8 +270,50 @@ impl Core {
                 },
                 Arc::new(super::insights::store::MemoryStore::default()),
             ),
+            shift: ShiftLog::load(&shift::path(data_dir)),
+            shift_path: shift::path(data_dir),
+            traces_dir: trace::dir(data_dir),
             pit_reference: None,
             audit: AuditTrail::open_or_report(data_dir),
+        }
+    }
+
+    /// The last day by the minute.
+    pub fn shift(&self) -> &ShiftLog {
+        &self.shift
+    }
+
+    /// Where incident traces are kept.
+    pub fn traces_dir(&self) -> &Path {
+        &self.traces_dir
+    }
+
+    /// Keep the shift log (it waits while the disk is nearly full); a failure is logged, as the
+    /// handover is not worth stopping for.
+    fn save_shift(&self) {
+        if let Err(e) = self.shift.save(&self.shift_path) {
+            log::warn!(
+                "cannot save the shift log to {}: {e}; a restart would start the handover afresh",
+                self.shift_path.display()
+            );
+        }
+    }
+
+    /// Keep the channels around incident `id` for its report, now that it cleared or closed.
+    fn save_trace(&self, id: &EventId) {
+        let book = self.pipeline.incidents();
+        let Some(incident) = book.get(id.as_str()) else {
+            return;
+        };
+        let Some(trace) = Trace::take(incident, &self.trends) else {
+            return;
+        };
+        let held: Vec<&str> = book.incidents().iter().map(|i| i.id.as_str()).collect();
+        if let Err(e) = trace::save(&self.traces_dir, id.as_str(), &trace, &held) {
+            log::warn!(
+                "cannot keep incident {id}'s channels in {}: {e}; its report will show them only while the rig holds them (two hours)",
+                self.traces_dir.display()
+            );
         }
     }
 
@@ -291,7 +340,8 @@ impl Core {
     /// Zero the pit-gain totaliser at the pit volume now (as a driller does after a transfer or
     /// at a connection); `None` when the stream has no pit volume.
     pub fn reset_pit(&mut self, who: &Who) -> Option<(f64, DateTime<Utc>)> {
-        let pit = channel("Pit volume").and_then(|i| self.trends.latest(i))?;
+        let pit =
+            crate::drilling::readings::reading("Pit volume").and_then(|i| self.trends.latest(i))?;
         let at = self.stream.last_time.unwrap_or_else(Utc::now);
         let before = self.pit_reference.map(|(bbl, _)| bbl);
         self.audit.record(
@@ -417,6 +467,10 @@ impl Core {
             self.trends.record(&latest.packet, &processed.metrics);
             self.kpis.record(&latest.packet, &processed.metrics);
             self.insights.record(&latest.packet, &processed.metrics);
+            self.shift.record(&latest.packet, &processed.metrics);
+        }
+        if self.shift.save_due() {
+            self.save_shift();
         }
         self.learned_since_save += self.pipeline.take_baseline_changes();
         if self.learned_since_save >= SAVE_EVERY {
@@ -540,6 +594,11 @@ impl Core {
         }
         self.save_incidents();
         let mut told = Vec::new();
+        for change in &changes {
+            if matches!(change.kind, ChangeKind::Cleared | ChangeKind::Closed) {
+                self.save_trace(&change.id);
+            }
+        }
         for change in changes {
             let tells_fleet = matches!(
                 change.kind,
@@ -733,18 +792,23 @@ impl Core {
             self.stream.failure = Some(why.clone());
         }
         self.save_baseline();
-        // The incidents as they stand, on disk and on their way to the hub.
+        // The incidents as they stand, on disk and on their way to the hub; their channels and
+        // the shift so far, for the reports after a restart (the trends start empty).
         self.save_incidents();
-        let open: Vec<EventId> = self
+        self.save_shift();
+        let unclosed: Vec<(EventId, bool)> = self
             .pipeline
             .incidents()
             .incidents()
             .iter()
-            .filter(|i| i.fleet_event && !i.is_closed())
-            .map(|i| i.id.clone())
+            .filter(|i| !i.is_closed())
+            .map(|i| (i.id.clone(), i.fleet_event))
             .collect();
-        for id in open {
-            self.send_course(&id);
+        for (id, fleet_event) in unclosed {
+            self.save_trace(&id);
+            if fleet_event {
+                self.send_course(&id);
+            }
         }
     }
 

@@ -47,7 +47,7 @@ pub struct Baseline {
 #[derive(Debug, Serialize)]
 pub(crate) struct Sensor {
     pub(crate) channel: &'static str,
-    problem: String,
+    pub(crate) problem: String,
 }
 
 #[derive(Debug, Serialize)]

@@ -19,6 +19,7 @@ pub mod packet_loop;
 pub mod physics;
 pub mod pipeline;
 pub mod recall;
+pub mod reports;
 pub mod settings;
 pub mod start;
 pub mod trends;

@@ -2,6 +2,7 @@
 //! by the core as packets come, and read back over 10 min, 30 min or 2 h as at most
 //! [`POINTS`] bucket means — the screen draws them on a fixed scale around the baseline band.
 
+use crate::drilling::readings::READINGS;
 use crate::drilling::{DrillingMetrics, WitsPacket};
 use crate::rig::pipeline::baseline::Signal;
 use chrono::{DateTime, Utc};
@@ -57,86 +58,34 @@ impl Span {
     }
 }
 
-/// One channel a gauge shows.
-pub struct Channel {
-    /// Its label on the screen.
-    pub label: &'static str,
-    /// Its unit.
-    pub unit: &'static str,
-    /// Decimals shown.
-    pub decimals: usize,
-    /// The baseline signal it is judged against, if one.
-    pub signal: Option<Signal>,
-    read: fn(&WitsPacket, &DrillingMetrics) -> Option<f64>,
-}
-
-/// The gauges, in screen order.
-pub const CHANNELS: [Channel; 16] = [
-    ch("Depth", "ft", 0, None, |p, _| p.depth_ft()),
-    ch("ROP", "ft/h", 0, Some(Signal::Rop), |p, _| p.rop_ft_h),
-    ch("WOB", "klb", 1, Some(Signal::Wob), |p, _| p.wob_klb),
-    ch("RPM", "rpm", 0, Some(Signal::Rpm), |p, _| p.rpm),
-    ch("Torque", "kft·lbf", 1, Some(Signal::Torque), |p, _| {
-        p.torque_kftlbf
-    }),
-    ch("Hookload", "klb", 0, Some(Signal::Hookload), |p, _| {
-        p.hookload_klb
-    }),
-    ch("SPP", "psi", 0, Some(Signal::Spp), |p, _| p.spp_psi),
-    ch("Casing", "psi", 0, None, |p, _| p.casing_pressure_psi),
-    ch("Flow in", "gpm", 0, Some(Signal::FlowIn), |p, _| {
-        p.flow_in_gpm
-    }),
-    ch("Flow out", "gpm", 0, None, |p, _| p.flow_out_gpm),
-    ch("Pumps", "spm", 0, None, |p, _| {
-        let strokes = [p.pump1_spm, p.pump2_spm, p.pump3_spm];
-        strokes
-            .iter()
-            .any(Option::is_some)
-            .then(|| strokes.iter().flatten().sum())
-    }),
-    ch("Δ flow", "gpm", 0, None, |p, _| {
-        Some(p.flow_out_gpm? - p.flow_in_gpm?)
-    }),
-    ch("Pit volume", "bbl", 1, None, |p, _| p.pit_volume_bbl),
-    ch("Gas", "%", 1, None, |p, _| p.gas_pct),
-    ch("MSE", "psi", 0, Some(Signal::Mse), |_, m| m.mse_psi),
-    ch("dc-exponent", "", 2, Some(Signal::Dc), |_, m| m.dc_exponent),
-];
-
-const fn ch(
-    label: &'static str,
-    unit: &'static str,
-    decimals: usize,
-    signal: Option<Signal>,
-    read: fn(&WitsPacket, &DrillingMetrics) -> Option<f64>,
-) -> Channel {
-    Channel {
-        label,
-        unit,
-        decimals,
-        signal,
-        read,
+/// The baseline signal reading `index` is judged against, if one.
+pub fn signal(index: usize) -> Option<Signal> {
+    match READINGS.get(index)?.label {
+        "ROP" => Some(Signal::Rop),
+        "WOB" => Some(Signal::Wob),
+        "RPM" => Some(Signal::Rpm),
+        "Torque" => Some(Signal::Torque),
+        "Hookload" => Some(Signal::Hookload),
+        "SPP" => Some(Signal::Spp),
+        "Flow in" => Some(Signal::FlowIn),
+        "MSE" => Some(Signal::Mse),
+        "dc-exponent" => Some(Signal::Dc),
+        _ => None,
     }
-}
-
-/// The index of the channel labelled `label`.
-pub fn channel(label: &str) -> Option<usize> {
-    CHANNELS.iter().position(|c| c.label == label)
 }
 
 /// Two hours of every channel (NaN where a packet had no reading).
 #[derive(Debug, Default)]
 pub struct Trends {
-    samples: VecDeque<(DateTime<Utc>, [f32; CHANNELS.len()])>,
+    samples: VecDeque<(DateTime<Utc>, [f32; READINGS.len()])>,
 }
 
 impl Trends {
     /// Keep one packet's readings; forget those older than [`KEEP_SECS`].
     pub fn record(&mut self, p: &WitsPacket, m: &DrillingMetrics) {
-        let mut row = [f32::NAN; CHANNELS.len()];
-        for (slot, c) in row.iter_mut().zip(&CHANNELS) {
-            *slot = (c.read)(p, m).map_or(f32::NAN, |v| v as f32);
+        let mut row = [f32::NAN; READINGS.len()];
+        for (slot, c) in row.iter_mut().zip(&READINGS) {
+            *slot = c.of(p, m).map_or(f32::NAN, |v| v as f32);
         }
         self.samples.push_back((p.timestamp, row));
         while self
@@ -154,14 +103,34 @@ impl Trends {
         let Some((newest, _)) = self.samples.back() else {
             return Vec::new();
         };
-        let from = *newest - chrono::Duration::seconds(span.secs());
-        let slice_ms = (span.secs() * 1_000 / POINTS as i64).max(1);
-        let mut sums = vec![(0.0f64, 0u32); POINTS];
+        self.window(
+            index,
+            *newest - chrono::Duration::seconds(span.secs()),
+            *newest,
+            POINTS,
+        )
+    }
+
+    /// Channel `index` from `from` to `to` as `points` means of equal slices of time (NaN where a
+    /// slice had no reading, or is older than what is held), oldest first.
+    pub fn window(
+        &self,
+        index: usize,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        points: usize,
+    ) -> Vec<f64> {
+        let points = points.max(1);
+        let slice_ms = ((to - from).num_milliseconds() / points as i64).max(1);
+        let mut sums = vec![(0.0f64, 0u32); points];
         let start = self.samples.partition_point(|(t, _)| *t < from);
         for (t, row) in self.samples.range(start..) {
+            if *t > to {
+                break;
+            }
             let v = row[index];
             if v.is_finite() {
-                let k = ((*t - from).num_milliseconds() / slice_ms).clamp(0, POINTS as i64 - 1);
+                let k = ((*t - from).num_milliseconds() / slice_ms).clamp(0, points as i64 - 1);
                 let s = &mut sums[k as usize];
                 s.0 += f64::from(v);
                 s.1 += 1;
@@ -170,6 +139,11 @@ impl Trends {
         sums.into_iter()
             .map(|(sum, n)| if n > 0 { sum / f64::from(n) } else { f64::NAN })
             .collect()
+    }
+
+    /// The time of the oldest and the newest packet held.
+    pub fn held(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        Some((self.samples.front()?.0, self.samples.back()?.0))
     }
 
     /// The newest reading of channel `index`.
@@ -195,6 +169,7 @@ impl Trends {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::drilling::readings::reading;
     use crate::simulate::{Scenario, Simulator};
 
     #[test]
@@ -206,14 +181,14 @@ mod tests {
         }
         assert!(t.samples.len() <= KEEP_SECS as usize + 1);
         for span in Span::ALL {
-            let s = t.series(channel("Torque").expect("torque"), span);
+            let s = t.series(reading("Torque").expect("torque"), span);
             assert_eq!(s.len(), POINTS, "{span:?}");
             let filled = s.iter().filter(|v| v.is_finite()).count();
             assert!(filled >= POINTS - 2, "{span:?}: {filled}");
         }
         // Torque drills around 10 kft·lbf in the simulator, and is 0 at connections.
         let (lo, hi) = t
-            .extent(channel("Torque").expect("torque"))
+            .extent(reading("Torque").expect("torque"))
             .expect("torque");
         assert!(lo >= 0.0 && (5.0..30.0).contains(&hi), "{lo}..{hi}");
         assert_eq!(Span::from_minutes(30), Some(Span::ThirtyMinutes));

@@ -65,6 +65,70 @@ pub fn get(conn: &mut PgConnection, id: &str) -> Result<Option<EventRow>, DbErro
         .optional()?)
 }
 
+/// What an event's report reads: the stored event (with its current outcome and notes) and its
+/// course as the rig last sent it.
+#[derive(Debug, Clone)]
+pub struct ReportRow {
+    /// The event as stored.
+    pub payload: serde_json::Value,
+    /// The highest level it reached, once the rig sent its course.
+    pub peak_level: Option<String>,
+    /// How long it lasted, s.
+    pub duration_secs: Option<f64>,
+    /// When its condition went away.
+    pub cleared_at: Option<DateTime<Utc>>,
+    /// When the hub accepted it.
+    pub received_at: DateTime<Utc>,
+    /// When its outcome was last decided.
+    pub outcome_updated_at: Option<DateTime<Utc>>,
+    /// The library episode it became, if it did.
+    pub episode_id: Option<String>,
+}
+
+/// One event for its report.
+pub fn for_report(conn: &mut PgConnection, id: &str) -> Result<Option<ReportRow>, DbError> {
+    let row = events::table
+        .find(id)
+        .select((
+            events::payload,
+            events::peak_level,
+            events::duration_secs,
+            events::cleared_at,
+            events::received_at,
+            events::outcome_updated_at,
+            events::episode_id,
+        ))
+        .first::<(
+            serde_json::Value,
+            Option<String>,
+            Option<f64>,
+            Option<DateTime<Utc>>,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            Option<String>,
+        )>(conn)
+        .optional()?;
+    Ok(row.map(
+        |(
+            payload,
+            peak_level,
+            duration_secs,
+            cleared_at,
+            received_at,
+            outcome_updated_at,
+            episode_id,
+        )| ReportRow {
+            payload,
+            peak_level,
+            duration_secs,
+            cleared_at,
+            received_at,
+            outcome_updated_at,
+            episode_id,
+        },
+    ))
+}
+
 /// A rig's latest events, newest first, one line each: read from the filter columns, never the
 /// stored payloads (20 payloads of a maximal upload once cost 2.7 GB to send 1.9 KB).
 pub fn recent_for_rig(

@@ -8,6 +8,7 @@ mod control;
 mod incidents;
 mod insights;
 mod metrics;
+mod reports;
 mod screen;
 mod status;
 
@@ -87,6 +88,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/", web::get().to(screen::screen))
     .route("/live", web::get().to(screen::live))
     .route("/screen.js", web::get().to(screen::script))
+    .route("/handover", web::get().to(reports::handover))
+    .route("/incidents/{id}/report", web::get().to(reports::incident))
     .route("/pit/reset", web::post().to(screen::reset_pit))
     .route("/incidents/{id}/shelve", web::post().to(screen::shelve))
     .route(

@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/login", web::post().to(session::login))
             .route("/logout", web::post().to(session::logout))
             .route("/rigs/{id}", web::get().to(pages::rig))
+            .route("/events/{id}/report", web::get().to(pages::report))
             .route(
                 "/events/{id}/outcome",
                 web::post().to(pages::record_outcome),

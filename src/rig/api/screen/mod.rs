@@ -139,7 +139,8 @@ pub async fn reset_pit(
         .finish())
 }
 
-fn not_found(id: &str) -> Result<HttpResponse, ApiError> {
+/// The page for an incident the rig does not hold.
+pub(super) fn not_found(id: &str) -> Result<HttpResponse, ApiError> {
     let mut response = HttpResponse::NotFound();
     html_headers(&mut response);
     Ok(response.body(format!(

@@ -3,12 +3,13 @@
 //! the quieter incidents and the announcements. The page and its push (`live`) render the same.
 
 use crate::charts::{risk_colour, sparkline, trend_line};
+use crate::drilling::readings::{evidence_label, involved, reading, READINGS};
 use crate::drilling::{capitalise, duration_words, thousands, AnomalyCategory};
 use crate::rig::advisories::{AdvisoryRecord, Filter};
 use crate::rig::api::ApiState;
 use crate::rig::core::{lock, Core};
 use crate::rig::incidents::{Incident, Trend};
-use crate::rig::trends::{channel, Span, CHANNELS};
+use crate::rig::trends::{signal, Span};
 use askama::Template;
 
 /// Advisories the screen lists (newest first).
@@ -52,6 +53,8 @@ pub struct AdvisoryView {
     pub(super) evidence: Vec<String>,
     pub(super) precedents: Vec<String>,
     pub(super) acknowledged: Option<String>,
+    /// The incident it announced, for its report.
+    pub(super) incident: Option<String>,
 }
 
 /// How one screen looks at the rig: the trends' span, and whether it may change things (the
@@ -134,10 +137,9 @@ const TREND: &str = "#7fd1ff";
 /// normal range (±2σ, shaded) in a frame of ±4σ (at least ±10 %) where the baseline has locked,
 /// else the channel's two-hour extent, so the scale does not jump as the numbers move.
 fn gauge(c: &Core, index: usize, span: Span) -> Gauge {
-    let ch = &CHANNELS[index];
+    let ch = &READINGS[index];
     let trends = c.trends();
-    let normal = ch
-        .signal
+    let normal = signal(index)
         .and_then(|s| c.pipeline().baseline().locked(s))
         .map(|st| (st.mean, st.std()));
     let (range, band) = match normal {
@@ -170,7 +172,7 @@ fn gauge(c: &Core, index: usize, span: Span) -> Gauge {
 /// Pit gain since the driller zeroed the totaliser, when they have.
 fn pit_gain(c: &Core, span: Span) -> Option<Gauge> {
     let (zero, at) = c.pit_reference()?;
-    let index = channel("Pit volume")?;
+    let index = reading("Pit volume")?;
     let series: Vec<f64> = c
         .trends()
         .series(index, span)
@@ -189,27 +191,11 @@ fn pit_gain(c: &Core, span: Span) -> Option<Gauge> {
 
 /// Every gauge, in screen order (the totaliser's pit gain after the pit volume).
 pub(super) fn gauges(c: &Core, span: Span) -> Vec<Gauge> {
-    let mut out: Vec<Gauge> = (0..CHANNELS.len()).map(|i| gauge(c, i, span)).collect();
-    if let (Some(g), Some(at)) = (pit_gain(c, span), channel("Pit volume")) {
+    let mut out: Vec<Gauge> = (0..READINGS.len()).map(|i| gauge(c, i, span)).collect();
+    if let (Some(g), Some(at)) = (pit_gain(c, span), reading("Pit volume")) {
         out.insert(at + 1, g);
     }
     out
-}
-
-/// The gauges a category's trouble shows on.
-pub(super) fn involved(category: AnomalyCategory) -> &'static [&'static str] {
-    use AnomalyCategory::*;
-    match category {
-        Kick | LostCirculation => &["Flow in", "Flow out", "Δ flow", "Pit volume", "Pit gain"],
-        PackOff => &["SPP", "Torque", "Flow in"],
-        Washout => &["SPP", "Flow in"],
-        TwistOff => &["Torque", "Hookload", "SPP"],
-        StuckPipe => &["Torque", "ROP", "RPM", "Hookload"],
-        StickSlip => &["RPM", "Torque"],
-        Founder => &["MSE", "WOB", "ROP"],
-        MseInefficiency => &["MSE"],
-        PressureTransition => &["dc-exponent", "Gas"],
-    }
 }
 
 /// Mark the gauges open incidents involve with the worst level among them.
@@ -282,7 +268,7 @@ pub(super) fn evidence_line(e: &crate::drilling::PhysicsEvidence) -> String {
     };
     let mut line = format!(
         "{} {} {}",
-        channel_label(&e.channel),
+        evidence_label(&e.channel),
         fmt(Some(e.value), decimals),
         e.unit
     );
@@ -290,27 +276,6 @@ pub(super) fn evidence_line(e: &crate::drilling::PhysicsEvidence) -> String {
         line.push_str(&format!(" (normally {})", fmt(Some(b), decimals)));
     }
     line
-}
-
-/// A channel's name on the rig floor.
-pub(super) fn channel_label(channel: &str) -> &str {
-    match channel {
-        "flow_in_gpm" => "Flow in",
-        "flow_out_gpm" => "Flow out",
-        "delta_flow_gpm" => "Δ flow",
-        "pit_gain_bbl" => "Pit gain",
-        "pit_rate_bbl_min" => "Pit rate",
-        "spp_psi" => "SPP",
-        "torque_kftlbf" => "Torque",
-        "hookload_klb" => "Hookload",
-        "rpm_cv_pct" => "RPM swing",
-        "mse_psi" => "MSE",
-        "wob_klb" => "WOB",
-        "rop_ft_h" => "ROP",
-        "mse_efficiency" => "Efficiency",
-        "dc_exponent" => "dc-exponent",
-        other => other,
-    }
 }
 
 /// The incidents that get a banner (open, or cleared but unanswered, and announced), unanswered
@@ -381,6 +346,7 @@ pub(super) fn view(r: &AdvisoryRecord) -> AdvisoryView {
                 )
             })
             .collect(),
+        incident: r.incident.as_ref().map(ToString::to_string),
         acknowledged: r.acknowledgment.as_ref().map(|k| {
             let mut t = k.outcome.describe();
             if let Some(n) = &k.notes {
@@ -482,7 +448,7 @@ pub fn live(state: &ApiState, viewing: Viewing) -> Live {
             .map(|s| (s.minutes(), s.label(), *s == viewing.span))
             .collect(),
         reset_pit: viewing.may_change
-            && channel("Pit volume").is_some_and(|i| c.trends().latest(i).is_some()),
+            && reading("Pit volume").is_some_and(|i| c.trends().latest(i).is_some()),
         advisories: c
             .advisories()
             .list(&Filter {
