@@ -28,6 +28,8 @@ pub struct IncidentReport {
     pub recommendation: String,
     /// Why, in the pipeline's words.
     pub reasoning: String,
+    /// The `[explainer]`'s plain words, when a model's answer passed the checks.
+    pub explanation: Option<String>,
     /// The channels around it: those the trouble shows on first.
     pub charts: Vec<ChannelChart>,
     /// What the charts cannot show, when something ("the rig keeps two hours").

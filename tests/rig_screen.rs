@@ -47,6 +47,7 @@ fn start_kick(
     let secrets = RigSecrets {
         operator_token: token.map(Secret::new),
         api_key: None,
+        explainer_key: None,
     };
     RigInProcess::start(dir, extra_toml, kick, 400.0, bind, secrets)
 }

@@ -25,6 +25,18 @@ pub enum RigState {
 }
 
 impl RigState {
+    /// Every state, drilling first.
+    pub const ALL: [RigState; 8] = [
+        Self::Drilling,
+        Self::Reaming,
+        Self::Circulating,
+        Self::Connection,
+        Self::TrippingIn,
+        Self::TrippingOut,
+        Self::Idle,
+        Self::Unknown,
+    ];
+
     /// The wire name (`"tripping_in"`).
     pub fn as_str(self) -> &'static str {
         match self {

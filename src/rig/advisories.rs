@@ -5,6 +5,7 @@
 
 use crate::drilling::{AnomalyCategory, Campaign, RiskLevel, StrategicAdvisory};
 use crate::fleet::{EpisodeMetrics, EventId};
+use crate::rig::explainer::Explanation;
 pub use crate::rig::incidents::Acknowledgment;
 use crate::rig::incidents::Reason;
 use chrono::{DateTime, Utc};
@@ -47,6 +48,9 @@ pub struct AdvisoryRecord {
     /// The campaign the rig was on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<Campaign>,
+    /// The `[explainer]`'s words for it, or why there are none (absent with no explainer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -57,6 +61,10 @@ enum Line {
         id: EventId,
         #[serde(flatten)]
         ack: Acknowledgment,
+    },
+    Explanation {
+        id: EventId,
+        explanation: Explanation,
     },
 }
 
@@ -138,6 +146,11 @@ impl AdvisoryLog {
                 Ok(Line::Acknowledgment { id, ack }) => {
                     if let Some(r) = self.recent.iter_mut().find(|r| r.id == id) {
                         r.acknowledgment = Some(ack);
+                    }
+                }
+                Ok(Line::Explanation { id, explanation }) => {
+                    if let Some(r) = self.recent.iter_mut().find(|r| r.id == id) {
+                        r.explanation = Some(explanation);
                     }
                 }
                 Err(_) => skipped += 1,
@@ -255,6 +268,20 @@ impl AdvisoryLog {
         Ok(out)
     }
 
+    /// Keep the explainer's answer for advisory `id` (false when it is no longer held: the
+    /// answer came after the advisory left memory, and is dropped).
+    pub fn explain(&mut self, id: &EventId, explanation: Explanation) -> bool {
+        let Some(record) = self.recent.iter_mut().find(|r| &r.id == id) else {
+            return false;
+        };
+        record.explanation = Some(explanation.clone());
+        self.write_line(&Line::Explanation {
+            id: id.clone(),
+            explanation,
+        });
+        true
+    }
+
     /// One advisory held in memory, by id.
     pub fn get(&self, id: &str) -> Option<&AdvisoryRecord> {
         self.recent.iter().find(|r| r.id.as_str() == id)
@@ -329,7 +356,35 @@ mod tests {
             key_metrics: None,
             depth_ft: None,
             campaign: None,
+            explanation: None,
         }
+    }
+
+    #[test]
+    fn an_explanation_is_kept_with_its_advisory_through_a_reopen() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut log = AdvisoryLog::open(dir.path(), 1 << 20, 2, 10).expect("open");
+        log.append(record(1));
+        let words = crate::rig::explainer::Explanation {
+            source: AdvisorySource::Llm,
+            text: Some("Flow out is above flow in: the well is flowing.".into()),
+            why_not: None,
+            model: "test".into(),
+            latency_ms: 420,
+            at: Utc::now(),
+        };
+        assert!(log.explain(&record(1).id, words.clone()));
+        assert!(
+            !log.explain(&record(2).id, words.clone()),
+            "not held: dropped"
+        );
+        let again = AdvisoryLog::open(dir.path(), 1 << 20, 2, 10).expect("reopen");
+        assert_eq!(
+            again
+                .get(record(1).id.as_str())
+                .and_then(|r| r.explanation.as_ref()),
+            Some(&words)
+        );
     }
 
     fn ack() -> Acknowledgment {

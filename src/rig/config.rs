@@ -44,6 +44,8 @@ pub struct RigConfig {
     pub healer: HealerSection,
     /// `[insights]`.
     pub insights: super::insights::InsightSettings,
+    /// `[explainer]`.
+    pub explainer: super::explainer::ExplainerConfig,
     /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
     pub log: crate::logging::LogSection,
 }
@@ -320,6 +322,7 @@ impl RigConfig {
         if let Err(e) = self.insights.check() {
             problems.push(e);
         }
+        problems.extend(self.explainer.problems());
         if self.healer.interval_secs == 0 || self.healer.wits_silent_secs == 0 {
             problems
                 .push("healer.interval_secs and healer.wits_silent_secs must be at least 1".into());

@@ -7,6 +7,7 @@ use super::acquisition::wits::{Issue, Issues};
 use super::advisories::{AdvisoryLog, AdvisoryRecord};
 use super::audit::{AuditTrail, Who};
 use super::durable;
+use super::explainer::{Explainer, Explanation};
 use super::health::Health;
 use super::incidents::{
     store as incident_store, Acknowledgment, ChangeKind, Incident, IncidentBook, IncidentError,
@@ -155,6 +156,8 @@ pub struct Core {
     kpis: super::heartbeat::KpiWindow,
     /// Parameter insights: their samples, schedule and store.
     insights: super::insights::runner::Insights,
+    /// Asks the `[explainer]` for each advisory's words, never waiting.
+    explainer: Explainer,
     /// The last day by the minute, for the shift handover.
     shift: ShiftLog,
     shift_path: PathBuf,
@@ -270,11 +273,29 @@ impl Core {
                 },
                 Arc::new(super::insights::store::MemoryStore::default()),
             ),
+            explainer: Explainer::off(),
             shift: ShiftLog::load(&shift::path(data_dir)),
             shift_path: shift::path(data_dir),
             traces_dir: trace::dir(data_dir),
             pit_reference: None,
             audit: AuditTrail::open_or_report(data_dir),
+        }
+    }
+
+    /// Explain every advisory from now on with `explainer`.
+    pub fn set_explainer(&mut self, explainer: Explainer) {
+        self.explainer = explainer;
+    }
+
+    /// The explainer (its counts, whether it is on).
+    pub fn explainer(&self) -> &Explainer {
+        &self.explainer
+    }
+
+    /// Keep the explainer's answer for advisory `id` with the advisory; the screen shows it.
+    pub fn add_explanation(&mut self, id: &EventId, explanation: Explanation) {
+        if self.advisories.explain(id, explanation) {
+            self.version += 1;
         }
     }
 
@@ -485,6 +506,8 @@ impl Core {
             if record.fleet_event {
                 self.submit(&record);
             }
+            self.explainer
+                .ask(&record.id, &record.advisory, record.depth_ft);
             self.advisories.append(record.clone());
             records.push(record);
         }
@@ -543,6 +566,7 @@ impl Core {
             key_metrics: latest.map(crate::fleet::EpisodeMetrics::from_snapshot),
             depth_ft,
             campaign: Some(self.pipeline.campaign()),
+            explanation: None,
         }
     }
 

@@ -13,18 +13,6 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
 use std::fmt;
 
-/// Every rig state, so a dashboard's state panel has a series for each (1 for the current one).
-const STATES: [RigState; 8] = [
-    RigState::Drilling,
-    RigState::Reaming,
-    RigState::Circulating,
-    RigState::Connection,
-    RigState::TrippingIn,
-    RigState::TrippingOut,
-    RigState::Idle,
-    RigState::Unknown,
-];
-
 /// The rig's figures at one scrape.
 #[derive(Debug)]
 pub struct RigMetrics {
@@ -49,6 +37,8 @@ pub struct RigMetrics {
     clock_offset_secs: Option<f64>,
     heal_checks: Vec<(Labels, f64)>,
     heal_actions: Vec<(Labels, u64)>,
+    /// Advisory explanations by result, when the explainer is on.
+    explanations: Option<Vec<(Labels, u64)>>,
 }
 
 impl RigMetrics {
@@ -61,7 +51,17 @@ impl RigMetrics {
         let open_by_level = [open.low, open.elevated, open.high, open.critical].map(u64::from);
         let unacknowledged = u64::from(open.unacknowledged);
         let link = c.fleet_status().link;
+        let explainer = c.explainer();
+        let explanations = explainer.is_on().then(|| {
+            explainer
+                .stats()
+                .counts()
+                .iter()
+                .map(|(result, n)| (labels(&[("result", result)]), *n))
+                .collect()
+        });
         Self {
+            explanations,
             packets: health.stream.packets,
             keepalives: health.stream.keepalives,
             packets_per_sec: health.stream.packets_per_sec,
@@ -160,7 +160,8 @@ impl RigMetrics {
     }
 
     fn encode_drilling(&self, f: &mut Families) -> fmt::Result {
-        let states: Vec<(Labels, f64)> = STATES
+        // Every state has a series, so a dashboard's state panel shows each (1 for the current).
+        let states: Vec<(Labels, f64)> = RigState::ALL
             .iter()
             .map(|s| {
                 (
@@ -249,6 +250,13 @@ impl Collector for RigMetrics {
             "Self-healer actions taken since start, by check and action.",
             &self.heal_actions,
         )?;
+        if let Some(explanations) = &self.explanations {
+            f.counters(
+                "explanations",
+                "Advisory explanations asked of the [explainer], by result: llm (shown), timeout, error, refused (failed the checks), queue_full.",
+                explanations,
+            )?;
+        }
         self.encode_uplink(&mut f)
     }
 }

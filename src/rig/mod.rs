@@ -8,6 +8,7 @@ pub mod audit;
 pub mod config;
 pub mod core;
 pub mod durable;
+pub mod explainer;
 pub mod healer;
 pub mod health;
 pub mod heartbeat;

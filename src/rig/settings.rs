@@ -36,6 +36,8 @@ pub struct RigSecrets {
     pub operator_token: Option<Secret>,
     /// `SAIREN_RIG_API_KEY`: the key `sairen admin register-rig` printed for this rig.
     pub api_key: Option<Secret>,
+    /// `SAIREN_EXPLAINER_API_KEY`: the bearer key of the `[explainer]` endpoint, where it needs one.
+    pub explainer_key: Option<Secret>,
 }
 
 impl RigSecrets {
@@ -50,6 +52,7 @@ impl RigSecrets {
         Self {
             operator_token: var("SAIREN_RIG_OPERATOR_TOKEN"),
             api_key: var("SAIREN_RIG_API_KEY"),
+            explainer_key: var("SAIREN_EXPLAINER_API_KEY"),
         }
     }
 }
@@ -69,6 +72,8 @@ pub struct RigSettings {
     pub operator_token: Option<OperatorToken>,
     /// The fleet link's key: present exactly when `[fleet] enabled`.
     pub fleet_key: Option<Secret>,
+    /// The explainer endpoint's key, when it needs one.
+    pub explainer_key: Option<Secret>,
 }
 
 /// Why the rig cannot run.
@@ -159,6 +164,7 @@ impl RigSettings {
         Ok(Self {
             rig_id: config.rig_id()?,
             fleet_key: secrets.api_key.filter(|_| config.fleet.enabled),
+            explainer_key: secrets.explainer_key,
             config,
             source,
             pacing,
@@ -312,6 +318,7 @@ mod tests {
         let secrets = RigSecrets {
             operator_token: token(),
             api_key: None,
+            explainer_key: None,
         };
         assert!(RigSettings::resolve(wide, RigConfig::default(), secrets).is_ok());
 
@@ -324,6 +331,7 @@ mod tests {
         let short = RigSecrets {
             operator_token: Some(Secret::new("short")),
             api_key: None,
+            explainer_key: None,
         };
         assert!(RigSettings::resolve(options(1.0), RigConfig::default(), short).is_err());
     }
@@ -338,6 +346,7 @@ mod tests {
         let secrets = RigSecrets {
             operator_token: None,
             api_key: Some(Secret::new("sk-fleet-x")),
+            explainer_key: None,
         };
         let s = RigSettings::resolve(options(1.0), config, secrets.clone()).expect("valid");
         assert!(s.fleet_key.is_some());

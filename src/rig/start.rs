@@ -72,6 +72,21 @@ fn start_insights(settings: &RigSettings, data_dir: &Path) -> Result<Insights, R
         .map_err(io_err("starting the insights worker"))
 }
 
+/// The `[explainer]`'s thread (none with `backend = "none"`), its answers kept with their
+/// advisories in the core.
+fn start_explainer(
+    settings: &RigSettings,
+    core: &Arc<Mutex<Core>>,
+) -> Result<super::explainer::Explainer, RigError> {
+    let core = core.clone();
+    super::explainer::start(
+        &settings.config.explainer,
+        settings.explainer_key.clone(),
+        move || Box::new(move |id, explanation| lock(&core).add_explanation(id, explanation)),
+    )
+    .map_err(io_err("starting the explainer"))
+}
+
 impl Rig {
     /// Open the data directory, reload the baseline, the advisory log and the library, start the
     /// fleet link (when configured) and the HTTP API.
@@ -123,6 +138,8 @@ impl Rig {
         .with_recall(recall)
         .with_insights(start_insights(&settings, &data_dir)?);
         let core = Arc::new(Mutex::new(core));
+        let explainer = start_explainer(&settings, &core)?;
+        lock(&core).set_explainer(explainer);
         let source_state = Arc::new(SourceState::default());
         {
             let (core, input) = (core.clone(), source_state.clone());

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod fake_hub;
+pub mod fake_llm;
 pub mod rig;
 
 use chrono::{DateTime, Utc};

@@ -57,6 +57,9 @@ pub fn build(c: &Core, id: &str) -> Option<IncidentReport> {
             |r| r.advisory.recommendation.clone(),
         ),
         reasoning: strongest.map_or_else(String::new, |r| r.advisory.reasoning.clone()),
+        explanation: onset
+            .and_then(|r| r.explanation.as_ref())
+            .and_then(|e| Some(format!("{} (model {})", e.text.as_ref()?, e.model))),
         charts,
         charts_note,
         physics: physics_rows(

@@ -19,16 +19,7 @@ const LONGEST_STEP_SECS: f64 = 10.0;
 const SAVE_EVERY_MINS: u32 = 10;
 
 /// The rig states, in the order [`Minute::state_secs`] keeps them.
-pub const STATES: [RigState; 8] = [
-    RigState::Drilling,
-    RigState::Reaming,
-    RigState::Circulating,
-    RigState::Connection,
-    RigState::TrippingIn,
-    RigState::TrippingOut,
-    RigState::Idle,
-    RigState::Unknown,
-];
+pub const STATES: [RigState; 8] = RigState::ALL;
 
 /// Sums over the packets drilling on bottom, weighted by their seconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

@@ -55,6 +55,8 @@ pub struct AdvisoryView {
     pub(super) acknowledged: Option<String>,
     /// The incident it announced, for its report.
     pub(super) incident: Option<String>,
+    /// The explainer's words for it, when shown.
+    pub(super) explanation: Option<String>,
 }
 
 /// How one screen looks at the rig: the trends' span, and whether it may change things (the
@@ -347,6 +349,10 @@ pub(super) fn view(r: &AdvisoryRecord) -> AdvisoryView {
             })
             .collect(),
         incident: r.incident.as_ref().map(ToString::to_string),
+        explanation: r
+            .explanation
+            .as_ref()
+            .and_then(|e| e.text.clone().map(|t| format!("{t} ({})", e.model))),
         acknowledged: r.acknowledgment.as_ref().map(|k| {
             let mut t = k.outcome.describe();
             if let Some(n) = &k.notes {

@@ -78,6 +78,7 @@ fn build(e: &FleetEvent, row: &ReportRow) -> IncidentReport {
         facts: facts(e, row),
         recommendation: a.recommendation.clone(),
         reasoning: a.reasoning.clone(),
+        explanation: None,
         charts: charts(e),
         charts_note: Some(format!(
             "What the rig sent with the event: the {} readings before it was raised. The rig's own report on it also shows what followed.",
