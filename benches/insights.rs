@@ -4,7 +4,9 @@
 //! - `samples_record`: `SampleLog::record` over an hour of the simulator's drill-off sweep,
 //!   processed by the real pipeline beforehand — ns per packet, to set beside the pipeline's own
 //!   (`cargo bench --bench rig_pipeline`);
-//! - `report_1h` / `report_5h`: `InsightsReport::make` over one and five hours of samples.
+//! - `report_1h` / `report_5h`: `InsightsReport::make` over one and five hours of samples;
+//! - `shift_record_1h`: `ShiftLog::record`, the handover's minute-by-minute log, which the packet
+//!   path also pays (ns per packet).
 //!
 //! Run: `cargo bench --bench insights`.
 
@@ -15,6 +17,7 @@ use sairen::rig::insights::{InsightSettings, InsightsReport};
 use sairen::rig::pipeline::baseline::Baseline;
 use sairen::rig::pipeline::knowledge::NoopStore;
 use sairen::rig::pipeline::{Pipeline, PipelineConfig};
+use sairen::rig::reports::shift::ShiftLog;
 use sairen::simulate::{Scenario, Simulator, Sweep};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -45,6 +48,15 @@ fn record(c: &mut Criterion) {
                 log.record(black_box(p), black_box(m));
             }
             black_box(log.len())
+        })
+    });
+    group.bench_function("shift_record_1h", |b| {
+        b.iter(|| {
+            let mut log = ShiftLog::default();
+            for (p, m) in &packets {
+                log.record(black_box(p), black_box(m));
+            }
+            black_box(log.newest())
         })
     });
     for hours in [1, 5] {

@@ -9,6 +9,11 @@ pub mod metrics;
 
 pub use credentials::{basic_password, bearer_token, NoToken, Secret};
 
+/// Bytes as lower-case hex: keys, tokens, hashes and entity tags, on both servers.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 use actix_web::error::JsonPayloadError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};

@@ -184,6 +184,7 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
         "RIG-SOUTH-7",
         "RIG-OLD-9",
         "RIG-SCREEN",
+        "RIG-QUIET",
     ] {
         keys.insert(rig, hub.register(rig));
     }
@@ -389,6 +390,55 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
     });
     let kick_id = kicks[0]["id"].as_str().expect("advisory id").to_owned();
 
+    // Two rigs of the field (Volve) report where they drilled fastest; a quiet rig of the same
+    // field, drilling into those depths with its own insights on, shows both on its screen.
+    for (rig, seq, rop) in [("RIG-NORTH-1", 7, 168.0), ("RIG-NORTH-2", 3, 151.0)] {
+        let summary = json!({
+            "rig_id": rig, "well_id": format!("{rig}-W"), "field": "Volve", "report_seq": seq,
+            "made_at": now.to_rfc3339(),
+            "segments": [
+                {"from_ft": 9_700.0, "to_ft": 10_600.0, "samples": 14_400, "dc_exponent": 1.12, "mse_median_psi": 41_000.0,
+                 "best": {"wob_klb": [28.0, 32.0], "rpm": [140.0, 160.0], "rop_median_ft_h": rop, "samples": 2_400},
+                 "founder_wob_klb": 30.0},
+                {"from_ft": 10_600.0, "to_ft": 11_200.0, "samples": 9_000, "dc_exponent": 1.31,
+                 "best": {"wob_klb": [20.0, 24.0], "rpm": [100.0, 120.0], "rop_median_ft_h": rop * 0.5, "samples": 1_800}}
+            ]
+        });
+        assert_eq!(
+            post(
+                &hub.addr,
+                "/api/fleet/insights",
+                &keys[rig],
+                rig,
+                "POST",
+                &summary
+            ),
+            201
+        );
+    }
+    let quiet_dir = tempfile::tempdir().expect("tempdir");
+    let toml = format!(
+        "[fleet]\nenabled = true\nhub_url = \"http://{}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n\
+         [insights]\ninterval_mins = 10\nwindow_mins = 30\n",
+        hub.addr
+    );
+    let mut cmd = rig_command(quiet_dir.path(), &toml);
+    let config = quiet_dir.path().join("rig.toml");
+    let text = std::fs::read_to_string(&config)
+        .expect("config")
+        .replace("RIG-TEST-1", "RIG-QUIET");
+    std::fs::write(&config, text).expect("config");
+    cmd.args(["--simulate", "normal", "--seconds", "0", "--speed", "100"])
+        .args(["--api-bind", "127.0.0.1:0"])
+        .env("SAIREN_RIG_API_KEY", &keys["RIG-QUIET"]);
+    let quiet_rig = RigProcess::start(cmd);
+    quiet_rig.wait_for("/api/v1/insights", 60, |v| v["latest"].is_object());
+    quiet_rig.wait_for("/api/v1/fleet", 60, |v| {
+        v["stats"]["offsets"]["intervals"]
+            .as_array()
+            .is_some_and(|i| !i.is_empty())
+    });
+
     stale_rig.wait_for("/api/v1/health", 30, |h| h["status"] == "stale");
     // An aggregation pass has flagged RIG-SOUTH-7's refused uploads.
     let deadline = Instant::now() + std::time::Duration::from_secs(30);
@@ -452,6 +502,8 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                      "expect": ["Users", "desk.lead", "night.viewer", "viewer", "Disable", "Add a user", "desk.lead · admin"]},
                     {"path": format!("/dashboard/events/{}/report", reported.as_deref().expect("a seeded event with an outcome")), "screenshot": "hub-event-report",
                      "expect": ["at its peak", "The channels around it", "SPP (psi)", "raised", "Physics when it was raised", "The specialists' votes", "What the crew did", "Logged by the toolpusher <b>after</b> the tour"]},
+                    {"path": "/dashboard/insights", "screenshot": "hub-insights",
+                     "expect": ["Drilling insights", "Volve", "9,700–10,600 ft", "28–32 klb, 140–160 rpm", "≈ 30 klb", "Hours drilled"]},
                     {"path": "/dashboard/rigs/NO-SUCH-RIG", "status": 404, "screenshot": "hub-not-found",
                      "expect": ["No such rig", "NO-SUCH-RIG"]},
                     {"path": "/dashboard/trends?from=2026-11-20&to=2026-11-01", "status": 400, "screenshot": "hub-bad-range",
@@ -476,6 +528,16 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
                      "expect": ["Kick at", "The channels around it", "Flow out (gpm)", "Pit volume (bbl)", "opened", "Physics at onset and peak", "The specialists' votes", "well control", "Precedents and what worked", "Not acknowledged yet"]},
                     {"path": "/handover", "screenshot": "rig-handover",
                      "expect": ["Shift handover — RIG-SCREEN", "Drilled", "On bottom", "Kick at", "Hour by hour", "Drilling insights"]}
+                ]
+            },
+            {
+                "name": "rig-quiet",
+                "origin": format!("http://{}", quiet_rig.addr),
+                "pages": [
+                    {"path": "/", "screenshot": "rig-screen-quiet", "full_page": false,
+                     "expect": ["RIG-QUIET", "Drilling insights at", "Fleet: Offset rigs drilled 9,700–10,600 ft fastest at 28–32 klb, 140–160 rpm", "founder ≈ 30 klb"]},
+                    {"path": "/handover?hours=6", "screenshot": "rig-handover-quiet",
+                     "expect": ["Shift handover — RIG-QUIET", "None in this span", "Offset rigs drilled"]}
                 ]
             },
             {

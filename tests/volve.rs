@@ -41,11 +41,23 @@ fn volve_replays_with_sensible_physics_and_nothing_from_absent_channels() {
     let (mut mse_12, mut mse_8, mut d_12, mut d_8) = (vec![], vec![], vec![], vec![]);
     let mut rows = 0;
     let mut advisories = Vec::new();
+    // Rows whose surface torque the sensor check set aside as reading no load while drilling.
+    let mut dead_torque: Vec<f64> = Vec::new();
     for row in replay.by_ref() {
         let packet = row.expect("row");
         rows += 1;
         let bit = packet.bit_diameter_in.expect("bit size in every row");
+        let depth = packet.depth_ft();
         let out = pipeline.process(packet);
+        if matches!(
+            pipeline
+                .sensors()
+                .faults()
+                .get(&sairen::drilling::Channel::Torque),
+            Some(sairen::rig::pipeline::quality::Fault::NoLoad { .. })
+        ) {
+            dead_torque.extend(depth);
+        }
         for v in [
             out.metrics.mse_psi,
             out.metrics.d_exponent,
@@ -67,6 +79,19 @@ fn volve_replays_with_sensible_physics_and_nothing_from_absent_channels() {
         advisories.extend(out.announcements.into_iter().map(|a| a.advisory));
     }
     assert_eq!(rows, 13_746, "every row of the file replays");
+    // The top hole's surface torque reads 0.01-0.2 kN·m for hundreds of feet while the string
+    // turns with weight on the bit: the crew is told the sensor is dead there, and only there.
+    let (lo, hi) = dead_torque
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), d| {
+            (lo.min(*d), hi.max(*d))
+        });
+    eprintln!(
+        "Volve F-9 A: torque without load on {} rows, {lo:.0}–{hi:.0} ft",
+        dead_torque.len()
+    );
+    assert!(dead_torque.len() > 300, "{}", dead_torque.len());
+    assert!(hi < 3_050.0, "only in the 12¼-in hole: {lo}–{hi} ft");
     // Issue 16: the 8½-in section learns its own baseline, even with the 12¼-in section's
     // incident still unanswered (it was judged against the old section's baseline).
     assert!(

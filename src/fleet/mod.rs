@@ -6,6 +6,7 @@ mod event;
 pub mod features;
 mod heartbeat;
 mod ids;
+pub mod insights;
 mod receipts;
 mod registry;
 pub mod wireguard;

@@ -270,6 +270,47 @@ fn check_count(field: &'static str, value: u32, most: u32) -> Result<(), IntakeE
     Ok(())
 }
 
+/// Check an insights summary from `key_rig`: its rig, labels, and every segment's depths and
+/// band within what a well and a rig can be.
+pub fn check_insights(
+    summary: &crate::fleet::insights::InsightSummary,
+    key_rig: &RigId,
+) -> Result<(), IntakeError> {
+    if &summary.rig_id != key_rig {
+        return Err(IntakeError::WrongRig {
+            body_rig: summary.rig_id.to_string(),
+            key_rig: key_rig.to_string(),
+        });
+    }
+    check_label("well_id", &summary.well_id)?;
+    check_label("field", &summary.field)?;
+    for s in &summary.segments {
+        check_range("segments.from_ft", s.from_ft, 0.0..=MAX_DEPTH_FT)?;
+        check_range("segments.to_ft", s.to_ft, s.from_ft..=MAX_DEPTH_FT)?;
+        if let Some(d) = s.dc_exponent {
+            check_range("segments.dc_exponent", d, 0.0..=10.0)?;
+        }
+        if let Some(m) = s.mse_median_psi {
+            check_range("segments.mse_median_psi", m, 0.0..=10_000_000.0)?;
+        }
+        if let Some(f) = s.founder_wob_klb {
+            check_range("segments.founder_wob_klb", f, 0.0..=500.0)?;
+        }
+        if let Some(b) = &s.best {
+            check_range("segments.best.wob_klb", b.wob_klb.0, 0.0..=500.0)?;
+            check_range("segments.best.wob_klb", b.wob_klb.1, b.wob_klb.0..=500.0)?;
+            check_range("segments.best.rpm", b.rpm.0, 0.0..=1_000.0)?;
+            check_range("segments.best.rpm", b.rpm.1, b.rpm.0..=1_000.0)?;
+            check_range(
+                "segments.best.rop_median_ft_h",
+                b.rop_median_ft_h,
+                0.0..=10_000.0,
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Check a heartbeat like an event: whose (403), well formed (400), then when (422) — a
 /// heartbeat from further ahead than the skew allowed, or older than events are kept, is refused.
 pub fn check_heartbeat(

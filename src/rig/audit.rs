@@ -5,6 +5,7 @@
 //! edited, deleted or moved. One JSON line per entry in `<data-dir>/audit.jsonl`, synced to disk
 //! before the action is answered: the crew's acts are rare, and each must survive a power cut.
 
+use crate::web::hex;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -69,10 +70,6 @@ impl AuditEntry {
         let bytes = serde_json::to_vec(&content).unwrap_or_default();
         hex(&Sha256::digest(&bytes))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The trail, open for appending.

@@ -1,8 +1,34 @@
 //! The fleet's notices on this rig's screen: a correlation of the rig's region is shown while the
-//! rig drills towards or through its depth band — the fleet warns before the trouble, not after.
+//! rig drills towards or through its depth band — the fleet warns before the trouble, not after;
+//! and what offset rigs of the field drilled fastest where the bit is, or just below it.
 
-use crate::drilling::thousands;
+use crate::drilling::{capitalise, thousands};
+use crate::fleet::insights::Offsets;
 use crate::fleet::FleetNotice;
+
+/// An offset interval is announced this many feet before the bit reaches it.
+pub const OFFSET_AHEAD_FT: f64 = 300.0;
+
+/// [`offset_words`] for the rig `c` now: its offsets, at the depth of its newest packet.
+pub fn offset_here(c: &crate::rig::core::Core) -> Option<String> {
+    let depth = c.pipeline().latest().and_then(|s| s.packet.depth_ft());
+    offset_words(&c.fleet_status().link?.stats.offsets, depth)
+}
+
+/// What offset rigs drilled fastest where the hole is (`depth_ft`), or in the interval it will
+/// reach within [`OFFSET_AHEAD_FT`]; none elsewhere.
+pub fn offset_words(offsets: &Offsets, depth_ft: Option<f64>) -> Option<String> {
+    let (interval, ahead) = offsets.near(depth_ft?, OFFSET_AHEAD_FT)?;
+    Some(if ahead {
+        format!(
+            "Ahead at {} ft: {}.",
+            thousands(interval.from_ft),
+            interval.words()
+        )
+    } else {
+        format!("Fleet: {}.", capitalise(&interval.words()))
+    })
+}
 
 /// A band is announced this many feet before the bit reaches it (about 8 h at 60 ft/h).
 pub const LOOKAHEAD_FT: f64 = 500.0;

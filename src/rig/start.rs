@@ -16,7 +16,7 @@ use super::pipeline::knowledge::{KnowledgeStore, NoopStore};
 use super::pipeline::Pipeline;
 use super::recall::{local_episode, Library, Recall};
 use super::settings::{io_err, RigError, RigSettings};
-use super::uplink::link::{self, HeartbeatSource, LinkConfig};
+use super::uplink::link::{self, HeartbeatSource, InsightsSource, LinkConfig};
 use super::uplink::queue::Queue;
 use super::uplink::sink::{LinkStats, QueueSink};
 use crate::drilling::RiskLevel;
@@ -120,9 +120,10 @@ impl Rig {
         let pipeline = Pipeline::new(config.pipeline(), config.rig.campaign, baseline, store);
         let stop = Arc::new(AtomicBool::new(false));
         let beat: HeartbeatSource = Arc::default();
+        let insights: InsightsSource = Arc::default();
         let (sink, link_thread) = match (&recall, &settings.fleet_key) {
             (Some(recall), Some(key)) => {
-                let (sink, thread) = start_link(&settings, key, recall, &beat, &stop)?;
+                let (sink, thread) = start_link(&settings, key, recall, (&beat, &insights), &stop)?;
                 (sink, Some(thread))
             }
             _ => (Box::new(NoUplink::default()) as Box<dyn EventSink>, None),
@@ -147,6 +148,15 @@ impl Rig {
             // Set once, here; a link without a core yet sends nothing.
             let _ = beat.set(Box::new(move || {
                 heartbeat::build(&mut lock(&core), &input, stale, started)
+            }));
+        }
+        {
+            let core = core.clone();
+            let _ = insights.set(Box::new(move || {
+                let c = lock(&core);
+                let id = c.identity();
+                let report = c.insights().latest()?;
+                Some(report.summary(&id.rig_id, &id.well_id, &id.field))
             }));
         }
         let heals = Arc::new(HealReports::default());
@@ -297,7 +307,7 @@ fn start_link(
     settings: &RigSettings,
     key: &Secret,
     recall: &Arc<Recall>,
-    beat: &HeartbeatSource,
+    (beat, insights): (&HeartbeatSource, &InsightsSource),
     stop: &Arc<AtomicBool>,
 ) -> Result<(Box<dyn EventSink>, JoinHandle<()>), RigError> {
     let f = &settings.config.fleet;
@@ -328,6 +338,7 @@ fn start_link(
         recall.clone(),
         stats.clone(),
         beat.clone(),
+        insights.clone(),
         stop.clone(),
     )
     .map_err(io_err("starting the fleet link thread"))?;

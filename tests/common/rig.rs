@@ -310,6 +310,7 @@ pub fn drain_queue(
         Arc::new(Recall::default()),
         Arc::new(Mutex::new(LinkStats::default())),
         Arc::default(),
+        Arc::default(),
         stop.clone(),
     )
     .expect("link thread");

@@ -9,6 +9,7 @@ pub mod attention;
 pub mod correlate;
 pub mod health;
 pub mod notices;
+pub mod offsets;
 pub mod outliers;
 pub mod pass;
 pub mod profile;

@@ -9,6 +9,7 @@ mod error;
 pub mod events;
 pub mod health;
 mod heartbeat;
+mod insights;
 pub mod library;
 mod metrics;
 pub mod registry;
@@ -64,6 +65,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::patch().to(events::update_outcome),
             )
             .route("/heartbeat", web::post().to(heartbeat::beat))
+            .route("/insights", web::post().to(insights::upload))
+            .route("/insights/offsets", web::get().to(insights::offsets))
             .route("/library", web::get().to(library::sync))
             .route("/library/stats", web::get().to(library::stats))
             .route("/rigs", web::get().to(registry::list))

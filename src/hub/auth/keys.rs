@@ -1,6 +1,7 @@
 //! Rig keys: generated, parsed, hashed with argon2id and checked against a stored hash.
 
 use super::AuthError;
+pub(super) use crate::web::hex;
 use crate::web::Secret;
 use argon2::{Argon2, PasswordHash, PasswordHasher};
 use blake2::{Blake2b, Digest};
@@ -13,10 +14,6 @@ pub(super) type Blake2b256 = Blake2b<blake2::digest::consts::U32>;
 pub const KEY_PREFIX: &str = "sk-fleet-";
 const KEY_ID_BYTES: usize = 8;
 const SECRET_BYTES: usize = 24;
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];

@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod episodes;
 pub mod events;
 pub mod heartbeats;
+pub mod insights;
 pub mod library;
 mod migrate;
 pub mod models;

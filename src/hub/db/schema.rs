@@ -262,12 +262,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    insight_segments (id) {
+        id -> Int8,
+        rig_id -> Text,
+        field -> Text,
+        well_id -> Text,
+        report_seq -> Int8,
+        made_at -> Timestamptz,
+        received_at -> Timestamptz,
+        from_ft -> Float8,
+        to_ft -> Float8,
+        samples -> Int4,
+        dc_exponent -> Nullable<Float8>,
+        mse_median_psi -> Nullable<Float8>,
+        wob_lo -> Nullable<Float8>,
+        wob_hi -> Nullable<Float8>,
+        rpm_lo -> Nullable<Float8>,
+        rpm_hi -> Nullable<Float8>,
+        rop_median_ft_h -> Nullable<Float8>,
+        best_samples -> Nullable<Int4>,
+        founder_wob_klb -> Nullable<Float8>,
+    }
+}
+
 diesel::joinable!(events -> rigs (rig_id));
 diesel::joinable!(episodes -> rigs (rig_id));
 diesel::joinable!(sync_log -> rigs (rig_id));
 diesel::joinable!(heartbeats -> rigs (rig_id));
 diesel::joinable!(analysis_findings -> analysers (analyser_id));
 diesel::joinable!(rig_health -> rigs (rig_id));
+diesel::joinable!(insight_segments -> rigs (rig_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     rigs,
@@ -280,5 +305,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     heartbeats,
     rig_health,
     analysers,
-    analysis_findings
+    analysis_findings,
+    insight_segments
 );

@@ -14,6 +14,8 @@ pub mod segment;
 pub mod stats;
 pub mod store;
 
+use crate::fleet::insights::{BandSummary, InsightSummary, SegmentSummary, MAX_SEGMENTS};
+use crate::fleet::RigId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -315,6 +317,40 @@ pub struct InsightsReport {
     pub trigger: String,
     /// How long the analysis took, ms.
     pub run_ms: f64,
+}
+
+impl InsightsReport {
+    /// The report as the fleet keeps it: each segment's range, markers, fastest band and founder
+    /// point (at most [`MAX_SEGMENTS`](crate::fleet::insights::MAX_SEGMENTS), the deepest kept).
+    pub fn summary(&self, rig_id: &RigId, well_id: &str, field: &str) -> InsightSummary {
+        let skip = self.segments.len().saturating_sub(MAX_SEGMENTS);
+        InsightSummary {
+            rig_id: rig_id.clone(),
+            well_id: well_id.to_owned(),
+            field: field.to_owned(),
+            report_seq: self.seq,
+            made_at: self.made_at,
+            segments: self
+                .segments
+                .iter()
+                .skip(skip)
+                .map(|s| SegmentSummary {
+                    from_ft: s.from_ft,
+                    to_ft: s.to_ft,
+                    samples: u32::try_from(s.samples).unwrap_or(u32::MAX),
+                    dc_exponent: s.dc_exponent,
+                    mse_median_psi: s.mse_median_psi,
+                    best: s.best.as_ref().map(|b| BandSummary {
+                        wob_klb: b.wob_klb,
+                        rpm: b.rpm,
+                        rop_median_ft_h: b.rop_median_ft_h,
+                        samples: u32::try_from(b.samples).unwrap_or(u32::MAX),
+                    }),
+                    founder_wob_klb: s.founder.as_ref().map(|f| f.wob_klb),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl InsightsReport {

@@ -31,6 +31,15 @@ pub enum Fault {
         /// Packets in a row.
         packets: u64,
     },
+    /// Torque near zero while the string turns with weight on the bit, for this many packets: a
+    /// bit drilling on bottom takes thousands of ft·lbf, so the sensor is dead or unscaled (Volve
+    /// F-9 A's top hole reads 0.01–0.2 kN·m for hundreds of feet).
+    NoLoad {
+        /// The last value, kft·lbf.
+        value: f64,
+        /// Packets in a row.
+        packets: u64,
+    },
     /// A hole depth shallower than the bit in it (a log's zero-filled column): impossible.
     BehindBit {
         /// The hole depth received, ft.
@@ -50,6 +59,10 @@ impl Fault {
             ),
             Self::Flatline { value, packets } => format!(
                 "{channel} has read exactly {value} for {packets} packets while it should move: dead sensor or frozen feed; its detectors are off"
+            ),
+            Self::NoLoad { value, packets } => format!(
+                "{channel} has read {value:.2} {} for {packets} packets while the string turns with weight on the bit, where drilling takes thousands of ft·lbf: dead or unscaled sensor; MSE and the torque detectors are off until it reads",
+                channel.unit()
             ),
             Self::BehindBit { value, bit } => format!(
                 "{channel} read {value:.0} ft with the bit at {bit:.0} ft: a hole is never shallower than its bit, so that value is ignored; check the source's hole-depth column"
@@ -99,6 +112,15 @@ fn should_move(channel: Channel, pumping: bool, rotating: bool, stuck_after: u64
 
 const CHANNELS: usize = Channel::ALL.len();
 
+/// Torque below this while drilling reads as no load at all, kft·lbf.
+const NO_LOAD_KFTLBF: f64 = 0.5;
+/// …with the rotary turning faster than this, rpm…
+const NO_LOAD_RPM: f64 = 30.0;
+/// …and at least this weight on the bit, klb…
+const NO_LOAD_WOB_KLB: f64 = 5.0;
+/// …for this many packets in a row (a minute at 1 Hz: never a moment's reading).
+const NO_LOAD_PACKETS: u64 = 60;
+
 /// The channels' state and faults.
 #[derive(Debug, Clone)]
 pub struct SensorCheck {
@@ -108,6 +130,8 @@ pub struct SensorCheck {
     faults: BTreeMap<Channel, Fault>,
     identical_packets: u64,
     previous: [Option<u64>; CHANNELS],
+    /// Packets in a row of torque without load while drilling.
+    no_load: u64,
 }
 
 impl SensorCheck {
@@ -119,6 +143,7 @@ impl SensorCheck {
             faults: BTreeMap::new(),
             identical_packets: 0,
             previous: [None; CHANNELS],
+            no_load: 0,
         }
     }
 
@@ -131,6 +156,8 @@ impl SensorCheck {
                 .sum::<f64>()
                 > 5.0;
         let rotating = packet.rpm.is_some_and(|r| r > 5.0);
+        let drilling = packet.rpm.is_some_and(|r| r > NO_LOAD_RPM)
+            && packet.wob_klb.is_some_and(|w| w > NO_LOAD_WOB_KLB);
         let mut identical = true;
         for (i, &channel) in Channel::ALL.iter().enumerate() {
             let slot = channel.slot(packet);
@@ -164,10 +191,15 @@ impl SensorCheck {
                         .insert(channel, Fault::Flatline { value, packets });
                 }
                 _ => {
-                    if !self.faults.is_empty() {
+                    // A torque without load is cleared by its own check, below.
+                    let no_load = matches!(self.faults.get(&channel), Some(Fault::NoLoad { .. }));
+                    if !self.faults.is_empty() && !no_load {
                         self.faults.remove(&channel);
                     }
                 }
+            }
+            if channel == Channel::Torque {
+                self.no_load(slot, drilling);
             }
         }
         self.hole_behind_bit(packet);
@@ -176,6 +208,38 @@ impl SensorCheck {
         } else {
             0
         };
+    }
+
+    /// Torque near zero for a minute while drilling is dropped and named, until it reads again.
+    fn no_load(&mut self, slot: &mut Option<f64>, drilling: bool) {
+        let Some(value) = *slot else {
+            return;
+        };
+        if !drilling {
+            // Off bottom or not turning: nothing to judge by, and nothing cleared either.
+            return;
+        }
+        if value.abs() >= NO_LOAD_KFTLBF {
+            self.no_load = 0;
+            if matches!(
+                self.faults.get(&Channel::Torque),
+                Some(Fault::NoLoad { .. })
+            ) {
+                self.faults.remove(&Channel::Torque);
+            }
+            return;
+        }
+        self.no_load += 1;
+        if self.no_load >= NO_LOAD_PACKETS {
+            *slot = None;
+            self.faults.insert(
+                Channel::Torque,
+                Fault::NoLoad {
+                    value,
+                    packets: self.no_load,
+                },
+            );
+        }
     }
 
     /// A hole depth more than `HOLE_BEHIND_BIT_FT` shallower than the bit is dropped and named
@@ -227,6 +291,52 @@ mod tests {
         let fault = &check.faults()[&Channel::MudDensityIn];
         assert!(fault.describe(Channel::MudDensityIn).contains("units"));
         assert_eq!(p.spp_psi, Some(3_000.0));
+    }
+
+    #[test]
+    fn torque_without_load_while_drilling_is_a_dead_sensor_but_not_after_a_twist_off() {
+        let mut check = SensorCheck::new(30);
+        let drilling = |torque: f64, wob: f64| WitsPacket {
+            torque_kftlbf: Some(torque),
+            wob_klb: Some(wob),
+            ..packet(3_000.0, 600.0)
+        };
+        // Volve's top hole: 0.01-0.2 kN·m, moving (never a flatline), rotating with weight on bit.
+        for i in 0..59 {
+            let mut p = drilling(0.05 + 0.001 * i as f64, 20.0);
+            check.clean(&mut p);
+            assert!(p.torque_kftlbf.is_some(), "packet {i}: a minute first");
+        }
+        let mut p = drilling(0.12, 20.0);
+        check.clean(&mut p);
+        assert_eq!(p.torque_kftlbf, None);
+        let fault = &check.faults()[&Channel::Torque];
+        assert!(
+            matches!(fault, Fault::NoLoad { packets: 60, .. }),
+            "{fault:?}"
+        );
+        assert!(fault.describe(Channel::Torque).contains("dead or unscaled"));
+        // Off bottom (a connection) the fault stays; a real reading while drilling clears it.
+        let mut p = drilling(0.1, 0.0);
+        check.clean(&mut p);
+        assert!(check.faults().contains_key(&Channel::Torque));
+        let mut p = drilling(9.5, 22.0);
+        check.clean(&mut p);
+        assert_eq!(p.torque_kftlbf, Some(9.5));
+        assert!(!check.faults().contains_key(&Channel::Torque));
+        // A parted string: torque collapses, but the bit carries no weight: not a sensor fault.
+        let mut check = SensorCheck::new(30);
+        for i in 0..300 {
+            let mut p = drilling(0.2 + 0.001 * i as f64, 0.0);
+            check.clean(&mut p);
+            assert!(p.torque_kftlbf.is_some());
+        }
+        // (The test's constant SPP is a flatline of its own; the torque is what is judged.)
+        assert!(
+            !check.faults().contains_key(&Channel::Torque),
+            "{:?}",
+            check.faults()
+        );
     }
 
     #[test]

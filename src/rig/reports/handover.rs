@@ -126,7 +126,10 @@ pub fn build(c: &Core, health: &Health, hours: u32) -> Handover {
                 )
             })
             .collect(),
-        insights: insights(c, start),
+        insights: insights(c, start)
+            .into_iter()
+            .chain(crate::rig::notices::offset_here(c))
+            .collect(),
         // The health's problems name the sensors out among them.
         problems: health.problems.clone(),
         notices: c

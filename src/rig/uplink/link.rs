@@ -5,6 +5,7 @@
 use super::queue::Queue;
 use super::sink::{lock_queue, LinkState, LinkStats, SharedQueue};
 use crate::fleet::codec::{decode_json, Encoding};
+use crate::fleet::insights::{InsightSummary, Offsets};
 use crate::fleet::{FleetEpisode, Heartbeat, HeartbeatReceipt, LibraryResponse, RigId};
 use crate::rig::durable;
 use crate::rig::recall::{Library, Recall};
@@ -51,6 +52,36 @@ pub struct LinkConfig {
 
 /// Builds the rig's heartbeat now; set once the core exists (the link starts before it).
 pub type HeartbeatSource = Arc<OnceLock<Box<dyn Fn() -> Heartbeat + Send + Sync>>>;
+
+/// Summarises the rig's newest insights report; set once the core exists.
+pub type InsightsSource = Arc<OnceLock<Box<dyn Fn() -> Option<InsightSummary> + Send + Sync>>>;
+
+/// The offsets the hub last sent, under the data dir: a rig offline keeps warning from them.
+pub const OFFSETS_FILE: &str = "fleet_offsets.json";
+
+/// Largest offsets body accepted.
+const MAX_OFFSETS_BYTES: usize = 1024 * 1024;
+
+/// The offsets kept by an earlier run, if any (unreadable: none, said once).
+pub fn load_offsets(data_dir: &Path) -> (Offsets, Option<String>) {
+    #[derive(Deserialize)]
+    struct Kept {
+        tag: Option<String>,
+        offsets: Offsets,
+    }
+    let path = data_dir.join(OFFSETS_FILE);
+    match std::fs::read(&path).map(|b| serde_json::from_slice::<Kept>(&b)) {
+        Ok(Ok(k)) => (k.offsets, k.tag),
+        Ok(Err(e)) => {
+            log::warn!(
+                "{} cannot be read ({e}); asking the hub afresh",
+                path.display()
+            );
+            (Offsets::default(), None)
+        }
+        Err(_) => (Offsets::default(), None),
+    }
+}
 
 /// The shortest and longest heartbeat interval the hub may ask for.
 const HEARTBEAT_BOUNDS: (u64, u64) = (10, 3_600);
@@ -223,6 +254,58 @@ impl Hub {
             )
             .insert_header(("Content-Type", "application/json"));
         self.send(req, body, &[StatusCode::OK]).await
+    }
+
+    /// Send the newest insights summary; `Ok` once the hub holds it.
+    async fn post_insights(&self, summary: &InsightSummary) -> Result<(), String> {
+        let body = crate::fleet::codec::encode_json(summary, Encoding::Zstd)
+            .map_err(|e| format!("insights to JSON: {e}"))?;
+        let req = self
+            .auth(self.http.post(self.url("/api/fleet/insights")))
+            .insert_header(("Content-Type", "application/json"))
+            .insert_header(("Content-Encoding", "zstd"));
+        match self
+            .send(req, body, &[StatusCode::CREATED, StatusCode::OK])
+            .await
+        {
+            Reply::Delivered => Ok(()),
+            Reply::Retry(why) | Reply::Later(why, _) | Reply::Refused(why) => Err(why),
+        }
+    }
+
+    /// The offsets of this rig's field, unless they are still those tagged `tag` (`Ok(None)`).
+    async fn offsets(
+        &self,
+        tag: Option<&str>,
+    ) -> Result<Option<(Offsets, Option<String>)>, String> {
+        let mut req = self.auth(self.http.get(self.url("/api/fleet/insights/offsets")));
+        if let Some(tag) = tag {
+            req = req.insert_header(("If-None-Match", tag));
+        }
+        let mut response = req.send().await.map_err(|e| format!("no answer: {e}"))?;
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        let tag = response
+            .headers()
+            .get("ETag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .body()
+            .limit(MAX_OFFSETS_BYTES)
+            .await
+            .map_err(|e| format!("offsets body cut off: {e}"))?;
+        if status != StatusCode::OK {
+            return Err(format!(
+                "hub answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+        let offsets =
+            serde_json::from_slice(&body).map_err(|e| format!("offsets unreadable: {e}"))?;
+        Ok(Some((offsets, tag)))
     }
 
     async fn library(&self, since: i64) -> Result<Option<LibraryResponse>, SyncFailure> {
@@ -482,6 +565,51 @@ async fn sync_once(hub: &Hub, recall: &Recall, stats: &Mutex<LinkStats>) {
     }
 }
 
+/// With each sync: send the newest insights report if the hub has not taken it, and fetch what
+/// offset rigs of this field drilled fastest (kept on disk when it changed).
+async fn share_insights(
+    hub: &Hub,
+    source: &InsightsSource,
+    tag: &mut Option<String>,
+    stats: &Mutex<LinkStats>,
+) {
+    let summary = source.get().and_then(|build| build());
+    let sent = stats
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insights_sent;
+    if let Some(summary) = summary.filter(|s| sent != Some(s.report_seq)) {
+        match hub.post_insights(&summary).await {
+            Ok(()) => set(stats, |s| s.insights_sent = Some(summary.report_seq)),
+            Err(why) => log::info!(
+                "insights report {} not taken by the hub ({why}); sent again at the next sync",
+                summary.report_seq
+            ),
+        }
+    }
+    match hub.offsets(tag.as_deref()).await {
+        Ok(None) => {}
+        Ok(Some((offsets, new_tag))) => {
+            let kept = serde_json::json!({"tag": new_tag, "offsets": offsets});
+            let path = hub.config.data_dir.join(OFFSETS_FILE);
+            if let Err(e) = durable::write_atomic(&path, kept.to_string().as_bytes()) {
+                log::warn!(
+                    "offsets not saved to {} ({e}); they stay in memory",
+                    path.display()
+                );
+            }
+            log::info!(
+                "offset rigs of field {:?}: {} interval(s) with their fastest parameters",
+                offsets.field,
+                offsets.intervals.len()
+            );
+            *tag = new_tag;
+            set(stats, |s| s.offsets = offsets);
+        }
+        Err(why) => log::info!("offsets not fetched ({why}); keeping those held"),
+    }
+}
+
 /// Send heartbeats until `stop`: each built fresh when it is due, so a link that was down sends
 /// how the rig is now on its return, never a backlog.
 async fn heartbeats(hub: &Hub, source: &HeartbeatSource, stop: &AtomicBool) {
@@ -542,13 +670,16 @@ pub fn start(
     recall: Arc<Recall>,
     stats: Arc<Mutex<LinkStats>>,
     beat: HeartbeatSource,
+    insights: InsightsSource,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let (offsets, mut offsets_tag) = load_offsets(&config.data_dir);
     {
         let library = recall.library();
         set(&stats, |s| {
             s.library_version = library.version;
             s.episodes_loaded = library.len();
+            s.offsets = offsets;
         });
     }
     std::thread::Builder::new()
@@ -573,6 +704,7 @@ pub fn start(
                 let syncs = async {
                     loop {
                         sync_once(&hub, &recall, &stats).await;
+                        share_insights(&hub, &insights, &mut offsets_tag, &stats).await;
                         let jitter = hub.config.sync_jitter.as_secs_f64();
                         let offset = if jitter > 0.0 {
                             rand::rng().random_range(-jitter..jitter)

@@ -122,6 +122,12 @@ pub struct LinkStats {
     /// What the fleet warns this rig's region of, as the hub's last heartbeat answer said.
     #[serde(default)]
     pub notices: Vec<crate::fleet::FleetNotice>,
+    /// What offset rigs of this field drilled fastest, as the hub last said (kept on disk).
+    #[serde(default)]
+    pub offsets: crate::fleet::insights::Offsets,
+    /// The newest insights report the hub has taken.
+    #[serde(default)]
+    pub insights_sent: Option<u64>,
 }
 
 /// The queue shared by the sink, the uploader and the API.

@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/analysers", web::get().to(pages::analysers))
             .route("/analysers/{id}", web::post().to(pages::change_analyser))
             .route("/library", web::get().to(pages::library))
+            .route("/insights", web::get().to(pages::insights))
             .route("/trends", web::get().to(pages::trends))
             .route("/audit", web::get().to(pages::audit))
             .route("/users", web::get().to(pages::users))

@@ -684,3 +684,43 @@ pub struct AnalysersPage {
     /// The current findings, most confident first (at most 500).
     pub findings: Vec<FindingLine>,
 }
+
+/// One field on the insights page: where its rigs drilled fastest, interval by interval.
+#[derive(Debug, Clone)]
+pub struct FieldInsights {
+    /// The field.
+    pub field: String,
+    /// Rigs that reported insights there.
+    pub rigs: i64,
+    /// Segments held.
+    pub segments: i64,
+    /// Its intervals, shallowest first.
+    pub intervals: Vec<OffsetLine>,
+}
+
+/// One offset interval as the insights page lists it.
+#[derive(Debug, Clone)]
+pub struct OffsetLine {
+    /// "8,000–8,600 ft".
+    pub depth: String,
+    /// "28–32 klb, 140–160 rpm".
+    pub band: String,
+    /// Median ROP there, ft/h.
+    pub rop: String,
+    /// "≈ 30 klb", or "—".
+    pub founder: String,
+    /// Rigs that drilled it.
+    pub rigs: u32,
+    /// Hours of drilling it rests on.
+    pub hours: String,
+}
+
+/// `/dashboard/insights`.
+#[derive(Template)]
+#[template(path = "hub/insights.html")]
+pub struct InsightsPage {
+    /// Frame.
+    pub page: Chrome,
+    /// Fields with most rigs first.
+    pub fields: Vec<FieldInsights>,
+}

@@ -88,6 +88,8 @@ pub struct Live {
     pub(super) notices: Vec<String>,
     /// The newest parameter insight, in words.
     pub(super) insight: Option<String>,
+    /// What offset rigs drilled fastest where the bit is, or just below it.
+    pub(super) offset: Option<String>,
     /// The self-healer's actions of the last ten minutes, newest first.
     pub(super) heals: Vec<String>,
     pub(super) baseline: String,
@@ -438,6 +440,10 @@ pub fn live(state: &ApiState, viewing: Viewing) -> Live {
         notices: notices(&c),
         // Advice waits while trouble is on the screen: during a kick the driller sees the kick.
         insight: loud.is_empty().then(|| insight(&c)).flatten(),
+        offset: loud
+            .is_empty()
+            .then(|| crate::rig::notices::offset_here(&c))
+            .flatten(),
         heals: health.recent_heals,
         baseline: if health.baseline.progress >= 1.0 {
             "baseline learned".into()

@@ -6,6 +6,7 @@
 mod analysers;
 mod audit;
 mod correlations;
+mod insights;
 mod library;
 mod outcome;
 mod overview;
@@ -18,6 +19,7 @@ mod users;
 pub use analysers::{analysers, change as change_analyser};
 pub use audit::audit;
 pub use correlations::correlations;
+pub use insights::insights;
 pub use library::library;
 pub use outcome::record as record_outcome;
 pub use overview::overview;
