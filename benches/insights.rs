@@ -6,7 +6,10 @@
 //!   (`cargo bench --bench rig_pipeline`);
 //! - `report_1h` / `report_5h`: `InsightsReport::make` over one and five hours of samples;
 //! - `shift_record_1h`: `ShiftLog::record`, the handover's minute-by-minute log, which the packet
-//!   path also pays (ns per packet).
+//!   path also pays (ns per packet);
+//! - `learned_observe_2h`: `LearnedDetector::observe` with `[learned]` on over two hours — each
+//!   packet scored by the drilling model's 100 trees once it has trained, and the re-trainings
+//!   (ns per packet).
 //!
 //! Run: `cargo bench --bench insights`.
 
@@ -14,6 +17,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use sairen::drilling::{Campaign, DrillingMetrics, WitsPacket};
 use sairen::rig::insights::samples::SampleLog;
 use sairen::rig::insights::{InsightSettings, InsightsReport};
+use sairen::rig::learned::{LearnedDetector, LearnedSettings};
 use sairen::rig::pipeline::baseline::Baseline;
 use sairen::rig::pipeline::knowledge::NoopStore;
 use sairen::rig::pipeline::{Pipeline, PipelineConfig};
@@ -50,6 +54,21 @@ fn record(c: &mut Criterion) {
             black_box(log.len())
         })
     });
+    let two_hours = processed(7_200);
+    group.throughput(Throughput::Elements(two_hours.len() as u64));
+    group.bench_function("learned_observe_2h", |b| {
+        b.iter(|| {
+            let mut d = LearnedDetector::new(LearnedSettings {
+                enabled: true,
+                ..LearnedSettings::default()
+            });
+            for (p, m) in &two_hours {
+                black_box(d.observe(black_box(p), black_box(m), true));
+            }
+            black_box(d.trainings())
+        })
+    });
+    group.throughput(Throughput::Elements(packets.len() as u64));
     group.bench_function("shift_record_1h", |b| {
         b.iter(|| {
             let mut log = ShiftLog::default();

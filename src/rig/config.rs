@@ -46,6 +46,8 @@ pub struct RigConfig {
     pub insights: super::insights::InsightSettings,
     /// `[explainer]`.
     pub explainer: super::explainer::ExplainerConfig,
+    /// `[learned]`.
+    pub learned: super::learned::LearnedSettings,
     /// `[log]` (read before the rest, by [`crate::logging::format_in`]).
     pub log: crate::logging::LogSection,
 }
@@ -323,6 +325,7 @@ impl RigConfig {
             problems.push(e);
         }
         problems.extend(self.explainer.problems());
+        problems.extend(self.learned.problems());
         if self.healer.interval_secs == 0 || self.healer.wits_silent_secs == 0 {
             problems
                 .push("healer.interval_secs and healer.wits_silent_secs must be at least 1".into());

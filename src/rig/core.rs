@@ -13,6 +13,7 @@ use super::incidents::{
     store as incident_store, Acknowledgment, ChangeKind, Incident, IncidentBook, IncidentError,
     Shelf,
 };
+use super::learned::{LearnedDetector, LearnedSettings};
 use super::packet_loop::LoopEnd;
 use super::pipeline::baseline::Baseline;
 use super::pipeline::thresholds::Thresholds;
@@ -158,6 +159,8 @@ pub struct Core {
     insights: super::insights::runner::Insights,
     /// Asks the `[explainer]` for each advisory's words, never waiting.
     explainer: Explainer,
+    /// The learned anomaly detector (`[learned]`, off unless enabled).
+    learned: LearnedDetector,
     /// The last day by the minute, for the shift handover.
     shift: ShiftLog,
     shift_path: PathBuf,
@@ -274,12 +277,24 @@ impl Core {
                 Arc::new(super::insights::store::MemoryStore::default()),
             ),
             explainer: Explainer::off(),
+            learned: LearnedDetector::new(LearnedSettings::default()),
             shift: ShiftLog::load(&shift::path(data_dir)),
             shift_path: shift::path(data_dir),
             traces_dir: trace::dir(data_dir),
             pit_reference: None,
             audit: AuditTrail::open_or_report(data_dir),
         }
+    }
+
+    /// Judge packets with the learned detector of `settings` from now on.
+    pub fn with_learned(mut self, settings: LearnedSettings) -> Self {
+        self.learned = LearnedDetector::new(settings);
+        self
+    }
+
+    /// The learned detector (what it finds unusual now).
+    pub fn learned(&self) -> &LearnedDetector {
+        &self.learned
     }
 
     /// Explain every advisory from now on with `explainer`.
@@ -489,6 +504,14 @@ impl Core {
             self.kpis.record(&latest.packet, &processed.metrics);
             self.insights.record(&latest.packet, &processed.metrics);
             self.shift.record(&latest.packet, &processed.metrics);
+            let quiet = !self
+                .pipeline
+                .incidents()
+                .incidents()
+                .iter()
+                .any(|i| i.is_active() && i.now.level >= RiskLevel::Elevated);
+            self.learned
+                .observe(&latest.packet, &processed.metrics, quiet);
         }
         if self.shift.save_due() {
             self.save_shift();
@@ -554,6 +577,16 @@ impl Core {
             "{line} (incident {})",
             announce.incident
         );
+        let mut advisory = advisory;
+        if let Some(u) = self.learned.unusual() {
+            // The hybrid: a rule's ticket the learned detector corroborates says so.
+            advisory.reasoning.push_str(&format!(
+                " The learned detector agrees: this rig's {} has been unlike its own recent operation since {} ({}).",
+                u.state.to_string().replace('_', " "),
+                u.since.format("%H:%M:%S"),
+                if u.channels.is_empty() { "several channels at once".to_owned() } else { u.channels_words() }
+            ));
+        }
         let fleet_event = advisory.risk_level >= RiskLevel::Elevated;
         AdvisoryRecord {
             id: announce.advisory_id,

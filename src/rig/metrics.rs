@@ -39,6 +39,8 @@ pub struct RigMetrics {
     heal_actions: Vec<(Labels, u64)>,
     /// Advisory explanations by result, when the explainer is on.
     explanations: Option<Vec<(Labels, u64)>>,
+    /// Whether the learned detector finds the rig unusual now, when it is on.
+    learned_unusual: Option<bool>,
 }
 
 impl RigMetrics {
@@ -60,8 +62,14 @@ impl RigMetrics {
                 .map(|(result, n)| (labels(&[("result", result)]), *n))
                 .collect()
         });
+        let learned = c.learned();
+        let learned_unusual = learned
+            .settings()
+            .enabled
+            .then(|| learned.unusual().is_some());
         Self {
             explanations,
+            learned_unusual,
             packets: health.stream.packets,
             keepalives: health.stream.keepalives,
             packets_per_sec: health.stream.packets_per_sec,
@@ -250,6 +258,13 @@ impl Collector for RigMetrics {
             "Self-healer actions taken since start, by check and action.",
             &self.heal_actions,
         )?;
+        if let Some(unusual) = self.learned_unusual {
+            f.gauge(
+                "learned_unusual",
+                "1 while the [learned] detector finds the rig's operation unlike its own recent hours (Low: never an alarm of its own).",
+                f64::from(u8::from(unusual)),
+            )?;
+        }
         if let Some(explanations) = &self.explanations {
             f.counters(
                 "explanations",

@@ -14,6 +14,7 @@ pub mod health;
 pub mod heartbeat;
 pub mod incidents;
 pub mod insights;
+pub mod learned;
 pub mod metrics;
 pub mod notices;
 pub mod packet_loop;

@@ -137,7 +137,8 @@ impl Rig {
             settings.source.describe(),
         )
         .with_recall(recall)
-        .with_insights(start_insights(&settings, &data_dir)?);
+        .with_insights(start_insights(&settings, &data_dir)?)
+        .with_learned(config.learned.clone());
         let core = Arc::new(Mutex::new(core));
         let explainer = start_explainer(&settings, &core)?;
         lock(&core).set_explainer(explainer);

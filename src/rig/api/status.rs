@@ -26,6 +26,10 @@ pub async fn status(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError
         "open_tickets": tickets,
         "packets": pipeline.packets(),
         "latency": pipeline.latency().report(),
+        "learned": {
+            "enabled": c.learned().settings().enabled,
+            "unusual": c.learned().unusual(),
+        },
     })))
 }
 

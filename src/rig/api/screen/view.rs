@@ -377,6 +377,21 @@ fn notices(c: &Core) -> Vec<String> {
         .collect()
 }
 
+/// What the learned detector finds unusual now, as a quiet line: Low, never an alarm of its own.
+fn learned_line(c: &Core) -> Option<String> {
+    let u = c.learned().unusual()?;
+    let what = if u.channels.is_empty() {
+        "several channels at once, none far on its own".to_owned()
+    } else {
+        u.channels_words()
+    };
+    Some(format!(
+        "LOW — unusual {} (learned from this rig's own last hours) since {}: {what}. No rule has confirmed trouble; watch these channels.",
+        u.state.to_string().replace('_', " "),
+        u.since.format("%H:%M:%S UTC")
+    ))
+}
+
 /// The newest insights report's advice and its founder point, with when it was made.
 fn insight(c: &Core) -> Option<String> {
     if !c.insights().settings().enabled {
@@ -411,7 +426,8 @@ pub fn live(state: &ApiState, viewing: Viewing) -> Live {
             since.format("%H:%M:%S UTC")
         )
     });
-    let (loud, quiet) = incident_views(&c, now);
+    let (loud, mut quiet) = incident_views(&c, now);
+    quiet.extend(learned_line(&c));
     let stream_now = c.stream().last_time.unwrap_or(now);
     let levels: Vec<(&Incident, &'static str)> =
         loud.iter().map(|i| (*i, i.now.level.as_str())).collect();
