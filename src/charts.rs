@@ -458,12 +458,7 @@ pub fn trend_line(
     band: Option<(f64, f64)>,
     colour: &str,
 ) -> Option<String> {
-    let finite: Vec<(usize, f64)> = values
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, v)| v.is_finite())
-        .collect();
+    let finite = finite_points(values);
     if finite.len() < 2 || !(range.0.is_finite() && range.1.is_finite()) {
         return None;
     }
@@ -526,12 +521,7 @@ pub fn time_chart(
     marks: &[Mark],
     colour: &str,
 ) -> Option<String> {
-    let finite: Vec<(usize, f64)> = values
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, v)| v.is_finite())
-        .collect();
+    let finite = finite_points(values);
     if finite.len() < 2 || to <= from {
         return None;
     }
@@ -629,6 +619,16 @@ pub fn time_chart(
         y_axis = escape(y_axis),
     );
     Some(svg)
+}
+
+/// The readings of a series with their places (gaps left out).
+fn finite_points(values: &[f64]) -> Vec<(usize, f64)> {
+    values
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .collect()
 }
 
 fn open(width: f64, height: f64, class: &str) -> String {

@@ -9,7 +9,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::rig::{rig_command, RigClient, RigProcess};
+use common::rig::{fleet_toml, named_rig_command, rig_command, RigClient, RigProcess};
 use common::{admin_headers, event_for, http, HubProcess, TestDb};
 use sairen::drilling::{AnomalyCategory, Campaign, RiskLevel};
 use sairen::fleet::{Heartbeat, RigId};
@@ -357,16 +357,10 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
     // A rig on the same hub drills into a kick; its advisory cites the fleet's kicks.
     let dir = tempfile::tempdir().expect("tempdir");
     let toml = format!(
-        "[fleet]\nenabled = true\nhub_url = \"http://{}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n\
-         [insights]\ninterval_mins = 10\nwindow_mins = 30\n",
-        hub.addr
+        "{}[insights]\ninterval_mins = 10\nwindow_mins = 30\n",
+        fleet_toml(&hub.addr)
     );
-    let mut cmd = rig_command(dir.path(), &toml);
-    let config = dir.path().join("rig.toml");
-    let text = std::fs::read_to_string(&config)
-        .expect("config")
-        .replace("RIG-TEST-1", "RIG-SCREEN");
-    std::fs::write(&config, text).expect("config");
+    let mut cmd = named_rig_command(dir.path(), "RIG-SCREEN", &keys["RIG-SCREEN"], &toml);
     // Endless, at 60×: the kick (simulated 1,800 s) is advised ~30 s in. The run is stamped to
     // reach "now" at simulated 2,190 s; the page is read before its clock runs ahead of the hub's.
     cmd.args([
@@ -378,8 +372,7 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
         "60",
         "--api-bind",
         "127.0.0.1:0",
-    ])
-    .env("SAIREN_RIG_API_KEY", &keys["RIG-SCREEN"]);
+    ]);
     let rig = RigProcess::start(cmd);
     let kicks = rig.wait_for("/api/v1/advisories?category=kick", 90, |b| {
         b.as_array().and_then(|a| a.first()).is_some_and(|a| {
@@ -418,19 +411,12 @@ fn every_page_loads_in_a_real_browser_with_its_figures() {
     }
     let quiet_dir = tempfile::tempdir().expect("tempdir");
     let toml = format!(
-        "[fleet]\nenabled = true\nhub_url = \"http://{}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n\
-         [insights]\ninterval_mins = 10\nwindow_mins = 30\n",
-        hub.addr
+        "{}[insights]\ninterval_mins = 10\nwindow_mins = 30\n",
+        fleet_toml(&hub.addr)
     );
-    let mut cmd = rig_command(quiet_dir.path(), &toml);
-    let config = quiet_dir.path().join("rig.toml");
-    let text = std::fs::read_to_string(&config)
-        .expect("config")
-        .replace("RIG-TEST-1", "RIG-QUIET");
-    std::fs::write(&config, text).expect("config");
+    let mut cmd = named_rig_command(quiet_dir.path(), "RIG-QUIET", &keys["RIG-QUIET"], &toml);
     cmd.args(["--simulate", "normal", "--seconds", "0", "--speed", "100"])
-        .args(["--api-bind", "127.0.0.1:0"])
-        .env("SAIREN_RIG_API_KEY", &keys["RIG-QUIET"]);
+        .args(["--api-bind", "127.0.0.1:0"]);
     let quiet_rig = RigProcess::start(cmd);
     quiet_rig.wait_for("/api/v1/insights", 60, |v| v["latest"].is_object());
     quiet_rig.wait_for("/api/v1/fleet", 60, |v| {

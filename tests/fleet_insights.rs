@@ -5,7 +5,7 @@
 //! when the hub is gone. Rig A is never told its own; bad summaries are refused in words.
 
 mod common;
-use common::rig::{rig_command, RigClient, RigProcess};
+use common::rig::{fleet_toml, named_rig_command, RigClient, RigProcess};
 use common::{admin_headers, http, HubProcess, TestDb};
 use sairen::rig::acquisition::units::UnitSystem;
 use sairen::rig::acquisition::wits::write_frame;
@@ -16,17 +16,8 @@ use std::time::{Duration, Instant};
 
 /// A rig `rig_id` linked to the hub at `hub`, reading WITS on its stdin.
 fn linked(dir: &Path, rig_id: &str, hub: &str, key: &str, extra: &str) -> RigProcess {
-    let toml = format!(
-        "[fleet]\nenabled = true\nhub_url = \"http://{hub}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n{extra}"
-    );
-    let mut cmd = rig_command(dir, &toml);
-    let config = dir.join("rig.toml");
-    let text = std::fs::read_to_string(&config)
-        .expect("config")
-        .replace("RIG-TEST-1", rig_id);
-    std::fs::write(&config, text).expect("config");
-    cmd.args(["--stdin", "--api-bind", "127.0.0.1:0"])
-        .env("SAIREN_RIG_API_KEY", key);
+    let mut cmd = named_rig_command(dir, rig_id, key, &format!("{}{extra}", fleet_toml(hub)));
+    cmd.args(["--stdin", "--api-bind", "127.0.0.1:0"]);
     RigProcess::start(cmd)
 }
 

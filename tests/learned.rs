@@ -27,14 +27,20 @@ struct Run {
     rules_after: Option<u64>,
 }
 
-fn run(scenario: Scenario, seed: u64, secs: usize) -> Run {
+/// The pipeline and the detector (on, with the shipped settings) a run feeds.
+fn pipeline_and_detector() -> (Pipeline, LearnedDetector) {
     let config = PipelineConfig::default();
     let baseline = Baseline::new(config.baseline);
-    let mut pipeline = Pipeline::new(config, Campaign::Production, baseline, Arc::new(NoopStore));
-    let mut detector = LearnedDetector::new(LearnedSettings {
+    let pipeline = Pipeline::new(config, Campaign::Production, baseline, Arc::new(NoopStore));
+    let detector = LearnedDetector::new(LearnedSettings {
         enabled: true,
         ..LearnedSettings::default()
     });
+    (pipeline, detector)
+}
+
+fn run(scenario: Scenario, seed: u64, secs: usize) -> Run {
+    let (mut pipeline, mut detector) = pipeline_and_detector();
     let onset = scenario.onset_secs();
     let category = scenario.category();
     let mut out = Run::default();
@@ -95,13 +101,7 @@ fn volve() -> (u32, u64, Vec<String>) {
     )
     .expect("map");
     let replay = CsvReplay::open(&common::rig::volve_csv(), &map, &DEFAULT_NULLS).expect("open");
-    let config = PipelineConfig::default();
-    let baseline = Baseline::new(config.baseline);
-    let mut pipeline = Pipeline::new(config, Campaign::Production, baseline, Arc::new(NoopStore));
-    let mut detector = LearnedDetector::new(LearnedSettings {
-        enabled: true,
-        ..LearnedSettings::default()
-    });
+    let (mut pipeline, mut detector) = pipeline_and_detector();
     let (mut episodes, mut judged, mut seen) = (0, 0, Vec::new());
     let mut was = false;
     for row in replay {

@@ -51,23 +51,34 @@ pub fn rig_command(dir: &Path, extra_toml: &str) -> Command {
     cmd
 }
 
-/// The rig `rig_id` under `dir` on the simulator's pack-off at 150× real time, linked to the hub
-/// at `hub` (`HOST:PORT`) with `key`, uploading every second: not yet started.
-#[allow(dead_code)]
-pub fn linked_rig_command(dir: &Path, rig_id: &str, hub: &str, key: &str) -> Command {
-    let toml = format!(
+/// `[fleet]` linking a test rig to the hub at `hub` (`HOST:PORT`): uploads every second, a sync
+/// every 2 s.
+pub fn fleet_toml(hub: &str) -> String {
+    format!(
         "[fleet]\nenabled = true\nhub_url = \"http://{hub}\"\nupload_interval_secs = 1\nsync_interval_secs = 2\nsync_jitter_secs = 1\nrequest_timeout_secs = 5\n"
-    );
-    let mut cmd = rig_command(dir, &toml);
-    // rig_command names the rig RIG-TEST-1.
+    )
+}
+
+/// The rig of `rig_command(dir, extra_toml)`, named `rig_id` (instead of RIG-TEST-1) and given
+/// its fleet `key`: not yet started.
+pub fn named_rig_command(dir: &Path, rig_id: &str, key: &str, extra_toml: &str) -> Command {
+    let mut cmd = rig_command(dir, extra_toml);
     let config = dir.join("rig.toml");
     let text = std::fs::read_to_string(&config)
         .expect("config")
         .replace("RIG-TEST-1", rig_id);
     std::fs::write(&config, text).expect("config");
+    cmd.env("SAIREN_RIG_API_KEY", key);
+    cmd
+}
+
+/// The rig `rig_id` under `dir` on the simulator's pack-off at 150× real time, linked to the hub
+/// at `hub` (`HOST:PORT`) with `key`, uploading every second: not yet started.
+#[allow(dead_code)]
+pub fn linked_rig_command(dir: &Path, rig_id: &str, hub: &str, key: &str) -> Command {
+    let mut cmd = named_rig_command(dir, rig_id, key, &fleet_toml(hub));
     cmd.args(["--simulate", "pack_off", "--seconds", "0", "--speed", "150"])
-        .args(["--api-bind", "127.0.0.1:0"])
-        .env("SAIREN_RIG_API_KEY", key);
+        .args(["--api-bind", "127.0.0.1:0"]);
     cmd
 }
 
