@@ -9,7 +9,9 @@
 //!   path also pays (ns per packet);
 //! - `learned_observe_2h`: `LearnedDetector::observe` with `[learned]` on over two hours — each
 //!   packet scored by the drilling model's 100 trees once it has trained, and the re-trainings
-//!   (ns per packet).
+//!   (ns per packet): the detector thread's work;
+//! - `learned_send_2h`: what the packet path pays with `[learned]` on — the features handed to
+//!   that thread (ns per packet).
 //!
 //! Run: `cargo bench --bench insights`.
 
@@ -17,6 +19,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use sairen::drilling::{Campaign, DrillingMetrics, WitsPacket};
 use sairen::rig::insights::samples::SampleLog;
 use sairen::rig::insights::{InsightSettings, InsightsReport};
+use sairen::rig::learned::worker::Learned;
 use sairen::rig::learned::{LearnedDetector, LearnedSettings};
 use sairen::rig::pipeline::baseline::Baseline;
 use sairen::rig::pipeline::knowledge::NoopStore;
@@ -66,6 +69,18 @@ fn record(c: &mut Criterion) {
                 black_box(d.observe(black_box(p), black_box(m), true));
             }
             black_box(d.trainings())
+        })
+    });
+    let learned = Learned::start(LearnedSettings {
+        enabled: true,
+        ..LearnedSettings::default()
+    })
+    .expect("detector thread");
+    group.bench_function("learned_send_2h", |b| {
+        b.iter(|| {
+            for (p, m) in &two_hours {
+                learned.send(black_box(p), black_box(m), true);
+            }
         })
     });
     group.throughput(Throughput::Elements(packets.len() as u64));

@@ -13,7 +13,7 @@ use super::incidents::{
     store as incident_store, Acknowledgment, ChangeKind, Incident, IncidentBook, IncidentError,
     Shelf,
 };
-use super::learned::{LearnedDetector, LearnedSettings};
+use super::learned::worker::Learned;
 use super::packet_loop::LoopEnd;
 use super::pipeline::baseline::Baseline;
 use super::pipeline::thresholds::Thresholds;
@@ -159,8 +159,8 @@ pub struct Core {
     insights: super::insights::runner::Insights,
     /// Asks the `[explainer]` for each advisory's words, never waiting.
     explainer: Explainer,
-    /// The learned anomaly detector (`[learned]`, off unless enabled).
-    learned: LearnedDetector,
+    /// The learned anomaly detector on its thread (`[learned]`, off unless enabled).
+    learned: Learned,
     /// The last day by the minute, for the shift handover.
     shift: ShiftLog,
     shift_path: PathBuf,
@@ -277,7 +277,7 @@ impl Core {
                 Arc::new(super::insights::store::MemoryStore::default()),
             ),
             explainer: Explainer::off(),
-            learned: LearnedDetector::new(LearnedSettings::default()),
+            learned: Learned::off(),
             shift: ShiftLog::load(&shift::path(data_dir)),
             shift_path: shift::path(data_dir),
             traces_dir: trace::dir(data_dir),
@@ -286,14 +286,14 @@ impl Core {
         }
     }
 
-    /// Judge packets with the learned detector of `settings` from now on.
-    pub fn with_learned(mut self, settings: LearnedSettings) -> Self {
-        self.learned = LearnedDetector::new(settings);
+    /// Judge packets with `learned` from now on.
+    pub fn with_learned(mut self, learned: Learned) -> Self {
+        self.learned = learned;
         self
     }
 
-    /// The learned detector (what it finds unusual now).
-    pub fn learned(&self) -> &LearnedDetector {
+    /// The learned detector (its settings, what it finds unusual now).
+    pub fn learned(&self) -> &Learned {
         &self.learned
     }
 
@@ -510,8 +510,7 @@ impl Core {
                 .incidents()
                 .iter()
                 .any(|i| i.is_active() && i.now.level >= RiskLevel::Elevated);
-            self.learned
-                .observe(&latest.packet, &processed.metrics, quiet);
+            self.learned.send(&latest.packet, &processed.metrics, quiet);
         }
         if self.shift.save_due() {
             self.save_shift();
@@ -578,7 +577,7 @@ impl Core {
             announce.incident
         );
         let mut advisory = advisory;
-        if let Some(u) = self.learned.unusual() {
+        if let Some(u) = self.learned.findings().unusual {
             // The hybrid: a rule's ticket the learned detector corroborates says so.
             advisory.reasoning.push_str(&format!(
                 " The learned detector agrees: this rig's {} has been unlike its own recent operation since {} ({}).",

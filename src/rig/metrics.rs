@@ -66,7 +66,7 @@ impl RigMetrics {
         let learned_unusual = learned
             .settings()
             .enabled
-            .then(|| learned.unusual().is_some());
+            .then(|| learned.findings().unusual.is_some());
         Self {
             explanations,
             learned_unusual,

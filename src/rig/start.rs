@@ -138,7 +138,10 @@ impl Rig {
         )
         .with_recall(recall)
         .with_insights(start_insights(&settings, &data_dir)?)
-        .with_learned(config.learned.clone());
+        .with_learned(
+            super::learned::worker::Learned::start(config.learned.clone())
+                .map_err(io_err("starting the learned detector"))?,
+        );
         let core = Arc::new(Mutex::new(core));
         let explainer = start_explainer(&settings, &core)?;
         lock(&core).set_explainer(explainer);

@@ -28,7 +28,7 @@ pub async fn status(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError
         "latency": pipeline.latency().report(),
         "learned": {
             "enabled": c.learned().settings().enabled,
-            "unusual": c.learned().unusual(),
+            "findings": c.learned().findings(),
         },
     })))
 }

@@ -5,6 +5,7 @@
 //! corroborates (a line in the advisory's reasoning). See the README's figures for what it earns.
 
 pub mod forest;
+pub mod worker;
 
 use crate::drilling::{DrillingMetrics, RigState, WitsPacket};
 use chrono::{DateTime, Duration, Utc};
@@ -272,25 +273,34 @@ impl LearnedDetector {
         m: &DrillingMetrics,
         quiet: bool,
     ) -> Option<&Unusual> {
+        self.observe_features(p.timestamp, m.rig_state, features(p, m), quiet)
+    }
+
+    /// [`observe`](Self::observe) of a packet's features `x`, at `at` in `state`.
+    pub fn observe_features(
+        &mut self,
+        at: DateTime<Utc>,
+        state: RigState,
+        x: [f32; FEATURES],
+        quiet: bool,
+    ) -> Option<&Unusual> {
         if !self.settings.enabled {
             return None;
         }
-        let at = p.timestamp;
-        if self.state != Some(m.rig_state) {
+        if self.state != Some(state) {
             // Another state is another normal: its own model judges from its own start.
-            self.state = Some(m.rig_state);
+            self.state = Some(state);
             self.state_since = Some(at);
             self.recent.clear();
             self.unusual = None;
         }
         let index = RigState::ALL
             .iter()
-            .position(|s| *s == m.rig_state)
+            .position(|s| *s == state)
             .unwrap_or(RigState::ALL.len() - 1);
-        if !JUDGED.contains(&m.rig_state) {
+        if !JUDGED.contains(&state) {
             return None;
         }
-        let x = features(p, m);
         self.learn(index, at, x, quiet);
         let settling = self
             .state_since
@@ -319,7 +329,7 @@ impl LearnedDetector {
         channels.sort_by(|a, b| b.0.total_cmp(&a.0));
         self.unusual = Some(Unusual {
             since,
-            state: m.rig_state,
+            state,
             score,
             threshold: model.threshold,
             channels: channels

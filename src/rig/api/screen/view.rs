@@ -379,7 +379,7 @@ fn notices(c: &Core) -> Vec<String> {
 
 /// What the learned detector finds unusual now, as a quiet line: Low, never an alarm of its own.
 fn learned_line(c: &Core) -> Option<String> {
-    let u = c.learned().unusual()?;
+    let u = c.learned().findings().unusual?;
     let what = if u.channels.is_empty() {
         "several channels at once, none far on its own".to_owned()
     } else {
